@@ -1,0 +1,1 @@
+"""Small shared helpers with no AWS logic of their own."""
