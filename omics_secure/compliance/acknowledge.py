@@ -1,0 +1,52 @@
+"""Acknowledge a compliance finding on a construct, with a reason a security reviewer can accept."""
+
+from __future__ import annotations
+
+import re
+
+import aws_cdk as cdk
+from constructs import IConstruct
+
+from omics_secure._internal.errors import ProblemCollector
+
+MINIMUM_REASON_WORDS = 6
+_GENERIC_REASONS = frozenset({
+    "n/a", "na", "none", "todo", "tbd", "fixme", "ok", "okay", "fine", "accepted", "acknowledged",
+    "suppressed", "ignore", "ignored", "not needed", "not required", "not applicable", "false positive",
+    "by design", "intentional", "known issue", "will fix later", "approved", "reviewed", "test",
+})
+_RULE_ID = re.compile(r"^(?P<pack>[A-Za-z0-9.]+)-[A-Za-z0-9]+(\[.+\])?$")
+
+
+def acknowledge(construct: IConstruct, rule_id: str, reason: str) -> None:
+    """Acknowledge ``rule_id`` on ``construct`` and everything below it, recorded with ``reason``.
+
+    ``rule_id`` is a pack's rule id such as ``HIPAA.Security-S3BucketReplicationEnabled`` or a granular
+    ``AwsSolutions-IAM5[Action::s3:*]``; the ``Pack::`` prefix is added here so that CDK records the
+    acknowledgment and its reason under ``suppressedViolations`` in validation-report.json. A reason
+    that is empty, generic ("false positive", "n/a") or shorter than six words is refused: say which
+    AWS constraint or compensating control makes the finding acceptable.
+    """
+    problems = ProblemCollector(f"acknowledge({construct.node.path or '<app>'})")
+    qualified = rule_id.strip()
+    bare = qualified.split("::", 1)[1] if "::" in qualified else qualified
+    match = _RULE_ID.match(bare)
+    if match is None:
+        problems.add("rule_id", rule_id,
+                     "use a pack rule id such as 'HIPAA.Security-S3BucketReplicationEnabled' or "
+                     "'AwsSolutions-IAM5[Action::s3:*]', exactly as the validation report prints it")
+    cleaned = " ".join(reason.split()) if isinstance(reason, str) else ""
+    normalized = cleaned.lower().strip(" .!")
+    if not cleaned:
+        problems.add("reason", reason, "give the specific reason the finding is acceptable")
+    elif normalized in _GENERIC_REASONS or normalized == bare.lower():
+        problems.add("reason", reason,
+                     "a generic reason records nothing; name the AWS constraint or compensating control")
+    elif len(cleaned.split()) < MINIMUM_REASON_WORDS:
+        problems.add("reason", reason,
+                     f"write at least {MINIMUM_REASON_WORDS} words: what the constraint is and why it is safe")
+    problems.raise_if_any()
+    assert match is not None
+    cdk.Validations.of(construct).acknowledge(
+        cdk.Acknowledgment(id=f"{match['pack']}::{bare}", reason=cleaned)
+    )

@@ -1,0 +1,170 @@
+"""The ``omics-secure`` command: synthesize a CDK app, run every pack, print a readable summary."""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import shlex
+import subprocess
+import sys
+import tempfile
+from collections.abc import Sequence
+from pathlib import Path
+from typing import TextIO
+
+from omics_secure._internal.node_runtime import silence_end_of_life_banner
+from omics_secure.compliance.assembly import read_assembly
+from omics_secure.compliance.bootstrap import PACKS_FILE
+from omics_secure.compliance.engine import evaluate_stacks
+from omics_secure.compliance.packs import OMICS_SECURE_PACK
+from omics_secure.compliance.report import PackResult, ReportedFinding, read_validation_report
+
+EXPECTED_PACKS = ("HIPAA.Security", "NIST.800.53.R5", "AwsSolutions", OMICS_SECURE_PACK.name)
+
+
+class CheckError(Exception):
+    """A problem that stops the check before any pack ran; printed as one line."""
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(prog="omics-secure", description=__doc__)
+    commands = parser.add_subparsers(dest="command", required=True)
+    check = commands.add_parser(
+        "check", help="synthesize a CDK app and run every compliance pack over it",
+        description="Synthesize a CDK app (default: the one cdk.json in the current directory names), "
+                    "run cdk-nag's HIPAA.Security, NIST.800.53.R5 and AwsSolutions packs and the "
+                    "OmicsSecure pack, and exit 1 if any finding is unacknowledged.")
+    source = check.add_mutually_exclusive_group()
+    source.add_argument("--app", help="the command that runs the CDK app (default: cdk.json's 'app')")
+    source.add_argument("--assembly", type=Path, help="judge an already synthesized cloud assembly directory")
+    check.add_argument("--output", type=Path, default=Path("cdk.out"),
+                       help="where to write the synthesized assembly (default: cdk.out)")
+    args = parser.parse_args(argv)
+    try:
+        return _check(args, out=sys.stdout, progress=sys.stderr)
+    except CheckError as error:
+        print(f"omics-secure: error: {error}", file=sys.stderr)
+        return 2
+
+
+def _check(args: argparse.Namespace, *, out: TextIO, progress: TextIO) -> int:
+    if args.assembly is not None:
+        assembly_dir = args.assembly
+        if not (assembly_dir / "manifest.json").is_file():
+            raise CheckError(f"{assembly_dir} is not a cloud assembly (no manifest.json); run 'cdk synth' first")
+    else:
+        assembly_dir = _synthesize(args.app, args.output, progress)
+    packs = _with_clean_packs(read_validation_report(assembly_dir), assembly_dir)
+    packs = _with_project_pack(packs, assembly_dir)
+    stacks = read_assembly(assembly_dir)
+    print(render_summary(packs, stack_count=len(stacks)), file=out)
+    missing = [name for name in EXPECTED_PACKS if name not in {p.name for p in packs}]
+    if missing:
+        print(f"note: the app did not register {', '.join(missing)}; add "
+              "omics_secure.compliance.add_compliance_packs(app) to run them", file=out)
+    return 0 if all(p.passed for p in packs) and not missing else 1
+
+
+def _synthesize(app_command: str | None, output: Path, progress: TextIO) -> Path:
+    cdk_json = _read_cdk_json(Path("cdk.json"))
+    command = app_command or cdk_json.get("app")
+    if not isinstance(command, str) or not command:
+        raise CheckError("no CDK app to check: pass --app 'python3 app.py' or run where cdk.json names one")
+    configured_context = cdk_json.get("context")
+    context = dict(configured_context) if isinstance(configured_context, dict) else {}
+    context.update(_read_cdk_json(Path("cdk.context.json")))
+    output.mkdir(parents=True, exist_ok=True)
+    silence_end_of_life_banner()
+    environment = dict(os.environ, CDK_OUTDIR=str(output.resolve()), CDK_CONTEXT_JSON=json.dumps(context))
+    for stale in ("validation-report.json", PACKS_FILE):
+        (output / stale).unlink(missing_ok=True)
+    print(f"omics-secure: synthesizing '{command}' into {output} ...", file=progress, flush=True)
+    with tempfile.TemporaryFile(mode="w+") as captured:
+        completed = subprocess.run(_argv(command), env=environment, stdout=captured,
+                                   stderr=subprocess.STDOUT, check=False)
+        captured.seek(0)
+        log = captured.read()
+    if not (output / "manifest.json").is_file() or (
+            completed.returncode != 0 and not (output / "validation-report.json").is_file()):
+        last_lines = " | ".join(line for line in log.strip().splitlines()[-3:])
+        raise CheckError(f"'{command}' failed with exit code {completed.returncode}: {last_lines}")
+    return output
+
+
+def _argv(command: str) -> list[str]:
+    """The app command's argv. A Python app runs under this interpreter (and its venv) through the
+    bootstrap that registers every pack on it; any other command runs as it is."""
+    argv = shlex.split(command)
+    if len(argv) >= 2 and argv[0] in ("python", "python3") and argv[1].endswith(".py"):
+        return [sys.executable, "-m", "omics_secure.compliance.bootstrap", *argv[1:]]
+    return argv
+
+
+def _with_clean_packs(packs: list[PackResult], assembly_dir: Path) -> list[PackResult]:
+    """Add the packs that ran and found nothing, which CDK's validation report leaves out."""
+    packs_file = assembly_dir / PACKS_FILE
+    ran = json.loads(packs_file.read_text(encoding="utf-8")) if packs_file.is_file() else []
+    reported = {p.name for p in packs}
+    return [*packs, *(PackResult(name=n, open_findings=(), acknowledged_findings=()) for n in ran
+                      if n not in reported)]
+
+
+def _read_cdk_json(path: Path) -> dict[str, object]:
+    if not path.is_file():
+        return {}
+    try:
+        data = json.loads(path.read_text(encoding="utf-8"))
+    except json.JSONDecodeError as error:
+        raise CheckError(f"{path} is not valid JSON: {error}") from error
+    return data if isinstance(data, dict) else {}
+
+
+def _with_project_pack(packs: list[PackResult], assembly_dir: Path) -> list[PackResult]:
+    """Add the OmicsSecure pack's result from the assembly when the app did not register the pack."""
+    if any(p.name == OMICS_SECURE_PACK.name for p in packs):
+        return packs
+    findings = evaluate_stacks(OMICS_SECURE_PACK, read_assembly(assembly_dir))
+    reported = [
+        ReportedFinding(
+            pack=f.pack, rule_id=f.rule_id, description=f.message, severity="error",
+            construct_path=f.construct_path,
+            acknowledged_id=f.acknowledgment.id if f.acknowledgment else None,
+            reason=f.acknowledgment.reason if f.acknowledgment else None,
+        )
+        for f in findings
+    ]
+    return [*packs, PackResult(
+        name=OMICS_SECURE_PACK.name,
+        open_findings=tuple(f for f in reported if not f.acknowledged),
+        acknowledged_findings=tuple(f for f in reported if f.acknowledged),
+    )]
+
+
+def render_summary(packs: Sequence[PackResult], *, stack_count: int) -> str:
+    """A short summary: a line per pack, then every open finding and every acknowledgment with its reason."""
+    lines = [f"omics-secure check: {stack_count} stack(s), {len(packs)} pack(s)"]
+    width = max((len(p.name) for p in packs), default=10)
+    for pack in packs:
+        verdict = "PASS" if pack.passed else "FAIL"
+        lines.append(f"  {verdict}  {pack.name:<{width}}  {len(pack.open_findings)} open, "
+                     f"{len(pack.acknowledged_findings)} acknowledged")
+    open_findings = [f for p in packs for f in p.open_findings]
+    if open_findings:
+        lines.append("")
+        lines.append("Unacknowledged findings:")
+        lines.extend(f"  {f.rule_id}\n    at {f.construct_path}\n    {f.description}" for f in open_findings)
+    acknowledged = [f for p in packs for f in p.acknowledged_findings]
+    if acknowledged:
+        lines.append("")
+        lines.append("Acknowledged findings:")
+        lines.extend(f"  {f.rule_id} at {f.construct_path}\n    reason: {f.reason}" for f in acknowledged)
+    lines.append("")
+    total = len(open_findings)
+    lines.append(f"Result: {'PASS' if total == 0 else 'FAIL'} - {total} unacknowledged finding(s), "
+                 f"{len(acknowledged)} acknowledged")
+    return "\n".join(lines)
+
+
+if __name__ == "__main__":
+    sys.exit(main())

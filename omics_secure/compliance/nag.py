@@ -1,0 +1,134 @@
+"""The project's pack as a cdk-nag v3 plugin, and the registration of every pack on an app.
+
+``OmicsSecureChecks`` runs the project's rules on the synthesized templates (escape-hatch overrides
+included) instead of walking L1 constructs, so it shows in CDK's validation report beside cdk-nag's own
+packs while its rules stay pure Python functions that also run on a plain cloud assembly.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+import aws_cdk as cdk
+from cdk_nag import AwsSolutionsChecks, HIPAASecurityChecks, NagPack, NIST80053R5Checks
+from constructs import IConstruct
+
+from omics_secure.compliance.assembly import read_assembly, stack_for_template
+from omics_secure.compliance.engine import Finding, evaluate_stacks
+from omics_secure.compliance.model import Pack
+from omics_secure.compliance.packs import OMICS_SECURE_PACK
+
+
+class OmicsSecureChecks(NagPack):
+    """The project's own rules as a CDK policy-validation plugin.
+
+    Register with ``Validations.of(app).add_plugins(OmicsSecureChecks(app))``. Acknowledge a finding
+    with :func:`omics_secure.compliance.acknowledge`, which records it in validation-report.json.
+    """
+
+    def __init__(self, scope: IConstruct | None = None, *, pack: Pack = OMICS_SECURE_PACK,
+                 verbose: bool = False) -> None:
+        super().__init__(scope, verbose=verbose)
+        self._omics_pack = pack
+        self._omics_verbose = verbose
+        self._pack_name = pack.name
+
+    @property
+    def name(self) -> str:
+        return self._omics_pack.name
+
+    @property
+    def pack(self) -> Pack:
+        return self._omics_pack
+
+    def validate(self, context: cdk.IPolicyValidationContext) -> cdk.PolicyValidationPluginReport:
+        stacks = [stack_for_template(path) for path in context.template_paths]
+        return self._report(evaluate_stacks(self._omics_pack, stacks))
+
+    def validate_scope(self, scope: IConstruct) -> cdk.PolicyValidationPluginReport:
+        """Synthesize the app that holds ``scope`` and judge the stacks under it.
+
+        Bare-id acknowledgments are honoured here; ``Pack::RuleId`` acknowledgments are applied by CDK
+        only during ``app.synth()``, so this direct call lists them as violations, as cdk-nag's do.
+        """
+        root = scope.node.root
+        if not isinstance(root, cdk.Stage):
+            raise TypeError(f"{scope.node.path or 'scope'} is not inside a CDK App or Stage")
+        try:
+            root.synth()
+        except RuntimeError as error:
+            if "ValidationFailed" not in str(error):
+                raise
+        prefix = scope.node.path
+        stacks = [stack for stack in read_assembly(root.outdir)
+                  if not prefix or any(p == prefix or p.startswith(prefix + "/")
+                                       for p in stack.construct_paths.values())]
+        findings = [f for f in evaluate_stacks(self._omics_pack, stacks)
+                    if not prefix or f.construct_path == prefix or f.construct_path.startswith(prefix + "/")]
+        return self._report([f for f in findings if not f.acknowledgment or f.acknowledgment.is_recorded])
+
+    def _check_resource(self, node: cdk.CfnResource) -> None:
+        """Unused: the rules judge synthesized templates in :meth:`validate`, not L1 constructs."""
+
+    def _report(self, findings: list[Finding]) -> cdk.PolicyValidationPluginReport:
+        # Bare-id acknowledgments are applied here, as cdk-nag does; 'Pack::RuleId' ones are left for
+        # CDK core, which moves them to suppressedViolations with their reason.
+        reported = [f for f in findings if f.acknowledgment is None or f.acknowledgment.is_recorded]
+        by_rule: dict[str, list[Finding]] = {}
+        for finding in reported:
+            by_rule.setdefault(finding.rule_id, []).append(finding)
+        violations = [self._violation(rule_findings) for rule_findings in by_rule.values()]
+        return cdk.PolicyValidationPluginReport(success=not violations, violations=violations)
+
+    def _violation(self, findings: list[Finding]) -> cdk.PolicyViolation:
+        rule = findings[0].rule
+        description = f"{rule.finding} {rule.explanation}" if self._omics_verbose else rule.finding
+        details = "; ".join(sorted({f"{f.construct_path}: {f.detail}" for f in findings if f.detail}))
+        metadata: dict[str, Any] = {"controls": rule.controls.summary()}
+        if details:
+            metadata["details"] = details
+        return cdk.PolicyViolation(
+            rule_name=findings[0].rule_id,
+            description=f"{description} - ({rule.controls.summary()}).",
+            severity="error",
+            rule_metadata=metadata,
+            violating_resources=[
+                cdk.PolicyViolatingResource(
+                    construct_path=f.construct_path,
+                    resource_logical_id=f.logical_id,
+                    locations=["Properties"],
+                )
+                for f in findings
+            ],
+        )
+
+
+def compliance_packs(scope: IConstruct) -> list[cdk.IPolicyValidationPlugin]:
+    """cdk-nag's HIPAA.Security, NIST.800.53.R5 and AwsSolutions packs, and the project's own."""
+    return [
+        HIPAASecurityChecks(scope),
+        NIST80053R5Checks(scope),
+        AwsSolutionsChecks(scope),
+        OmicsSecureChecks(scope),
+    ]
+
+
+_REGISTERED: dict[str, list[cdk.IPolicyValidationPlugin]] = {}
+
+
+def add_compliance_packs(app: cdk.App) -> None:
+    """Register every pack on ``app``: ``cdk synth`` then fails on any unacknowledged finding.
+
+    Registering twice on the same app is a no-op, so an app that registers the packs itself can
+    still be run by ``omics-secure check``.
+    """
+    if app.node.addr in _REGISTERED:
+        return
+    packs = compliance_packs(app)
+    cdk.Validations.of(app).add_plugins(*packs)
+    _REGISTERED[app.node.addr] = packs
+
+
+def registered_packs(app: cdk.App) -> list[cdk.IPolicyValidationPlugin]:
+    """The packs :func:`add_compliance_packs` registered on ``app``."""
+    return list(_REGISTERED.get(app.node.addr, []))

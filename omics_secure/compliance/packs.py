@@ -1,0 +1,11 @@
+"""The project's rule packs. Packs are data: a name and the rules it runs."""
+
+from omics_secure.compliance.model import Pack
+from omics_secure.compliance.rules.kms import KMS_RULES
+
+OMICS_SECURE_PACK_NAME = "OmicsSecure"
+
+OMICS_SECURE_PACK = Pack(
+    name=OMICS_SECURE_PACK_NAME,
+    rules=(*KMS_RULES,),
+)

@@ -1,0 +1,70 @@
+"""Read CDK's validation-report.json: per pack, the findings left open and the acknowledged ones."""
+
+from __future__ import annotations
+
+import json
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+VALIDATION_REPORT = "validation-report.json"
+
+
+@dataclass(frozen=True)
+class ReportedFinding:
+    pack: str
+    rule_id: str
+    description: str
+    severity: str
+    construct_path: str
+    acknowledged_id: str | None = None
+    reason: str | None = None
+
+    @property
+    def acknowledged(self) -> bool:
+        return self.acknowledged_id is not None
+
+
+@dataclass(frozen=True)
+class PackResult:
+    name: str
+    open_findings: tuple[ReportedFinding, ...]
+    acknowledged_findings: tuple[ReportedFinding, ...]
+
+    @property
+    def passed(self) -> bool:
+        return not self.open_findings
+
+
+def read_validation_report(assembly_dir: str | Path) -> list[PackResult]:
+    """The pack results of the assembly's validation report; an empty list if no report was written."""
+    path = Path(assembly_dir) / VALIDATION_REPORT
+    if not path.is_file():
+        return []
+    data = json.loads(path.read_text(encoding="utf-8"))
+    return [_pack_result(plugin) for plugin in data.get("pluginReports", [])]
+
+
+def _pack_result(plugin: dict[str, Any]) -> PackResult:
+    name = str(plugin.get("pluginName", "?"))
+    return PackResult(
+        name=name,
+        open_findings=tuple(_findings(name, plugin.get("violations", []))),
+        acknowledged_findings=tuple(_findings(name, plugin.get("suppressedViolations", []))),
+    )
+
+
+def _findings(pack: str, violations: list[dict[str, Any]]) -> list[ReportedFinding]:
+    return [
+        ReportedFinding(
+            pack=pack,
+            rule_id=str(violation.get("ruleName", "?")),
+            description=str(violation.get("description", "")),
+            severity=str(violation.get("severity", "error")),
+            construct_path=str(resource.get("constructPath") or resource.get("resourceLogicalId") or "?"),
+            acknowledged_id=violation.get("acknowledgedId"),
+            reason=violation.get("reason"),
+        )
+        for violation in violations
+        for resource in violation.get("violatingConstructs") or violation.get("violatingResources") or [{}]
+    ]

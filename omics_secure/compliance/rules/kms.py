@@ -1,0 +1,155 @@
+"""Rules for customer-managed KMS keys that protect PHI and controlled-access genomic data."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from typing import Any
+
+from omics_secure.compliance.model import (
+    COMPLIANT,
+    NOT_APPLICABLE,
+    Controls,
+    Resource,
+    Rule,
+    Verdict,
+    non_compliant,
+)
+from omics_secure.compliance.rules._policy import (
+    actions,
+    allow_statements,
+    condition_keys,
+    has_empty_principal,
+    is_wildcard_principal,
+    mentions,
+    principal_values,
+)
+
+KMS_KEY = frozenset({"AWS::KMS::Key"})
+_GRANT_SERVICES = ("omics", "healthlake")
+_KEY_MANAGEMENT = Controls(
+    hipaa=("164.312(a)(2)(iv)", "164.312(e)(2)(ii)"),
+    nist_800_53_r5=("SC-12", "SC-12(2)", "SC-28"),
+    nist_800_171_r2=("3.13.10", "3.13.16"),
+    dbgap=("Encryption at rest",),
+)
+_KEY_ACCESS = Controls(
+    hipaa=("164.308(a)(4)(ii)(B)", "164.312(a)(1)"),
+    nist_800_53_r5=("AC-3", "AC-6", "SC-12"),
+    nist_800_171_r2=("3.1.1", "3.1.5", "3.13.10"),
+    dbgap=("Access control", "Encryption at rest"),
+)
+
+
+def _is_symmetric(resource: Resource) -> bool:
+    return bool(resource.properties.get("KeySpec", "SYMMETRIC_DEFAULT") == "SYMMETRIC_DEFAULT")
+
+
+def _rotation_enabled(resource: Resource) -> Verdict:
+    if not _is_symmetric(resource):
+        return NOT_APPLICABLE
+    if resource.properties.get("EnableKeyRotation") is True:
+        return COMPLIANT
+    return non_compliant("EnableKeyRotation is not true")
+
+
+def _grant_service_named(statement: Mapping[str, Any], conditions: dict[str, list[Any]]) -> str | None:
+    """'omics' or 'healthlake' when the statement is for one of the grant-creating services."""
+    via_service = conditions.get("kms:viaservice", [])
+    services = principal_values(statement).get("Service", [])
+    for name in _GRANT_SERVICES:
+        if mentions(via_service, f"{name}.") or mentions(services, f"{name}."):
+            return name
+    return None
+
+
+def _grant_service_statements_scoped(resource: Resource) -> Verdict:
+    problems = []
+    for index, statement in enumerate(allow_statements(resource.properties.get("KeyPolicy"))):
+        conditions = condition_keys(statement)
+        service = _grant_service_named(statement, conditions)
+        if service is None:
+            continue
+        label = str(statement.get("Sid") or f"statement {index}")
+        missing = [key for key in ("kms:ViaService", "kms:CallerAccount") if key.lower() not in conditions]
+        if missing:
+            problems.append(f"{label} ({service}) lacks {' and '.join(missing)}")
+        if "kms:CreateGrant" in actions(statement) and "kms:grantisforawsresource" not in conditions:
+            problems.append(f"{label} ({service}) allows kms:CreateGrant without kms:GrantIsForAWSResource")
+    return non_compliant("; ".join(problems)) if problems else COMPLIANT
+
+
+def _no_open_principal(resource: Resource) -> Verdict:
+    problems = []
+    for index, statement in enumerate(allow_statements(resource.properties.get("KeyPolicy"))):
+        label = str(statement.get("Sid") or f"statement {index}")
+        if is_wildcard_principal(statement) and not statement.get("Condition"):
+            problems.append(f"{label} allows a wildcard principal without conditions")
+        if has_empty_principal(statement):
+            problems.append(f"{label} has an empty principal")
+    return non_compliant("; ".join(problems)) if problems else COMPLIANT
+
+
+def _retained(resource: Resource) -> Verdict:
+    if resource.deletion_policy == "Retain":
+        return COMPLIANT
+    return non_compliant(f"DeletionPolicy is {resource.deletion_policy or 'Delete (default)'}")
+
+
+KEY_ROTATION_ENABLED = Rule(
+    id="KMSKeyRotationEnabled",
+    resource_types=KMS_KEY,
+    finding="The symmetric KMS key does not rotate its key material.",
+    explanation=(
+        "Automatic rotation limits the data encrypted under one key version, as NIST SC-12 key "
+        "management expects; HealthOmics and HealthLake keep working across rotations."
+    ),
+    controls=_KEY_MANAGEMENT,
+    check=_rotation_enabled,
+)
+
+GRANT_SERVICE_STATEMENTS_SCOPED = Rule(
+    id="KMSGrantServiceStatementScoped",
+    resource_types=KMS_KEY,
+    finding=(
+        "A key-policy statement for HealthOmics or HealthLake lacks kms:ViaService or kms:CallerAccount, "
+        "or allows kms:CreateGrant without kms:GrantIsForAWSResource."
+    ),
+    explanation=(
+        "The HealthOmics and HealthLake data-protection guides scope the grant statement with "
+        "kms:ViaService and kms:CallerAccount so that the key is usable only through that service on "
+        "behalf of this account; grants limited to AWS resources stop a principal minting its own."
+    ),
+    controls=_KEY_ACCESS,
+    check=_grant_service_statements_scoped,
+)
+
+KEY_POLICY_NO_OPEN_PRINCIPAL = Rule(
+    id="KMSKeyPolicyNoOpenPrincipal",
+    resource_types=KMS_KEY,
+    finding="The key policy allows a wildcard principal without conditions, or names an empty principal.",
+    explanation=(
+        "An unconditioned '*' principal lets any AWS account use the key; an empty service principal "
+        "(as in a documentation template left unfilled) is either rejected or grants nothing intended."
+    ),
+    controls=_KEY_ACCESS,
+    check=_no_open_principal,
+)
+
+KEY_RETAINED = Rule(
+    id="KMSKeyRetained",
+    resource_types=KMS_KEY,
+    finding="The KMS key is not retained when its stack is deleted.",
+    explanation=(
+        "Deleting the stack would schedule the key for deletion, after which every object, store and "
+        "backup encrypted under it is unrecoverable. Retire keys deliberately at project close-out."
+    ),
+    controls=Controls(
+        hipaa=("164.308(a)(7)(ii)(A)", "164.312(c)(1)"),
+        nist_800_53_r5=("CP-9", "SC-12"),
+        nist_800_171_r2=("3.8.9",),
+        dbgap=("Data retention and clean-up",),
+    ),
+    check=_retained,
+)
+
+KMS_RULES = (KEY_ROTATION_ENABLED, GRANT_SERVICE_STATEMENTS_SCOPED, KEY_POLICY_NO_OPEN_PRINCIPAL, KEY_RETAINED)
