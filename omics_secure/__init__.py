@@ -1,0 +1,16 @@
+"""omics-secure: AWS CDK constructs for PHI and controlled-access genomic data, secure by default."""
+
+from omics_secure._internal.node_runtime import silence_end_of_life_banner
+
+silence_end_of_life_banner()
+
+from omics_secure._internal.errors import OmicsSecureConfigError  # noqa: E402
+from omics_secure.keys import ExistingPhiKey, KeyService, PhiKey, key_policy_statements  # noqa: E402
+
+__all__ = [
+    "ExistingPhiKey",
+    "KeyService",
+    "OmicsSecureConfigError",
+    "PhiKey",
+    "key_policy_statements",
+]
