@@ -82,7 +82,7 @@ _VIA_SERVICE = {
 }
 
 
-def key_policy_statements(service: KeyService, *, account: str, region: str,
+def key_policy_statements(service: KeyService, *, account: str, region: str, partition: str = cdk.Aws.PARTITION,
                           principals: Sequence[iam.IPrincipal] = ()) -> list[iam.PolicyStatement]:
     """The key-policy statements that let ``service`` use a key in ``account`` and ``region``.
 
@@ -106,7 +106,6 @@ def key_policy_statements(service: KeyService, *, account: str, region: str,
                 actions=["kms:CreateGrant"], resources=["*"],
                 conditions={**conditions, "Bool": {"kms:GrantIsForAWSResource": "true"}}))
         return statements
-    partition = cdk.Aws.PARTITION
     if service is KeyService.CLOUDWATCH_LOGS:
         return [iam.PolicyStatement(
             sid="AllowCloudWatchLogsEncryption",
@@ -192,8 +191,7 @@ class PhiKey(kms.Key):
                               ROTATION_DAYS_RANGE, "the KMS automatic-rotation period")
         pending_days = _days(problems, "pending_window", pending_window, DEFAULT_PENDING_WINDOW_DAYS,
                              PENDING_WINDOW_DAYS_RANGE, "the KMS deletion waiting period")
-        _check_services(problems, "services", services)
-        if services:
+        if _check_services(problems, "services", services) and services:
             _require_concrete_environment(problems, stack, "services", [s.value for s in services])
         resolved_alias = alias if alias is not None else _default_alias(stack, id)
         if not is_unresolved(resolved_alias) and (
@@ -247,14 +245,14 @@ class PhiKey(kms.Key):
     def enable_services(self, *services: KeyService) -> None:
         """Add the key-policy statements for ``services``; a service already enabled is skipped."""
         problems = ProblemCollector(f"PhiKey '{self.node.id}'.enable_services")
-        _check_services(problems, "services", services)
+        known = _check_services(problems, "services", services)
         new = [s for s in dict.fromkeys(services) if s not in self._services]
-        if new:
+        if known and new:
             _require_concrete_environment(problems, self.stack, "services", [s.value for s in new])
         problems.raise_if_any()
         for service in new:
-            for statement in key_policy_statements(service, account=self.stack.account,
-                                                   region=self.stack.region, principals=self._service_users):
+            for statement in key_policy_statements(service, account=self.stack.account, region=self.stack.region,
+                                                   partition=self.stack.partition, principals=self._service_users):
                 self.add_to_resource_policy(statement)
             self._services.append(service)
 
@@ -309,8 +307,7 @@ class ExistingPhiKey(Construct):
             problems.add("key_arn", key_arn,
                          "pass the key's ARN, arn:aws:kms:<region>:<account>:key/<key id>; an alias ARN "
                          "cannot carry a key policy")
-        _check_services(problems, "services", services)
-        if services:
+        if _check_services(problems, "services", services) and services:
             _require_concrete_environment(problems, stack, "services", [s.value for s in services])
         problems.raise_if_any()
         super().__init__(scope, id)
@@ -320,7 +317,7 @@ class ExistingPhiKey(Construct):
             statement
             for service in self.services
             for statement in key_policy_statements(service, account=stack.account, region=stack.region,
-                                                   principals=service_users)
+                                                   partition=stack.partition, principals=service_users)
         ]
         if self.required_statements:
             sids = ", ".join(s.sid or "" for s in self.required_statements)
@@ -356,10 +353,12 @@ def _days(problems: ProblemCollector, prop: str, value: cdk.Duration | None, def
     return days
 
 
-def _check_services(problems: ProblemCollector, prop: str, services: Sequence[object]) -> None:
+def _check_services(problems: ProblemCollector, prop: str, services: Sequence[object]) -> bool:
+    """True when every entry is a KeyService; otherwise records the problem."""
     unknown = [s for s in services if not isinstance(s, KeyService)]
     if unknown:
         problems.add(prop, unknown, "use members of KeyService: " + ", ".join(s.name for s in KeyService))
+    return not unknown
 
 
 def _require_concrete_environment(problems: ProblemCollector, stack: cdk.Stack, prop: str,

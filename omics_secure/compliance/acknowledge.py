@@ -15,7 +15,8 @@ _GENERIC_REASONS = frozenset({
     "suppressed", "ignore", "ignored", "not needed", "not required", "not applicable", "false positive",
     "by design", "intentional", "known issue", "will fix later", "approved", "reviewed", "test",
 })
-_RULE_ID = re.compile(r"^(?P<pack>[A-Za-z0-9.]+)-[A-Za-z0-9]+(\[.+\])?$")
+_RULE_ID = re.compile(
+    r"^(?:(?P<prefix>[A-Za-z0-9.]+)::)?(?P<bare>(?P<pack>[A-Za-z0-9.]+)-[A-Za-z0-9]+(?:\[.+\])?)$")
 
 
 def acknowledge(construct: IConstruct, rule_id: str, reason: str) -> None:
@@ -28,9 +29,10 @@ def acknowledge(construct: IConstruct, rule_id: str, reason: str) -> None:
     AWS constraint or compensating control makes the finding acceptable.
     """
     problems = ProblemCollector(f"acknowledge({construct.node.path or '<app>'})")
-    qualified = rule_id.strip()
-    bare = qualified.split("::", 1)[1] if "::" in qualified else qualified
-    match = _RULE_ID.match(bare)
+    match = _RULE_ID.match(rule_id.strip()) if isinstance(rule_id, str) else None
+    if match is not None and match["prefix"] not in (None, match["pack"]):
+        match = None
+    bare = match["bare"] if match else str(rule_id)
     if match is None:
         problems.add("rule_id", rule_id,
                      "use a pack rule id such as 'HIPAA.Security-S3BucketReplicationEnabled' or "

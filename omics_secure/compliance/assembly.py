@@ -28,12 +28,16 @@ class Acknowledgment:
 
     @property
     def rule_id(self) -> str:
-        return self.id.split("::", 1)[1] if "::" in self.id else self.id
+        return self.id.split("::", 1)[1] if self.is_recorded else self.id
 
     @property
     def is_recorded(self) -> bool:
-        """True for the ``Pack::RuleId`` form, which CDK records in validation-report.json."""
-        return "::" in self.id
+        """True for the ``Pack::RuleId`` form, which CDK records in validation-report.json.
+
+        A granular id carries '::' inside its brackets (``AwsSolutions-IAM5[Action::s3:*]``), so only
+        a '::' before any '[' is the pack prefix.
+        """
+        return "::" in self.id.split("[", 1)[0]
 
 
 @dataclass(frozen=True)

@@ -113,7 +113,7 @@ def compliance_packs(scope: IConstruct) -> list[cdk.IPolicyValidationPlugin]:
     ]
 
 
-_REGISTERED: dict[str, list[cdk.IPolicyValidationPlugin]] = {}
+_REGISTERED_ATTRIBUTE = "_omics_secure_compliance_packs"
 
 
 def add_compliance_packs(app: cdk.App) -> None:
@@ -122,13 +122,13 @@ def add_compliance_packs(app: cdk.App) -> None:
     Registering twice on the same app is a no-op, so an app that registers the packs itself can
     still be run by ``omics-secure check``.
     """
-    if app.node.addr in _REGISTERED:
+    if hasattr(app, _REGISTERED_ATTRIBUTE):
         return
     packs = compliance_packs(app)
     cdk.Validations.of(app).add_plugins(*packs)
-    _REGISTERED[app.node.addr] = packs
+    setattr(app, _REGISTERED_ATTRIBUTE, packs)
 
 
 def registered_packs(app: cdk.App) -> list[cdk.IPolicyValidationPlugin]:
     """The packs :func:`add_compliance_packs` registered on ``app``."""
-    return list(_REGISTERED.get(app.node.addr, []))
+    return list(getattr(app, _REGISTERED_ATTRIBUTE, []))

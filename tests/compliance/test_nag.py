@@ -1,0 +1,57 @@
+"""The OmicsSecure pack as a cdk-nag v3 plugin: what it sees, how it reports, how it registers."""
+
+from __future__ import annotations
+
+import aws_cdk as cdk
+
+from omics_secure import PhiKey
+from omics_secure.compliance import OmicsSecureChecks, add_compliance_packs, compliance_packs
+from omics_secure.compliance.nag import registered_packs
+from tests.harness import check_compliance
+
+
+def test_the_four_packs_by_name(app):
+    assert [pack.name for pack in compliance_packs(app)] == [
+        "HIPAA.Security", "NIST.800.53.R5", "AwsSolutions", "OmicsSecure"]
+
+
+def test_registering_twice_is_a_no_op(app):
+    add_compliance_packs(app)
+    first = registered_packs(app)
+    add_compliance_packs(app)
+    assert registered_packs(app) == first
+
+
+def test_an_escape_hatch_override_is_judged_as_synthesized(stack):
+    key = PhiKey(stack, "DataKey")
+    key.node.default_child.add_property_override("EnableKeyRotation", False)
+    findings = check_compliance(stack).open_findings
+    # cdk-nag's rules read the L1 construct's attributes, so they miss the override; ours read the template.
+    assert {f.pack for f in findings} == {"OmicsSecure"}
+    (finding,) = findings
+    assert finding.rule_id == "OmicsSecure-KMSKeyRotationEnabled"
+    assert finding.construct_path == "TestStack/DataKey/Resource"
+    assert "does not rotate" in finding.description and "SC-12" in finding.description
+
+
+def test_a_bare_id_acknowledgment_on_a_parent_is_honoured_without_a_record(stack):
+    key = PhiKey(stack, "DataKey")
+    key.apply_removal_policy(cdk.RemovalPolicy.DESTROY)
+    cdk.Validations.of(stack).acknowledge(cdk.Acknowledgment(
+        id="OmicsSecure-KMSKeyRetained", reason="bare id on the stack covers every key in it"))
+    result = check_compliance(stack)
+    assert "OmicsSecure-KMSKeyRetained" not in result.open_rule_ids()
+    assert "OmicsSecure-KMSKeyRetained" not in {f.rule_id for f in result.acknowledged_findings}
+
+
+def test_validate_scope_reports_findings_under_the_scope_only(app):
+    weak = cdk.Stack(app, "Weak")
+    PhiKey(weak, "DataKey").node.default_child.add_property_override("EnableKeyRotation", False)
+    clean = cdk.Stack(app, "Clean")
+    PhiKey(clean, "DataKey")
+    pack = OmicsSecureChecks(app)
+    assert pack.validate_scope(clean).success
+    report = pack.validate_scope(weak)
+    assert not report.success
+    assert [v.rule_name for v in report.violations] == ["OmicsSecure-KMSKeyRotationEnabled"]
+    assert [r.construct_path for r in report.violations[0].violating_resources] == ["Weak/DataKey/Resource"]
