@@ -14,11 +14,12 @@ from pathlib import Path
 from typing import TextIO
 
 from omics_secure._internal.node_runtime import silence_end_of_life_banner
-from omics_secure.compliance.assembly import read_assembly
+from omics_secure.compliance.assembly import StackArtifact, read_assembly
 from omics_secure.compliance.bootstrap import PACKS_FILE
 from omics_secure.compliance.engine import evaluate_stacks
 from omics_secure.compliance.packs import OMICS_SECURE_PACK
 from omics_secure.compliance.report import PackResult, ReportedFinding, read_validation_report
+from omics_secure.compliance.reports import write_reports
 
 EXPECTED_PACKS = ("HIPAA.Security", "NIST.800.53.R5", "AwsSolutions", OMICS_SECURE_PACK.name)
 
@@ -40,6 +41,8 @@ def main(argv: Sequence[str] | None = None) -> int:
     source.add_argument("--assembly", type=Path, help="judge an already synthesized cloud assembly directory")
     check.add_argument("--output", type=Path, default=Path("cdk.out"),
                        help="where to write the synthesized assembly (default: cdk.out)")
+    check.add_argument("--report-dir", type=Path,
+                       help="where to write the JUnit, SARIF and Markdown reports (default: the assembly directory)")
     args = parser.parse_args(argv)
     try:
         return _check(args, out=sys.stdout, progress=sys.stderr)
@@ -58,11 +61,13 @@ def _check(args: argparse.Namespace, *, out: TextIO, progress: TextIO) -> int:
     packs = _with_clean_packs(read_validation_report(assembly_dir), assembly_dir)
     packs = _with_project_pack(packs, assembly_dir)
     stacks = read_assembly(assembly_dir)
-    print(render_summary(packs, stack_count=len(stacks)), file=out)
+    print(render_summary(packs, stacks), file=out)
     missing = [name for name in EXPECTED_PACKS if name not in {p.name for p in packs}]
     if missing:
         print(f"note: the app did not register {', '.join(missing)}; add "
               "omics_secure.compliance.add_compliance_packs(app) to run them", file=out)
+    written = write_reports(packs, stacks, args.report_dir or assembly_dir)
+    print(f"reports: {', '.join(str(path) for path in written)}", file=out)
     return 0 if all(p.passed for p in packs) and not missing else 1
 
 
@@ -141,9 +146,10 @@ def _with_project_pack(packs: list[PackResult], assembly_dir: Path) -> list[Pack
     )]
 
 
-def render_summary(packs: Sequence[PackResult], *, stack_count: int) -> str:
+def render_summary(packs: Sequence[PackResult], stacks: Sequence[StackArtifact]) -> str:
     """A short summary: a line per pack, then every open finding and every acknowledgment with its reason."""
-    lines = [f"omics-secure check: {stack_count} stack(s), {len(packs)} pack(s)"]
+    resource_count = sum(len(stack.resources) for stack in stacks)
+    lines = [f"omics-secure check: {len(stacks)} stack(s), {resource_count} resource(s), {len(packs)} pack(s)"]
     width = max((len(p.name) for p in packs), default=10)
     for pack in packs:
         verdict = "PASS" if pack.passed else "FAIL"

@@ -34,7 +34,8 @@ def test_a_weak_app_that_registers_no_packs_fails_with_its_findings(tmp_path, mo
     assert "  FAIL  AwsSolutions" in out and "  FAIL  OmicsSecure" in out and "  PASS  HIPAA.Security" in out
     assert "AwsSolutions-KMS5\n    at Checked/Key/Resource" in out
     assert "OmicsSecure-KMSKeyRotationEnabled" in out
-    assert out.rstrip().endswith("Result: FAIL - 3 unacknowledged finding(s), 0 acknowledged")
+    assert "Result: FAIL - 3 unacknowledged finding(s), 0 acknowledged" in out
+    assert out.rstrip().splitlines()[-1].startswith("reports: cdk.out/omics-secure.junit.xml")
 
 
 def test_a_clean_app_passes_every_pack(tmp_path, monkeypatch, capsys):
@@ -56,7 +57,7 @@ def test_an_assembly_without_packs_gets_the_project_pack_and_a_note(tmp_path, mo
     capsys.readouterr()
     assert main(["check", "--assembly", "cdk.out"]) == 1
     out = capsys.readouterr().out
-    assert "omics-secure check: 1 stack(s), 1 pack(s)" in out
+    assert "omics-secure check: 1 stack(s), 1 resource(s), 1 pack(s)" in out
     assert "OmicsSecure-KMSKeyRotationEnabled" in out
     assert "note: the app did not register HIPAA.Security, NIST.800.53.R5, AwsSolutions" in out
 

@@ -1,0 +1,199 @@
+"""Reports of a check that CI systems and auditors read: JUnit XML, SARIF 2.1.0 and Markdown.
+
+Each finding is located in the synthesized assembly (template file, logical id, line) so that
+code-scanning tools can point at it; acknowledged findings are kept, with their reasons, as skipped
+test cases and as SARIF suppressions, because an auditor needs to see what was accepted and why.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import xml.etree.ElementTree as ElementTree
+from collections.abc import Sequence
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+from omics_secure.compliance.assembly import StackArtifact
+from omics_secure.compliance.report import PackResult, ReportedFinding
+
+JUNIT_FILE = "omics-secure.junit.xml"
+SARIF_FILE = "omics-secure.sarif"
+MARKDOWN_FILE = "omics-secure.md"
+SARIF_SCHEMA = "https://docs.oasis-open.org/sarif/sarif/v2.1.0/errata01/os/schemas/sarif-schema-2.1.0.json"
+INFORMATION_URI = "https://github.com/cdklabs/cdk-nag/blob/main/RULES.md"
+
+
+@dataclass(frozen=True)
+class Location:
+    """Where a finding sits in the assembly: the template file, the logical id and its line."""
+
+    template_path: Path
+    logical_id: str
+    line: int
+
+
+class FindingLocator:
+    """Maps a construct path from the validation report to its resource in the synthesized templates."""
+
+    def __init__(self, stacks: Sequence[StackArtifact]) -> None:
+        self._by_path: dict[str, tuple[StackArtifact, str]] = {}
+        for stack in stacks:
+            for logical_id, path in stack.construct_paths.items():
+                self._by_path[path] = (stack, logical_id)
+        self._lines: dict[Path, list[str]] = {}
+
+    def locate(self, construct_path: str) -> Location | None:
+        found = self._by_path.get(construct_path)
+        if found is None:
+            return None
+        stack, logical_id = found
+        lines = self._lines.setdefault(stack.template_path, stack.template_path.read_text().splitlines())
+        needle = f'"{logical_id}": {{'
+        line = next((number for number, text in enumerate(lines, 1) if text.strip() == needle), 1)
+        return Location(stack.template_path, logical_id, line)
+
+
+def write_reports(packs: Sequence[PackResult], stacks: Sequence[StackArtifact], report_dir: Path) -> list[Path]:
+    """Write the JUnit, SARIF and Markdown reports into ``report_dir``; returns their paths."""
+    report_dir.mkdir(parents=True, exist_ok=True)
+    locator = FindingLocator(stacks)
+    outputs = {
+        JUNIT_FILE: to_junit_xml(packs),
+        SARIF_FILE: json.dumps(to_sarif(packs, locator, base=report_dir), indent=2),
+        MARKDOWN_FILE: to_markdown(packs, stack_count=len(stacks)),
+    }
+    written = []
+    for name, text in outputs.items():
+        path = report_dir / name
+        path.write_text(text + "\n", encoding="utf-8")
+        written.append(path)
+    return written
+
+
+def to_junit_xml(packs: Sequence[PackResult]) -> str:
+    """One test suite per pack; a failed case per open finding, a skipped case per acknowledged one.
+
+    A pack with nothing open gets one passing case, so that a clean pack still shows in CI.
+    """
+    root = ElementTree.Element("testsuites", name="omics-secure check")
+    totals = {"tests": 0, "failures": 0, "skipped": 0}
+    for pack in packs:
+        suite = ElementTree.SubElement(root, "testsuite", name=pack.name)
+        cases = 0
+        for finding in pack.open_findings:
+            case = _case(suite, finding)
+            failure = ElementTree.SubElement(case, "failure", message=finding.description, type=finding.severity)
+            failure.text = f"{finding.rule_id} at {finding.construct_path}: {finding.description}"
+            cases += 1
+        for finding in pack.acknowledged_findings:
+            case = _case(suite, finding)
+            ElementTree.SubElement(case, "skipped", message=f"acknowledged: {finding.reason}")
+            cases += 1
+        if not pack.open_findings:
+            ElementTree.SubElement(suite, "testcase", classname=pack.name, name=f"{pack.name}: no open findings")
+            cases += 1
+        counts = {"tests": cases, "failures": len(pack.open_findings), "skipped": len(pack.acknowledged_findings)}
+        for key, value in counts.items():
+            suite.set(key, str(value))
+            totals[key] += value
+        suite.set("errors", "0")
+    for key, value in totals.items():
+        root.set(key, str(value))
+    root.set("errors", "0")
+    ElementTree.indent(root)
+    return '<?xml version="1.0" encoding="UTF-8"?>\n' + ElementTree.tostring(root, encoding="unicode")
+
+
+def _case(suite: ElementTree.Element, finding: ReportedFinding) -> ElementTree.Element:
+    return ElementTree.SubElement(suite, "testcase", classname=finding.rule_id, name=finding.construct_path)
+
+
+def to_sarif(packs: Sequence[PackResult], locator: FindingLocator, *, base: Path) -> dict[str, Any]:
+    """A SARIF 2.1.0 log: one run per pack, acknowledged findings as externally suppressed results."""
+    return {
+        "$schema": SARIF_SCHEMA,
+        "version": "2.1.0",
+        "runs": [_sarif_run(pack, locator, base) for pack in packs],
+    }
+
+
+def _sarif_run(pack: PackResult, locator: FindingLocator, base: Path) -> dict[str, Any]:
+    findings = [*pack.open_findings, *pack.acknowledged_findings]
+    rule_ids = list(dict.fromkeys(f.rule_id for f in findings))
+    descriptions = {f.rule_id: f.description for f in findings}
+    return {
+        "tool": {"driver": {
+            "name": pack.name,
+            "informationUri": INFORMATION_URI,
+            "organization": "omics-secure",
+            "rules": [
+                {"id": rule_id, "shortDescription": {"text": _first_sentence(descriptions[rule_id])},
+                 "fullDescription": {"text": descriptions[rule_id]}}
+                for rule_id in rule_ids
+            ],
+        }},
+        "results": [_sarif_result(f, rule_ids.index(f.rule_id), locator, base) for f in findings],
+    }
+
+
+def _sarif_result(finding: ReportedFinding, rule_index: int, locator: FindingLocator, base: Path) -> dict[str, Any]:
+    result: dict[str, Any] = {
+        "ruleId": finding.rule_id,
+        "ruleIndex": rule_index,
+        "level": "error" if finding.severity == "error" else "warning",
+        "message": {"text": f"{finding.description} Construct: {finding.construct_path}."},
+        "locations": [_sarif_location(finding, locator, base)],
+    }
+    if finding.acknowledged:
+        result["suppressions"] = [{"kind": "external", "status": "accepted",
+                                   "justification": finding.reason or ""}]
+    return result
+
+
+def _sarif_location(finding: ReportedFinding, locator: FindingLocator, base: Path) -> dict[str, Any]:
+    location: dict[str, Any] = {"logicalLocations": [
+        {"fullyQualifiedName": finding.construct_path, "kind": "resource"}]}
+    found = locator.locate(finding.construct_path)
+    if found is not None:
+        uri = Path(os.path.relpath(found.template_path, Path.cwd())).as_posix()
+        location["physicalLocation"] = {
+            "artifactLocation": {"uri": uri},
+            "region": {"startLine": found.line},
+        }
+        location["logicalLocations"][0]["name"] = found.logical_id
+    return location
+
+
+def to_markdown(packs: Sequence[PackResult], *, stack_count: int) -> str:
+    open_total = sum(len(p.open_findings) for p in packs)
+    lines = [
+        "# omics-secure check",
+        "",
+        f"**{'PASS' if open_total == 0 else 'FAIL'}**: {open_total} unacknowledged finding(s) "
+        f"across {stack_count} stack(s) and {len(packs)} pack(s).",
+        "",
+        "| pack | result | open | acknowledged |",
+        "|---|---|---|---|",
+        *(f"| {p.name} | {'pass' if p.passed else 'fail'} | {len(p.open_findings)} | "
+          f"{len(p.acknowledged_findings)} |" for p in packs),
+    ]
+    open_findings = [f for p in packs for f in p.open_findings]
+    if open_findings:
+        lines += ["", "## Unacknowledged findings", "", "| rule | resource | finding |", "|---|---|---|"]
+        lines += [f"| `{f.rule_id}` | `{f.construct_path}` | {_cell(f.description)} |" for f in open_findings]
+    acknowledged = [f for p in packs for f in p.acknowledged_findings]
+    if acknowledged:
+        lines += ["", "## Acknowledged findings", "", "| rule | resource | reason |", "|---|---|---|"]
+        lines += [f"| `{f.rule_id}` | `{f.construct_path}` | {_cell(f.reason or '')} |" for f in acknowledged]
+    return "\n".join(lines)
+
+
+def _cell(text: str) -> str:
+    return text.replace("|", "\\|").replace("\n", " ")
+
+
+def _first_sentence(text: str) -> str:
+    head, separator, _ = text.partition(". ")
+    return head + "." if separator else text
