@@ -47,6 +47,15 @@ class StackArtifact:
     template: Mapping[str, Any]
     construct_paths: Mapping[str, str]
     acknowledgments: Mapping[str, tuple[Acknowledgment, ...]] = field(default_factory=dict)
+    environment: str = "aws://unknown-account/unknown-region"
+
+    @property
+    def account(self) -> str:
+        return self.environment.removeprefix("aws://").split("/")[0]
+
+    @property
+    def region(self) -> str:
+        return self.environment.removeprefix("aws://").split("/")[-1]
 
     @property
     def resources(self) -> Mapping[str, Mapping[str, Any]]:
@@ -124,6 +133,7 @@ def _stack(directory: Path, name: str, artifact: Mapping[str, Any],
         template=_read_json(template_path),
         construct_paths=construct_paths,
         acknowledgments={path: tuple(acks) for path, acks in acknowledgments.items()},
+        environment=str(artifact.get("environment", "aws://unknown-account/unknown-region")),
     )
 
 

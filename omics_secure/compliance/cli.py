@@ -16,6 +16,7 @@ from typing import TextIO
 from omics_secure._internal.node_runtime import silence_end_of_life_banner
 from omics_secure.compliance.assembly import StackArtifact, read_assembly
 from omics_secure.compliance.bootstrap import PACKS_FILE
+from omics_secure.compliance.datasheet import build_datasheet, render_html, render_markdown
 from omics_secure.compliance.engine import evaluate_stacks
 from omics_secure.compliance.packs import OMICS_SECURE_PACK
 from omics_secure.compliance.report import PackResult, ReportedFinding, read_validation_report
@@ -43,21 +44,52 @@ def main(argv: Sequence[str] | None = None) -> int:
                        help="where to write the synthesized assembly (default: cdk.out)")
     check.add_argument("--report-dir", type=Path,
                        help="where to write the JUnit, SARIF and Markdown reports (default: the assembly directory)")
+    report = commands.add_parser(
+        "report", help="write the data-protection summary of a CDK app",
+        description="Synthesize a CDK app (or read --assembly) and write the data-protection summary a Data "
+                    "Access Committee, an IRB or a HIPAA security officer reads: where the data lives, how it "
+                    "is encrypted, who can reach it, what is logged, retention, and a control matrix.")
+    report_source = report.add_mutually_exclusive_group()
+    report_source.add_argument("--app", help="the command that runs the CDK app (default: cdk.json's 'app')")
+    report_source.add_argument("--assembly", type=Path, help="read an already synthesized cloud assembly directory")
+    report.add_argument("--output", type=Path, default=Path("cdk.out"),
+                        help="where to write the synthesized assembly (default: cdk.out)")
+    report.add_argument("--format", choices=("markdown", "html"), default="markdown",
+                        help="output format (default: markdown)")
+    report.add_argument("--file", type=Path, help="write the summary to this file instead of standard output")
     args = parser.parse_args(argv)
     try:
+        if args.command == "report":
+            return _report(args, out=sys.stdout, progress=sys.stderr)
         return _check(args, out=sys.stdout, progress=sys.stderr)
     except CheckError as error:
         print(f"omics-secure: error: {error}", file=sys.stderr)
         return 2
 
 
-def _check(args: argparse.Namespace, *, out: TextIO, progress: TextIO) -> int:
-    if args.assembly is not None:
-        assembly_dir = args.assembly
-        if not (assembly_dir / "manifest.json").is_file():
-            raise CheckError(f"{assembly_dir} is not a cloud assembly (no manifest.json); run 'cdk synth' first")
+def _assembly(args: argparse.Namespace, progress: TextIO) -> Path:
+    if args.assembly is None:
+        return _synthesize(args.app, args.output, progress)
+    assembly_dir: Path = args.assembly
+    if not (assembly_dir / "manifest.json").is_file():
+        raise CheckError(f"{assembly_dir} is not a cloud assembly (no manifest.json); run 'cdk synth' first")
+    return assembly_dir
+
+
+def _report(args: argparse.Namespace, *, out: TextIO, progress: TextIO) -> int:
+    sections = build_datasheet(_assembly(args, progress))
+    text = render_html(sections) if args.format == "html" else render_markdown(sections)
+    if args.file is None:
+        print(text, file=out)
     else:
-        assembly_dir = _synthesize(args.app, args.output, progress)
+        args.file.parent.mkdir(parents=True, exist_ok=True)
+        args.file.write_text(text + "\n", encoding="utf-8")
+        print(f"omics-secure: data-protection summary written to {args.file}", file=progress)
+    return 0
+
+
+def _check(args: argparse.Namespace, *, out: TextIO, progress: TextIO) -> int:
+    assembly_dir = _assembly(args, progress)
     packs = _with_clean_packs(read_validation_report(assembly_dir), assembly_dir)
     packs = _with_project_pack(packs, assembly_dir)
     stacks = read_assembly(assembly_dir)

@@ -27,7 +27,7 @@ from omics_secure.compliance.rules._policy import (
 KMS_KEY = frozenset({"AWS::KMS::Key"})
 _GRANT_SERVICES = ("omics", "healthlake")
 _KEY_MANAGEMENT = Controls(
-    hipaa=("164.312(a)(2)(iv)", "164.312(e)(2)(ii)"),
+    hipaa=("164.312(a)(2)(iv)",),
     nist_800_53_r5=("SC-12", "SC-12(2)", "SC-28"),
     nist_800_171_r2=("3.13.10", "3.13.16"),
     dbgap=("Encryption at rest",),
