@@ -178,7 +178,8 @@ class PhiKey(kms.Key):
         :param service_users: principals allowed to use the key through those services. Default: the
             account, so that IAM policies decide.
         :param admins: key administrators, named in the key policy. Default: none besides the account.
-        :param users: principals allowed to encrypt and decrypt directly. Default: none.
+        :param users: principals allowed to encrypt and decrypt directly, and to create grants for AWS
+            resources (never to revoke them). Default: none.
         :param alias: the alias. Default: ``alias/omics-secure/<stack name>/<id>``.
         :param description: the description; never put PHI here. Default: a generic description.
         :param rotation_period: 90 to 2560 days. Default: 365 days.
@@ -231,9 +232,11 @@ class PhiKey(kms.Key):
         if users:
             self.add_to_resource_policy(iam.PolicyStatement(
                 sid="AllowKeyUse", principals=list(users), actions=list(KEY_USER_ACTIONS), resources=["*"]))
+            # No kms:RevokeGrant for users: revoking the grant of a HealthOmics store or HealthLake datastore
+            # cuts the service off from its own data; delete the store instead.
             self.add_to_resource_policy(iam.PolicyStatement(
                 sid="AllowKeyUsersGrantsForAwsResources", principals=list(users),
-                actions=["kms:CreateGrant", "kms:ListGrants", "kms:RevokeGrant"], resources=["*"],
+                actions=["kms:CreateGrant", "kms:ListGrants"], resources=["*"],
                 conditions={"Bool": {"kms:GrantIsForAWSResource": "true"}}))
         self.enable_services(*services)
 

@@ -139,6 +139,7 @@ def test_admins_and_users_are_named_in_the_key_policy(stack, compliant):
     assert use["Principal"]["AWS"]["Fn::GetAtt"][0].startswith("KeyUser")
     grants = statement(stack, "AllowKeyUsersGrantsForAwsResources")
     assert grants["Condition"] == {"Bool": {"kms:GrantIsForAWSResource": "true"}}
+    assert "kms:RevokeGrant" not in grants["Action"]
     compliant(stack)
 
 
