@@ -28,7 +28,8 @@ class AccessLogBucket(Construct):
     not supported for server access logging destination buckets"; no object lock, because "the
     destination bucket must not have a default retention period configuration"; versioning on; TLS 1.2+
     only; all public access blocked; ACLs disabled (log delivery is authorised by the bucket policy CDK
-    writes under the ``@aws-cdk/aws-s3:serverAccessLogsUseBucketPolicy`` feature flag); logs kept six
+    writes under the ``@aws-cdk/aws-s3:serverAccessLogsUseBucketPolicy`` feature flag, which this
+    construct turns on for itself); logs kept six
     years, noncurrent versions 30 days; retained on stack deletion. The findings these constraints cause
     are acknowledged on this construct with the constraint as reason.
     """
@@ -51,12 +52,12 @@ class AccessLogBucket(Construct):
         check_bucket_name(problems, bucket_name)
         retention_days = whole_days(problems, "retention", retention, DEFAULT_LOG_RETENTION_DAYS, (1, 36500))
         check_removal_policy(problems, removal_policy)
-        if not cdk.FeatureFlags.of(scope).is_enabled(SERVER_ACCESS_LOGS_FLAG):
-            problems.add("context", SERVER_ACCESS_LOGS_FLAG,
-                         "set this feature flag to true in cdk.json: with ACLs disabled, log delivery must be "
-                         "authorised by the bucket policy instead of the LogDeliveryWrite ACL")
         problems.raise_if_any()
         super().__init__(scope, id)
+        # With ACLs disabled, log delivery must be allowed by this bucket's policy. CDK writes that policy
+        # only under this feature flag, read in the log bucket's scope: setting it here, before any child
+        # exists, makes the construct work in apps that lack the project's cdk.json.
+        self.node.set_context(SERVER_ACCESS_LOGS_FLAG, True)
         self.bucket = s3.Bucket(
             self, "Resource",
             bucket_name=bucket_name,
