@@ -161,7 +161,7 @@ def check_bucket_name(problems: ProblemCollector, name: str | None) -> None:
         return
     kind = phi_like(name)
     if kind is not None:
-        problems.add("bucket_name", name, f"it looks like a {kind}; {PHI_NAME_FIX}")
+        problems.add("bucket_name", name, f"it looks like PHI ({kind}); {PHI_NAME_FIX}")
     prefixes, suffixes = RESERVED_BUCKET_AFFIXES
     if (not BUCKET_NAME_PATTERN.match(name) or ".." in name or name.startswith(prefixes) or name.endswith(suffixes)
             or re.fullmatch(r"\d+\.\d+\.\d+\.\d+", name)):
@@ -177,7 +177,7 @@ def check_tags(problems: ProblemCollector, tags: Mapping[str, str] | None) -> No
         for value in (tag_key, tag_value):
             kind = None if is_unresolved(value) else phi_like(str(value))
             if kind is not None:
-                problems.add(f"tags[{tag_key!r}]", tag_value, f"it looks like a {kind}; {PHI_NAME_FIX}")
+                problems.add(f"tags[{tag_key!r}]", tag_value, f"it looks like PHI ({kind}); {PHI_NAME_FIX}")
 
 
 def check_removal_policy(problems: ProblemCollector, removal_policy: cdk.RemovalPolicy) -> None:

@@ -175,13 +175,13 @@ def _no_phi_in_names_or_tags(resource: Resource) -> Verdict:
     problems = []
     name = resource.properties.get("BucketName")
     if name is not None and (kind := phi_like(literal_text(name))):
-        problems.append(f"BucketName looks like a {kind}")
+        problems.append(f"BucketName looks like PHI ({kind})")
     for tag in as_list(resource.properties.get("Tags")):
         if not isinstance(tag, Mapping):
             continue
         for part in ("Key", "Value"):
             if kind := phi_like(literal_text(tag.get(part))):
-                problems.append(f"tag {part.lower()} of {literal_text(tag.get('Key'))!r} looks like a {kind}")
+                problems.append(f"tag {part.lower()} of {literal_text(tag.get('Key'))!r} looks like PHI ({kind})")
     return non_compliant("; ".join(problems)) if problems else COMPLIANT
 
 
