@@ -610,3 +610,20 @@ def test_replica_rejects_phi_like_names_and_bad_lifecycle(app):
         PhiReplicaBucket(stack, "Replica", bucket_name="replica-jane.doe@example.org")
     with pytest.raises(OmicsSecureConfigError, match=r"object_lock_retention='0 days'"):
         PhiReplicaBucket(stack, "Replica", object_lock_retention=cdk.Duration.days(0))
+
+
+def test_project_rules_catch_escape_hatch_weakening(stack):
+    phi = PhiBucket(stack, "Phi")
+    cfn = phi.bucket.node.default_child
+    assert isinstance(cfn, s3.CfnBucket)
+    cfn.add_property_deletion_override("ObjectLockConfiguration")
+    cfn.add_property_override("BucketEncryption.ServerSideEncryptionConfiguration.0.BucketKeyEnabled", False)
+    cfn.add_property_override("Tags", [PHI_TAG, {"Key": "contact", "Value": "jane.doe@example.org"}])
+    phi.bucket.policy.document.add_statements(iam.PolicyStatement(  # type: ignore[union-attr]
+        effect=iam.Effect.DENY, principals=[iam.AnyPrincipal()], actions=["s3:GetObject"],
+        resources=[phi.bucket.arn_for_objects("*")], conditions={"NumericLessThan": {"s3:TlsVersion": 1.0}}))
+    opened = check_compliance(stack).open_rule_ids()
+    assert {"OmicsSecure-S3PhiBucketObjectLock", "OmicsSecure-S3BucketKeyEnabled",
+            "OmicsSecure-S3NoPhiInNamesOrTags"} <= opened
+    # the TLS 1.2 statement is still there, so the extra weaker statement does not open the TLS rule
+    assert "OmicsSecure-S3BucketPolicyMinimumTls" not in opened

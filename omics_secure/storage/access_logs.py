@@ -85,9 +85,9 @@ class AccessLogBucket(Construct):
                         "default encryption with AWS KMS keys (SSE-KMS) is not supported for server access "
                         "logging destination buckets, so this bucket uses SSE-S3 (AES-256).")
             acknowledge(self.bucket, f"{pack}-S3BucketReplicationEnabled",
-                        "This bucket receives S3 server access logs, which AWS log delivery writes only to "
-                        "buckets without SSE-KMS and without an object-lock default retention; a cross-region "
-                        "copy would be another such bucket failing this same rule. The logs are protected by "
-                        "versioning, a TLS-only policy and six-year lifecycle retention instead.")
+                        "S3 server access logs are written by S3 log delivery, which accepts only SSE-S3 targets "
+                        "without an object-lock default retention; a cross-region copy would itself be an "
+                        "unreplicated log bucket, moving this finding rather than fixing it. The logs stay "
+                        "in-region, versioned, TLS-only and retained for six years.")
 
 
