@@ -95,7 +95,7 @@ class RawDataTiering:
 TIERING_CLASSES = ("INTELLIGENT_TIERING", "GLACIER_IR", "GLACIER", "DEEP_ARCHIVE")
 
 def lifecycle_rules(days: Mapping[str, int | None], end_date: datetime.date | None,
-                     tiering: RawDataTiering | None) -> list[s3.LifecycleRule]:
+                    tiering: RawDataTiering | None) -> list[s3.LifecycleRule]:
     rules = [s3.LifecycleRule(id="AbortIncompleteMultipartUploads",
                               abort_incomplete_multipart_upload_after=cdk.Duration.days(days["abort"] or 1))]
     transition, expiration = days["noncurrent_transition"], days["noncurrent_expiration"]
@@ -145,7 +145,7 @@ def check_tiering(problems: ProblemCollector, tiering: RawDataTiering | None) ->
     optional_days(problems, "tiering.transition_after", tiering.transition_after, 0, (0, 36500))
     archive = optional_days(problems, "tiering.archive_access_after", tiering.archive_access_after, 90, (90, 730))
     deep = optional_days(problems, "tiering.deep_archive_access_after", tiering.deep_archive_access_after, 180,
-                          (180, 730))
+                         (180, 730))
     if (archive is not None or deep is not None) and storage_class != "INTELLIGENT_TIERING":
         problems.add("tiering.storage_class", storage_class,
                      "archive access tiers apply to INTELLIGENT_TIERING only; use that storage class")
@@ -210,7 +210,7 @@ def partition_of(region: str) -> str:
 
 
 def whole_days(problems: ProblemCollector, prop: str, value: cdk.Duration | None, default: int,
-          allowed: tuple[int, int]) -> int:
+               allowed: tuple[int, int]) -> int:
     result = optional_days(problems, prop, value, default, allowed)
     return default if result is None else result
 

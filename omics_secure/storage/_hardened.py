@@ -66,17 +66,16 @@ class HardenedBucket(Construct):
         problems.require(isinstance(minimum_tls_version, TlsVersion), "minimum_tls_version", minimum_tls_version,
                          "use TlsVersion.TLS_1_2 (default) or TlsVersion.TLS_1_3; older TLS is never allowed")
         days = {
-            "lock": whole_days(problems, "object_lock_retention", object_lock_retention, DEFAULT_OBJECT_LOCK_DAYS,
-                          OBJECT_LOCK_DAYS_RANGE),
+            "lock": whole_days(problems, "object_lock_retention", object_lock_retention,
+                               DEFAULT_OBJECT_LOCK_DAYS, OBJECT_LOCK_DAYS_RANGE),
             "abort": whole_days(problems, "abort_incomplete_uploads_after", abort_incomplete_uploads_after,
-                           DEFAULT_ABORT_UPLOADS_DAYS, (1, 36500)),
+                                DEFAULT_ABORT_UPLOADS_DAYS, (1, 36500)),
             "noncurrent_transition": optional_days(problems, "noncurrent_transition_after",
-                                                    noncurrent_transition_after, DEFAULT_NONCURRENT_TRANSITION_DAYS),
+                                                   noncurrent_transition_after, DEFAULT_NONCURRENT_TRANSITION_DAYS),
             "noncurrent_expiration": optional_days(problems, "noncurrent_expiration_after",
-                                                    noncurrent_expiration_after, DEFAULT_NONCURRENT_EXPIRATION_DAYS),
-            "current_expiration": (None if current_version_expiration is None else
-                                   whole_days(problems, "current_version_expiration", current_version_expiration,
-                                         365, (1, 36500))),
+                                                   noncurrent_expiration_after, DEFAULT_NONCURRENT_EXPIRATION_DAYS),
+            "current_expiration": optional_days(problems, "current_version_expiration",
+                                                current_version_expiration, 3650),
         }
         transition, expiration = days["noncurrent_transition"], days["noncurrent_expiration"]
         if transition is not None and expiration is not None and expiration <= transition:
