@@ -627,3 +627,35 @@ def test_project_rules_catch_escape_hatch_weakening(stack):
             "OmicsSecure-S3NoPhiInNamesOrTags"} <= opened
     # the TLS 1.2 statement is still there, so the extra weaker statement does not open the TLS rule
     assert "OmicsSecure-S3BucketPolicyMinimumTls" not in opened
+
+
+@pytest.mark.parametrize("kwargs, match", [
+    ({"key_alias": "genomics-replica"}, r"key_alias='genomics-replica': pass a literal alias"),
+    ({"key_alias": "alias/aws/s3"}, r"key_alias='alias/aws/s3'"),
+])
+def test_replica_key_alias_is_checked_before_anything_is_created(app, kwargs, match):
+    stack = cdk.Stack(app, "Replica", env=REPLICA_ENV)
+    with pytest.raises(OmicsSecureConfigError, match=match):
+        PhiReplicaBucket(stack, "Replica", **kwargs)
+    assert stack.node.try_find_child("Replica") is None
+
+
+def test_replica_custom_alias_is_what_the_source_names(replication_app):
+    _, primary_stack, replica_stack = replication_app
+    replica = PhiReplicaBucket(replica_stack, "Replica", key_alias="alias/genomics/phi-replica",
+                               bucket_name="genomics-phi-replica-study42")
+    PhiBucket(primary_stack, "Phi", replica=replica)
+    Template.from_stack(replica_stack).has_resource_properties("AWS::KMS::Alias",
+                                                               {"AliasName": "alias/genomics/phi-replica"})
+    destination = phi_bucket_resource(primary_stack)["Properties"]["ReplicationConfiguration"]["Rules"][0][
+        "Destination"]
+    assert destination["Bucket"] == "arn:aws:s3:::genomics-phi-replica-study42"
+    assert destination["EncryptionConfiguration"] == {
+        "ReplicaKmsKeyID": f"arn:aws:kms:{REPLICA_REGION}:{ACCOUNT}:alias/genomics/phi-replica"}
+
+
+def test_replica_access_logs_must_be_in_its_stack(app):
+    stack = cdk.Stack(app, "Replica", env=REPLICA_ENV)
+    other = cdk.Stack(app, "Other", env=REPLICA_ENV)
+    with pytest.raises(OmicsSecureConfigError, match=r"access_logs='Other/Logs'"):
+        PhiReplicaBucket(stack, "Replica", access_logs=AccessLogBucket(other, "Logs"))

@@ -40,7 +40,8 @@ class PhiBucket(HardenedBucket):
 
     - SSE-KMS with the bucket's customer-managed key and S3 Bucket Keys (one KMS request per bucket key,
       not per object: genomics means millions of objects); DSSE-KMS on request. Uploads that ask for
-      SSE-S3, another KMS key or SSE-C (customer-provided keys) are denied by the bucket policy.
+      SSE-S3, another KMS key or SSE-C (customer-provided keys) are denied by the bucket policy; clients
+      should send no encryption headers (the default applies) or name the key by its ARN.
     - Versioning on; object lock on with a 30-day GOVERNANCE default retention, so a mistaken or malicious
       delete or overwrite can be undone for a month. COMPLIANCE mode only when asked, with a warning.
     - A bucket policy denying requests without TLS and with TLS older than 1.2 (1.3 selectable).

@@ -27,6 +27,8 @@ from omics_secure.storage._common import (
 from omics_secure.storage._hardened import HardenedBucket
 from omics_secure.storage.access_logs import AccessLogBucket
 
+_ALIAS = re.compile(r"^alias/[a-zA-Z0-9/_-]{1,250}$")
+
 
 class PhiReplicaBucket(HardenedBucket):
     """The destination of a :class:`PhiBucket`'s cross-region replication, in a stack of the second region.
@@ -91,6 +93,14 @@ class PhiReplicaBucket(HardenedBucket):
         if bucket_name is not None and is_unresolved(bucket_name):
             problems.add("bucket_name", bucket_name,
                          "the source stack in another region must know this name: pass a literal string")
+        if key_alias is not None and (is_unresolved(key_alias) or not _ALIAS.match(key_alias)
+                                      or key_alias.startswith("alias/aws/")):
+            problems.add("key_alias", key_alias,
+                         "pass a literal alias the source stack can name, 'alias/' followed by letters, digits, "
+                         "'/', '_' or '-' (not 'alias/aws/'), e.g. 'alias/genomics/phi-replica'")
+        if access_logs is not None and cdk.Stack.of(access_logs) is not stack:
+            problems.add("access_logs", access_logs.node.path,
+                         "use an AccessLogBucket in the same stack (S3 delivers logs within one region)")
         problems.raise_if_any()
         super().__init__(scope, id)
         self.account = stack.account
