@@ -659,3 +659,10 @@ def test_replica_access_logs_must_be_in_its_stack(app):
     other = cdk.Stack(app, "Other", env=REPLICA_ENV)
     with pytest.raises(OmicsSecureConfigError, match=r"access_logs='Other/Logs'"):
         PhiReplicaBucket(stack, "Replica", access_logs=AccessLogBucket(other, "Logs"))
+
+
+def test_source_stack_needs_a_concrete_environment_to_replicate(app):
+    replica = PhiReplicaBucket(cdk.Stack(app, "ReplicaStack", env=REPLICA_ENV), "Replica")
+    agnostic = cdk.Stack(app, "Agnostic")
+    with pytest.raises(OmicsSecureConfigError, match=r"env=\"stack 'Agnostic'\": cross-region replication"):
+        PhiBucket(agnostic, "Phi", replica=replica)
