@@ -6,11 +6,27 @@ silence_end_of_life_banner()
 
 from omics_secure._internal.errors import OmicsSecureConfigError  # noqa: E402
 from omics_secure.keys import ExistingPhiKey, KeyService, PhiKey, key_policy_statements  # noqa: E402
+from omics_secure.storage import (  # noqa: E402
+    AccessLogBucket,
+    Encryption,
+    ObjectLockMode,
+    PhiBucket,
+    PhiReplicaBucket,
+    RawDataTiering,
+    TlsVersion,
+)
 
 __all__ = [
+    "AccessLogBucket",
+    "Encryption",
     "ExistingPhiKey",
     "KeyService",
+    "ObjectLockMode",
     "OmicsSecureConfigError",
+    "PhiBucket",
     "PhiKey",
+    "PhiReplicaBucket",
+    "RawDataTiering",
+    "TlsVersion",
     "key_policy_statements",
 ]

@@ -20,6 +20,13 @@ STATEFUL_TYPES = {
 PINNED_STATEFUL_LOGICAL_IDS = {
     "OmicsSecurePrimary": {
         "DataKey17AFBB84": "AWS::KMS::Key",
+        "AccessLogs247031D9": "AWS::S3::Bucket",
+        "PhiDataE2352BFC": "AWS::S3::Bucket",
+    },
+    "OmicsSecureReplica": {
+        "AccessLogs247031D9": "AWS::S3::Bucket",
+        "PhiDataReplicaKeyCF5D8F0A": "AWS::KMS::Key",
+        "PhiDataReplica7FD31539": "AWS::S3::Bucket",
     },
 }
 
@@ -62,3 +69,30 @@ def test_context_configures_account_and_region(tmp_path):
                                                  "omics-secure:region": "eu-west-1"})
     assert ReferenceConfig.from_context(app) == ReferenceConfig(account="444455556666", region="eu-west-1")
     assert ReferenceConfig.from_context(cdk.App(outdir=str(tmp_path / "d"))) == ReferenceConfig()
+
+
+def test_context_configures_replica_region(tmp_path):
+    app = cdk.App(outdir=str(tmp_path), context={"omics-secure:replica-region": "eu-central-1"})  # no flags
+    assert ReferenceConfig.from_context(app).replica_region == "eu-central-1"
+    assert ReferenceConfig().replica_region == "us-west-2"
+    build_reference_app(app)
+    replica = app.node.find_child("OmicsSecureReplica")
+    assert isinstance(replica, cdk.Stack) and replica.region == "eu-central-1"
+
+
+def test_only_access_log_and_replica_buckets_carry_acknowledgments(app, compliant):
+    build_reference_app(app)
+    acknowledged = {(f.rule_id, f.construct_path) for f in compliant(app).acknowledged_findings}
+    expected_on_log_buckets = {
+        (f"{pack}-{rule}", f"{stack}/AccessLogs/Resource/Resource")
+        for pack in ("HIPAA.Security", "NIST.800.53.R5")
+        for rule in ("S3DefaultEncryptionKMS", "S3BucketReplicationEnabled")
+        for stack in ("OmicsSecurePrimary", "OmicsSecureReplica")
+    }
+    # S3 refuses a replication rule whose destination does not exist yet, so the replica cannot be
+    # replicated again by CloudFormation; that is the only acknowledgment outside the log buckets.
+    expected_on_replica = {
+        (f"{pack}-S3BucketReplicationEnabled", "OmicsSecureReplica/PhiDataReplica/Resource/Resource")
+        for pack in ("HIPAA.Security", "NIST.800.53.R5")
+    }
+    assert acknowledged == expected_on_log_buckets | expected_on_replica

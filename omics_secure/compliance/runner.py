@@ -27,7 +27,7 @@ def synthesize_and_validate(app: cdk.App) -> ValidationOutcome:
     all the same, so the failure is read from it rather than raised.
     """
     try:
-        app.synth()
+        app.synth(force=True)
     except RuntimeError as error:
         if "ValidationFailed" not in str(error):
             raise

@@ -72,3 +72,8 @@ def _literals(value: Any) -> str:
     if isinstance(value, list):
         return " ".join(_literals(v) for v in value)
     return ""
+
+
+def literal_text(value: Any) -> str:
+    """Every literal string in ``value``, intrinsic functions included, joined by spaces."""
+    return _literals(value)

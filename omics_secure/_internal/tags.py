@@ -1,0 +1,9 @@
+"""Tags the constructs set so that rules can recognise, from the template alone, what a resource holds."""
+
+from __future__ import annotations
+
+# Rules judge one synthesized resource and cannot see which construct made it, so a PHI bucket says
+# what it is in a tag. Tag your own buckets the same way to have the PHI-bucket rules judge them.
+DATA_CLASSIFICATION_TAG = "omics-secure:data-classification"
+PHI = "phi"
+ACCESS_LOGS = "access-logs"

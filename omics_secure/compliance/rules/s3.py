@@ -1,0 +1,297 @@
+"""Rules for S3 buckets that hold PHI and controlled-access genomic data.
+
+A rule sees one CloudFormation resource, not the construct that made it, so a bucket is a *PHI bucket*
+when it carries the tag ``omics-secure:data-classification=phi``. PhiBucket and PhiReplicaBucket set it;
+tag your own PHI buckets the same way to have the PHI-bucket rules judge them. Rules that hold for every
+bucket (bucket keys with SSE-KMS, a TLS floor, no PHI-like names) judge all buckets.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from typing import Any
+
+from omics_secure._internal.naming import phi_like
+from omics_secure._internal.tags import DATA_CLASSIFICATION_TAG, PHI
+from omics_secure.compliance.model import (
+    COMPLIANT,
+    NOT_APPLICABLE,
+    Controls,
+    Resource,
+    Rule,
+    Verdict,
+    non_compliant,
+)
+from omics_secure.compliance.rules._policy import (
+    actions,
+    as_list,
+    is_wildcard_principal,
+    literal_text,
+    statements,
+)
+
+S3_BUCKET = frozenset({"AWS::S3::Bucket"})
+KMS_ALGORITHMS = ("aws:kms", "aws:kms:dsse")
+MINIMUM_TLS_VERSION = 1.2
+
+_ENCRYPTION_AT_REST = Controls(
+    hipaa=("164.312(a)(2)(iv)", "164.312(e)(2)(ii)"),
+    nist_800_53_r5=("SC-12", "SC-28", "SC-28(1)"),
+    nist_800_171_r2=("3.13.10", "3.13.16"),
+    dbgap=("Encryption at rest",),
+)
+
+
+def is_phi_bucket(resource: Resource) -> bool:
+    """True when the bucket is tagged ``omics-secure:data-classification=phi``."""
+    return any(isinstance(tag, Mapping) and tag.get("Key") == DATA_CLASSIFICATION_TAG and tag.get("Value") == PHI
+               for tag in as_list(resource.properties.get("Tags")))
+
+
+def _encryption_rules(resource: Resource) -> list[Mapping[str, Any]]:
+    encryption = resource.properties.get("BucketEncryption")
+    if not isinstance(encryption, Mapping):
+        return []
+    return [rule for rule in as_list(encryption.get("ServerSideEncryptionConfiguration"))
+            if isinstance(rule, Mapping)]
+
+
+def _default_encryption(rule: Mapping[str, Any]) -> Mapping[str, Any]:
+    default = rule.get("ServerSideEncryptionByDefault")
+    return default if isinstance(default, Mapping) else {}
+
+
+def _object_lock(resource: Resource) -> Verdict:
+    if not is_phi_bucket(resource):
+        return NOT_APPLICABLE
+    properties = resource.properties
+    configuration = properties.get("ObjectLockConfiguration")
+    configuration = configuration if isinstance(configuration, Mapping) else {}
+    if properties.get("ObjectLockEnabled") not in (True, "true") or configuration.get("ObjectLockEnabled") != "Enabled":
+        return non_compliant("object lock is not enabled")
+    rule = configuration.get("Rule")
+    retention = rule.get("DefaultRetention") if isinstance(rule, Mapping) else None
+    if not isinstance(retention, Mapping) or retention.get("Mode") not in ("GOVERNANCE", "COMPLIANCE"):
+        return non_compliant("object lock has no default retention mode (GOVERNANCE or COMPLIANCE)")
+    period = retention.get("Days") or retention.get("Years")
+    if not isinstance(period, int | str) or str(period) in ("", "0"):
+        return non_compliant("object lock default retention has no Days or Years")
+    return COMPLIANT
+
+
+def _bucket_key(resource: Resource) -> Verdict:
+    kms_rules = [rule for rule in _encryption_rules(resource)
+                 if _default_encryption(rule).get("SSEAlgorithm") == "aws:kms"]
+    if not kms_rules:
+        return NOT_APPLICABLE
+    if all(rule.get("BucketKeyEnabled") in (True, "true") for rule in kms_rules):
+        return COMPLIANT
+    return non_compliant("SSE-KMS default encryption without BucketKeyEnabled: true")
+
+
+def _bucket_policies(resource: Resource) -> list[Mapping[str, Any]]:
+    """The policy documents of the template's bucket policies attached to this bucket."""
+    names: list[Any] = [{"Ref": resource.logical_id}]
+    if isinstance(resource.properties.get("BucketName"), str):
+        names.append(resource.properties["BucketName"])
+    documents: list[Mapping[str, Any]] = []
+    for body in resource.template_resources.values():
+        if not isinstance(body, Mapping) or body.get("Type") != "AWS::S3::BucketPolicy":
+            continue
+        properties = body.get("Properties") or {}
+        if properties.get("Bucket") in names and isinstance(properties.get("PolicyDocument"), Mapping):
+            documents.append(properties["PolicyDocument"])
+    return documents
+
+
+def _tls_floor(statement: Mapping[str, Any]) -> float | None:
+    """The TLS version below which ``statement`` denies every S3 action to everyone, if it does."""
+    if statement.get("Effect") != "Deny" or not is_wildcard_principal(statement):
+        return None
+    if not {"s3:*", "*"} & set(actions(statement)):
+        return None
+    for operator, block in (statement.get("Condition") or {}).items():
+        if operator != "NumericLessThan" or not isinstance(block, Mapping):
+            continue
+        for key, value in block.items():
+            if str(key).lower() == "s3:tlsversion":
+                try:
+                    return min(float(v) for v in as_list(value))
+                except (TypeError, ValueError):
+                    return None
+    return None
+
+
+def _minimum_tls(resource: Resource) -> Verdict:
+    floors = [floor for document in _bucket_policies(resource) for statement in statements(document)
+              if (floor := _tls_floor(statement)) is not None]
+    if not floors:
+        return non_compliant("no bucket-policy statement denies s3:* with NumericLessThan s3:TlsVersion")
+    if max(floors) < MINIMUM_TLS_VERSION:
+        return non_compliant(f"the bucket policy denies only TLS older than {max(floors)}")
+    return COMPLIANT
+
+
+def _kms_encrypted(resource: Resource) -> Verdict:
+    if not is_phi_bucket(resource):
+        return NOT_APPLICABLE
+    rules = _encryption_rules(resource)
+    if not rules:
+        return non_compliant("no default encryption configured (S3 would use SSE-S3)")
+    for rule in rules:
+        default = _default_encryption(rule)
+        algorithm = default.get("SSEAlgorithm")
+        if algorithm not in KMS_ALGORITHMS:
+            return non_compliant(f"default encryption is {algorithm}, not SSE-KMS or DSSE-KMS")
+        if not default.get("KMSMasterKeyID"):
+            return non_compliant(f"{algorithm} without KMSMasterKeyID uses the AWS managed key aws/s3")
+    return COMPLIANT
+
+
+def _replication_kms(resource: Resource) -> Verdict:
+    configuration = resource.properties.get("ReplicationConfiguration")
+    if not isinstance(configuration, Mapping):
+        return NOT_APPLICABLE
+    if not any(_default_encryption(rule).get("SSEAlgorithm") in KMS_ALGORITHMS
+               for rule in _encryption_rules(resource)):
+        return NOT_APPLICABLE
+    problems = []
+    for index, rule in enumerate(as_list(configuration.get("Rules"))):
+        if not isinstance(rule, Mapping) or rule.get("Status") != "Enabled":
+            continue
+        label = str(rule.get("Id") or f"rule {index}")
+        criteria = rule.get("SourceSelectionCriteria") or {}
+        kms_objects = criteria.get("SseKmsEncryptedObjects") if isinstance(criteria, Mapping) else None
+        if not isinstance(kms_objects, Mapping) or kms_objects.get("Status") != "Enabled":
+            problems.append(f"{label} does not select SSE-KMS encrypted objects (they are silently skipped)")
+        destination = rule.get("Destination") or {}
+        encryption = destination.get("EncryptionConfiguration") if isinstance(destination, Mapping) else None
+        if not isinstance(encryption, Mapping) or not encryption.get("ReplicaKmsKeyID"):
+            problems.append(f"{label} names no ReplicaKmsKeyID for the destination")
+    return non_compliant("; ".join(problems)) if problems else COMPLIANT
+
+
+def _no_phi_in_names_or_tags(resource: Resource) -> Verdict:
+    problems = []
+    name = resource.properties.get("BucketName")
+    if name is not None and (kind := phi_like(literal_text(name))):
+        problems.append(f"BucketName looks like PHI ({kind})")
+    for tag in as_list(resource.properties.get("Tags")):
+        if not isinstance(tag, Mapping):
+            continue
+        for part in ("Key", "Value"):
+            if kind := phi_like(literal_text(tag.get(part))):
+                problems.append(f"tag {part.lower()} of {literal_text(tag.get('Key'))!r} looks like PHI ({kind})")
+    return non_compliant("; ".join(problems)) if problems else COMPLIANT
+
+
+PHI_BUCKET_OBJECT_LOCK = Rule(
+    id="S3PhiBucketObjectLock",
+    resource_types=S3_BUCKET,
+    finding="The PHI bucket has no object lock with a default retention (GOVERNANCE or COMPLIANCE).",
+    explanation=(
+        "Object lock keeps every version of PHI from deletion or overwrite for the retention period, even "
+        "by administrators, which protects the integrity of ePHI and its recoverability after a mistaken "
+        "or malicious delete. cdk-nag's HIPAA and NIST packs have no object-lock rule."
+    ),
+    controls=Controls(
+        hipaa=("164.312(c)(1)", "164.312(c)(2)", "164.308(a)(7)(ii)(A)"),
+        nist_800_53_r5=("CP-9", "SI-7", "SI-12"),
+        nist_800_171_r2=("3.8.9",),
+        dbgap=("Data retention and clean-up",),
+    ),
+    check=_object_lock,
+)
+
+BUCKET_KEY_ENABLED = Rule(
+    id="S3BucketKeyEnabled",
+    resource_types=S3_BUCKET,
+    finding="The SSE-KMS bucket does not use S3 Bucket Keys.",
+    explanation=(
+        "Without bucket keys S3 calls KMS for every object; genomics buckets hold millions of objects, so "
+        "requests are throttled (availability) and billed per call. Bucket keys keep the same customer-"
+        "managed key and CloudTrail record. DSSE-KMS does not support bucket keys and is not judged."
+    ),
+    controls=Controls(
+        hipaa=("164.312(a)(2)(iv)",),
+        nist_800_53_r5=("SC-12", "SC-28", "SC-5"),
+        nist_800_171_r2=("3.13.16",),
+        dbgap=("Encryption at rest",),
+    ),
+    check=_bucket_key,
+)
+
+BUCKET_POLICY_MINIMUM_TLS = Rule(
+    id="S3BucketPolicyMinimumTls",
+    resource_types=S3_BUCKET,
+    finding="The bucket policy does not deny requests that use TLS older than 1.2.",
+    explanation=(
+        "aws:SecureTransport refuses plain HTTP but still admits TLS 1.0 and 1.1; a Deny on s3:* with "
+        "NumericLessThan s3:TlsVersion 1.2 (or 1.3) enforces the TLS floor HealthOmics and NIST guidance "
+        "set for data in transit."
+    ),
+    controls=Controls(
+        hipaa=("164.312(e)(1)", "164.312(e)(2)(ii)"),
+        nist_800_53_r5=("SC-8", "SC-8(1)", "SC-13"),
+        nist_800_171_r2=("3.13.8", "3.13.11"),
+        dbgap=("Encryption in transit",),
+    ),
+    check=_minimum_tls,
+)
+
+PHI_BUCKET_KMS_ENCRYPTED = Rule(
+    id="S3PhiBucketKmsEncrypted",
+    resource_types=S3_BUCKET,
+    finding="The PHI bucket is not encrypted by default with SSE-KMS or DSSE-KMS under a named KMS key.",
+    explanation=(
+        "PHI at rest is encrypted under a customer-managed key whose use is logged and can be revoked. "
+        "DSSE-KMS (aws:kms:dsse) is accepted: it is two layers under the same kind of key, which cdk-nag's "
+        "KMS rule reports as unencrypted."
+    ),
+    controls=_ENCRYPTION_AT_REST,
+    check=_kms_encrypted,
+)
+
+REPLICATION_KMS_OBJECTS = Rule(
+    id="S3ReplicationKmsEncryptedObjects",
+    resource_types=S3_BUCKET,
+    finding="A replication rule of the KMS-encrypted bucket skips SSE-KMS objects or names no replica key.",
+    explanation=(
+        "S3 replicates SSE-KMS objects only when the rule selects SseKmsEncryptedObjects and names a "
+        "ReplicaKmsKeyID; otherwise replication reports success while the PHI is never copied, and the "
+        "disaster-recovery copy that HIPAA contingency planning relies on does not exist."
+    ),
+    controls=Controls(
+        hipaa=("164.308(a)(7)(ii)(A)", "164.308(a)(7)(ii)(B)", "164.312(a)(2)(iv)"),
+        nist_800_53_r5=("CP-6", "CP-9", "SC-28"),
+        nist_800_171_r2=("3.8.9", "3.13.16"),
+        dbgap=("Data location", "Encryption at rest"),
+    ),
+    check=_replication_kms,
+)
+
+NO_PHI_IN_NAMES_OR_TAGS = Rule(
+    id="S3NoPhiInNamesOrTags",
+    resource_types=S3_BUCKET,
+    finding="The bucket name or a tag looks like PHI (an e-mail address, SSN, phone number or MRN).",
+    explanation=(
+        "Bucket names are global and public, and names and tags are not encrypted with the data: they show "
+        "in consoles, logs, bills and CloudTrail. Keep identifiers inside the encrypted objects."
+    ),
+    controls=Controls(
+        hipaa=("164.312(a)(1)", "164.312(a)(2)(iv)"),
+        nist_800_53_r5=("AC-3", "SC-28"),
+        nist_800_171_r2=("3.1.1", "3.13.16"),
+        dbgap=("Access control", "Encryption at rest"),
+    ),
+    check=_no_phi_in_names_or_tags,
+)
+
+S3_RULES = (
+    PHI_BUCKET_OBJECT_LOCK,
+    BUCKET_KEY_ENABLED,
+    BUCKET_POLICY_MINIMUM_TLS,
+    PHI_BUCKET_KMS_ENCRYPTED,
+    REPLICATION_KMS_OBJECTS,
+    NO_PHI_IN_NAMES_OR_TAGS,
+)
