@@ -21,6 +21,7 @@ from constructs import Construct
 
 from omics_secure._internal.errors import ProblemCollector, is_unresolved
 from omics_secure.compliance.acknowledge import acknowledge
+from omics_secure.compliance.rules.network import ISOLATED_TAG
 from omics_secure.keys import KeyService, PhiKey
 
 DEFAULT_CIDR = "10.64.0.0/16"
@@ -171,6 +172,8 @@ class IsolatedVpc(Construct):
             enable_dns_support=True,
             restrict_default_security_group=True,
         )
+        # The OmicsSecure rule VPCIsolatedNoInternetPath judges VPCs that carry this tag.
+        cdk.Tags.of(self.vpc).add(ISOLATED_TAG, "true", include_resource_types=["AWS::EC2::VPC"])
         self.subnets = ec2.SubnetSelection(subnet_type=ec2.SubnetType.PRIVATE_ISOLATED)
 
         self.flow_log_group = self._flow_logs(key, retention_days, flow_log_removal_policy)

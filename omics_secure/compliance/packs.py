@@ -2,10 +2,11 @@
 
 from omics_secure.compliance.model import Pack
 from omics_secure.compliance.rules.kms import KMS_RULES
+from omics_secure.compliance.rules.network import NETWORK_RULES
 
 OMICS_SECURE_PACK_NAME = "OmicsSecure"
 
 OMICS_SECURE_PACK = Pack(
     name=OMICS_SECURE_PACK_NAME,
-    rules=(*KMS_RULES,),
+    rules=(*KMS_RULES, *NETWORK_RULES),
 )
