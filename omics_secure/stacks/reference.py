@@ -7,8 +7,11 @@ from dataclasses import dataclass
 import aws_cdk as cdk
 from constructs import Construct
 
+from omics_secure._internal.errors import ProblemCollector
 from omics_secure.compliance.nag import add_compliance_packs
+from omics_secure.compute import PipelineCompute
 from omics_secure.keys import KeyService, PhiKey
+from omics_secure.network import DEFAULT_CIDR, DEFAULT_INTERFACE_ENDPOINTS, InterfaceEndpoint, IsolatedVpc
 
 DEFAULT_ACCOUNT = "111122223333"
 DEFAULT_REGION = "us-east-1"
@@ -51,6 +54,43 @@ class ReferencePrimaryStack(cdk.Stack):
                 KeyService.CLOUDWATCH_LOGS,
             ],
         )
+
+        # Network and compute: the isolated VPC and the Batch environment for pipeline engines.
+        network_config = NetworkContext.from_context(self)
+        self.network = IsolatedVpc(self, "Network", key=self.data_key, cidr=network_config.cidr,
+                                   interface_endpoints=network_config.endpoints)
+        self.pipelines = PipelineCompute(self, "Pipelines", network=self.network, key=self.data_key,
+                                         spot=network_config.spot)
+
+
+@dataclass(frozen=True)
+class NetworkContext:
+    """Network and compute settings from context: ``omics-secure:vpc-cidr``, ``omics-secure:endpoints``
+    (InterfaceEndpoint names, as a list or comma-separated) and ``omics-secure:batch-spot``.
+    """
+
+    cidr: str = DEFAULT_CIDR
+    endpoints: tuple[InterfaceEndpoint, ...] = DEFAULT_INTERFACE_ENDPOINTS
+    spot: bool = False
+
+    @classmethod
+    def from_context(cls, scope: Construct) -> NetworkContext:
+        problems = ProblemCollector("reference app context")
+        cidr = scope.node.try_get_context("omics-secure:vpc-cidr") or DEFAULT_CIDR
+        raw = scope.node.try_get_context("omics-secure:endpoints")
+        endpoints: tuple[InterfaceEndpoint, ...] = DEFAULT_INTERFACE_ENDPOINTS
+        if raw not in (None, "", []):
+            names = [n.strip() for n in (raw.split(",") if isinstance(raw, str) else raw) if str(n).strip()]
+            unknown = [n for n in names if n not in InterfaceEndpoint.__members__]
+            if unknown:
+                problems.add("omics-secure:endpoints", unknown,
+                             "use InterfaceEndpoint names: " + ", ".join(InterfaceEndpoint.__members__))
+            endpoints = tuple(InterfaceEndpoint[n] for n in names if n in InterfaceEndpoint.__members__)
+        spot = scope.node.try_get_context("omics-secure:batch-spot")
+        if spot not in (None, True, False, "true", "false"):
+            problems.add("omics-secure:batch-spot", spot, "use true or false")
+        problems.raise_if_any()
+        return cls(cidr=str(cidr), endpoints=endpoints, spot=spot in (True, "true"))
 
 
 def build_reference_app(app: cdk.App | None = None) -> cdk.App:
