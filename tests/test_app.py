@@ -5,10 +5,14 @@ from __future__ import annotations
 import json
 
 import aws_cdk as cdk
+import pytest
+from aws_cdk.assertions import Match, Template
 
+from omics_secure import OmicsSecureConfigError
 from omics_secure.compliance.assembly import read_assembly
 from omics_secure.stacks import build_reference_app
 from omics_secure.stacks.reference import ReferenceConfig
+from tests.harness import make_app
 
 # Renaming any of these replaces a deployed resource; for a key or a bucket that is data loss.
 # Change this list only together with a migration note.
@@ -20,6 +24,8 @@ STATEFUL_TYPES = {
 PINNED_STATEFUL_LOGICAL_IDS = {
     "OmicsSecurePrimary": {
         "DataKey17AFBB84": "AWS::KMS::Key",
+        "NetworkFlowLogGroup4F8CEEEF": "AWS::Logs::LogGroup",
+        "PipelinesJobLogGroup9A3A0F86": "AWS::Logs::LogGroup",
     },
 }
 
@@ -62,3 +68,24 @@ def test_context_configures_account_and_region(tmp_path):
                                                  "omics-secure:region": "eu-west-1"})
     assert ReferenceConfig.from_context(app) == ReferenceConfig(account="444455556666", region="eu-west-1")
     assert ReferenceConfig.from_context(cdk.App(outdir=str(tmp_path / "d"))) == ReferenceConfig()
+
+
+def test_context_configures_network_and_compute(tmp_path):
+    app = make_app(tmp_path / "out", **{"omics-secure:vpc-cidr": "10.90.0.0/20",
+                                        "omics-secure:endpoints": "KMS,CLOUDWATCH_LOGS,HEALTHOMICS_WORKFLOWS",
+                                        "omics-secure:batch-spot": "true"})
+    build_reference_app(app)
+    template = Template.from_stack(app.node.find_child("OmicsSecurePrimary"))
+    template.has_resource_properties("AWS::EC2::VPC", {"CidrBlock": "10.90.0.0/20"})
+    template.resource_properties_count_is("AWS::EC2::VPCEndpoint", {"VpcEndpointType": "Interface"}, 3)
+    template.has_resource_properties("AWS::EC2::VPCEndpoint", {
+        "ServiceName": Match.string_like_regexp("workflows-omics")})
+    template.has_resource_properties("AWS::Batch::ComputeEnvironment", {
+        "ComputeResources": Match.object_like({"Type": "SPOT"})})
+
+
+def test_unknown_endpoint_names_in_context_are_refused(tmp_path):
+    app = make_app(tmp_path / "out", **{"omics-secure:endpoints": ["KMS", "S3_INTERFACE"]})
+    with pytest.raises(OmicsSecureConfigError,
+                       match=r"omics-secure:endpoints=\['S3_INTERFACE'\]: use InterfaceEndpoint"):
+        build_reference_app(app)
