@@ -72,16 +72,29 @@ def test_context_configures_account_and_region(tmp_path):
 
 def test_context_configures_network_and_compute(tmp_path):
     app = make_app(tmp_path / "out", **{"omics-secure:vpc-cidr": "10.90.0.0/20",
-                                        "omics-secure:endpoints": "KMS,CLOUDWATCH_LOGS,HEALTHOMICS_WORKFLOWS",
-                                        "omics-secure:batch-spot": "true"})
+                                        "omics-secure:endpoints": "KMS,CLOUDWATCH_LOGS,HEALTHOMICS_WORKFLOWS,"
+                                                                  "SSM,SSM_MESSAGES,EC2_MESSAGES",
+                                        "omics-secure:batch-spot": "true",
+                                        "omics-secure:analysis-workstation": True})
     build_reference_app(app)
     template = Template.from_stack(app.node.find_child("OmicsSecurePrimary"))
     template.has_resource_properties("AWS::EC2::VPC", {"CidrBlock": "10.90.0.0/20"})
-    template.resource_properties_count_is("AWS::EC2::VPCEndpoint", {"VpcEndpointType": "Interface"}, 3)
+    template.resource_properties_count_is("AWS::EC2::VPCEndpoint", {"VpcEndpointType": "Interface"}, 6)
     template.has_resource_properties("AWS::EC2::VPCEndpoint", {
         "ServiceName": Match.string_like_regexp("workflows-omics")})
     template.has_resource_properties("AWS::Batch::ComputeEnvironment", {
         "ComputeResources": Match.object_like({"Type": "SPOT"})})
+    template.resource_count_is("AWS::EC2::Instance", 1)
+
+
+def test_workstation_is_off_by_default_and_the_flags_are_validated(tmp_path):
+    app = make_app(tmp_path / "out")
+    build_reference_app(app)
+    template = Template.from_stack(app.node.find_child("OmicsSecurePrimary"))
+    template.resource_count_is("AWS::EC2::Instance", 0)
+    template.resource_count_is("AWS::Omics::Configuration", 1)
+    with pytest.raises(OmicsSecureConfigError, match=r"omics-secure:batch-spot='yes': use true or false"):
+        build_reference_app(make_app(tmp_path / "bad", **{"omics-secure:batch-spot": "yes"}))
 
 
 def test_unknown_endpoint_names_in_context_are_refused(tmp_path):

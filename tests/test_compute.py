@@ -6,14 +6,21 @@ from __future__ import annotations
 import aws_cdk as cdk
 import pytest
 from aws_cdk import aws_ec2 as ec2
+from aws_cdk import aws_iam as iam
 from aws_cdk import aws_kms as kms
 from aws_cdk import aws_s3 as s3
 from aws_cdk.assertions import Annotations, Match, Template
 
 from omics_secure import OmicsSecureConfigError, PhiKey
-from omics_secure.compute import EBS_SERVICE_LINKED_ROLES, PipelineCompute, nag_rendering
+from omics_secure.compute import (
+    EBS_SERVICE_LINKED_ROLES,
+    AnalysisWorkstation,
+    HealthOmicsRunNetwork,
+    PipelineCompute,
+    nag_rendering,
+)
 from omics_secure.keys import KeyService
-from omics_secure.network import IsolatedVpc
+from omics_secure.network import DEFAULT_INTERFACE_ENDPOINTS, InterfaceEndpoint, IsolatedVpc
 
 
 def build(stack: cdk.Stack, **props) -> PipelineCompute:
@@ -224,3 +231,125 @@ def test_grant_data_access_errors(stack, args, message):
     bucket = args.pop("bucket", None) or s3.Bucket.from_bucket_name(stack, "Data", "phi-data")
     with pytest.raises(OmicsSecureConfigError, match=message):
         compute.grant_data_access(bucket, args.pop("key", compute.key), **args)
+
+
+# AnalysisWorkstation
+
+def workstation(stack: cdk.Stack, **props) -> AnalysisWorkstation:
+    key = PhiKey(stack, "DataKey")
+    network = IsolatedVpc(stack, "Network", key=key, interface_endpoints=DEFAULT_INTERFACE_ENDPOINTS)
+    return AnalysisWorkstation(stack, "Workstation", network=network, key=key, **props)
+
+
+def test_workstation_beside_batch_passes_every_pack_and_cfn_lint(stack, compliant):
+    # Beside PipelineCompute's launch template: cdk-nag's EC26 once threw on such a stack.
+    ws = workstation(stack)
+    ws.grant_session(iam.Role(stack, "Analyst", assumed_by=iam.AccountRootPrincipal()))
+    PipelineCompute(stack, "Pipelines", network=ws.network, key=ws.key)
+    compliant(stack)
+
+
+def test_workstation_has_no_key_pair_no_public_ip_no_ingress_and_requires_imdsv2(stack):
+    ws = workstation(stack)
+    template = Template.from_stack(stack)
+    template.has_resource_properties("AWS::EC2::Instance", {
+        "KeyName": Match.absent(),
+        "SubnetId": stack.resolve(ws.instance.instance.subnet_id),
+        "MetadataOptions": {"HttpEndpoint": "enabled", "HttpTokens": "required", "HttpPutResponseHopLimit": 1},
+        "DisableApiTermination": True,
+        "Monitoring": True,
+        "LaunchTemplate": {"LaunchTemplateId": stack.resolve(ws.launch_template.launch_template_id),
+                           "Version": Match.any_value()},
+    })
+    template.has_resource_properties("AWS::EC2::LaunchTemplate", {"LaunchTemplateData": Match.object_like({
+        "MetadataOptions": {"HttpTokens": "required", "HttpPutResponseHopLimit": 1},
+        "BlockDeviceMappings": [{"DeviceName": "/dev/xvda", "Ebs": Match.object_like({
+            "Encrypted": True, "KmsKeyId": {"Fn::GetAtt": [Match.string_like_regexp("DataKey"), "Arn"]}})}],
+    })})
+    template.all_resources_properties("AWS::EC2::Subnet", {"MapPublicIpOnLaunch": False})
+    template.has_resource_properties("AWS::EC2::SecurityGroup", {
+        "GroupDescription": Match.string_like_regexp("Analysis workstation"),
+        "SecurityGroupIngress": Match.absent()})
+
+
+def test_sessions_are_encrypted_and_logged_to_an_encrypted_retained_log_group(stack):
+    ws = workstation(stack, idle_timeout_minutes=15)
+    template = Template.from_stack(stack)
+    template.has_resource_properties("AWS::SSM::Document", {"DocumentType": "Session", "Content": {
+        "schemaVersion": "1.0", "sessionType": "Standard_Stream", "description": Match.any_value(),
+        "inputs": Match.object_like({
+            "kmsKeyId": stack.resolve(ws.key.key_id),
+            "cloudWatchLogGroupName": stack.resolve(ws.session_log_group.log_group_name),
+            "cloudWatchEncryptionEnabled": True, "cloudWatchStreamingEnabled": True,
+            "runAsEnabled": False, "idleSessionTimeout": "15"})}})
+    template.has_resource("AWS::Logs::LogGroup", {
+        "DeletionPolicy": "Retain",
+        "Properties": {"KmsKeyId": Match.any_value(), "RetentionInDays": 365,
+                       "LogGroupName": Match.absent()}})
+
+
+def test_grant_session_attaches_a_managed_policy_requiring_the_logged_document(stack):
+    ws = workstation(stack)
+    analyst = iam.Role(stack, "Analyst", assumed_by=iam.AccountRootPrincipal())
+    ws.grant_session(analyst)
+    template = Template.from_stack(stack)
+    (policy,) = template.find_resources("AWS::IAM::ManagedPolicy", {
+        "Properties": {"Description": Match.string_like_regexp("Start Session Manager sessions")}}).values()
+    statements = {str(s["Action"]): s for s in policy["Properties"]["PolicyDocument"]["Statement"]}
+    start = statements["ssm:StartSession"]
+    assert start["Condition"] == {"BoolIfExists": {"ssm:SessionDocumentAccessCheck": "true"}}
+    assert any("document/" in str(resource) for resource in start["Resource"])
+    assert "kms:GenerateDataKey" in statements
+    template.has_resource_properties("AWS::IAM::Role", {
+        "ManagedPolicyArns": [stack.resolve(ws.session_access_policy.managed_policy_arn)]})
+    template.resource_count_is("AWS::IAM::Policy", 0)
+
+
+def test_grant_session_refuses_a_service_principal(stack):
+    ws = workstation(stack)
+    with pytest.raises(OmicsSecureConfigError, match=r"principal=.*: pass an iam.IRole, iam.IUser or iam.IGroup"):
+        ws.grant_session(iam.ServicePrincipal("ec2.amazonaws.com"))  # type: ignore[arg-type]
+
+
+def test_workstation_needs_the_session_manager_endpoints(stack):
+    key = PhiKey(stack, "DataKey")
+    network = IsolatedVpc(stack, "Network", key=key, interface_endpoints=[InterfaceEndpoint.KMS])
+    with pytest.raises(OmicsSecureConfigError, match=r"network='IsolatedVpc without SSM, SSM_MESSAGES, EC2_MESSAGES, "
+                                                     r"CLOUDWATCH_LOGS': Session Manager reaches"):
+        AnalysisWorkstation(stack, "Workstation", network=network, key=key)
+
+
+@pytest.mark.parametrize(("props", "message"), [
+    ({"idle_timeout_minutes": 90}, r"idle_timeout_minutes=90: Session Manager's idle timeout in minutes"),
+    ({"root_volume_gib": 10}, r"root_volume_gib=10: size the encrypted root volume"),
+    ({"log_retention_days": 2}, r"log_retention_days=2: CloudWatch Logs keeps logs for one of"),
+])
+def test_workstation_bad_props(stack, props, message):
+    with pytest.raises(OmicsSecureConfigError, match=message):
+        workstation(stack, **props)
+    assert stack.node.try_find_child("Workstation") is None
+
+
+# HealthOmicsRunNetwork
+
+def test_run_network_connects_runs_to_the_isolated_subnets(stack, compliant):
+    key = PhiKey(stack, "DataKey")
+    network = IsolatedVpc(stack, "Network", key=key, interface_endpoints=[])
+    runs = HealthOmicsRunNetwork(stack, "OmicsRuns", network=network)
+    template = Template.from_stack(stack)
+    template.has_resource_properties("AWS::Omics::Configuration", {
+        "Name": "TestStack-OmicsRuns",
+        "RunConfigurations": {"VpcConfig": {
+            "SubnetIds": [stack.resolve(s.subnet_id) for s in network.vpc.isolated_subnets],
+            "SecurityGroupIds": [stack.resolve(runs.security_group.security_group_id)]}},
+    })
+    template.has_resource_properties("AWS::EC2::SecurityGroup", {
+        "GroupDescription": Match.string_like_regexp("HealthOmics"), "SecurityGroupIngress": Match.absent()})
+    compliant(stack)
+
+
+@pytest.mark.parametrize("name", ["-starts-with-dash", "has space", "x" * 129])
+def test_run_network_refuses_bad_names(stack, name):
+    network = IsolatedVpc(stack, "Network", key=PhiKey(stack, "DataKey"), interface_endpoints=[])
+    with pytest.raises(OmicsSecureConfigError, match=r"configuration_name=.*: use 1-128 letters"):
+        HealthOmicsRunNetwork(stack, "OmicsRuns", network=network, configuration_name=name)

@@ -9,7 +9,7 @@ from constructs import Construct
 
 from omics_secure._internal.errors import ProblemCollector
 from omics_secure.compliance.nag import add_compliance_packs
-from omics_secure.compute import PipelineCompute
+from omics_secure.compute import AnalysisWorkstation, HealthOmicsRunNetwork, PipelineCompute
 from omics_secure.keys import KeyService, PhiKey
 from omics_secure.network import DEFAULT_CIDR, DEFAULT_INTERFACE_ENDPOINTS, InterfaceEndpoint, IsolatedVpc
 
@@ -61,17 +61,22 @@ class ReferencePrimaryStack(cdk.Stack):
                                    interface_endpoints=network_config.endpoints)
         self.pipelines = PipelineCompute(self, "Pipelines", network=self.network, key=self.data_key,
                                          spot=network_config.spot)
+        self.omics_runs = HealthOmicsRunNetwork(self, "OmicsRuns", network=self.network)
+        self.workstation = (AnalysisWorkstation(self, "Workstation", network=self.network, key=self.data_key)
+                            if network_config.workstation else None)
 
 
 @dataclass(frozen=True)
 class NetworkContext:
     """Network and compute settings from context: ``omics-secure:vpc-cidr``, ``omics-secure:endpoints``
-    (InterfaceEndpoint names, as a list or comma-separated) and ``omics-secure:batch-spot``.
+    (InterfaceEndpoint names, as a list or comma-separated), ``omics-secure:batch-spot`` and
+    ``omics-secure:analysis-workstation`` (off by default: an always-on instance costs money).
     """
 
     cidr: str = DEFAULT_CIDR
     endpoints: tuple[InterfaceEndpoint, ...] = DEFAULT_INTERFACE_ENDPOINTS
     spot: bool = False
+    workstation: bool = False
 
     @classmethod
     def from_context(cls, scope: Construct) -> NetworkContext:
@@ -86,11 +91,15 @@ class NetworkContext:
                 problems.add("omics-secure:endpoints", unknown,
                              "use InterfaceEndpoint names: " + ", ".join(InterfaceEndpoint.__members__))
             endpoints = tuple(InterfaceEndpoint[n] for n in names if n in InterfaceEndpoint.__members__)
-        spot = scope.node.try_get_context("omics-secure:batch-spot")
-        if spot not in (None, True, False, "true", "false"):
-            problems.add("omics-secure:batch-spot", spot, "use true or false")
+        flags = {}
+        for name in ("batch-spot", "analysis-workstation"):
+            value = scope.node.try_get_context(f"omics-secure:{name}")
+            if value not in (None, True, False, "true", "false"):
+                problems.add(f"omics-secure:{name}", value, "use true or false")
+            flags[name] = value in (True, "true")
         problems.raise_if_any()
-        return cls(cidr=str(cidr), endpoints=endpoints, spot=spot in (True, "true"))
+        return cls(cidr=str(cidr), endpoints=endpoints, spot=flags["batch-spot"],
+                   workstation=flags["analysis-workstation"])
 
 
 def build_reference_app(app: cdk.App | None = None) -> cdk.App:
