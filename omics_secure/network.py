@@ -170,6 +170,9 @@ class IsolatedVpc(Construct):
                 cidr_mask=_subnet_mask(network, len(azs)) if network else None)],
             enable_dns_hostnames=True,
             enable_dns_support=True,
+            # CloudFormation cannot change the default security group's rules; CDK's custom resource
+            # (a Lambda scoped to this one group, run at deploy time) is the only template-native way.
+            # Set here rather than left to the feature flag, so an app without the flag is covered too.
             restrict_default_security_group=True,
         )
         # The OmicsSecure rule VPCIsolatedNoInternetPath judges VPCs that carry this tag.
@@ -341,7 +344,7 @@ def _check_cidr(problems: ProblemCollector, cidr: str) -> ipaddress.IPv4Network 
 
 
 def _subnet_mask(network: ipaddress.IPv4Network, zones: int) -> int:
-    """The longest-lived split: as many addresses per subnet as an even split over ``zones`` allows."""
+    """The prefix of the largest equal subnets that give each of ``zones`` zones one."""
     return min(28, network.prefixlen + max(1, (zones - 1).bit_length()))
 
 
