@@ -38,6 +38,14 @@ ROOT_VOLUME_GIB_RANGE = (30, 16_384)
 ROOT_DEVICE = "/dev/xvda"
 
 _OMICS_CONFIGURATION_NAME = re.compile(r"^[A-Za-z0-9][A-Za-z0-9._-]{0,127}$")
+# What Batch capacity in subnets without internet access must reach (AWS Batch and Amazon ECS user
+# guides, interface VPC endpoints); S3 for image layers is the gateway endpoint.
+BATCH_FARGATE_ENDPOINTS = (
+    InterfaceEndpoint.ECR_API, InterfaceEndpoint.ECR_DOCKER, InterfaceEndpoint.CLOUDWATCH_LOGS,
+)
+BATCH_EC2_ENDPOINTS = (
+    *BATCH_FARGATE_ENDPOINTS, InterfaceEndpoint.ECS, InterfaceEndpoint.ECS_AGENT, InterfaceEndpoint.ECS_TELEMETRY,
+)
 SESSION_MANAGER_ENDPOINTS = (
     InterfaceEndpoint.SSM, InterfaceEndpoint.SSM_MESSAGES, InterfaceEndpoint.EC2_MESSAGES,
     InterfaceEndpoint.KMS, InterfaceEndpoint.CLOUDWATCH_LOGS,
@@ -142,6 +150,13 @@ class PipelineCompute(Construct):
         self.network = network
         self.key = key
         self._prepare_key(key, ec2_volumes=not fargate)
+        needed = BATCH_FARGATE_ENDPOINTS if fargate else BATCH_EC2_ENDPOINTS
+        missing = [e.name for e in needed if e not in network.interface_endpoints]
+        if missing:
+            cdk.Annotations.of(self).add_warning_v2(
+                "omics-secure:batch-endpoints",
+                f"The isolated VPC lacks the interface endpoints {', '.join(missing)}: without them Batch "
+                "capacity cannot register with ECS, pull images or send logs, and jobs stay RUNNABLE.")
 
         self.security_group = ec2.SecurityGroup(
             self, "SecurityGroup", vpc=network.vpc, allow_all_outbound=False,

@@ -119,6 +119,19 @@ def test_service_linked_role_statements_are_added_once_for_two_environments(stac
     assert sids.count("AllowEbsServiceLinkedRolesUseViaEc2") == 1
 
 
+def test_missing_batch_endpoints_are_warned_about(stack):
+    build(stack)
+    Annotations.from_stack(stack).has_warning(
+        "/TestStack/Pipelines", Match.string_like_regexp("lacks the interface endpoints ECR_API, ECR_DOCKER, "
+                                                         "CLOUDWATCH_LOGS, ECS, ECS_AGENT, ECS_TELEMETRY"))
+
+
+def test_default_endpoints_serve_batch_without_warning(stack):
+    key = PhiKey(stack, "DataKey")
+    PipelineCompute(stack, "Pipelines", network=IsolatedVpc(stack, "Network", key=key), key=key)
+    Annotations.from_stack(stack).has_no_warning("/TestStack/Pipelines", Match.string_like_regexp("lacks"))
+
+
 def test_a_key_that_is_not_a_phikey_is_warned_about(stack):
     build(stack, key=kms.Key(stack, "PlainKey", enable_key_rotation=True))
     Annotations.from_stack(stack).has_warning(
