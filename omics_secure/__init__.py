@@ -5,7 +5,9 @@ from omics_secure._internal.node_runtime import silence_end_of_life_banner
 silence_end_of_life_banner()
 
 from omics_secure._internal.errors import OmicsSecureConfigError  # noqa: E402
+from omics_secure.compute import AnalysisWorkstation, HealthOmicsRunNetwork, PipelineCompute  # noqa: E402
 from omics_secure.keys import ExistingPhiKey, KeyService, PhiKey, key_policy_statements  # noqa: E402
+from omics_secure.network import InterfaceEndpoint, IsolatedVpc  # noqa: E402
 from omics_secure.storage import (  # noqa: E402
     AccessLogBucket,
     Encryption,
@@ -18,14 +20,19 @@ from omics_secure.storage import (  # noqa: E402
 
 __all__ = [
     "AccessLogBucket",
+    "AnalysisWorkstation",
     "Encryption",
     "ExistingPhiKey",
+    "HealthOmicsRunNetwork",
+    "InterfaceEndpoint",
+    "IsolatedVpc",
     "KeyService",
     "ObjectLockMode",
     "OmicsSecureConfigError",
     "PhiBucket",
     "PhiKey",
     "PhiReplicaBucket",
+    "PipelineCompute",
     "RawDataTiering",
     "TlsVersion",
     "key_policy_statements",

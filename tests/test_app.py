@@ -5,10 +5,14 @@ from __future__ import annotations
 import json
 
 import aws_cdk as cdk
+import pytest
+from aws_cdk.assertions import Match, Template
 
+from omics_secure import OmicsSecureConfigError
 from omics_secure.compliance.assembly import read_assembly
 from omics_secure.stacks import build_reference_app
 from omics_secure.stacks.reference import ReferenceConfig
+from tests.harness import make_app
 
 # Renaming any of these replaces a deployed resource; for a key or a bucket that is data loss.
 # Change this list only together with a migration note.
@@ -22,6 +26,8 @@ PINNED_STATEFUL_LOGICAL_IDS = {
         "DataKey17AFBB84": "AWS::KMS::Key",
         "AccessLogs247031D9": "AWS::S3::Bucket",
         "PhiDataE2352BFC": "AWS::S3::Bucket",
+        "NetworkFlowLogGroup4F8CEEEF": "AWS::Logs::LogGroup",
+        "PipelinesJobLogGroup9A3A0F86": "AWS::Logs::LogGroup",
     },
     "OmicsSecureReplica": {
         "AccessLogs247031D9": "AWS::S3::Bucket",
@@ -80,19 +86,67 @@ def test_context_configures_replica_region(tmp_path):
     assert isinstance(replica, cdk.Stack) and replica.region == "eu-central-1"
 
 
-def test_only_access_log_and_replica_buckets_carry_acknowledgments(app, compliant):
+def test_the_reference_app_acknowledges_exactly_these_findings(app, compliant):
+    """Every acknowledgment is a decision a reviewer signed off; a new one must be added here on purpose."""
     build_reference_app(app)
     acknowledged = {(f.rule_id, f.construct_path) for f in compliant(app).acknowledged_findings}
-    expected_on_log_buckets = {
+    # S3 log delivery supports only SSE-S3 targets without object-lock retention.
+    on_log_buckets = {
         (f"{pack}-{rule}", f"{stack}/AccessLogs/Resource/Resource")
         for pack in ("HIPAA.Security", "NIST.800.53.R5")
         for rule in ("S3DefaultEncryptionKMS", "S3BucketReplicationEnabled")
         for stack in ("OmicsSecurePrimary", "OmicsSecureReplica")
     }
     # S3 refuses a replication rule whose destination does not exist yet, so the replica cannot be
-    # replicated again by CloudFormation; that is the only acknowledgment outside the log buckets.
-    expected_on_replica = {
+    # replicated again by CloudFormation.
+    on_replica = {
         (f"{pack}-S3BucketReplicationEnabled", "OmicsSecureReplica/PhiDataReplica/Resource/Resource")
         for pack in ("HIPAA.Security", "NIST.800.53.R5")
     }
-    assert acknowledged == expected_on_log_buckets | expected_on_replica
+    # The dbGaP practices ask for NACLs as a second, stateless layer; these admit HTTPS and return traffic.
+    on_network_acl = {
+        ("AwsSolutions-VPC3", f"OmicsSecurePrimary/Network/IsolatedAcl/{entry}")
+        for entry in ("Resource", "InHttpsFromVpc/Resource", "InReturnTraffic/Resource", "OutHttpsOut/Resource",
+                      "OutReturnTrafficToVpc/Resource")
+    }
+    # AWS Batch documents this managed policy as the ECS container-instance role.
+    on_batch_instances = {(
+        "AwsSolutions-IAM4[Policy::arn:<AWS::Partition>:iam::aws:policy/service-role/"
+        "AmazonEC2ContainerServiceforEC2Role]",
+        "OmicsSecurePrimary/Pipelines/ComputeEnvironment/InstanceProfileRole/Resource",
+    )}
+    assert acknowledged == on_log_buckets | on_replica | on_network_acl | on_batch_instances
+
+
+def test_context_configures_network_and_compute(tmp_path):
+    app = make_app(tmp_path / "out", **{"omics-secure:vpc-cidr": "10.90.0.0/20",
+                                        "omics-secure:endpoints": "KMS,CLOUDWATCH_LOGS,HEALTHOMICS_WORKFLOWS,"
+                                                                  "SSM,SSM_MESSAGES,EC2_MESSAGES",
+                                        "omics-secure:batch-spot": "true",
+                                        "omics-secure:analysis-workstation": True})
+    build_reference_app(app)
+    template = Template.from_stack(app.node.find_child("OmicsSecurePrimary"))
+    template.has_resource_properties("AWS::EC2::VPC", {"CidrBlock": "10.90.0.0/20"})
+    template.resource_properties_count_is("AWS::EC2::VPCEndpoint", {"VpcEndpointType": "Interface"}, 6)
+    template.has_resource_properties("AWS::EC2::VPCEndpoint", {
+        "ServiceName": Match.string_like_regexp("workflows-omics")})
+    template.has_resource_properties("AWS::Batch::ComputeEnvironment", {
+        "ComputeResources": Match.object_like({"Type": "SPOT"})})
+    template.resource_count_is("AWS::EC2::Instance", 1)
+
+
+def test_workstation_is_off_by_default_and_the_flags_are_validated(tmp_path):
+    app = make_app(tmp_path / "out")
+    build_reference_app(app)
+    template = Template.from_stack(app.node.find_child("OmicsSecurePrimary"))
+    template.resource_count_is("AWS::EC2::Instance", 0)
+    template.resource_count_is("AWS::Omics::Configuration", 1)
+    with pytest.raises(OmicsSecureConfigError, match=r"omics-secure:batch-spot='yes': use true or false"):
+        build_reference_app(make_app(tmp_path / "bad", **{"omics-secure:batch-spot": "yes"}))
+
+
+def test_unknown_endpoint_names_in_context_are_refused(tmp_path):
+    app = make_app(tmp_path / "out", **{"omics-secure:endpoints": ["KMS", "S3_INTERFACE"]})
+    with pytest.raises(OmicsSecureConfigError,
+                       match=r"omics-secure:endpoints=\['S3_INTERFACE'\]: use InterfaceEndpoint"):
+        build_reference_app(app)

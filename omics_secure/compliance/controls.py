@@ -3,7 +3,8 @@
 Frameworks: the HIPAA Security Rule's technical, administrative and physical safeguards (45 CFR
 164.308, 164.310, 164.312); NIST SP 800-53 rev. 5; NIST SP 800-171 rev. 2, which NIH requires of
 users of controlled-access data since 2025; and the control areas of the AWS whitepaper "Architecting
-for Genomic Data Security and Compliance in AWS" (NIH dbGaP). Rule ``Controls`` must use these ids.
+for Genomic Data Security and Compliance in AWS" (NIH dbGaP), named as its control table names them.
+Rule ``Controls`` must use these ids.
 """
 
 from __future__ import annotations
@@ -86,6 +87,7 @@ CONTROLS: tuple[Control, ...] = (
     _nist("AU-11", "Audit record retention"),
     _nist("AU-12", "Audit record generation"),
     _nist("CM-6", "Configuration settings"),
+    _nist("CM-7", "Least functionality"),
     _nist("CP-6", "Alternate storage site"),
     _nist("CP-9", "System backup"),
     _nist("CP-10", "System recovery and reconstitution"),
@@ -94,6 +96,7 @@ CONTROLS: tuple[Control, ...] = (
     _nist("MP-6", "Media sanitization"),
     _nist("SC-5", "Denial-of-service protection"),
     _nist("SC-7", "Boundary protection"),
+    _nist("SC-7(5)", "Deny by default - allow by exception"),
     _nist("SC-8", "Transmission confidentiality and integrity"),
     _nist("SC-8(1)", "Cryptographic protection (transmission)"),
     _nist("SC-12", "Cryptographic key establishment and management"),
@@ -115,26 +118,30 @@ CONTROLS: tuple[Control, ...] = (
     _cui("3.3.2", "Trace actions to users"),
     _cui("3.3.8", "Protect audit information"),
     _cui("3.4.2", "Security configuration settings"),
+    _cui("3.4.6", "Least functionality"),
     _cui("3.5.3", "Multifactor authentication", _IDENTITY),
     _cui("3.8.3", "Sanitize media before disposal or reuse"),
     _cui("3.8.9", "Protect backups of CUI"),
     _cui("3.13.1", "Monitor and protect communications at boundaries"),
     _cui("3.13.5", "Subnetworks for publicly accessible components"),
+    _cui("3.13.6", "Deny network communications by default"),
     _cui("3.13.8", "Cryptographic protection of CUI in transit"),
     _cui("3.13.10", "Establish and manage cryptographic keys"),
     _cui("3.13.11", "FIPS-validated cryptography"),
     _cui("3.13.16", "Protect CUI at rest"),
     _cui("3.14.6", "Monitor systems to detect attacks"),
-    _dbgap("Deployment model", "choose the account structure and a region approved by your Data Access Committee"),
-    _dbgap("Data location"),
-    _dbgap("Access control"),
-    _dbgap("Network isolation"),
-    _dbgap("Encryption in transit"),
-    _dbgap("Encryption at rest"),
-    _dbgap("OS hardening and remote access"),
-    _dbgap("Auditing, logging and monitoring"),
-    _dbgap("Authorizing access", "obtain dbGaP approval and keep the Data Use Certification current"),
-    _dbgap("Data retention and clean-up"),
+    _dbgap("Deployment Model", "choose the account structure and a region approved by your Data Access Committee"),
+    _dbgap("Data Location"),
+    _dbgap("Physical Server Access", _AWS_PHYSICAL),
+    _dbgap("Portable Storage Media", "keep controlled-access data off laptops and removable media"),
+    _dbgap("User Accounts, Passwords, and Access Control Lists"),
+    _dbgap("Internet, Networking, and Data Transfers"),
+    _dbgap("Data Encryption"),
+    _dbgap("File Systems and Storage Volumes"),
+    _dbgap("Operating Systems and Applications"),
+    _dbgap("Auditing, Logging, and Monitoring"),
+    _dbgap("Authorizing Access to Data", "obtain dbGaP approval and keep the Data Use Certification current"),
+    _dbgap("Cleaning Up Data and Retaining Results"),
 )
 
 CONTROL_IDS: dict[str, frozenset[str]] = {

@@ -7,8 +7,11 @@ from dataclasses import dataclass
 import aws_cdk as cdk
 from constructs import Construct
 
+from omics_secure._internal.errors import ProblemCollector
 from omics_secure.compliance.nag import add_compliance_packs
+from omics_secure.compute import AnalysisWorkstation, HealthOmicsRunNetwork, PipelineCompute
 from omics_secure.keys import KeyService, PhiKey
+from omics_secure.network import DEFAULT_CIDR, DEFAULT_INTERFACE_ENDPOINTS, InterfaceEndpoint, IsolatedVpc
 from omics_secure.storage import AccessLogBucket, PhiBucket, PhiReplicaBucket
 
 DEFAULT_ACCOUNT = "111122223333"
@@ -72,6 +75,52 @@ class ReferencePrimaryStack(cdk.Stack):
         self.access_logs = AccessLogBucket(self, "AccessLogs")
         self.phi_data = PhiBucket(self, "PhiData", key=self.data_key, access_logs=self.access_logs,
                                   replica=replica)
+
+        # Network and compute: the isolated VPC and the Batch environment for pipeline engines.
+        network_config = NetworkContext.from_context(self)
+        self.network = IsolatedVpc(self, "Network", key=self.data_key, cidr=network_config.cidr,
+                                   interface_endpoints=network_config.endpoints)
+        self.pipelines = PipelineCompute(self, "Pipelines", network=self.network, key=self.data_key,
+                                         spot=network_config.spot)
+        self.omics_runs = HealthOmicsRunNetwork(self, "OmicsRuns", network=self.network)
+        self.workstation = (AnalysisWorkstation(self, "Workstation", network=self.network, key=self.data_key)
+                            if network_config.workstation else None)
+
+
+@dataclass(frozen=True)
+class NetworkContext:
+    """Network and compute settings from context: ``omics-secure:vpc-cidr``, ``omics-secure:endpoints``
+    (InterfaceEndpoint names, as a list or comma-separated), ``omics-secure:batch-spot`` and
+    ``omics-secure:analysis-workstation`` (off by default: an always-on instance costs money).
+    """
+
+    cidr: str = DEFAULT_CIDR
+    endpoints: tuple[InterfaceEndpoint, ...] = DEFAULT_INTERFACE_ENDPOINTS
+    spot: bool = False
+    workstation: bool = False
+
+    @classmethod
+    def from_context(cls, scope: Construct) -> NetworkContext:
+        problems = ProblemCollector("reference app context")
+        cidr = scope.node.try_get_context("omics-secure:vpc-cidr") or DEFAULT_CIDR
+        raw = scope.node.try_get_context("omics-secure:endpoints")
+        endpoints: tuple[InterfaceEndpoint, ...] = DEFAULT_INTERFACE_ENDPOINTS
+        if raw not in (None, "", []):
+            names = [n.strip() for n in (raw.split(",") if isinstance(raw, str) else raw) if str(n).strip()]
+            unknown = [n for n in names if n not in InterfaceEndpoint.__members__]
+            if unknown:
+                problems.add("omics-secure:endpoints", unknown,
+                             "use InterfaceEndpoint names: " + ", ".join(InterfaceEndpoint.__members__))
+            endpoints = tuple(InterfaceEndpoint[n] for n in names if n in InterfaceEndpoint.__members__)
+        flags = {}
+        for name in ("batch-spot", "analysis-workstation"):
+            value = scope.node.try_get_context(f"omics-secure:{name}")
+            if value not in (None, True, False, "true", "false"):
+                problems.add(f"omics-secure:{name}", value, "use true or false")
+            flags[name] = value in (True, "true")
+        problems.raise_if_any()
+        return cls(cidr=str(cidr), endpoints=endpoints, spot=flags["batch-spot"],
+                   workstation=flags["analysis-workstation"])
 
 
 def build_reference_app(app: cdk.App | None = None) -> cdk.App:

@@ -30,13 +30,13 @@ _KEY_MANAGEMENT = Controls(
     hipaa=("164.312(a)(2)(iv)",),
     nist_800_53_r5=("SC-12", "SC-12(2)", "SC-28"),
     nist_800_171_r2=("3.13.10", "3.13.16"),
-    dbgap=("Encryption at rest",),
+    dbgap=("Data Encryption",),
 )
 _KEY_ACCESS = Controls(
     hipaa=("164.308(a)(4)(ii)(B)", "164.312(a)(1)"),
     nist_800_53_r5=("AC-3", "AC-6", "SC-12"),
     nist_800_171_r2=("3.1.1", "3.1.5", "3.13.10"),
-    dbgap=("Access control", "Encryption at rest"),
+    dbgap=("User Accounts, Passwords, and Access Control Lists", "Data Encryption"),
 )
 
 
@@ -147,7 +147,7 @@ KEY_RETAINED = Rule(
         hipaa=("164.308(a)(7)(ii)(A)", "164.312(c)(1)"),
         nist_800_53_r5=("CP-9", "SC-12"),
         nist_800_171_r2=("3.8.9",),
-        dbgap=("Data retention and clean-up",),
+        dbgap=("Cleaning Up Data and Retaining Results",),
     ),
     check=_retained,
 )

@@ -38,7 +38,7 @@ _ENCRYPTION_AT_REST = Controls(
     hipaa=("164.312(a)(2)(iv)", "164.312(e)(2)(ii)"),
     nist_800_53_r5=("SC-12", "SC-28", "SC-28(1)"),
     nist_800_171_r2=("3.13.10", "3.13.16"),
-    dbgap=("Encryption at rest",),
+    dbgap=("Data Encryption",),
 )
 
 
@@ -198,7 +198,7 @@ PHI_BUCKET_OBJECT_LOCK = Rule(
         hipaa=("164.312(c)(1)", "164.312(c)(2)", "164.308(a)(7)(ii)(A)"),
         nist_800_53_r5=("CP-9", "SI-7", "SI-12"),
         nist_800_171_r2=("3.8.9",),
-        dbgap=("Data retention and clean-up",),
+        dbgap=("Cleaning Up Data and Retaining Results",),
     ),
     check=_object_lock,
 )
@@ -216,7 +216,7 @@ BUCKET_KEY_ENABLED = Rule(
         hipaa=("164.312(a)(2)(iv)",),
         nist_800_53_r5=("SC-12", "SC-28", "SC-5"),
         nist_800_171_r2=("3.13.16",),
-        dbgap=("Encryption at rest",),
+        dbgap=("Data Encryption",),
     ),
     check=_bucket_key,
 )
@@ -234,7 +234,7 @@ BUCKET_POLICY_MINIMUM_TLS = Rule(
         hipaa=("164.312(e)(1)", "164.312(e)(2)(ii)"),
         nist_800_53_r5=("SC-8", "SC-8(1)", "SC-13"),
         nist_800_171_r2=("3.13.8", "3.13.11"),
-        dbgap=("Encryption in transit",),
+        dbgap=("Data Encryption",),
     ),
     check=_minimum_tls,
 )
@@ -265,7 +265,7 @@ REPLICATION_KMS_OBJECTS = Rule(
         hipaa=("164.308(a)(7)(ii)(A)", "164.308(a)(7)(ii)(B)", "164.312(a)(2)(iv)"),
         nist_800_53_r5=("CP-6", "CP-9", "SC-28"),
         nist_800_171_r2=("3.8.9", "3.13.16"),
-        dbgap=("Data location", "Encryption at rest"),
+        dbgap=("Data Location", "Data Encryption"),
     ),
     check=_replication_kms,
 )
@@ -282,7 +282,7 @@ NO_PHI_IN_NAMES_OR_TAGS = Rule(
         hipaa=("164.312(a)(1)", "164.312(a)(2)(iv)"),
         nist_800_53_r5=("AC-3", "SC-28"),
         nist_800_171_r2=("3.1.1", "3.13.16"),
-        dbgap=("Access control", "Encryption at rest"),
+        dbgap=("User Accounts, Passwords, and Access Control Lists", "Data Encryption"),
     ),
     check=_no_phi_in_names_or_tags,
 )
