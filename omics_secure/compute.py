@@ -21,7 +21,7 @@ from aws_cdk import aws_ssm as ssm
 from constructs import Construct
 
 from omics_secure._internal.errors import ProblemCollector, is_unresolved
-from omics_secure.compliance.acknowledge import acknowledge
+from omics_secure.compliance.acknowledge import acknowledge, nag_rendering
 from omics_secure.keys import KeyService, PhiKey
 from omics_secure.network import (
     DEFAULT_FLOW_LOG_RETENTION_DAYS,
@@ -510,22 +510,6 @@ class HealthOmicsRunNetwork(Construct):
 def _default_name(stack: cdk.Stack, id: str) -> str:
     stack_name = stack.stack_name if not is_unresolved(stack.stack_name) else stack.node.id
     return re.sub(r"[^A-Za-z0-9._-]", "-", f"{stack_name}-{id}")[:128]
-
-
-def nag_rendering(value: object) -> str:
-    """A resolved CloudFormation value as cdk-nag prints it in granular finding ids (``<Logical.Arn>/*``)."""
-    if isinstance(value, str):
-        return value
-    if isinstance(value, dict) and len(value) == 1:
-        ((function, argument),) = value.items()
-        if function == "Ref":
-            return f"<{argument}>"
-        if function == "Fn::GetAtt":
-            return f"<{'.'.join(argument) if isinstance(argument, list) else argument}>"
-        if function == "Fn::Join" and isinstance(argument, list) and len(argument) == 2:
-            separator, parts = argument
-            return str(separator).join(nag_rendering(part) for part in parts)
-    return str(value)
 
 
 def _check_range(problems: ProblemCollector, prop: str, value: object, allowed: tuple[int, int], what: str) -> None:

@@ -19,6 +19,7 @@ from aws_cdk import aws_kms as kms
 from constructs import Construct
 
 from omics_secure._internal.errors import ProblemCollector, is_unresolved
+from omics_secure._internal.grants import add_to_grantee_policy
 
 ROTATION_DAYS_RANGE = (90, 2560)
 PENDING_WINDOW_DAYS_RANGE = (7, 30)
@@ -259,12 +260,12 @@ class PhiKey(kms.Key):
                 self.add_to_resource_policy(statement)
             self._services.append(service)
 
-    def grant_via_service(self, grantee: iam.IGrantable, service: KeyService) -> iam.Grant:
+    def grant_via_service(self, grantee: iam.IGrantable, service: KeyService) -> None:
         """Let ``grantee`` use this key only through ``service``, in this account.
 
-        The grant goes on the grantee's IAM policy with the key's ARN as resource, kms:ViaService and
-        kms:CallerAccount as conditions, and no wildcard actions. The service's key-policy statements
-        are added too if they are not there yet.
+        The grant goes on the grantee's identity policy (a role of this app: its ``OmicsSecureGrants``
+        managed policy) with the key's ARN as resource, kms:ViaService and kms:CallerAccount as conditions,
+        and no wildcard actions. The service's key-policy statements are added too if not there yet.
         """
         problems = ProblemCollector(f"PhiKey '{self.node.id}'.grant_via_service")
         via = _VIA_SERVICE.get(service) if isinstance(service, KeyService) else None
@@ -279,13 +280,13 @@ class PhiKey(kms.Key):
             "kms:ViaService": f"{via.endpoint}.{self.stack.region}.amazonaws.com",
             "kms:CallerAccount": self.stack.account,
         }}
-        grant = iam.Grant.add_to_principal(grantee=grantee, actions=list(via.iam_actions),
-                                           resource_arns=[self.key_arn], conditions=conditions)
+        statements = [iam.PolicyStatement(actions=list(via.iam_actions), resources=[self.key_arn],
+                                          conditions=conditions)]
         if via.creates_grants:
-            grant = grant.combine(iam.Grant.add_to_principal(
-                grantee=grantee, actions=["kms:CreateGrant"], resource_arns=[self.key_arn],
+            statements.append(iam.PolicyStatement(
+                actions=["kms:CreateGrant"], resources=[self.key_arn],
                 conditions={**conditions, "Bool": {"kms:GrantIsForAWSResource": "true"}}))
-        return grant
+        add_to_grantee_policy(grantee, *statements)
 
     @staticmethod
     def from_existing_key_arn(scope: Construct, id: str, key_arn: str, *,

@@ -19,6 +19,27 @@ _RULE_ID = re.compile(
     r"^(?:(?P<prefix>[A-Za-z0-9.]+)::)?(?P<bare>(?P<pack>[A-Za-z0-9.]+)-[A-Za-z0-9]+(?:\[.+\])?)$")
 
 
+def nag_rendering(value: object) -> str:
+    """A resolved CloudFormation value as cdk-nag prints it inside granular finding ids.
+
+    ``{"Fn::GetAtt": ["Bucket", "Arn"]}`` becomes ``<Bucket.Arn>``, ``{"Ref": "AWS::Partition"}``
+    becomes ``<AWS::Partition>``, and ``Fn::Join`` joins the renderings: so a construct can acknowledge
+    ``AwsSolutions-IAM5[Resource::<Bucket.Arn>/runs/*]`` for a resource it created itself.
+    """
+    if isinstance(value, str):
+        return value
+    if isinstance(value, dict) and len(value) == 1:
+        ((function, argument),) = value.items()
+        if function == "Ref":
+            return f"<{argument}>"
+        if function == "Fn::GetAtt":
+            return f"<{'.'.join(argument) if isinstance(argument, list) else argument}>"
+        if function == "Fn::Join" and isinstance(argument, list) and len(argument) == 2:
+            separator, parts = argument
+            return str(separator).join(nag_rendering(part) for part in parts)
+    return str(value)
+
+
 def acknowledge(construct: IConstruct, rule_id: str, reason: str) -> None:
     """Acknowledge ``rule_id`` on ``construct`` and everything below it, recorded with ``reason``.
 

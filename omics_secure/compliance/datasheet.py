@@ -123,7 +123,8 @@ def _encryption(located: Sequence[_Located]) -> Section:
         services, principals = _key_policy_reach(properties.get("KeyPolicy"))
         users = sorted(item.path for item in located
                        if item is not key and key.resource.logical_id in _references(item.resource.properties)
-                       and item.resource.type not in ("AWS::KMS::Alias", "AWS::IAM::Policy"))
+                       and item.resource.type not in ("AWS::KMS::Alias", "AWS::IAM::Policy",
+                                                      "AWS::IAM::ManagedPolicy"))
         key_rows.append((key.path, aliases.get(key.resource.logical_id, "-"), key.region, rotation,
                          f"{properties.get('PendingWindowInDays', 30)} days",
                          key.resource.deletion_policy or "Delete", ", ".join(services) or "-",
@@ -173,7 +174,7 @@ def _store_encryption(resource: Resource) -> tuple[str, str]:
 
 def _access(located: Sequence[_Located]) -> Section:
     roles = []
-    policies = _of_type(located, "AWS::IAM::Policy")
+    policies = _of_type(located, "AWS::IAM::Policy", "AWS::IAM::ManagedPolicy")
     for role in _of_type(located, "AWS::IAM::Role"):
         trusted = sorted({_text(v) for s in allow_statements(role.resource.properties.get("AssumeRolePolicyDocument"))
                           for values in principal_values(s).values() for v in values})

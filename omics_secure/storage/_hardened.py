@@ -12,7 +12,9 @@ from aws_cdk import aws_s3 as s3
 from constructs import Construct
 
 from omics_secure._internal.errors import ProblemCollector
+from omics_secure._internal.grants import add_to_grantee_policy
 from omics_secure._internal.tags import DATA_CLASSIFICATION_TAG, PHI
+from omics_secure.compliance.acknowledge import acknowledge, nag_rendering
 from omics_secure.keys import KeyService, PhiKey
 from omics_secure.storage._common import (
     DEFAULT_ABORT_UPLOADS_DAYS,
@@ -169,33 +171,39 @@ class HardenedBucket(Construct):
                 "Shorten object_lock_retention or plan the close-out with GOVERNANCE bypass.")
 
     def _grant(self, grantee: iam.IGrantable, bucket_actions: Sequence[str], object_actions: Sequence[str],
-               key_actions: Sequence[str], objects_key_pattern: str) -> iam.Grant:
-        grant = iam.Grant.add_to_principal_or_resource(
-            grantee=grantee, actions=list(bucket_actions), resource_arns=[self.bucket.bucket_arn],
-            resource=self.bucket)
-        grant = grant.combine(iam.Grant.add_to_principal_or_resource(
-            grantee=grantee, actions=list(object_actions),
-            resource_arns=[self.bucket.arn_for_objects(objects_key_pattern)], resource=self.bucket))
+               key_actions: Sequence[str], objects_key_pattern: str) -> None:
         if isinstance(self.key, PhiKey):
             self.key.enable_services(KeyService.S3)
         stack = cdk.Stack.of(self)
-        return grant.combine(iam.Grant.add_to_principal_or_resource(
-            grantee=grantee, actions=list(key_actions), resource_arns=[self.key.key_arn], resource=self.key,
-            conditions={"StringEquals": {"kms:ViaService": f"s3.{stack.region}.amazonaws.com"}}))
+        objects_arn = self.bucket.arn_for_objects(objects_key_pattern)
+        policy = add_to_grantee_policy(
+            grantee,
+            iam.PolicyStatement(actions=list(bucket_actions), resources=[self.bucket.bucket_arn]),
+            iam.PolicyStatement(actions=list(object_actions), resources=[objects_arn]),
+            iam.PolicyStatement(actions=list(key_actions), resources=[self.key.key_arn],
+                                conditions={"StringEquals": {"kms:ViaService": f"s3.{stack.region}.amazonaws.com"}}),
+        )
+        if policy is not None and "*" in objects_key_pattern:
+            acknowledge(
+                policy, f"AwsSolutions-IAM5[Resource::{nag_rendering(stack.resolve(objects_arn))}]",
+                "S3 object actions can be scoped to objects only by an ARN pattern; this grant names one PHI "
+                f"bucket and the key pattern '{objects_key_pattern}', never s3:* or s3:Delete*, and the key "
+                "only through S3.")
 
-    def grant_read(self, grantee: iam.IGrantable, objects_key_pattern: str = "*") -> iam.Grant:
+    def grant_read(self, grantee: iam.IGrantable, objects_key_pattern: str = "*") -> None:
         """Let ``grantee`` list the bucket and read objects matching ``objects_key_pattern``, and decrypt
-        them with the key (through S3 only). Actions are named one by one, never ``s3:Get*``."""
+        them with the key (through S3 only). Actions are named one by one, never ``s3:Get*``. A role of
+        this app gets the grant in its ``OmicsSecureGrants`` managed policy, not an inline one."""
         return self._grant(grantee, READ_BUCKET_ACTIONS, READ_OBJECT_ACTIONS, KEY_READ_ACTIONS,
                            objects_key_pattern)
 
-    def grant_write(self, grantee: iam.IGrantable, objects_key_pattern: str = "*") -> iam.Grant:
+    def grant_write(self, grantee: iam.IGrantable, objects_key_pattern: str = "*") -> None:
         """Let ``grantee`` upload objects (multipart included) and encrypt them with the key (through S3
         only). Deleting is not included: with versioning and object lock a PHI bucket keeps history."""
         return self._grant(grantee, WRITE_BUCKET_ACTIONS, WRITE_OBJECT_ACTIONS, KEY_WRITE_ACTIONS,
                            objects_key_pattern)
 
-    def grant_read_write(self, grantee: iam.IGrantable, objects_key_pattern: str = "*") -> iam.Grant:
+    def grant_read_write(self, grantee: iam.IGrantable, objects_key_pattern: str = "*") -> None:
         """:meth:`grant_read` and :meth:`grant_write` together."""
         return self._grant(grantee, (*READ_BUCKET_ACTIONS, *WRITE_BUCKET_ACTIONS),
                            (*READ_OBJECT_ACTIONS, *WRITE_OBJECT_ACTIONS),
