@@ -115,7 +115,10 @@ def test_the_reference_app_acknowledges_exactly_these_findings(app, compliant):
         "AmazonEC2ContainerServiceforEC2Role]",
         "OmicsSecurePrimary/Pipelines/ComputeEnvironment/InstanceProfileRole/Resource",
     )}
-    assert acknowledged == on_log_buckets | on_replica | on_network_acl | on_batch_instances
+    # S3 object actions can be scoped only by an ARN pattern: the pipelines may read and write one prefix.
+    on_job_grants = {("AwsSolutions-IAM5[Resource::<PhiDataE2352BFC.Arn>/pipelines/*]",
+                      "OmicsSecurePrimary/Pipelines/JobRole/OmicsSecureGrants/Resource")}
+    assert acknowledged == on_log_buckets | on_replica | on_network_acl | on_batch_instances | on_job_grants
 
 
 def test_context_configures_network_and_compute(tmp_path):

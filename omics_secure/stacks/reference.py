@@ -82,6 +82,7 @@ class ReferencePrimaryStack(cdk.Stack):
                                    interface_endpoints=network_config.endpoints)
         self.pipelines = PipelineCompute(self, "Pipelines", network=self.network, key=self.data_key,
                                          spot=network_config.spot)
+        self.phi_data.grant_read_write(self.pipelines.job_role, "pipelines/*")
         self.omics_runs = HealthOmicsRunNetwork(self, "OmicsRuns", network=self.network)
         self.workstation = (AnalysisWorkstation(self, "Workstation", network=self.network, key=self.data_key)
                             if network_config.workstation else None)
