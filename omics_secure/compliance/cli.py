@@ -185,13 +185,19 @@ def render_summary(packs: Sequence[PackResult], stacks: Sequence[StackArtifact])
     width = max((len(p.name) for p in packs), default=10)
     for pack in packs:
         verdict = "PASS" if pack.passed else "FAIL"
+        warning_count = f", {len(pack.warnings)} warning(s)" if pack.warnings else ""
         lines.append(f"  {verdict}  {pack.name:<{width}}  {len(pack.open_findings)} open, "
-                     f"{len(pack.acknowledged_findings)} acknowledged")
+                     f"{len(pack.acknowledged_findings)} acknowledged{warning_count}")
     open_findings = [f for p in packs for f in p.open_findings]
     if open_findings:
         lines.append("")
         lines.append("Unacknowledged findings:")
         lines.extend(f"  {f.rule_id}\n    at {f.construct_path}\n    {f.description}" for f in open_findings)
+    warnings = [f for p in packs for f in p.warnings]
+    if warnings:
+        lines.append("")
+        lines.append("Warnings (do not fail the check):")
+        lines.extend(f"  {f.rule_id}\n    at {f.construct_path}\n    {f.description}" for f in warnings)
     acknowledged = [f for p in packs for f in p.acknowledged_findings]
     if acknowledged:
         lines.append("")

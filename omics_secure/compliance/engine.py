@@ -52,6 +52,27 @@ def evaluate_stack(pack: Pack, stack: StackArtifact) -> list[Finding]:
     return findings
 
 
+CLOUDFORMATION_RESOURCE_LIMIT = 500
+CLOUDFORMATION_TEMPLATE_BYTES_LIMIT = 1_000_000  # a template uploaded through S3, as CDK deploys them
+LIMIT_WARNING_FRACTION = 0.8
+STACK_LIMITS_RULE_ID = "StackWithinCloudFormationLimits"
+
+
+def stack_limit_warning(stack: StackArtifact) -> str | None:
+    """A warning when ``stack`` has used 80% of CloudFormation's resource count or template size."""
+    resources = len(stack.resources)
+    size = stack.template_path.stat().st_size
+    problems = []
+    if resources >= LIMIT_WARNING_FRACTION * CLOUDFORMATION_RESOURCE_LIMIT:
+        problems.append(f"{resources} of CloudFormation's {CLOUDFORMATION_RESOURCE_LIMIT} resources")
+    if size >= LIMIT_WARNING_FRACTION * CLOUDFORMATION_TEMPLATE_BYTES_LIMIT:
+        problems.append(f"{size:,} of {CLOUDFORMATION_TEMPLATE_BYTES_LIMIT:,} template bytes")
+    if not problems:
+        return None
+    return (f"Stack {stack.name} uses {' and '.join(problems)}; deployment fails at the limit. Move "
+            "constructs into another stack (data stores: with their logical ids unchanged) before it does.")
+
+
 def evaluate_stacks(pack: Pack, stacks: Iterable[StackArtifact]) -> list[Finding]:
     return [finding for stack in stacks for finding in evaluate_stack(pack, stack)]
 

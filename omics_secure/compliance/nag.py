@@ -13,8 +13,8 @@ import aws_cdk as cdk
 from cdk_nag import AwsSolutionsChecks, HIPAASecurityChecks, NagPack, NIST80053R5Checks
 from constructs import IConstruct
 
-from omics_secure.compliance.assembly import read_assembly, stack_for_template
-from omics_secure.compliance.engine import Finding, evaluate_stacks
+from omics_secure.compliance.assembly import StackArtifact, read_assembly, stack_for_template
+from omics_secure.compliance.engine import STACK_LIMITS_RULE_ID, Finding, evaluate_stacks, stack_limit_warning
 from omics_secure.compliance.model import Pack
 from omics_secure.compliance.packs import OMICS_SECURE_PACK
 
@@ -43,7 +43,7 @@ class OmicsSecureChecks(NagPack):
 
     def validate(self, context: cdk.IPolicyValidationContext) -> cdk.PolicyValidationPluginReport:
         stacks = [stack_for_template(path) for path in context.template_paths]
-        return self._report(evaluate_stacks(self._omics_pack, stacks))
+        return self._report(evaluate_stacks(self._omics_pack, stacks), stacks)
 
     def validate_scope(self, scope: IConstruct) -> cdk.PolicyValidationPluginReport:
         """Synthesize the app that holds ``scope`` and judge the stacks under it.
@@ -65,12 +65,12 @@ class OmicsSecureChecks(NagPack):
                                        for p in stack.construct_paths.values())]
         findings = [f for f in evaluate_stacks(self._omics_pack, stacks)
                     if not prefix or f.construct_path == prefix or f.construct_path.startswith(prefix + "/")]
-        return self._report([f for f in findings if not f.acknowledgment or f.acknowledgment.is_recorded])
+        return self._report([f for f in findings if not f.acknowledgment or f.acknowledgment.is_recorded], stacks)
 
     def _check_resource(self, node: cdk.CfnResource) -> None:
         """Unused: the rules judge synthesized templates in :meth:`validate`, not L1 constructs."""
 
-    def _report(self, findings: list[Finding]) -> cdk.PolicyValidationPluginReport:
+    def _report(self, findings: list[Finding], stacks: list[StackArtifact]) -> cdk.PolicyValidationPluginReport:
         # Bare-id acknowledgments are applied here, as cdk-nag does; 'Pack::RuleId' ones are left for
         # CDK core, which moves them to suppressedViolations with their reason.
         reported = [f for f in findings if f.acknowledgment is None or f.acknowledgment.is_recorded]
@@ -78,7 +78,19 @@ class OmicsSecureChecks(NagPack):
         for finding in reported:
             by_rule.setdefault(finding.rule_id, []).append(finding)
         violations = [self._violation(rule_findings) for rule_findings in by_rule.values()]
-        return cdk.PolicyValidationPluginReport(success=not violations, violations=violations)
+        # Limit warnings do not fail synthesis; CDK prints them and records them in the report.
+        warnings = [self._limit_warning(stack, message) for stack in stacks
+                    if (message := stack_limit_warning(stack)) is not None]
+        return cdk.PolicyValidationPluginReport(success=not violations, violations=[*violations, *warnings])
+
+    def _limit_warning(self, stack: StackArtifact, message: str) -> cdk.PolicyViolation:
+        return cdk.PolicyViolation(
+            rule_name=f"{self._omics_pack.name}-{STACK_LIMITS_RULE_ID}",
+            description=message,
+            severity="warning",
+            violating_resources=[cdk.PolicyViolatingResource(
+                construct_path=stack.name, template_path=str(stack.template_path), locations=["Resources"])],
+        )
 
     def _violation(self, findings: list[Finding]) -> cdk.PolicyViolation:
         rule = findings[0].rule

@@ -27,9 +27,12 @@ class ReportedFinding:
 
 @dataclass(frozen=True)
 class PackResult:
+    """A pack's findings: open errors fail the check; warnings and acknowledged findings do not."""
+
     name: str
     open_findings: tuple[ReportedFinding, ...]
     acknowledged_findings: tuple[ReportedFinding, ...]
+    warnings: tuple[ReportedFinding, ...] = ()
 
     @property
     def passed(self) -> bool:
@@ -47,10 +50,12 @@ def read_validation_report(assembly_dir: str | Path) -> list[PackResult]:
 
 def _pack_result(plugin: dict[str, Any]) -> PackResult:
     name = str(plugin.get("pluginName", "?"))
+    violations = _findings(name, plugin.get("violations", []))
     return PackResult(
         name=name,
-        open_findings=tuple(_findings(name, plugin.get("violations", []))),
+        open_findings=tuple(f for f in violations if f.severity != "warning"),
         acknowledged_findings=tuple(_findings(name, plugin.get("suppressedViolations", []))),
+        warnings=tuple(f for f in violations if f.severity == "warning"),
     )
 
 

@@ -91,6 +91,10 @@ def to_junit_xml(packs: Sequence[PackResult]) -> str:
             case = _case(suite, finding)
             ElementTree.SubElement(case, "skipped", message=f"acknowledged: {finding.reason}")
             cases += 1
+        for finding in pack.warnings:
+            case = _case(suite, finding)
+            ElementTree.SubElement(case, "system-out").text = f"warning: {finding.description}"
+            cases += 1
         if not pack.open_findings:
             ElementTree.SubElement(suite, "testcase", classname=pack.name, name=f"{pack.name}: no open findings")
             cases += 1
@@ -120,7 +124,7 @@ def to_sarif(packs: Sequence[PackResult], locator: FindingLocator, *, base: Path
 
 
 def _sarif_run(pack: PackResult, locator: FindingLocator, base: Path) -> dict[str, Any]:
-    findings = [*pack.open_findings, *pack.acknowledged_findings]
+    findings = [*pack.open_findings, *pack.warnings, *pack.acknowledged_findings]
     rule_ids = list(dict.fromkeys(f.rule_id for f in findings))
     descriptions = {f.rule_id: f.description for f in findings}
     return {
@@ -183,6 +187,10 @@ def to_markdown(packs: Sequence[PackResult], *, stack_count: int) -> str:
     if open_findings:
         lines += ["", "## Unacknowledged findings", "", "| rule | resource | finding |", "|---|---|---|"]
         lines += [f"| `{f.rule_id}` | `{f.construct_path}` | {_cell(f.description)} |" for f in open_findings]
+    warnings = [f for p in packs for f in p.warnings]
+    if warnings:
+        lines += ["", "## Warnings", "", "| rule | resource | warning |", "|---|---|---|"]
+        lines += [f"| `{f.rule_id}` | `{f.construct_path}` | {_cell(f.description)} |" for f in warnings]
     acknowledged = [f for p in packs for f in p.acknowledged_findings]
     if acknowledged:
         lines += ["", "## Acknowledged findings", "", "| rule | resource | reason |", "|---|---|---|"]

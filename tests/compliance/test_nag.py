@@ -55,3 +55,28 @@ def test_validate_scope_reports_findings_under_the_scope_only(app):
     assert not report.success
     assert [v.rule_name for v in report.violations] == ["OmicsSecure-KMSKeyRotationEnabled"]
     assert [r.construct_path for r in report.violations[0].violating_resources] == ["Weak/DataKey/Resource"]
+
+
+def test_a_stack_near_cloudformations_resource_limit_gets_a_warning_not_a_failure(app):
+    big = cdk.Stack(app, "Big")
+    for index in range(400):
+        cdk.CfnWaitConditionHandle(big, f"Handle{index}")
+    small = cdk.Stack(app, "Small")
+    cdk.CfnWaitConditionHandle(small, "Handle")
+    result = check_compliance(app)
+    assert result.open_findings == ()
+    (warning,) = [w for pack in result.outcome.packs for w in pack.warnings]
+    assert (warning.rule_id, warning.construct_path) == ("OmicsSecure-StackWithinCloudFormationLimits", "Big")
+    assert warning.description.startswith("Stack Big uses 400 of CloudFormation's 500 resources")
+
+
+def test_template_size_counts_too(tmp_path):
+    from omics_secure.compliance.assembly import StackArtifact
+    from omics_secure.compliance.engine import stack_limit_warning
+
+    template = tmp_path / "Wide.template.json"
+    template.write_text(" " * 850_000)
+    wide = StackArtifact(name="Wide", template_path=template, template={"Resources": {}}, construct_paths={})
+    assert "850,000 of 1,000,000 template bytes" in stack_limit_warning(wide)
+    template.write_text("{}")
+    assert stack_limit_warning(wide) is None
