@@ -7,7 +7,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from omics_secure.compliance.assembly import Acknowledgment, StackArtifact, read_assembly
-from omics_secure.compliance.model import Pack, Resource, Rule, Status
+from omics_secure.compliance.model import Pack, Resource, Rule, Status, TemplateIndex
 
 
 @dataclass(frozen=True)
@@ -30,10 +30,11 @@ def evaluate_stack(pack: Pack, stack: StackArtifact) -> list[Finding]:
     """Every non-compliant (rule, resource) pair of ``stack``, with its acknowledgment if it has one."""
     findings = []
     template_resources = stack.resources
+    index = TemplateIndex(template_resources)
     for logical_id, body in template_resources.items():
         if not isinstance(body, dict):
             continue
-        resource = Resource.from_template(logical_id, body, template_resources)
+        resource = Resource.from_template(logical_id, body, template_resources, index)
         for rule in pack.rules:
             verdict = rule.evaluate(resource)
             if verdict.status is not Status.NON_COMPLIANT:

@@ -57,6 +57,24 @@ class Controls:
         return "; ".join(f"{name} {', '.join(ids)}" for name, ids in parts if ids)
 
 
+class TemplateIndex:
+    """The resources of one template by type, built once and shared by every resource of the template.
+
+    Cross-resource rules ask "which bucket policies / subnets / trails are there"; answering from an
+    index keeps a rule's cost per resource constant however large the template grows.
+    """
+
+    def __init__(self, resources: Mapping[str, Mapping[str, Any]]) -> None:
+        self._by_type: dict[str, list[tuple[str, Mapping[str, Any]]]] = {}
+        for logical_id, body in resources.items():
+            if isinstance(body, Mapping):
+                self._by_type.setdefault(str(body.get("Type", "")), []).append((logical_id, body))
+
+    def of_type(self, *types: str) -> list[tuple[str, Mapping[str, Any]]]:
+        """(logical id, resource body) of every resource of ``types``, in template order within a type."""
+        return [entry for type_ in types for entry in self._by_type.get(type_, [])]
+
+
 @dataclass(frozen=True)
 class Resource:
     """One resource of a synthesized template, with the template it stands in.
@@ -70,17 +88,25 @@ class Resource:
     properties: Mapping[str, Any]
     deletion_policy: str | None = None
     template_resources: Mapping[str, Mapping[str, Any]] = field(default_factory=dict, repr=False)
+    index: TemplateIndex | None = field(default=None, repr=False, compare=False)
 
     @classmethod
     def from_template(cls, logical_id: str, body: Mapping[str, Any],
-                      template_resources: Mapping[str, Mapping[str, Any]] | None = None) -> Resource:
+                      template_resources: Mapping[str, Mapping[str, Any]] | None = None,
+                      index: TemplateIndex | None = None) -> Resource:
         return cls(
             logical_id=logical_id,
             type=str(body.get("Type", "")),
             properties=body.get("Properties") or {},
             deletion_policy=body.get("DeletionPolicy"),
             template_resources=template_resources or {},
+            index=index,
         )
+
+    def others_of_type(self, *types: str) -> list[tuple[str, Mapping[str, Any]]]:
+        """Resources of ``types`` in the same template (this one included if it matches)."""
+        index = self.index if self.index is not None else TemplateIndex(self.template_resources)
+        return index.of_type(*types)
 
 
 @dataclass(frozen=True)

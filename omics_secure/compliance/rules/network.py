@@ -90,9 +90,8 @@ def referenced_id(value: Any) -> str | None:
 
 
 def _of_type(resource: Resource, *types: str) -> Iterable[tuple[str, Mapping[str, Any]]]:
-    for logical_id, body in resource.template_resources.items():
-        if isinstance(body, Mapping) and body.get("Type") in types:
-            yield logical_id, body.get("Properties") or {}
+    for logical_id, body in resource.others_of_type(*types):
+        yield logical_id, body.get("Properties") or {}
 
 
 def is_marked_isolated(properties: Mapping[str, Any]) -> bool:

@@ -95,9 +95,7 @@ def _bucket_policies(resource: Resource) -> list[Mapping[str, Any]]:
     if isinstance(resource.properties.get("BucketName"), str):
         names.append(resource.properties["BucketName"])
     documents: list[Mapping[str, Any]] = []
-    for body in resource.template_resources.values():
-        if not isinstance(body, Mapping) or body.get("Type") != "AWS::S3::BucketPolicy":
-            continue
+    for _, body in resource.others_of_type("AWS::S3::BucketPolicy"):
         properties = body.get("Properties") or {}
         if properties.get("Bucket") in names and isinstance(properties.get("PolicyDocument"), Mapping):
             documents.append(properties["PolicyDocument"])
