@@ -124,11 +124,16 @@ class NetworkContext:
                    workstation=flags["analysis-workstation"])
 
 
-def build_reference_app(app: cdk.App | None = None) -> cdk.App:
-    """The reference app with every compliance pack registered, so synthesis fails on any finding."""
+def build_reference_app(app: cdk.App | None = None, *, with_compliance_packs: bool = True) -> cdk.App:
+    """The reference app with every compliance pack registered, so synthesis fails on any finding.
+
+    ``with_compliance_packs=False`` exists to measure plain synthesis (benchmarks/); ``omics-secure
+    check`` registers the packs on the app regardless.
+    """
     app = app or cdk.App()
     config = ReferenceConfig.from_context(app)
     replica = ReferenceReplicaStack(app, "OmicsSecureReplica", config=config)
     ReferencePrimaryStack(app, "OmicsSecurePrimary", config=config, replica=replica.phi_data_replica)
-    add_compliance_packs(app)
+    if with_compliance_packs:
+        add_compliance_packs(app)
     return app
