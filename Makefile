@@ -6,7 +6,7 @@ export PATH := $(abspath $(BIN)):$(PATH)
 export JSII_SILENCE_WARNING_END_OF_LIFE_NODE_VERSION ?= 20
 export PIP_DISABLE_PIP_VERSION_CHECK = 1
 
-.PHONY: check test lint clean
+.PHONY: check test bench clean
 
 check: $(VENV)/.installed  ## main job: synthesize app.py and run every compliance pack over it
 	$(BIN)/omics-secure check
@@ -15,6 +15,9 @@ test: $(VENV)/.installed  ## the whole suite: ruff, mypy, pytest
 	$(BIN)/ruff check omics_secure tests app.py benchmarks
 	$(BIN)/mypy
 	$(BIN)/python -m pytest -q
+
+bench: $(VENV)/.installed  ## timings and ratios; see benchmarks/README.md
+	$(BIN)/python benchmarks/run.py
 
 $(VENV)/.installed: pyproject.toml
 	@$(PYTHON) -c 'import sys; sys.exit(0 if sys.version_info >= (3, 11) else "omics-secure needs Python 3.11 or newer")'
