@@ -5,7 +5,28 @@ from omics_secure._internal.node_runtime import silence_end_of_life_banner
 silence_end_of_life_banner()
 
 from omics_secure._internal.errors import OmicsSecureConfigError  # noqa: E402
-from omics_secure.keys import ExistingPhiKey, KeyService, PhiKey, key_policy_statements  # noqa: E402
+from omics_secure.healthlake import (  # noqa: E402
+    FhirDatastore,
+    FhirImportExportRole,
+    SmartAuthorizationStrategy,
+    SmartOnFhirConfig,
+)
+from omics_secure.keys import (  # noqa: E402
+    ExistingPhiKey,
+    KeyService,
+    PhiKey,
+    key_policy_statements,
+    prepare_key_for_services,
+)
+from omics_secure.omics import (  # noqa: E402
+    PrivateWorkflow,
+    ReferenceStore,
+    RunGroup,
+    SequenceStore,
+    WorkflowDefinition,
+    WorkflowEngine,
+    WorkflowRunRole,
+)
 from omics_secure.storage import (  # noqa: E402
     AccessLogBucket,
     Encryption,
@@ -20,13 +41,25 @@ __all__ = [
     "AccessLogBucket",
     "Encryption",
     "ExistingPhiKey",
+    "FhirDatastore",
+    "FhirImportExportRole",
     "KeyService",
     "ObjectLockMode",
     "OmicsSecureConfigError",
     "PhiBucket",
     "PhiKey",
     "PhiReplicaBucket",
+    "PrivateWorkflow",
     "RawDataTiering",
+    "ReferenceStore",
+    "RunGroup",
+    "SequenceStore",
+    "SmartAuthorizationStrategy",
+    "SmartOnFhirConfig",
     "TlsVersion",
+    "WorkflowDefinition",
+    "WorkflowEngine",
+    "WorkflowRunRole",
     "key_policy_statements",
+    "prepare_key_for_services",
 ]

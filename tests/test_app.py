@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 
 import aws_cdk as cdk
+from aws_cdk.assertions import Template
 
 from omics_secure.compliance.assembly import read_assembly
 from omics_secure.stacks import build_reference_app
@@ -22,6 +23,9 @@ PINNED_STATEFUL_LOGICAL_IDS = {
         "DataKey17AFBB84": "AWS::KMS::Key",
         "AccessLogs247031D9": "AWS::S3::Bucket",
         "PhiDataE2352BFC": "AWS::S3::Bucket",
+        "SequenceStore22A689F9": "AWS::Omics::SequenceStore",
+        "ReferenceStoreAA6199A7": "AWS::Omics::ReferenceStore",
+        "FhirDatastore09962219": "AWS::HealthLake::FHIRDatastore",
     },
     "OmicsSecureReplica": {
         "AccessLogs247031D9": "AWS::S3::Bucket",
@@ -80,7 +84,7 @@ def test_context_configures_replica_region(tmp_path):
     assert isinstance(replica, cdk.Stack) and replica.region == "eu-central-1"
 
 
-def test_only_access_log_and_replica_buckets_carry_acknowledgments(app, compliant):
+def test_only_log_and_replica_buckets_and_service_role_wildcards_carry_acknowledgments(app, compliant):
     build_reference_app(app)
     acknowledged = {(f.rule_id, f.construct_path) for f in compliant(app).acknowledged_findings}
     expected_on_log_buckets = {
@@ -95,4 +99,33 @@ def test_only_access_log_and_replica_buckets_carry_acknowledgments(app, complian
         (f"{pack}-S3BucketReplicationEnabled", "OmicsSecureReplica/PhiDataReplica/Resource/Resource")
         for pack in ("HIPAA.Security", "NIST.800.53.R5")
     }
-    assert acknowledged == expected_on_log_buckets | expected_on_replica
+    # The HealthOmics run role and the HealthLake job role name object keys under one prefix of the PHI
+    # bucket, references of one store and the HealthOmics log group: resource wildcards AWS requires.
+    logs = "arn:aws:logs:us-east-1:111122223333:log-group:/aws/omics/WorkflowLog"
+    expected_on_service_roles = {
+        (f"AwsSolutions-IAM5[Resource::{resource}]", f"OmicsSecurePrimary/{role}/Policy/Resource")
+        for role, resource in (
+            ("WorkflowRunRole", "<PhiDataE2352BFC.Arn>/inputs/*"),
+            ("WorkflowRunRole", "<PhiDataE2352BFC.Arn>/omics-runs/*"),
+            ("WorkflowRunRole", "<ReferenceStoreAA6199A7.Arn>/reference/*"),
+            ("WorkflowRunRole", f"{logs}:*"),
+            ("WorkflowRunRole", f"{logs}:log-stream:*"),
+            ("FhirJobRole", "<PhiDataE2352BFC.Arn>/healthlake/import/*"),
+            ("FhirJobRole", "<PhiDataE2352BFC.Arn>/healthlake/output/*"),
+        )
+    }
+    assert acknowledged == expected_on_log_buckets | expected_on_replica | expected_on_service_roles
+
+
+def test_reference_app_has_the_health_services_on_the_data_key(app):
+    build_reference_app(app)
+    primary = app.node.find_child("OmicsSecurePrimary")
+    assert isinstance(primary, cdk.Stack)
+    template = Template.from_stack(primary)
+    key = {"Fn::GetAtt": ["DataKey17AFBB84", "Arn"]}
+    for type_ in ("AWS::Omics::SequenceStore", "AWS::Omics::ReferenceStore"):
+        template.has_resource_properties(type_, {"SseConfig": {"Type": "KMS", "KeyArn": key}})
+    template.has_resource_properties("AWS::HealthLake::FHIRDatastore", {"SseConfiguration": {
+        "KmsEncryptionConfig": {"CmkType": "CUSTOMER_MANAGED_KMS_KEY", "KmsKeyId": key}}})
+    template.resource_count_is("AWS::Omics::Workflow", 1)
+    template.resource_count_is("AWS::Omics::RunGroup", 1)
