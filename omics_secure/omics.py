@@ -549,7 +549,9 @@ class WorkflowRunRole(Construct):
         )
         log_reason = ("HealthOmics writes each run's logs to a new stream named after the run id in the "
                       f"{WORKFLOW_LOG_GROUP} group; the run id is unknown until the run starts.")
-        wildcard_reasons[f"Resource::{_nag_arn(log_group)}:*"] = log_reason
+        wildcard_reasons[f"Resource::{_nag_arn(log_group)}:*"] = (
+            "IAM names a CloudWatch Logs log group by its ARN followed by ':*'; this is the one group, "
+            f"{WORKFLOW_LOG_GROUP}, that HealthOmics creates and writes run logs to.")
         wildcard_reasons[f"Resource::{_nag_arn(log_group)}:log-stream:*"] = log_reason
         for finding, reason in wildcard_reasons.items():
             acknowledge(self.policy, f"AwsSolutions-IAM5[{finding}]", reason)
