@@ -164,7 +164,9 @@ def _store_encryption(resource: Resource) -> tuple[str, str]:
             bucket_key = " + bucket key" if rule.get("BucketKeyEnabled") else ""
             return f"{algorithm}{bucket_key}", _text(default.get("KMSMasterKeyID")) or "AWS managed"
         return "SSE-S3 (S3 default)", "AWS owned"
-    config = properties.get("SseConfig") or properties.get("KmsEncryptionConfig") or {}
+    sse = properties.get("SseConfiguration")  # HealthLake nests KmsEncryptionConfig in SseConfiguration
+    nested = sse.get("KmsEncryptionConfig") if isinstance(sse, Mapping) else None
+    config = properties.get("SseConfig") or nested or properties.get("KmsEncryptionConfig") or {}
     if isinstance(config, Mapping) and config:
         kind = _text(config.get("Type") or config.get("CmkType"))
         return kind, _text(config.get("KeyArn") or config.get("KmsKeyId")) or "-"
@@ -173,7 +175,7 @@ def _store_encryption(resource: Resource) -> tuple[str, str]:
 
 def _access(located: Sequence[_Located]) -> Section:
     roles = []
-    policies = _of_type(located, "AWS::IAM::Policy")
+    policies = _of_type(located, "AWS::IAM::Policy", "AWS::IAM::ManagedPolicy")
     for role in _of_type(located, "AWS::IAM::Role"):
         trusted = sorted({_text(v) for s in allow_statements(role.resource.properties.get("AssumeRolePolicyDocument"))
                           for values in principal_values(s).values() for v in values})
