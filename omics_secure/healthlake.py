@@ -97,7 +97,7 @@ class FhirDatastore(Construct):
         :param removal_policy: Default: RETAIN; DESTROY is allowed with a warning.
         """
         problems = ProblemCollector(f"FhirDatastore '{id}'")
-        check_key(problems, key)
+        check_key(problems, scope, key)
         check_label(problems, "name", name, DATASTORE_NAME_MAX)
         if not isinstance(preload_synthea, bool):
             problems.add("preload_synthea", preload_synthea, "pass True or False")

@@ -31,7 +31,7 @@ from omics_secure._internal.errors import ProblemCollector, is_unresolved
 from omics_secure._internal.naming import PHI_NAME_FIX, phi_like
 from omics_secure._internal.tags import DATA_CLASSIFICATION_TAG, PHI
 from omics_secure.compliance.acknowledge import acknowledge
-from omics_secure.keys import KeyService, prepare_key_for_services
+from omics_secure.keys import KeyService, PhiKey, prepare_key_for_services
 from omics_secure.storage import AccessLogBucket, PhiBucket
 
 OMICS_NAME_MAX = 127
@@ -69,10 +69,20 @@ def check_tags(problems: ProblemCollector, tags: Mapping[str, str] | None) -> No
                 problems.add(f"tags[{tag_key!r}]", tag_value, f"it looks like PHI ({kind}); {PHI_NAME_FIX}")
 
 
-def check_key(problems: ProblemCollector, key: object) -> None:
+def check_key(problems: ProblemCollector, scope: Construct, key: object) -> None:
     if not (hasattr(key, "key_arn") and hasattr(key, "add_to_resource_policy")):  # kms.IKey is a jsii protocol
         problems.add("key", key, "pass the customer-managed key (a PhiKey, or kms.Key.from_key_arn(...)); "
                                  "AWS-owned keys cannot be audited or revoked")
+        return
+    if isinstance(key, PhiKey) and (is_unresolved(key.stack.account) or is_unresolved(key.stack.region)):
+        problems.add("key", key.node.path,
+                     "the service statements this adds to the key name its account and region; create the key's "
+                     "stack with env=cdk.Environment(account='111122223333', region='us-east-1')")
+    region = cdk.Stack.of(scope).region
+    key_region = key.env.region  # type: ignore[attr-defined]
+    if not is_unresolved(region) and not is_unresolved(key_region) and key_region != region:
+        problems.add("key", key.key_arn,  # type: ignore[attr-defined]
+                     f"the key is in {key_region} but the store in {region}; use a key of the store's region")
 
 
 def check_removal_policy(problems: ProblemCollector, removal_policy: object) -> None:
@@ -142,7 +152,7 @@ class SequenceStore(Construct):
         :param removal_policy: Default: RETAIN; DESTROY is allowed with a warning.
         """
         problems = ProblemCollector(f"SequenceStore '{id}'")
-        check_key(problems, key)
+        check_key(problems, scope, key)
         if not isinstance(access_logs, AccessLogBucket):
             problems.add("access_logs", access_logs, "pass the project's AccessLogBucket")
         prefix = access_log_prefix if access_log_prefix is not None else f"omics/{id}/"
@@ -215,7 +225,7 @@ class ReferenceStore(Construct):
         :param removal_policy: Default: RETAIN; DESTROY is allowed with a warning.
         """
         problems = ProblemCollector(f"ReferenceStore '{id}'")
-        check_key(problems, key)
+        check_key(problems, scope, key)
         check_label(problems, "name", name, OMICS_NAME_MAX)
         check_label(problems, "description", description, DESCRIPTION_MAX)
         check_tags(problems, tags)

@@ -369,3 +369,14 @@ def test_every_healthomics_construct_passes_every_pack(tmp_path, workflow_dir, c
         f"AwsSolutions-IAM5[Resource::<{stack.get_logical_id(refs.store)}.Arn>/reference/*]",
         f"AwsSolutions-IAM5[Resource::{logs_arn}:*]", f"AwsSolutions-IAM5[Resource::{logs_arn}:log-stream:*]",
     }
+
+
+def test_store_key_must_be_in_the_stores_region_and_a_phi_key_needs_an_environment(stack, app):
+    other_region = f"arn:aws:kms:{REPLICA_REGION}:{ACCOUNT}:key/1234abcd-12ab-34cd-56ef-1234567890ab"
+    with pytest.raises(OmicsSecureConfigError, match=rf"the key is in {REPLICA_REGION} but the store in {REGION}"):
+        ReferenceStore(stack, "Refs", key=kms.Key.from_key_arn(stack, "Far", other_region))
+    agnostic = cdk.Stack(app, "Agnostic")
+    key = PhiKey(agnostic, "Key")
+    with pytest.raises(OmicsSecureConfigError, match=r"key='Agnostic/Key': the service statements this adds"):
+        ReferenceStore(agnostic, "Refs", key=key)
+    assert agnostic.node.try_find_child("Refs") is None
