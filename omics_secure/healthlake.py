@@ -23,16 +23,10 @@ from aws_cdk import aws_lambda as lambda_
 from constructs import Construct
 
 from omics_secure._internal.errors import ProblemCollector, is_unresolved
+from omics_secure._internal.labels import check_label, check_tags
 from omics_secure.compliance.acknowledge import acknowledge
 from omics_secure.keys import KeyService, prepare_key_for_services
-from omics_secure.omics import (
-    check_key,
-    check_label,
-    check_removal_policy,
-    check_tags,
-    default_name,
-    finish_store,
-)
+from omics_secure.omics import check_key, check_removal_policy, default_name, finish_store
 from omics_secure.storage import PhiBucket
 
 DATASTORE_NAME_MAX = 256

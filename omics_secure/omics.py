@@ -28,7 +28,7 @@ from aws_cdk import aws_s3_assets as s3_assets
 from constructs import Construct
 
 from omics_secure._internal.errors import ProblemCollector, is_unresolved
-from omics_secure._internal.naming import PHI_NAME_FIX, phi_like
+from omics_secure._internal.labels import check_label, check_tags
 from omics_secure._internal.tags import DATA_CLASSIFICATION_TAG, PHI
 from omics_secure.compliance.acknowledge import acknowledge
 from omics_secure.keys import KeyService, PhiKey, prepare_key_for_services
@@ -46,27 +46,6 @@ WORKFLOW_LOG_GROUP = "/aws/omics/WorkflowLog"
 ECR_PULL_ACTIONS = ("ecr:BatchGetImage", "ecr:GetDownloadUrlForLayer", "ecr:BatchCheckLayerAvailability")
 REFERENCE_READ_ACTIONS = ("omics:GetReference", "omics:GetReferenceMetadata")
 STORE_KEY_READ_ACTIONS = ("kms:Decrypt", "kms:DescribeKey")
-
-
-def check_label(problems: ProblemCollector, prop: str, value: str | None, maximum: int) -> None:
-    """Names and descriptions appear in consoles, bills and CloudTrail unencrypted: no PHI, bounded length."""
-    if value is None or is_unresolved(value):
-        return
-    if not value.strip() or len(value) > maximum:
-        problems.add(prop, value, f"use 1 to {maximum} characters")
-    kind = phi_like(value)
-    if kind is not None:
-        problems.add(prop, value, f"it looks like PHI ({kind}); {PHI_NAME_FIX}")
-
-
-def check_tags(problems: ProblemCollector, tags: Mapping[str, str] | None) -> None:
-    for tag_key, tag_value in (tags or {}).items():
-        if tag_key == DATA_CLASSIFICATION_TAG:
-            problems.add(f"tags[{tag_key!r}]", tag_value, "this tag is set by the construct; remove it")
-        for value in (tag_key, tag_value):
-            kind = None if is_unresolved(value) else phi_like(str(value))
-            if kind is not None:
-                problems.add(f"tags[{tag_key!r}]", tag_value, f"it looks like PHI ({kind}); {PHI_NAME_FIX}")
 
 
 def check_key(problems: ProblemCollector, scope: Construct, key: object) -> None:

@@ -12,6 +12,7 @@ from aws_cdk import aws_s3 as s3
 from constructs import Construct
 
 from omics_secure._internal.errors import ProblemCollector
+from omics_secure._internal.labels import check_tags
 from omics_secure._internal.tags import DATA_CLASSIFICATION_TAG, PHI
 from omics_secure.keys import KeyService, PhiKey
 from omics_secure.storage._common import (
@@ -32,7 +33,6 @@ from omics_secure.storage._common import (
     TlsVersion,
     check_bucket_name,
     check_removal_policy,
-    check_tags,
     intelligent_tiering,
     lifecycle_rules,
     optional_days,
