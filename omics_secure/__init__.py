@@ -6,8 +6,29 @@ silence_end_of_life_banner()
 
 from omics_secure._internal.errors import OmicsSecureConfigError  # noqa: E402
 from omics_secure.compute import AnalysisWorkstation, HealthOmicsRunNetwork, PipelineCompute  # noqa: E402
-from omics_secure.keys import ExistingPhiKey, KeyService, PhiKey, key_policy_statements  # noqa: E402
+from omics_secure.healthlake import (  # noqa: E402
+    FhirDatastore,
+    FhirImportExportRole,
+    SmartAuthorizationStrategy,
+    SmartOnFhirConfig,
+)
+from omics_secure.keys import (  # noqa: E402
+    ExistingPhiKey,
+    KeyService,
+    PhiKey,
+    key_policy_statements,
+    prepare_key_for_services,
+)
 from omics_secure.network import InterfaceEndpoint, IsolatedVpc  # noqa: E402
+from omics_secure.omics import (  # noqa: E402
+    PrivateWorkflow,
+    ReferenceStore,
+    RunGroup,
+    SequenceStore,
+    WorkflowDefinition,
+    WorkflowEngine,
+    WorkflowRunRole,
+)
 from omics_secure.storage import (  # noqa: E402
     AccessLogBucket,
     Encryption,
@@ -23,6 +44,8 @@ __all__ = [
     "AnalysisWorkstation",
     "Encryption",
     "ExistingPhiKey",
+    "FhirDatastore",
+    "FhirImportExportRole",
     "HealthOmicsRunNetwork",
     "InterfaceEndpoint",
     "IsolatedVpc",
@@ -33,7 +56,17 @@ __all__ = [
     "PhiKey",
     "PhiReplicaBucket",
     "PipelineCompute",
+    "PrivateWorkflow",
     "RawDataTiering",
+    "ReferenceStore",
+    "RunGroup",
+    "SequenceStore",
+    "SmartAuthorizationStrategy",
+    "SmartOnFhirConfig",
     "TlsVersion",
+    "WorkflowDefinition",
+    "WorkflowEngine",
+    "WorkflowRunRole",
     "key_policy_statements",
+    "prepare_key_for_services",
 ]

@@ -380,3 +380,26 @@ def _require_concrete_environment(problems: ProblemCollector, stack: cdk.Stack, 
 def _default_alias(stack: cdk.Stack, id: str) -> str:
     stack_name = stack.stack_name if not is_unresolved(stack.stack_name) else stack.node.id
     return "alias/omics-secure/" + re.sub(r"[^a-zA-Z0-9/_-]", "-", f"{stack_name}/{id}")
+
+
+def prepare_key_for_services(scope: Construct, key: kms.IKey, *services: KeyService) -> None:
+    """Make ``key`` usable by ``services`` for a store or datastore created in ``scope``.
+
+    A :class:`PhiKey` gets the grant-ready statements added (idempotently). CDK cannot edit the policy
+    of any other key, so ``scope`` gets a warning naming the statements the key's owner must add.
+    """
+    if isinstance(key, PhiKey):
+        key.enable_services(*services)
+        return
+    stack = cdk.Stack.of(scope)
+    sids = ", ".join(
+        statement.sid or ""
+        for service in services
+        for statement in key_policy_statements(service, account=stack.account, region=stack.region,
+                                               partition=stack.partition)
+    )
+    cdk.Annotations.of(scope).add_warning_v2(
+        "omics-secure:foreign-key-policy",
+        f"The key is not a PhiKey of this app, so its policy cannot be edited here: its owner must add the "
+        f"statements {sids} (omics_secure.key_policy_statements renders them), or creating the store fails.",
+    )

@@ -28,6 +28,9 @@ PINNED_STATEFUL_LOGICAL_IDS = {
         "PhiDataE2352BFC": "AWS::S3::Bucket",
         "NetworkFlowLogGroup4F8CEEEF": "AWS::Logs::LogGroup",
         "PipelinesJobLogGroup9A3A0F86": "AWS::Logs::LogGroup",
+        "SequenceStore22A689F9": "AWS::Omics::SequenceStore",
+        "ReferenceStoreAA6199A7": "AWS::Omics::ReferenceStore",
+        "FhirDatastore09962219": "AWS::HealthLake::FHIRDatastore",
     },
     "OmicsSecureReplica": {
         "AccessLogs247031D9": "AWS::S3::Bucket",
@@ -118,7 +121,23 @@ def test_the_reference_app_acknowledges_exactly_these_findings(app, compliant):
     # S3 object actions can be scoped only by an ARN pattern: the pipelines may read and write one prefix.
     on_job_grants = {("AwsSolutions-IAM5[Resource::<PhiDataE2352BFC.Arn>/pipelines/*]",
                       "OmicsSecurePrimary/Pipelines/JobRole/OmicsSecureGrants/Resource")}
-    assert acknowledged == on_log_buckets | on_replica | on_network_acl | on_batch_instances | on_job_grants
+    # The HealthOmics run role and the HealthLake job role name object keys under one prefix of the PHI
+    # bucket, the references of one store and the HealthOmics log group: resource wildcards AWS requires.
+    logs = "arn:aws:logs:us-east-1:111122223333:log-group:/aws/omics/WorkflowLog"
+    on_service_roles = {
+        (f"AwsSolutions-IAM5[Resource::{resource}]", f"OmicsSecurePrimary/{role}/Policy/Resource")
+        for role, resource in (
+            ("WorkflowRunRole", "<PhiDataE2352BFC.Arn>/inputs/*"),
+            ("WorkflowRunRole", "<PhiDataE2352BFC.Arn>/omics-runs/*"),
+            ("WorkflowRunRole", "<ReferenceStoreAA6199A7.Arn>/reference/*"),
+            ("WorkflowRunRole", f"{logs}:*"),
+            ("WorkflowRunRole", f"{logs}:log-stream:*"),
+            ("FhirJobRole", "<PhiDataE2352BFC.Arn>/healthlake/import/*"),
+            ("FhirJobRole", "<PhiDataE2352BFC.Arn>/healthlake/output/*"),
+        )
+    }
+    assert acknowledged == (on_log_buckets | on_replica | on_network_acl | on_batch_instances | on_job_grants
+                            | on_service_roles)
 
 
 def test_context_configures_network_and_compute(tmp_path):
@@ -153,3 +172,17 @@ def test_unknown_endpoint_names_in_context_are_refused(tmp_path):
     with pytest.raises(OmicsSecureConfigError,
                        match=r"omics-secure:endpoints=\['S3_INTERFACE'\]: use InterfaceEndpoint"):
         build_reference_app(app)
+
+
+def test_reference_app_has_the_health_services_on_the_data_key(app):
+    build_reference_app(app)
+    primary = app.node.find_child("OmicsSecurePrimary")
+    assert isinstance(primary, cdk.Stack)
+    template = Template.from_stack(primary)
+    key = {"Fn::GetAtt": ["DataKey17AFBB84", "Arn"]}
+    for type_ in ("AWS::Omics::SequenceStore", "AWS::Omics::ReferenceStore"):
+        template.has_resource_properties(type_, {"SseConfig": {"Type": "KMS", "KeyArn": key}})
+    template.has_resource_properties("AWS::HealthLake::FHIRDatastore", {"SseConfiguration": {
+        "KmsEncryptionConfig": {"CmkType": "CUSTOMER_MANAGED_KMS_KEY", "KmsKeyId": key}}})
+    template.resource_count_is("AWS::Omics::Workflow", 1)
+    template.resource_count_is("AWS::Omics::RunGroup", 1)

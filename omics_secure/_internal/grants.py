@@ -16,9 +16,13 @@ GRANTS_POLICY_ID = "OmicsSecureGrants"
 def add_to_grantee_policy(grantee: iam.IGrantable, *statements: iam.PolicyStatement) -> iam.ManagedPolicy | None:
     """Add ``statements`` to the grantee's ``OmicsSecureGrants`` managed policy; returns that policy.
 
-    For a grantee that is not a role of this app the statements go where CDK would put them, and
-    ``None`` is returned.
+    A customer-managed policy passed as the grantee (a construct that keeps its role's permissions in
+    one policy of its own) receives the statements itself and is returned. For any other grantee the
+    statements go where CDK would put them, and ``None`` is returned.
     """
+    if isinstance(grantee, iam.ManagedPolicy):
+        grantee.add_statements(*statements)
+        return grantee
     role = grantee if isinstance(grantee, iam.Role) else None
     if role is None:
         for statement in statements:

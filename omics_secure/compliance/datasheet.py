@@ -165,7 +165,9 @@ def _store_encryption(resource: Resource) -> tuple[str, str]:
             bucket_key = " + bucket key" if rule.get("BucketKeyEnabled") else ""
             return f"{algorithm}{bucket_key}", _text(default.get("KMSMasterKeyID")) or "AWS managed"
         return "SSE-S3 (S3 default)", "AWS owned"
-    config = properties.get("SseConfig") or properties.get("KmsEncryptionConfig") or {}
+    sse = properties.get("SseConfiguration")  # HealthLake nests KmsEncryptionConfig in SseConfiguration
+    nested = sse.get("KmsEncryptionConfig") if isinstance(sse, Mapping) else None
+    config = properties.get("SseConfig") or nested or properties.get("KmsEncryptionConfig") or {}
     if isinstance(config, Mapping) and config:
         kind = _text(config.get("Type") or config.get("CmkType"))
         return kind, _text(config.get("KeyArn") or config.get("KmsKeyId")) or "-"

@@ -3,11 +3,12 @@
 from omics_secure.compliance.model import Pack
 from omics_secure.compliance.rules.kms import KMS_RULES
 from omics_secure.compliance.rules.network import NETWORK_RULES
+from omics_secure.compliance.rules.omics import OMICS_RULES
 from omics_secure.compliance.rules.s3 import S3_RULES
 
 OMICS_SECURE_PACK_NAME = "OmicsSecure"
 
 OMICS_SECURE_PACK = Pack(
     name=OMICS_SECURE_PACK_NAME,
-    rules=(*KMS_RULES, *S3_RULES, *NETWORK_RULES),
+    rules=(*KMS_RULES, *S3_RULES, *NETWORK_RULES, *OMICS_RULES),
 )

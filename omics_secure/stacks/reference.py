@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
+from pathlib import Path
 
 import aws_cdk as cdk
 from constructs import Construct
@@ -10,13 +11,24 @@ from constructs import Construct
 from omics_secure._internal.errors import ProblemCollector
 from omics_secure.compliance.nag import add_compliance_packs
 from omics_secure.compute import AnalysisWorkstation, HealthOmicsRunNetwork, PipelineCompute
+from omics_secure.healthlake import FhirDatastore, FhirImportExportRole
 from omics_secure.keys import KeyService, PhiKey
 from omics_secure.network import DEFAULT_CIDR, DEFAULT_INTERFACE_ENDPOINTS, InterfaceEndpoint, IsolatedVpc
+from omics_secure.omics import (
+    PrivateWorkflow,
+    ReferenceStore,
+    RunGroup,
+    SequenceStore,
+    WorkflowDefinition,
+    WorkflowEngine,
+    WorkflowRunRole,
+)
 from omics_secure.storage import AccessLogBucket, PhiBucket, PhiReplicaBucket
 
 DEFAULT_ACCOUNT = "111122223333"
 DEFAULT_REGION = "us-east-1"
 DEFAULT_REPLICA_REGION = "us-west-2"
+EXAMPLE_WORKFLOW = Path(__file__).parent / "workflows" / "example"
 
 
 @dataclass(frozen=True)
@@ -75,6 +87,20 @@ class ReferencePrimaryStack(cdk.Stack):
         self.access_logs = AccessLogBucket(self, "AccessLogs")
         self.phi_data = PhiBucket(self, "PhiData", key=self.data_key, access_logs=self.access_logs,
                                   replica=replica)
+        self._add_health_services()
+
+    def _add_health_services(self) -> None:
+        """HealthOmics stores, a private workflow and its run group, and a FHIR datastore, on the data key."""
+        self.sequence_store = SequenceStore(self, "SequenceStore", key=self.data_key, access_logs=self.access_logs)
+        self.reference_store = ReferenceStore(self, "ReferenceStore", key=self.data_key)
+        self.workflow = PrivateWorkflow(self, "Workflow", engine=WorkflowEngine.WDL,
+                                        definition=WorkflowDefinition.from_asset(str(EXAMPLE_WORKFLOW)))
+        self.run_group = RunGroup(self, "RunGroup")
+        self.run_role = WorkflowRunRole(self, "WorkflowRunRole", inputs=[self.phi_data], outputs=[self.phi_data],
+                                        input_prefix="inputs/", reference_stores=[self.reference_store])
+        self.fhir_datastore = FhirDatastore(self, "FhirDatastore", key=self.data_key)
+        self.fhir_jobs = FhirImportExportRole(self, "FhirJobRole", datastore=self.fhir_datastore,
+                                              output=self.phi_data, source=self.phi_data)
 
         # Network and compute: the isolated VPC and the Batch environment for pipeline engines.
         network_config = NetworkContext.from_context(self)

@@ -14,7 +14,6 @@ from constructs import Construct
 
 from omics_secure._internal.errors import ProblemCollector, is_unresolved
 from omics_secure._internal.naming import PHI_NAME_FIX, phi_like
-from omics_secure._internal.tags import DATA_CLASSIFICATION_TAG
 
 DEFAULT_OBJECT_LOCK_DAYS = 30
 OBJECT_LOCK_DAYS_RANGE = (1, 36500)  # S3 accepts up to 100 years
@@ -168,16 +167,6 @@ def check_bucket_name(problems: ProblemCollector, name: str | None) -> None:
         problems.add("bucket_name", name,
                      "use 3-63 lower-case letters, digits, '-' and '.', starting and ending with a letter or "
                      "digit (S3 bucket naming rules), e.g. 'genomics-phi-study42'")
-
-
-def check_tags(problems: ProblemCollector, tags: Mapping[str, str] | None) -> None:
-    for tag_key, tag_value in (tags or {}).items():
-        if tag_key == DATA_CLASSIFICATION_TAG:
-            problems.add(f"tags[{tag_key!r}]", tag_value, "this tag is set by the construct; remove it")
-        for value in (tag_key, tag_value):
-            kind = None if is_unresolved(value) else phi_like(str(value))
-            if kind is not None:
-                problems.add(f"tags[{tag_key!r}]", tag_value, f"it looks like PHI ({kind}); {PHI_NAME_FIX}")
 
 
 def check_removal_policy(problems: ProblemCollector, removal_policy: cdk.RemovalPolicy) -> None:

@@ -13,6 +13,7 @@ from constructs import Construct
 
 from omics_secure._internal.errors import ProblemCollector
 from omics_secure._internal.grants import add_to_grantee_policy
+from omics_secure._internal.labels import check_tags
 from omics_secure._internal.tags import DATA_CLASSIFICATION_TAG, PHI
 from omics_secure.compliance.acknowledge import acknowledge, nag_rendering
 from omics_secure.keys import KeyService, PhiKey
@@ -34,7 +35,6 @@ from omics_secure.storage._common import (
     TlsVersion,
     check_bucket_name,
     check_removal_policy,
-    check_tags,
     intelligent_tiering,
     lifecycle_rules,
     optional_days,

@@ -10,7 +10,7 @@ from aws_cdk import aws_iam as iam
 from aws_cdk import aws_logs as logs
 from aws_cdk import aws_s3 as s3
 
-from omics_secure import KeyService, PhiKey
+from omics_secure import FhirDatastore, KeyService, PhiBucket, PhiKey, ReferenceStore, WorkflowRunRole
 from omics_secure.compliance import OMICS_SECURE_PACK
 from omics_secure.compliance.cli import main
 from omics_secure.compliance.controls import CONTROLS
@@ -86,3 +86,19 @@ def test_report_command_writes_html(assembly, tmp_path, capsys):
     assert target.read_text().startswith("<!DOCTYPE html>")
     assert main(["report", "--assembly", assembly]) == 0
     assert "| TestStack/DataKey/Resource |" in capsys.readouterr().out
+
+
+def test_health_stores_show_their_key_and_managed_policy_roles_their_reach(app, stack):
+    key = PhiKey(stack, "DataKey")
+    data = PhiBucket(stack, "Data", key=key)
+    ReferenceStore(stack, "Refs", key=key)
+    FhirDatastore(stack, "Fhir", key=key)
+    WorkflowRunRole(stack, "RunRole", inputs=[data])
+    found = tables(build_datasheet(app.synth().directory))
+    stores = {row[0]: row[1:] for row in found["Data stores@How it is encrypted"].rows}
+    assert stores["TestStack/Fhir/Resource"] == ("CUSTOMER_MANAGED_KMS_KEY", "ref:DataKey17AFBB84.Arn")
+    assert stores["TestStack/Refs/Resource"] == ("KMS", "ref:DataKey17AFBB84.Arn")
+    roles = {row[0]: row for row in found["Roles@Who can reach it, and from where"].rows}
+    run_role = roles["TestStack/RunRole/Resource/Resource"]
+    assert run_role[1] == "omics.amazonaws.com"
+    assert "TestStack/Data/Resource/Resource" in run_role[2] and "TestStack/DataKey/Resource" in run_role[2]

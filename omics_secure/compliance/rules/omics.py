@@ -1,0 +1,213 @@
+"""Rules for HealthOmics stores, HealthLake datastores and HealthOmics workflow run roles."""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Mapping
+from typing import Any
+
+from omics_secure.compliance.model import (
+    COMPLIANT,
+    NOT_APPLICABLE,
+    Controls,
+    Resource,
+    Rule,
+    Verdict,
+    non_compliant,
+)
+from omics_secure.compliance.rules._policy import (
+    actions,
+    allow_statements,
+    as_list,
+    literal_text,
+    mentions,
+    principal_values,
+)
+
+OMICS_STORES = frozenset({
+    "AWS::Omics::SequenceStore", "AWS::Omics::ReferenceStore", "AWS::Omics::VariantStore",
+    "AWS::Omics::AnnotationStore",
+})
+FHIR_DATASTORE = frozenset({"AWS::HealthLake::FHIRDatastore"})
+SEQUENCE_STORE = frozenset({"AWS::Omics::SequenceStore"})
+IAM_ROLE = frozenset({"AWS::IAM::Role"})
+# Services whose actions reach PHI: object data, keys, HealthOmics stores and HealthLake datastores.
+DATA_SERVICES = ("s3", "kms", "omics", "healthlake")
+# AWS managed policies that give a role data access across the account.
+BROAD_MANAGED_POLICIES = (
+    "AdministratorAccess", "PowerUserAccess", "ReadOnlyAccess", "AmazonS3FullAccess", "AmazonS3ReadOnlyAccess",
+    "AmazonOmicsFullAccess", "AmazonHealthLakeFullAccess", "AWSKeyManagementServicePowerUser",
+)
+
+_ENCRYPTION_AT_REST = Controls(
+    hipaa=("164.312(a)(2)(iv)",),
+    nist_800_53_r5=("SC-12", "SC-28", "SC-28(1)"),
+    nist_800_171_r2=("3.13.10", "3.13.16"),
+    dbgap=("Data Encryption",),
+)
+
+
+def _omics_store_cmk(resource: Resource) -> Verdict:
+    config = resource.properties.get("SseConfig")
+    if not isinstance(config, Mapping):
+        return non_compliant("no SseConfig: the store uses an AWS-owned key")
+    if config.get("Type") != "KMS" or not config.get("KeyArn"):
+        return non_compliant("SseConfig names no KeyArn: the store uses an AWS-owned key")
+    return COMPLIANT
+
+
+def _fhir_datastore_cmk(resource: Resource) -> Verdict:
+    sse = resource.properties.get("SseConfiguration")
+    config = sse.get("KmsEncryptionConfig") if isinstance(sse, Mapping) else None
+    if not isinstance(config, Mapping):
+        return non_compliant("no SseConfiguration: the datastore uses an AWS-owned key")
+    if config.get("CmkType") != "CUSTOMER_MANAGED_KMS_KEY":
+        return non_compliant(f"CmkType is {config.get('CmkType')}, not CUSTOMER_MANAGED_KMS_KEY")
+    if not config.get("KmsKeyId"):
+        return non_compliant("CUSTOMER_MANAGED_KMS_KEY without KmsKeyId")
+    return COMPLIANT
+
+
+def _sequence_store_logs_access(resource: Resource) -> Verdict:
+    location = resource.properties.get("AccessLogLocation")
+    if location is None or literal_text(location).strip() in ("", "s3://"):
+        return non_compliant("no AccessLogLocation: S3 access to the store's read sets is not logged")
+    return COMPLIANT
+
+
+def is_omics_run_role(resource: Resource) -> bool:
+    """True when the role's trust policy lets HealthOmics assume it."""
+    return any(mentions(principal_values(statement).get("Service", []), "omics.")
+               for statement in allow_statements(resource.properties.get("AssumeRolePolicyDocument")))
+
+
+def _policies_of(resource: Resource) -> list[tuple[str, Any]]:
+    """(label, document) of every inline policy and every template policy attached to the role."""
+    documents: list[tuple[str, Any]] = [
+        (f"inline policy {literal_text(p.get('PolicyName')) or index}", p.get("PolicyDocument"))
+        for index, p in enumerate(as_list(resource.properties.get("Policies"))) if isinstance(p, Mapping)]
+    reference = {"Ref": resource.logical_id}
+    for logical_id, body in resource.template_resources.items():
+        if not isinstance(body, Mapping) or body.get("Type") not in ("AWS::IAM::Policy", "AWS::IAM::ManagedPolicy"):
+            continue
+        properties = body.get("Properties") or {}
+        if reference in as_list(properties.get("Roles")):
+            documents.append((logical_id, properties.get("PolicyDocument")))
+    for logical_id, body in resource.template_resources.items():
+        if not isinstance(body, Mapping) or body.get("Type") != "AWS::IAM::ManagedPolicy":
+            continue
+        if {"Ref": logical_id} in as_list(resource.properties.get("ManagedPolicyArns")):
+            documents.append((logical_id, (body.get("Properties") or {}).get("PolicyDocument")))
+    return documents
+
+
+def _data_action(action: str) -> bool:
+    return action == "*" or action.split(":", 1)[0].lower() in DATA_SERVICES
+
+
+# "*", every bucket, or every key, store or datastore of a data service in an account.
+_BROAD_RESOURCE = re.compile(r"^\*$|:s3:::\*|:(kms|omics|healthlake):[^:\s]*:[^:\s]*:(\*|[A-Za-z]+/\*)$")
+
+
+def _any_resource(resource: Any) -> bool:
+    return bool(_BROAD_RESOURCE.search(literal_text(resource).strip()))
+
+
+def _wildcard_problems(label: str, document: Any) -> list[str]:
+    problems = []
+    for index, statement in enumerate(allow_statements(document)):
+        where = f"{label} {statement.get('Sid') or f'statement {index}'}"
+        data_actions = [a for a in actions(statement) if _data_action(a)]
+        if "NotAction" in statement:
+            problems.append(f"{where} uses NotAction")
+        wildcard_actions = [a for a in data_actions if "*" in a]
+        if wildcard_actions:
+            problems.append(f"{where} allows wildcard actions {', '.join(wildcard_actions)}")
+        if data_actions and ("NotResource" in statement
+                             or any(_any_resource(r) for r in as_list(statement.get("Resource")))):
+            problems.append(f"{where} allows {', '.join(data_actions)} on every resource")
+    return problems
+
+
+def _run_role_no_wildcard_data_access(resource: Resource) -> Verdict:
+    if not is_omics_run_role(resource):
+        return NOT_APPLICABLE
+    problems = []
+    for label, document in _policies_of(resource):
+        problems.extend(_wildcard_problems(label, document))
+    for arn in as_list(resource.properties.get("ManagedPolicyArns")):
+        text = literal_text(arn)
+        name = text.rsplit("/", 1)[-1]
+        if ":iam::aws:policy/" in text and name in BROAD_MANAGED_POLICIES:
+            problems.append(f"AWS managed policy {name} gives account-wide data access")
+    return non_compliant("; ".join(problems)) if problems else COMPLIANT
+
+
+OMICS_STORE_CUSTOMER_MANAGED_KEY = Rule(
+    id="OmicsStoreCustomerManagedKey",
+    resource_types=OMICS_STORES,
+    finding="The HealthOmics store is not encrypted with a customer-managed KMS key.",
+    explanation=(
+        "Without SseConfig.KeyArn a HealthOmics store uses an AWS-owned key, whose use cannot be audited in "
+        "CloudTrail or revoked by the data owner; the encryption cannot be changed after the store is created."
+    ),
+    controls=_ENCRYPTION_AT_REST,
+    check=_omics_store_cmk,
+)
+
+HEALTHLAKE_DATASTORE_CUSTOMER_MANAGED_KEY = Rule(
+    id="HealthLakeDatastoreCustomerManagedKey",
+    resource_types=FHIR_DATASTORE,
+    finding="The HealthLake FHIR datastore is not encrypted with a customer-managed KMS key.",
+    explanation=(
+        "With an AWS-owned key the datastore's key use cannot be audited or revoked, and HealthLake requires "
+        "a customer-managed key for import and export; the encryption cannot be changed after creation."
+    ),
+    controls=_ENCRYPTION_AT_REST,
+    check=_fhir_datastore_cmk,
+)
+
+OMICS_RUN_ROLE_NO_WILDCARD_DATA_ACCESS = Rule(
+    id="OmicsRunRoleNoWildcardDataAccess",
+    resource_types=IAM_ROLE,
+    finding=(
+        "A role HealthOmics can assume allows wildcard S3, KMS, HealthOmics or HealthLake actions, or such "
+        "actions on every resource."
+    ),
+    explanation=(
+        "A workflow runs third-party code over PHI with its run role's permissions; wildcard data access "
+        "lets one workflow read or overwrite every dataset and use every key in the account. Name the "
+        "actions and the buckets, prefixes and keys of the run's inputs and outputs."
+    ),
+    controls=Controls(
+        hipaa=("164.308(a)(4)(ii)(B)", "164.312(a)(1)"),
+        nist_800_53_r5=("AC-3", "AC-6"),
+        nist_800_171_r2=("3.1.1", "3.1.5"),
+        dbgap=("User Accounts, Passwords, and Access Control Lists",),
+    ),
+    check=_run_role_no_wildcard_data_access,
+)
+
+SEQUENCE_STORE_ACCESS_LOGGING = Rule(
+    id="OmicsSequenceStoreAccessLogging",
+    resource_types=SEQUENCE_STORE,
+    finding="The HealthOmics sequence store does not log S3 access to its read sets.",
+    explanation=(
+        "Read sets are reachable through S3 URIs; AccessLogLocation records each access so that reads of "
+        "genomic data can be reviewed and traced to a principal."
+    ),
+    controls=Controls(
+        hipaa=("164.312(b)", "164.308(a)(1)(ii)(D)"),
+        nist_800_53_r5=("AU-2", "AU-12"),
+        nist_800_171_r2=("3.3.1", "3.3.2"),
+        dbgap=("Auditing, Logging, and Monitoring",),
+    ),
+    check=_sequence_store_logs_access,
+)
+
+OMICS_RULES = (
+    OMICS_STORE_CUSTOMER_MANAGED_KEY,
+    HEALTHLAKE_DATASTORE_CUSTOMER_MANAGED_KEY,
+    OMICS_RUN_ROLE_NO_WILDCARD_DATA_ACCESS,
+    SEQUENCE_STORE_ACCESS_LOGGING,
+)
