@@ -5,6 +5,7 @@ from omics_secure._internal.node_runtime import silence_end_of_life_banner
 silence_end_of_life_banner()
 
 from omics_secure._internal.errors import OmicsSecureConfigError  # noqa: E402
+from omics_secure.audit import AccountAlarm, AccountAlarms, AlertTopic, AuditTrail, KeyWatch  # noqa: E402
 from omics_secure.compute import AnalysisWorkstation, HealthOmicsRunNetwork, PipelineCompute  # noqa: E402
 from omics_secure.keys import ExistingPhiKey, KeyService, PhiKey, key_policy_statements  # noqa: E402
 from omics_secure.network import InterfaceEndpoint, IsolatedVpc  # noqa: E402
@@ -20,13 +21,18 @@ from omics_secure.storage import (  # noqa: E402
 
 __all__ = [
     "AccessLogBucket",
+    "AccountAlarm",
+    "AccountAlarms",
+    "AlertTopic",
     "AnalysisWorkstation",
+    "AuditTrail",
     "Encryption",
     "ExistingPhiKey",
     "HealthOmicsRunNetwork",
     "InterfaceEndpoint",
     "IsolatedVpc",
     "KeyService",
+    "KeyWatch",
     "ObjectLockMode",
     "OmicsSecureConfigError",
     "PhiBucket",

@@ -69,10 +69,11 @@ class AuditTrail(Construct):
     - S3 data events, read and write, for every bucket in ``data_buckets`` and :meth:`add_data_bucket`.
     - Log files SSE-KMS encrypted with the trail's key and delivered to a dedicated bucket: SSE-KMS with
       the same key and bucket keys, versioning, object lock (GOVERNANCE, 365 days), TLS 1.2+ only, no
-      public access, no ACLs, server access logs, log files kept six years, retained on stack deletion.
-      The bucket policy lets CloudTrail write only for this trail (``aws:SourceArn``). The bucket is not
-      a :class:`PhiBucket`: CloudTrail writes its digest files with SSE-S3, which a PhiBucket refuses,
-      and it is tagged ``omics-secure:data-classification=audit-logs``, not ``phi``.
+      public access, no ACLs, server access logs, log files kept six years, retained on stack deletion
+      (as are the trail and its log group). The bucket policy lets CloudTrail write only for this trail
+      (``aws:SourceArn``). The bucket is not a :class:`PhiBucket`: CloudTrail writes its digest files
+      with SSE-S3, which a PhiBucket refuses, and it is tagged
+      ``omics-secure:data-classification=audit-logs``, not ``phi``.
     - Events also delivered to a KMS-encrypted CloudWatch Logs group (for alarms and queries), retained
       on stack deletion, through a role that may only create and write CloudTrail's own log streams.
 
@@ -111,8 +112,8 @@ class AuditTrail(Construct):
             than ``object_lock_retention``. Default: 2192 days (six years, HIPAA 164.316(b)(2)(i)).
         :param object_lock_retention: GOVERNANCE retention of each log file, 1 to 36500 whole days.
             Default: 365 days.
-        :param removal_policy: of the bucket and the log group. Default: RETAIN; DESTROY is allowed with a
-            warning.
+        :param removal_policy: of the trail, its bucket and its log group. Default: RETAIN (deleting the
+            stack leaves the trail logging and its record in place); DESTROY is allowed with a warning.
         """
         stack = cdk.Stack.of(scope)
         problems = ProblemCollector(f"AuditTrail '{id}'")
@@ -180,6 +181,8 @@ class AuditTrail(Construct):
             cloud_watch_logs_role_arn=self.logs_role.role_arn,
             event_selectors=self._event_selectors(),
         )
+        # Deleting the stack must not silently stop the audit record.
+        self.trail.apply_removal_policy(removal_policy)
         # CloudTrail checks bucket policy, key policy and role when the trail is created.
         assert self.bucket.policy is not None
         self.trail.node.add_dependency(self.bucket.policy, self.logs_role, self._logs_policy)
@@ -190,7 +193,7 @@ class AuditTrail(Construct):
         if removal_policy is cdk.RemovalPolicy.DESTROY:
             cdk.Annotations.of(self).add_warning_v2(
                 "omics-secure:trail-destroy",
-                "removal_policy=DESTROY: deleting the stack deletes the trail's log group and (if empty) its "
+                "removal_policy=DESTROY: deleting the stack deletes the trail, its log group and (if empty) its "
                 "bucket, and with them the audit record HIPAA asks you to keep for six years.")
 
     def add_data_bucket(self, bucket: DataBucket) -> None:

@@ -8,6 +8,7 @@ import aws_cdk as cdk
 from constructs import Construct
 
 from omics_secure._internal.errors import ProblemCollector
+from omics_secure.audit import AccountAlarms, AlertTopic, AuditTrail, KeyWatch
 from omics_secure.compliance.nag import add_compliance_packs
 from omics_secure.compute import AnalysisWorkstation, HealthOmicsRunNetwork, PipelineCompute
 from omics_secure.keys import KeyService, PhiKey
@@ -51,6 +52,9 @@ class ReferenceReplicaStack(cdk.Stack):
                          description="omics-secure reference environment: replica region")
         self.access_logs = AccessLogBucket(self, "AccessLogs")
         self.phi_data_replica = PhiReplicaBucket(self, "PhiDataReplica", access_logs=self.access_logs)
+        # Audit: EventBridge sees KMS calls only in the key's own region, so this region watches its keys.
+        self.alerts = AlertTopic(self, "Alerts", email=alarm_email(self))
+        self.key_watch = KeyWatch(self, "KeyWatch", alerts=self.alerts)
 
 
 class ReferencePrimaryStack(cdk.Stack):
@@ -85,6 +89,20 @@ class ReferencePrimaryStack(cdk.Stack):
         self.omics_runs = HealthOmicsRunNetwork(self, "OmicsRuns", network=self.network)
         self.workstation = (AnalysisWorkstation(self, "Workstation", network=self.network, key=self.data_key)
                             if network_config.workstation else None)
+
+        # Audit and monitoring: one multi-region trail with S3 data events for the PHI buckets of both
+        # regions, the key watch and the account alarms, alerting the address in omics-secure:alarm-email.
+        self.audit_trail = AuditTrail(self, "AuditTrail", access_logs=self.access_logs,
+                                      data_buckets=[self.phi_data, *([replica] if replica is not None else [])])
+        self.alerts = AlertTopic(self, "Alerts", key=self.audit_trail.key, email=alarm_email(self))
+        self.key_watch = KeyWatch(self, "KeyWatch", alerts=self.alerts)
+        self.account_alarms = AccountAlarms(self, "AccountAlarms", trail=self.audit_trail, alerts=self.alerts)
+
+
+def alarm_email(scope: Construct) -> str | None:
+    """The operator address alerts go to, from context ``omics-secure:alarm-email``; default none."""
+    value = scope.node.try_get_context("omics-secure:alarm-email")
+    return str(value) if value not in (None, "") else None
 
 
 @dataclass(frozen=True)
