@@ -544,12 +544,12 @@ def _whole_days(problems: ProblemCollector, prop: str, value: cdk.Duration | Non
 
 
 def _is_key(value: object) -> bool:
-    # jsii interfaces (kms.IKey, s3.IBucket) are not runtime-checkable protocols.
-    return isinstance(value, Construct) and hasattr(value, "key_arn")
+    # jsii interfaces (kms.IKey, s3.IBucket) are not runtime-checkable protocols, and imported keys are proxies.
+    return not isinstance(value, str | bytes) and hasattr(value, "key_arn")
 
 
 def _is_bucket(value: object) -> bool:
-    return isinstance(value, Construct) and hasattr(value, "bucket_arn")
+    return not isinstance(value, str | bytes) and hasattr(value, "bucket_arn")
 
 
 def _describe(bucket: object) -> str:
@@ -564,8 +564,7 @@ def _data_resource_arn(problems: ProblemCollector, stack: cdk.Stack, bucket: obj
     if not _is_bucket(target):
         problems.add("data_buckets", bucket, "pass s3.IBucket objects, PhiBucket or PhiReplicaBucket")
         return ""
-    assert isinstance(target, Construct)
-    owner = cdk.Stack.of(target)
+    owner = cdk.Stack.of(target)  # type: ignore[arg-type]
     if owner is not stack and not is_unresolved(owner.region) and not is_unresolved(stack.region) \
             and owner.region != stack.region:
         problems.add("data_buckets", _describe(bucket),
