@@ -46,7 +46,7 @@ _AUDIT_RECORD = Controls(
     hipaa=("164.312(b)", "164.308(a)(1)(ii)(D)"),
     nist_800_53_r5=("AU-2", "AU-12"),
     nist_800_171_r2=("3.3.1", "3.3.2"),
-    dbgap=("Auditing, logging and monitoring",),
+    dbgap=("Auditing, Logging, and Monitoring",),
 )
 
 
@@ -273,7 +273,7 @@ TRAIL_LOG_FILE_VALIDATION = Rule(
         hipaa=("164.312(b)", "164.312(c)(1)", "164.312(c)(2)"),
         nist_800_53_r5=("AU-9", "SI-7"),
         nist_800_171_r2=("3.3.8",),
-        dbgap=("Auditing, logging and monitoring",),
+        dbgap=("Auditing, Logging, and Monitoring",),
     ),
     check=_log_file_validation,
 )
@@ -290,7 +290,7 @@ TRAIL_KMS_ENCRYPTED = Rule(
         hipaa=("164.312(a)(2)(iv)", "164.312(b)"),
         nist_800_53_r5=("AU-9", "SC-28"),
         nist_800_171_r2=("3.3.8", "3.13.16"),
-        dbgap=("Auditing, logging and monitoring", "Encryption at rest"),
+        dbgap=("Auditing, Logging, and Monitoring", "Data Encryption"),
     ),
     check=_kms_encrypted,
 )
@@ -335,7 +335,7 @@ KEY_EVENTS_ALERTED = Rule(
         hipaa=("164.308(a)(1)(ii)(D)", "164.308(a)(6)(ii)", "164.312(a)(2)(iv)"),
         nist_800_53_r5=("AU-6", "SI-4", "SC-12"),
         nist_800_171_r2=("3.3.1", "3.14.6", "3.13.10"),
-        dbgap=("Auditing, logging and monitoring", "Encryption at rest"),
+        dbgap=("Auditing, Logging, and Monitoring", "Data Encryption"),
     ),
     check=_key_events_alerted,
 )
