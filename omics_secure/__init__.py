@@ -5,7 +5,16 @@ from omics_secure._internal.node_runtime import silence_end_of_life_banner
 silence_end_of_life_banner()
 
 from omics_secure._internal.errors import OmicsSecureConfigError  # noqa: E402
-from omics_secure.audit import AccountAlarm, AccountAlarms, AlertTopic, AuditTrail, KeyWatch  # noqa: E402
+from omics_secure.audit import (  # noqa: E402
+    AccountAlarm,
+    AccountAlarms,
+    AccountSecurityServices,
+    AlertTopic,
+    AuditTrail,
+    ConfigRule,
+    KeyWatch,
+    MacieFrequency,
+)
 from omics_secure.compute import AnalysisWorkstation, HealthOmicsRunNetwork, PipelineCompute  # noqa: E402
 from omics_secure.keys import ExistingPhiKey, KeyService, PhiKey, key_policy_statements  # noqa: E402
 from omics_secure.network import InterfaceEndpoint, IsolatedVpc  # noqa: E402
@@ -23,9 +32,11 @@ __all__ = [
     "AccessLogBucket",
     "AccountAlarm",
     "AccountAlarms",
+    "AccountSecurityServices",
     "AlertTopic",
     "AnalysisWorkstation",
     "AuditTrail",
+    "ConfigRule",
     "Encryption",
     "ExistingPhiKey",
     "HealthOmicsRunNetwork",
@@ -33,6 +44,7 @@ __all__ = [
     "IsolatedVpc",
     "KeyService",
     "KeyWatch",
+    "MacieFrequency",
     "ObjectLockMode",
     "OmicsSecureConfigError",
     "PhiBucket",
