@@ -14,10 +14,13 @@ from aws_cdk.assertions import Annotations, Match, Template
 from omics_secure import (
     AccountAlarm,
     AccountAlarms,
+    AccountSecurityServices,
     AlertTopic,
     AuditTrail,
+    ConfigRule,
     KeyService,
     KeyWatch,
+    MacieFrequency,
     OmicsSecureConfigError,
     PhiBucket,
     PhiKey,
@@ -464,3 +467,82 @@ def test_a_key_watch_limited_to_other_keys_leaves_this_key_reported(stack):
     assert result.open_rule_ids() == {"OmicsSecure-KMSKeyEventsAlerted"}
     (finding,) = result.open_findings
     assert finding.construct_path == "TestStack/Unwatched/Resource"
+
+
+# --- AccountSecurityServices (AWS Config and Macie: account-level singletons) ------------------------------
+
+def test_account_services_create_nothing_unless_asked_for_by_name(stack):
+    trail = AuditTrail(stack, "Trail")
+    with pytest.raises(OmicsSecureConfigError, match=r"config_recorder=False: both services are off: pass "
+                                                     r"config_recorder=True and/or macie=True"):
+        AccountSecurityServices(stack, "Account", trail=trail)
+    with pytest.raises(OmicsSecureConfigError, match=r"config_rules=\['ROOT_ACCOUNT_MFA_ENABLED'\]: managed rules "
+                                                     r"need the recorder"):
+        AccountSecurityServices(stack, "Account", trail=trail, macie=True,
+                                config_rules=[ConfigRule.ROOT_ACCOUNT_MFA_ENABLED])
+
+
+def test_config_recorder_delivers_to_the_trail_bucket_encrypted_and_runs_the_managed_rules(stack):
+    trail = AuditTrail(stack, "Trail")
+    services = AccountSecurityServices(stack, "Account", trail=trail, config_recorder=True)
+    template = Template.from_stack(stack)
+    _, recorder = only(stack, "AWS::Config::ConfigurationRecorder")
+    assert recorder["Properties"] == {
+        "RoleARN": f"arn:aws:iam::{ACCOUNT}:role/aws-service-role/config.amazonaws.com/AWSServiceRoleForConfig",
+        "RecordingGroup": {"AllSupported": True, "IncludeGlobalResourceTypes": True},
+    }
+    key_id, _ = only(stack, "AWS::KMS::Key")
+    bucket_id, _ = trail_bucket(stack)
+    channel_id, channel = only(stack, "AWS::Config::DeliveryChannel")
+    assert channel["Properties"]["S3BucketName"] == {"Ref": bucket_id}
+    assert channel["Properties"]["S3KeyPrefix"] == "config"
+    assert channel["Properties"]["S3KmsKeyArn"] == {"Fn::GetAtt": [key_id, "Arn"]}
+    rules = template.find_resources("AWS::Config::ConfigRule")
+    assert len(rules) == len(ConfigRule) == len(services.rules)
+    identifiers = {body["Properties"]["Source"]["SourceIdentifier"] for body in rules.values()}
+    assert identifiers == {rule.value for rule in ConfigRule}
+    assert all(channel_id in body["DependsOn"] for body in rules.values())
+    (policy,) = [body["Properties"]["PolicyDocument"]
+                 for body in template.find_resources("AWS::S3::BucketPolicy").values()
+                 if body["Properties"]["Bucket"] == {"Ref": bucket_id}]
+    (delivery,) = statements_with_sid([policy], "AllowConfigDelivery")
+    assert delivery["Principal"] == {"Service": "config.amazonaws.com"}
+    assert delivery["Condition"] == {"StringEquals": {"aws:SourceAccount": ACCOUNT,
+                                                      "s3:x-amz-acl": "bucket-owner-full-control"}}
+    assert delivery["Resource"] == {"Fn::Join": ["", [{"Fn::GetAtt": [bucket_id, "Arn"]},
+                                                      f"/config/AWSLogs/{ACCOUNT}/Config/*"]]}
+    assert "AllowConfigDeliveryEncryption" in key_policy_sids(stack, "TrailKey")
+    template.resource_count_is("AWS::Macie::Session", 0)
+    template.resource_count_is("AWS::IAM::ServiceLinkedRole", 0)
+
+
+def test_config_recorder_options_and_macie(stack):
+    trail = AuditTrail(stack, "Trail")
+    AccountSecurityServices(stack, "Account", trail=trail, config_recorder=True, record_global_resources=False,
+                            create_config_service_linked_role=True, config_rules=[ConfigRule.CLOUD_TRAIL_ENABLED],
+                            macie=True, macie_finding_frequency=MacieFrequency.ONE_HOUR)
+    template = Template.from_stack(stack)
+    template.has_resource_properties("AWS::Config::ConfigurationRecorder", {
+        "RecordingGroup": {"AllSupported": True, "IncludeGlobalResourceTypes": False}})
+    template.has_resource_properties("AWS::IAM::ServiceLinkedRole", {"AWSServiceName": "config.amazonaws.com"})
+    template.resource_count_is("AWS::Config::ConfigRule", 1)
+    _, session = only(stack, "AWS::Macie::Session")
+    assert session["Properties"] == {"Status": "ENABLED", "FindingPublishingFrequency": "ONE_HOUR",
+                                     "AutomatedDiscoveryStatus": "ENABLED"}
+
+
+def test_account_services_errors(stack):
+    with pytest.raises(OmicsSecureConfigError) as raised:
+        AccountSecurityServices(stack, "Account", trail="trail", macie=True,  # type: ignore[arg-type]
+                                config_rules=["S3_BUCKET_LOGGING_ENABLED"],  # type: ignore[list-item]
+                                macie_finding_frequency="HOURLY")  # type: ignore[arg-type]
+    message = str(raised.value)
+    assert "trail='trail': pass the AuditTrail whose bucket receives AWS Config's deliveries" in message
+    assert "config_rules=['S3_BUCKET_LOGGING_ENABLED']: use members of ConfigRule" in message
+    assert "macie_finding_frequency='HOURLY': use MacieFrequency.FIFTEEN_MINUTES" in message
+
+
+def test_config_and_macie_pass_every_pack_and_cfn_lint(stack, compliant):
+    trail = build_monitoring(stack)
+    AccountSecurityServices(stack, "Account", trail=trail, config_recorder=True, macie=True)
+    compliant(stack)
