@@ -121,7 +121,7 @@ def test_the_reference_app_acknowledges_exactly_these_findings(app, compliant):
         "AmazonEC2ContainerServiceforEC2Role]",
         "OmicsSecurePrimary/Pipelines/ComputeEnvironment/InstanceProfileRole/Resource",
     )}
-    # The trail's bucket: two independent copies (bucket and log group) and signed digests instead of a
+    # The trail's bucket: object lock, signed digests and the log group as compensating controls for a
     # cross-region replica; CloudTrail's documented log-stream prefix in its delivery role.
     on_audit_trail = {
         (f"{pack}-S3BucketReplicationEnabled", "OmicsSecurePrimary/AuditTrail/Bucket/Resource")

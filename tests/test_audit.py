@@ -6,6 +6,7 @@ from typing import Any
 
 import aws_cdk as cdk
 import pytest
+from aws_cdk import aws_iam as iam
 from aws_cdk import aws_kms as kms
 from aws_cdk import aws_logs as logs
 from aws_cdk import aws_s3 as s3
@@ -546,3 +547,22 @@ def test_config_and_macie_pass_every_pack_and_cfn_lint(stack, compliant):
     trail = build_monitoring(stack)
     AccountSecurityServices(stack, "Account", trail=trail, config_recorder=True, macie=True)
     compliant(stack)
+
+
+def test_grant_read_lets_an_auditor_read_log_files_through_s3_only(stack):
+    trail = AuditTrail(stack, "Trail")
+    auditor = iam.Role(stack, "Auditor", assumed_by=iam.AccountRootPrincipal())
+    trail.grant_read(auditor)
+    key_id, _ = only(stack, "AWS::KMS::Key")
+    bucket_id, _ = trail_bucket(stack)
+    _, policy = only(stack, "AWS::IAM::Policy")
+    assert policy["Properties"]["Roles"] == [{"Ref": next(
+        lid for lid in Template.from_stack(stack).find_resources("AWS::IAM::Role") if lid.startswith("Auditor"))}]
+    assert policy["Properties"]["PolicyDocument"]["Statement"] == [
+        {"Action": ["s3:GetBucketLocation", "s3:ListBucket"], "Effect": "Allow",
+         "Resource": {"Fn::GetAtt": [bucket_id, "Arn"]}},
+        {"Action": ["s3:GetObject", "s3:GetObjectVersion"], "Effect": "Allow",
+         "Resource": {"Fn::Join": ["", [{"Fn::GetAtt": [bucket_id, "Arn"]}, f"/AWSLogs/{ACCOUNT}/*"]]}},
+        {"Action": "kms:Decrypt", "Effect": "Allow", "Resource": {"Fn::GetAtt": [key_id, "Arn"]},
+         "Condition": {"StringEquals": {"kms:ViaService": f"s3.{REGION}.amazonaws.com"}}},
+    ]

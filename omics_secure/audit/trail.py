@@ -190,6 +190,20 @@ class AuditTrail(Construct):
         problems.raise_if_any()
         self._add_arn(arn)
 
+    def grant_read(self, grantee: iam.IGrantable) -> iam.Grant:
+        """Let ``grantee`` (an auditor's or a SIEM's role) list and read the trail's log and digest files,
+        decrypting them with the trail's key through S3 only. Nothing else: CloudTrail is the only writer,
+        and object lock keeps every version."""
+        stack = cdk.Stack.of(self)
+        grant = iam.Grant.add_to_principal(grantee=grantee, actions=["s3:ListBucket", "s3:GetBucketLocation"],
+                                           resource_arns=[self.bucket.bucket_arn])
+        grant = grant.combine(iam.Grant.add_to_principal(
+            grantee=grantee, actions=["s3:GetObject", "s3:GetObjectVersion"],
+            resource_arns=[self.bucket.arn_for_objects(f"AWSLogs/{stack.account}/*")]))
+        return grant.combine(iam.Grant.add_to_principal(
+            grantee=grantee, actions=["kms:Decrypt"], resource_arns=[self.key.key_arn],
+            conditions={"StringEquals": {"kms:ViaService": f"s3.{stack.region}.amazonaws.com"}}))
+
     @property
     def data_resources(self) -> tuple[str, ...]:
         """The ``AWS::S3::Object`` values of the data-event selector (bucket ARNs followed by ``/``)."""
@@ -244,10 +258,11 @@ class AuditTrail(Construct):
             conditions={"StringEquals": {**this_trail, "s3:x-amz-acl": "bucket-owner-full-control"}}))
         for pack in ("HIPAA.Security", "NIST.800.53.R5"):
             acknowledge(bucket, f"{pack}-S3BucketReplicationEnabled",
-                        "Compensating control for the audit record: the trail delivers every event to two "
-                        "independent stores, this object-locked bucket and the KMS-encrypted CloudWatch Logs "
-                        "group, and signed digest files (log file validation) prove that no log file was "
-                        "changed or deleted. A multi-region trail already gathers every region's events here.")
+                        "Compensating controls, not an AWS constraint: log files here are versioned and "
+                        "object-locked, signed digest files (log file validation) prove none was changed or "
+                        "deleted, and every event is also delivered to the KMS-encrypted CloudWatch Logs group "
+                        "(kept a year by default). Replicate this bucket yourself if your contingency plan "
+                        "needs the audit record in a second region.")
         return bucket
 
     def _logs_role(self, stack: cdk.Stack) -> iam.Role:
