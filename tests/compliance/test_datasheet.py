@@ -10,7 +10,7 @@ from aws_cdk import aws_iam as iam
 from aws_cdk import aws_logs as logs
 from aws_cdk import aws_s3 as s3
 
-from omics_secure import KeyService, PhiKey
+from omics_secure import AccountSecurityServices, AuditTrail, ConfigRule, KeyService, PhiKey
 from omics_secure.compliance import OMICS_SECURE_PACK
 from omics_secure.compliance.cli import main
 from omics_secure.compliance.controls import CONTROLS
@@ -20,6 +20,7 @@ from omics_secure.compliance.datasheet import (
     render_html,
     render_markdown,
 )
+from tests.harness import ENV, make_app
 
 
 @pytest.fixture
@@ -86,3 +87,24 @@ def test_report_command_writes_html(assembly, tmp_path, capsys):
     assert target.read_text().startswith("<!DOCTYPE html>")
     assert main(["report", "--assembly", assembly]) == 0
     assert "| TestStack/DataKey/Resource |" in capsys.readouterr().out
+
+
+def test_logging_section_names_config_and_macie_or_says_there_are_none(assembly, tmp_path):
+    (logging,) = [s for s in build_datasheet(assembly) if s.title == "What is logged and alerted"]
+    assert logging.paragraphs[0].startswith("No AWS Config recorder or Amazon Macie session is in this app")
+    other = make_app(tmp_path / "other")
+    stack = cdk.Stack(other, "Audit", env=ENV)
+    trail = AuditTrail(stack, "Trail")
+    AccountSecurityServices(stack, "Account", trail=trail, config_recorder=True, macie=True,
+                            config_rules=[ConfigRule.CLOUD_TRAIL_ENABLED])
+    sections = build_datasheet(other.synth().directory)
+    (logging,) = [s for s in sections if s.title == "What is logged and alerted"]
+    assert logging.paragraphs == ()
+    found = tables(sections)
+    assert set(found["Account services@What is logged and alerted"].rows) == {
+        ("Audit/Account/ConfigRecorder", "AWS Config recorder"),
+        ("Audit/Account/RuleCloudTrailEnabled/Resource", "AWS Config rule"),
+        ("Audit/Account/MacieSession", "Amazon Macie"),
+    }
+    (trail_row,) = found["Trails@What is logged and alerted"].rows
+    assert trail_row == ("Audit/Trail/Resource", "yes", "yes", "yes", "0")
