@@ -290,6 +290,8 @@ def test_at_most_250_data_buckets(stack):
     with pytest.raises(OmicsSecureConfigError, match=r"bucket='TestStack/B250': the trail already logs data events "
                                                      r"for 250 buckets"):
         trail.add_data_bucket(buckets[250])
+    trail.add_data_bucket(buckets[0])  # already logged: skipped, not refused
+    assert len(trail.data_resources) == 250
 
 
 # --- AlertTopic ----------------------------------------------------------------------------------------------

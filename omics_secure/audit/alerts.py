@@ -38,9 +38,10 @@ class AlertTopic(Construct):
     """The SNS topic security alerts go to: KMS-encrypted, TLS-only, open to this account's alarms and rules.
 
     Defaults, and why: encrypted with a :class:`PhiKey` (alerts name keys, buckets and principals); a
-    topic policy denying publish and subscribe without TLS; publishing allowed to CloudWatch alarms and
-    EventBridge rules of this account and region only (``aws:SourceArn``); one e-mail subscription if
-    ``email`` is given (the address must confirm the subscription before alerts arrive).
+    topic policy denying sns:Publish without TLS (AWS's documented in-transit control); publishing allowed
+    to CloudWatch alarms and EventBridge rules of this account and region only (``aws:SourceArn``); one
+    e-mail subscription if ``email`` is given (the address must confirm the subscription before alerts
+    arrive).
     """
 
     def __init__(self, scope: Construct, id: str, *, key: kms.IKey | None = None, email: str | None = None,

@@ -82,8 +82,9 @@ class AuditTrail(Construct):
         """
         :param key: encrypts log files, the log bucket and the log group. Default: a new :class:`PhiKey`
             child ``Key`` (a key of its own: reading the audit record is a separate duty from reading
-            PHI). A PhiKey gets the CloudTrail, CloudWatch Logs and S3 statements added; a key from
-            outside the app gets a warning naming the statements its owner must add.
+            PHI). A PhiKey (or another kms.Key of this app) gets the CloudTrail, CloudWatch Logs and S3
+            statements added; a key from outside the app gets a warning naming the statements its owner
+            must add.
         :param data_buckets: buckets whose object reads and writes are logged (S3 data events). Default:
             none; add every PHI bucket (the OmicsSecure rule CloudTrailPhiBucketDataEvents checks it).
         :param trail_name: Default: ``omics-secure-<stack name>-<id>``. Names appear in every log record;
@@ -130,8 +131,8 @@ class AuditTrail(Construct):
         if removal_policy not in (cdk.RemovalPolicy.RETAIN, cdk.RemovalPolicy.DESTROY):
             problems.add("removal_policy", removal_policy, "use RETAIN (the default) or DESTROY")
         arns = [_data_resource_arn(problems, stack, bucket) for bucket in data_buckets]
-        if len(arns) > MAX_DATA_RESOURCES:
-            problems.add("data_buckets", f"{len(arns)} buckets",
+        if len(set(arns)) > MAX_DATA_RESOURCES:
+            problems.add("data_buckets", f"{len(set(arns))} buckets",
                          f"a trail logs data events for at most {MAX_DATA_RESOURCES} buckets by name; use "
                          "fewer buckets or a second trail")
         problems.raise_if_any()
@@ -184,7 +185,7 @@ class AuditTrail(Construct):
         """Log object reads and writes (S3 data events) of ``bucket`` too; a bucket already added is skipped."""
         problems = ProblemCollector(f"AuditTrail '{self.node.id}'.add_data_bucket")
         arn = _data_resource_arn(problems, cdk.Stack.of(self), bucket)
-        if len(self._data_resources) >= MAX_DATA_RESOURCES:
+        if arn and arn not in self._data_resources and len(self._data_resources) >= MAX_DATA_RESOURCES:
             problems.add("bucket", describe(bucket),
                          f"the trail already logs data events for {MAX_DATA_RESOURCES} buckets, CloudTrail's limit")
         problems.raise_if_any()
