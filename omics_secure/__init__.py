@@ -5,6 +5,16 @@ from omics_secure._internal.node_runtime import silence_end_of_life_banner
 silence_end_of_life_banner()
 
 from omics_secure._internal.errors import OmicsSecureConfigError  # noqa: E402
+from omics_secure.audit import (  # noqa: E402
+    AccountAlarm,
+    AccountAlarms,
+    AccountSecurityServices,
+    AlertTopic,
+    AuditTrail,
+    ConfigRule,
+    KeyWatch,
+    MacieFrequency,
+)
 from omics_secure.compute import AnalysisWorkstation, HealthOmicsRunNetwork, PipelineCompute  # noqa: E402
 from omics_secure.healthlake import (  # noqa: E402
     FhirDatastore,
@@ -41,7 +51,13 @@ from omics_secure.storage import (  # noqa: E402
 
 __all__ = [
     "AccessLogBucket",
+    "AccountAlarm",
+    "AccountAlarms",
+    "AccountSecurityServices",
+    "AlertTopic",
     "AnalysisWorkstation",
+    "AuditTrail",
+    "ConfigRule",
     "Encryption",
     "ExistingPhiKey",
     "FhirDatastore",
@@ -50,6 +66,8 @@ __all__ = [
     "InterfaceEndpoint",
     "IsolatedVpc",
     "KeyService",
+    "KeyWatch",
+    "MacieFrequency",
     "ObjectLockMode",
     "OmicsSecureConfigError",
     "PhiBucket",

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import re
 
 import aws_cdk as cdk
 import pytest
@@ -31,11 +32,16 @@ PINNED_STATEFUL_LOGICAL_IDS = {
         "SequenceStore22A689F9": "AWS::Omics::SequenceStore",
         "ReferenceStoreAA6199A7": "AWS::Omics::ReferenceStore",
         "FhirDatastore09962219": "AWS::HealthLake::FHIRDatastore",
+        "AuditTrailKeyA4D56A7A": "AWS::KMS::Key",
+        "AuditTrailBucketA91FD435": "AWS::S3::Bucket",
+        "AuditTrailLogGroup28BB9333": "AWS::Logs::LogGroup",
+        "AuditTrailFF0F2BB5": "AWS::CloudTrail::Trail",
     },
     "OmicsSecureReplica": {
         "AccessLogs247031D9": "AWS::S3::Bucket",
         "PhiDataReplicaKeyCF5D8F0A": "AWS::KMS::Key",
         "PhiDataReplica7FD31539": "AWS::S3::Bucket",
+        "AlertsKey9E1197AF": "AWS::KMS::Key",
     },
 }
 
@@ -136,8 +142,43 @@ def test_the_reference_app_acknowledges_exactly_these_findings(app, compliant):
             ("FhirJobRole", "<PhiDataE2352BFC.Arn>/healthlake/output/*"),
         )
     }
+    # The trail's bucket: object lock, signed digests and the log group as compensating controls for a
+    # cross-region replica; CloudTrail's documented log-stream prefix in its delivery role.
+    on_audit_trail = {
+        (f"{pack}-S3BucketReplicationEnabled", "OmicsSecurePrimary/AuditTrail/Bucket/Resource")
+        for pack in ("HIPAA.Security", "NIST.800.53.R5")
+    } | {(
+        "AwsSolutions-IAM5[Resource::arn:aws:logs:us-east-1:111122223333:log-group:/omics-secure/cloudtrail/"
+        "omics-secure-OmicsSecurePrimary-AuditTrail:log-stream:111122223333_CloudTrail_*]",
+        "OmicsSecurePrimary/AuditTrail/LogsPolicy/Resource",
+    )}
     assert acknowledged == (on_log_buckets | on_replica | on_network_acl | on_batch_instances | on_job_grants
-                            | on_service_roles)
+                            | on_service_roles | on_audit_trail)
+
+
+def test_the_trail_logs_both_regions_phi_buckets_and_alerts_the_context_address(tmp_path):
+    app = make_app(tmp_path / "out", **{"omics-secure:alarm-email": "security-alerts@example.org"})
+    build_reference_app(app)
+    primary = Template.from_stack(app.node.find_child("OmicsSecurePrimary"))
+    (trail,) = primary.find_resources("AWS::CloudTrail::Trail").values()
+    (selector,) = trail["Properties"]["EventSelectors"]
+    primary_bucket, replica_bucket = selector["DataResources"][0]["Values"]
+    assert primary_bucket == {"Fn::Join": ["", [{"Fn::GetAtt": ["PhiDataE2352BFC", "Arn"]}, "/"]]}
+    assert re.fullmatch(r"arn:aws:s3:::omics-secure-replica-[0-9a-f]{8}-111122223333-us-west-2/", replica_bucket)
+    assert selector["ReadWriteType"] == "All" and selector["IncludeManagementEvents"] is True
+    for template in (primary, Template.from_stack(app.node.find_child("OmicsSecureReplica"))):
+        template.has_resource_properties("AWS::SNS::Subscription", {
+            "Protocol": "email", "Endpoint": "security-alerts@example.org"})
+        template.resource_count_is("AWS::Events::Rule", 1)
+    primary.resource_count_is("AWS::CloudWatch::Alarm", 5)
+
+
+def test_no_alarm_email_by_default_and_a_bad_one_is_refused(tmp_path):
+    app = make_app(tmp_path / "out")
+    build_reference_app(app)
+    Template.from_stack(app.node.find_child("OmicsSecurePrimary")).resource_count_is("AWS::SNS::Subscription", 0)
+    with pytest.raises(OmicsSecureConfigError, match=r"email='security team': pass one e-mail address"):
+        build_reference_app(make_app(tmp_path / "bad", **{"omics-secure:alarm-email": "security team"}))
 
 
 def test_context_configures_network_and_compute(tmp_path):

@@ -7,3 +7,6 @@ from __future__ import annotations
 DATA_CLASSIFICATION_TAG = "omics-secure:data-classification"
 PHI = "phi"
 ACCESS_LOGS = "access-logs"
+# CloudTrail log files: sensitive (object keys, caller identities) but not PHI, and never a target of
+# the trail's own S3 data events (logging the deliveries into the bucket would log itself).
+AUDIT_LOGS = "audit-logs"

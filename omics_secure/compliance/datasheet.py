@@ -224,7 +224,16 @@ def _logging(located: Sequence[_Located]) -> Section:
     alerts = [(a.path, a.resource.type.split("::", 1)[1],
                _text(a.resource.properties.get("AlarmName") or a.resource.properties.get("Description") or ""))
               for a in _of_type(located, "AWS::CloudWatch::Alarm", "AWS::Events::Rule")]
-    return Section("What is logged and alerted", (), (
+    services = [(r.path, label) for types, label in (
+        (("AWS::Config::ConfigurationRecorder",), "AWS Config recorder"),
+        (("AWS::Config::ConfigRule",), "AWS Config rule"),
+        (("AWS::Macie::Session",), "Amazon Macie"),
+    ) for r in _of_type(located, *types)]
+    paragraphs = () if services else (
+        "No AWS Config recorder or Amazon Macie session is in this app: both are account-level services; say "
+        "whether your organization runs them.",)
+    return Section("What is logged and alerted", paragraphs, (
+        Table("Account services", ("resource", "service"), tuple(services)),
         Table("Trails", ("trail", "all regions", "log file validation", "KMS-encrypted", "data event selectors"),
               tuple(trails)),
         Table("Log groups", ("log group", "retention (days)", "KMS-encrypted"), tuple(log_groups)),

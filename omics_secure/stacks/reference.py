@@ -9,6 +9,7 @@ import aws_cdk as cdk
 from constructs import Construct
 
 from omics_secure._internal.errors import ProblemCollector
+from omics_secure.audit import AccountAlarms, AlertTopic, AuditTrail, KeyWatch
 from omics_secure.compliance.nag import add_compliance_packs
 from omics_secure.compute import AnalysisWorkstation, HealthOmicsRunNetwork, PipelineCompute
 from omics_secure.healthlake import FhirDatastore, FhirImportExportRole
@@ -63,6 +64,9 @@ class ReferenceReplicaStack(cdk.Stack):
                          description="omics-secure reference environment: replica region")
         self.access_logs = AccessLogBucket(self, "AccessLogs")
         self.phi_data_replica = PhiReplicaBucket(self, "PhiDataReplica", access_logs=self.access_logs)
+        # Audit: EventBridge sees KMS calls only in the key's own region, so this region watches its keys.
+        self.alerts = AlertTopic(self, "Alerts", email=alarm_email(self))
+        self.key_watch = KeyWatch(self, "KeyWatch", alerts=self.alerts)
 
 
 class ReferencePrimaryStack(cdk.Stack):
@@ -88,6 +92,8 @@ class ReferencePrimaryStack(cdk.Stack):
         self.phi_data = PhiBucket(self, "PhiData", key=self.data_key, access_logs=self.access_logs,
                                   replica=replica)
         self._add_health_services()
+        self._add_network_and_compute()
+        self._add_audit(replica)
 
     def _add_health_services(self) -> None:
         """HealthOmics stores, a private workflow and its run group, and a FHIR datastore, on the data key."""
@@ -102,7 +108,8 @@ class ReferencePrimaryStack(cdk.Stack):
         self.fhir_jobs = FhirImportExportRole(self, "FhirJobRole", datastore=self.fhir_datastore,
                                               output=self.phi_data, source=self.phi_data)
 
-        # Network and compute: the isolated VPC and the Batch environment for pipeline engines.
+    def _add_network_and_compute(self) -> None:
+        """The isolated VPC and the Batch environment for pipeline engines, reading the PHI bucket."""
         network_config = NetworkContext.from_context(self)
         self.network = IsolatedVpc(self, "Network", key=self.data_key, cidr=network_config.cidr,
                                    interface_endpoints=network_config.endpoints)
@@ -112,6 +119,21 @@ class ReferencePrimaryStack(cdk.Stack):
         self.omics_runs = HealthOmicsRunNetwork(self, "OmicsRuns", network=self.network)
         self.workstation = (AnalysisWorkstation(self, "Workstation", network=self.network, key=self.data_key)
                             if network_config.workstation else None)
+
+    def _add_audit(self, replica: PhiReplicaBucket | None) -> None:
+        """One multi-region trail with S3 data events for the PHI buckets of both regions, the key watch and
+        the account alarms, alerting the address in ``omics-secure:alarm-email``."""
+        self.audit_trail = AuditTrail(self, "AuditTrail", access_logs=self.access_logs,
+                                      data_buckets=[self.phi_data, *([replica] if replica is not None else [])])
+        self.alerts = AlertTopic(self, "Alerts", key=self.audit_trail.key, email=alarm_email(self))
+        self.key_watch = KeyWatch(self, "KeyWatch", alerts=self.alerts)
+        self.account_alarms = AccountAlarms(self, "AccountAlarms", trail=self.audit_trail, alerts=self.alerts)
+
+
+def alarm_email(scope: Construct) -> str | None:
+    """The operator address alerts go to, from context ``omics-secure:alarm-email``; default none."""
+    value = scope.node.try_get_context("omics-secure:alarm-email")
+    return str(value) if value not in (None, "") else None
 
 
 @dataclass(frozen=True)

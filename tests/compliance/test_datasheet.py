@@ -10,7 +10,17 @@ from aws_cdk import aws_iam as iam
 from aws_cdk import aws_logs as logs
 from aws_cdk import aws_s3 as s3
 
-from omics_secure import FhirDatastore, KeyService, PhiBucket, PhiKey, ReferenceStore, WorkflowRunRole
+from omics_secure import (
+    AccountSecurityServices,
+    AuditTrail,
+    ConfigRule,
+    FhirDatastore,
+    KeyService,
+    PhiBucket,
+    PhiKey,
+    ReferenceStore,
+    WorkflowRunRole,
+)
 from omics_secure.compliance import OMICS_SECURE_PACK
 from omics_secure.compliance.cli import main
 from omics_secure.compliance.controls import CONTROLS
@@ -20,6 +30,7 @@ from omics_secure.compliance.datasheet import (
     render_html,
     render_markdown,
 )
+from tests.harness import ENV, make_app
 
 
 @pytest.fixture
@@ -102,3 +113,22 @@ def test_health_stores_show_their_key_and_managed_policy_roles_their_reach(app, 
     run_role = roles["TestStack/RunRole/Resource/Resource"]
     assert run_role[1] == "omics.amazonaws.com"
     assert "TestStack/Data/Resource/Resource" in run_role[2] and "TestStack/DataKey/Resource" in run_role[2]
+def test_logging_section_names_config_and_macie_or_says_there_are_none(assembly, tmp_path):
+    (logging,) = [s for s in build_datasheet(assembly) if s.title == "What is logged and alerted"]
+    assert logging.paragraphs[0].startswith("No AWS Config recorder or Amazon Macie session is in this app")
+    other = make_app(tmp_path / "other")
+    stack = cdk.Stack(other, "Audit", env=ENV)
+    trail = AuditTrail(stack, "Trail")
+    AccountSecurityServices(stack, "Account", trail=trail, config_recorder=True, macie=True,
+                            config_rules=[ConfigRule.CLOUD_TRAIL_ENABLED])
+    sections = build_datasheet(other.synth().directory)
+    (logging,) = [s for s in sections if s.title == "What is logged and alerted"]
+    assert logging.paragraphs == ()
+    found = tables(sections)
+    assert set(found["Account services@What is logged and alerted"].rows) == {
+        ("Audit/Account/ConfigRecorder", "AWS Config recorder"),
+        ("Audit/Account/RuleCloudTrailEnabled/Resource", "AWS Config rule"),
+        ("Audit/Account/MacieSession", "Amazon Macie"),
+    }
+    (trail_row,) = found["Trails@What is logged and alerted"].rows
+    assert trail_row == ("Audit/Trail/Resource", "yes", "yes", "yes", "0")

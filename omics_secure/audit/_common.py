@@ -1,0 +1,98 @@
+"""Validation and key-policy helpers the audit constructs share."""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Sequence
+
+import aws_cdk as cdk
+from aws_cdk import aws_kms as kms
+from constructs import Construct
+
+from omics_secure._internal.errors import ProblemCollector, is_unresolved
+from omics_secure.keys import KeyService, PhiKey, key_policy_statements
+
+
+def enable_key_services(scope: Construct, key: kms.IKey, services: Sequence[KeyService]) -> None:
+    """Add the key-policy statements ``services`` need to a key of this app; warn for a key from outside."""
+    if isinstance(key, PhiKey):
+        key.enable_services(*services)
+        return
+    stack = cdk.Stack.of(scope)
+    if isinstance(key, kms.Key):
+        for service in services:
+            for statement in key_policy_statements(service, account=stack.account, region=stack.region,
+                                                   partition=stack.partition):
+                key.add_to_resource_policy(statement)
+        return
+    sids = [statement.sid or "" for service in services
+            for statement in key_policy_statements(service, account=stack.account, region=stack.region,
+                                                   partition=stack.partition)]
+    cdk.Annotations.of(scope).add_warning_v2(
+        "omics-secure:audit-key-policy",
+        f"The key {key.key_arn} is not a PhiKey of this app: its owner must add the key-policy statements "
+        f"{', '.join(sids)} (omics_secure.key_policy_statements renders them for "
+        f"{', '.join(s.name for s in services)}), or delivery fails.")
+
+
+def require_concrete_environment(problems: ProblemCollector, stack: cdk.Stack, needs: str) -> None:
+    missing = [name for name, v in (("account", stack.account), ("region", stack.region)) if is_unresolved(v)]
+    if missing:
+        problems.add("env", f"stack '{stack.node.id}'",
+                     f"{needs} names the {' and '.join(missing)}; create the stack with "
+                     "env=cdk.Environment(account='111122223333', region='us-east-1')")
+
+
+def check_same_region(problems: ProblemCollector, stack: cdk.Stack, prop: str, key: kms.IKey) -> None:
+    key_region = cdk.Stack.of(key).region if isinstance(key, Construct) else None
+    if isinstance(key, kms.Key) and key_region and not is_unresolved(key_region) \
+            and not is_unresolved(stack.region) and key_region != stack.region:
+        problems.add(prop, key.node.path,
+                     f"the key is in {key_region}, this stack in {stack.region}; use a key of this region")
+
+
+def whole_days(problems: ProblemCollector, prop: str, value: cdk.Duration | None, default: int) -> int:
+    if value is None:
+        return default
+    if not isinstance(value, cdk.Duration):
+        problems.add(prop, value, f"pass a cdk.Duration, e.g. cdk.Duration.days({default})")
+        return default
+    try:
+        days = int(value.to_days())
+    except Exception:  # jsii raises a plain Error for a duration that is not a whole number of days
+        problems.add(prop, value.to_human_string(), f"use a whole number of days, e.g. cdk.Duration.days({default})")
+        return default
+    if not 1 <= days <= 36500:
+        problems.add(prop, f"{days} days", f"must be 1 to 36500 days; e.g. cdk.Duration.days({default})")
+    return days
+
+
+def is_key(value: object) -> bool:
+    # jsii interfaces (kms.IKey, s3.IBucket) are not runtime-checkable protocols, and imported keys are proxies.
+    return not isinstance(value, str | bytes) and hasattr(value, "key_arn")
+
+
+def is_bucket(value: object) -> bool:
+    return not isinstance(value, str | bytes) and hasattr(value, "bucket_arn")
+
+
+def describe(bucket: object) -> str:
+    return bucket.node.path if isinstance(bucket, Construct) else repr(bucket)
+
+
+def nag_text(value: object) -> str:
+    """A resolved value as cdk-nag prints it in granular finding ids: Ref as <Name>, Fn::Join joined."""
+    if isinstance(value, str):
+        return value
+    if isinstance(value, dict) and "Ref" in value:
+        return f"<{value['Ref']}>"
+    if isinstance(value, dict) and "Fn::Join" in value:
+        separator, parts = value["Fn::Join"]
+        return str(separator).join(nag_text(part) for part in parts)
+    return str(value)
+
+
+def child_alias(stack: cdk.Stack, id: str) -> str:
+    """A key alias unique to this construct: PhiKey's default alias would repeat for every child named Key."""
+    stack_name = stack.stack_name if not is_unresolved(stack.stack_name) else stack.node.id
+    return "alias/omics-secure/" + re.sub(r"[^a-zA-Z0-9/_-]", "-", f"{stack_name}/{id}")
