@@ -181,7 +181,7 @@ class PhiKey(kms.Key):
         :param admins: key administrators, named in the key policy. Default: none besides the account.
         :param users: principals allowed to encrypt and decrypt directly, and to create grants for AWS
             resources (never to revoke them). Default: none.
-        :param alias: the alias. Default: ``alias/omics-secure/<stack name>/<id>``.
+        :param alias: the alias. Default: ``alias/omics-secure/<stack name>/<construct path below the stack>``.
         :param description: the description; never put PHI here. Default: a generic description.
         :param rotation_period: 90 to 2560 days. Default: 365 days.
         :param pending_window: 7 to 30 days. Default: 30 days.
@@ -195,7 +195,7 @@ class PhiKey(kms.Key):
                              PENDING_WINDOW_DAYS_RANGE, "the KMS deletion waiting period")
         if _check_services(problems, "services", services) and services:
             _require_concrete_environment(problems, stack, "services", [s.value for s in services])
-        resolved_alias = alias if alias is not None else _default_alias(stack, id)
+        resolved_alias = alias if alias is not None else default_key_alias(scope, id)
         if not is_unresolved(resolved_alias) and (
                 not _ALIAS.match(resolved_alias) or resolved_alias.startswith("alias/aws/")):
             problems.add("alias", alias,
@@ -377,9 +377,17 @@ def _require_concrete_environment(problems: ProblemCollector, stack: cdk.Stack, 
         )
 
 
-def _default_alias(stack: cdk.Stack, id: str) -> str:
+def default_key_alias(scope: Construct, id: str) -> str:
+    """``alias/omics-secure/<stack name>/<construct path below the stack>`` of a key ``id`` in ``scope``.
+
+    Aliases are unique per account and region, so the whole path is used: two buckets that each make
+    their own ``Key`` get two aliases.
+    """
+    stack = cdk.Stack.of(scope)
     stack_name = stack.stack_name if not is_unresolved(stack.stack_name) else stack.node.id
-    return "alias/omics-secure/" + re.sub(r"[^a-zA-Z0-9/_-]", "-", f"{stack_name}/{id}")
+    below_stack = scope.node.path[len(stack.node.path):].strip("/")
+    path = "/".join(part for part in (stack_name, below_stack, id) if part)
+    return "alias/omics-secure/" + re.sub(r"[^a-zA-Z0-9/_-]", "-", path)
 
 
 def prepare_key_for_services(scope: Construct, key: kms.IKey, *services: KeyService) -> None:

@@ -6,6 +6,7 @@ import aws_cdk as cdk
 import pytest
 from aws_cdk import aws_iam as iam
 from aws_cdk.assertions import Annotations, Match, Template
+from constructs import Construct
 
 from omics_secure import KeyService, OmicsSecureConfigError, PhiKey
 from tests.harness import ACCOUNT, REGION
@@ -257,3 +258,12 @@ def test_existing_key_lists_the_statements_its_owner_must_add(stack):
 def test_existing_key_needs_a_key_arn(stack, arn):
     with pytest.raises(OmicsSecureConfigError, match=r"key_arn=.*pass the key's ARN"):
         PhiKey.from_existing_key_arn(stack, "Imported", arn)
+
+
+def test_default_aliases_follow_the_construct_path_so_two_buckets_keys_differ(stack):
+    first, second = Construct(stack, "First"), Construct(stack, "Second")
+    PhiKey(first, "Key")
+    PhiKey(second, "Key")
+    aliases = sorted(a["Properties"]["AliasName"]
+                     for a in Template.from_stack(stack).find_resources("AWS::KMS::Alias").values())
+    assert aliases == ["alias/omics-secure/TestStack/First/Key", "alias/omics-secure/TestStack/Second/Key"]

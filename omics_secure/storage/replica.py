@@ -13,7 +13,7 @@ from constructs import Construct
 
 from omics_secure._internal.errors import ProblemCollector, is_unresolved
 from omics_secure.compliance.acknowledge import acknowledge
-from omics_secure.keys import KeyService, PhiKey
+from omics_secure.keys import KeyService, PhiKey, default_key_alias
 from omics_secure.storage._common import (
     NONCURRENT_EXPIRATION,
     NONCURRENT_TRANSITION,
@@ -108,7 +108,7 @@ class PhiReplicaBucket(HardenedBucket):
         self.partition = partition_of(stack.region)
         digest = hashlib.sha256(self.node.path.encode()).hexdigest()[:8]
         self.bucket_name = bucket_name or f"omics-secure-replica-{digest}-{stack.account}-{stack.region}"
-        alias = key_alias or "alias/omics-secure/" + re.sub(r"[^a-zA-Z0-9/_-]", "-", f"{stack.stack_name}/{id}")
+        alias = key_alias or default_key_alias(stack, id)
         self.key_alias_arn = f"arn:{self.partition}:kms:{stack.region}:{stack.account}:{alias}"
         self.bucket_arn_literal = f"arn:{self.partition}:s3:::{self.bucket_name}"
         role_name = f"omics-secure-replication-{digest}-{stack.region}"
