@@ -85,3 +85,29 @@ def test_the_reference_app_passes(tmp_path, monkeypatch, capsys):
     assert main(["check", "--output", str(tmp_path / "cdk.out")]) == 0
     out = capsys.readouterr().out
     assert "4 pack(s)" in out and "Result: PASS - 0 unacknowledged finding(s)" in out
+
+
+WEAK_BUCKET_APP = """
+import aws_cdk as cdk
+from aws_cdk import aws_s3 as s3
+
+app = cdk.App()
+stack = cdk.Stack(app, "Weak", env=cdk.Environment(account="111122223333", region="us-east-1"))
+bucket = s3.Bucket(stack, "Reads", encryption=s3.BucketEncryption.S3_MANAGED)
+cdk.Tags.of(bucket).add("omics-secure:data-classification", "phi")
+app.synth()
+"""
+
+
+def test_a_deliberately_weak_phi_bucket_fails_every_pack(tmp_path, monkeypatch, capsys):
+    (tmp_path / "app.py").write_text(textwrap.dedent(WEAK_BUCKET_APP))
+    (tmp_path / "cdk.json").write_text(json.dumps({"app": "python3 app.py", "context": CDK_CONTEXT}))
+    monkeypatch.chdir(tmp_path)
+    assert main(["check"]) == 1
+    out = capsys.readouterr().out
+    for pack in ("HIPAA.Security", "NIST.800.53.R5", "AwsSolutions", "OmicsSecure"):
+        assert f"  FAIL  {pack}" in out
+    for rule in ("HIPAA.Security-S3BucketLoggingEnabled", "AwsSolutions-S1", "AwsSolutions-S10",
+                 "OmicsSecure-S3PhiBucketObjectLock", "OmicsSecure-S3PhiBucketKmsEncrypted",
+                 "OmicsSecure-S3BucketPolicyMinimumTls"):
+        assert f"  {rule}\n    at Weak/Reads/Resource" in out

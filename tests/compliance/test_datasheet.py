@@ -132,3 +132,22 @@ def test_logging_section_names_config_and_macie_or_says_there_are_none(assembly,
     }
     (trail_row,) = found["Trails@What is logged and alerted"].rows
     assert trail_row == ("Audit/Trail/Resource", "yes", "yes", "yes", "0")
+
+
+def test_the_reference_report_names_every_key_bucket_store_datastore_and_trail(tmp_path):
+    from omics_secure.compliance.assembly import read_assembly
+    from omics_secure.stacks import build_reference_app
+
+    app = make_app(tmp_path / "reference")
+    build_reference_app(app)
+    assembly = app.synth().directory
+    markdown = render_markdown(build_datasheet(assembly))
+    named = {"AWS::KMS::Key", "AWS::S3::Bucket", "AWS::Omics::SequenceStore", "AWS::Omics::ReferenceStore",
+             "AWS::HealthLake::FHIRDatastore", "AWS::CloudTrail::Trail"}
+    expected = [stack.construct_path(logical_id) for stack in read_assembly(assembly)
+                for logical_id, body in stack.resources.items() if body["Type"] in named]
+    assert len(expected) >= 12
+    missing = [path for path in expected if f"| {path} |" not in markdown]
+    assert missing == []
+    (matrix,) = [t for s in build_datasheet(assembly) if s.title == "Control matrix" for t in s.tables]
+    assert all((row[3] != "-") != (row[4] != "-") for row in matrix.rows)
