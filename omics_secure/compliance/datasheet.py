@@ -17,6 +17,7 @@ from typing import Any
 
 from omics_secure.compliance.assembly import StackArtifact, read_assembly
 from omics_secure.compliance.controls import CONTROLS, DBGAP, HIPAA, NIST_800_53, NIST_800_171
+from omics_secure.compliance.costs import DESIGN_NOTES, USAGE_DESCRIPTIONS, fixed_costs, load_prices
 from omics_secure.compliance.engine import evaluate_stacks
 from omics_secure.compliance.model import Pack, Resource, Rule, Status
 from omics_secure.compliance.packs import OMICS_SECURE_PACK
@@ -77,6 +78,7 @@ def build_datasheet(assembly_dir: str | Path, *, pack: Pack = OMICS_SECURE_PACK)
         _access(located),
         _logging(located),
         _retention(located),
+        _costs(stacks),
         _control_matrix(pack, stacks, located),
     ]
 
@@ -261,6 +263,24 @@ def _retention(located: Sequence[_Located]) -> Section:
         "below is that date. Object-lock retention that outlives it blocks deletion until it ends.",
     ), (Table("Buckets", ("bucket", "versioning", "object lock", "current versions expire", "on stack delete"),
               tuple(rows)),))
+
+
+def _costs(stacks: Sequence[StackArtifact]) -> Section:
+    prices = load_prices()
+    lines = fixed_costs(stacks, prices)
+    total = sum(line.monthly for line in lines)
+    fixed_rows = tuple((line.item, str(line.count), line.unit, f"{line.monthly:,.2f}") for line in lines)
+    usage_rows = tuple((description, str(prices.usage[key])) for key, description in USAGE_DESCRIPTIONS.items()
+                       if key in prices.usage)
+    return Section("What it costs (estimate)", (
+        f"Fixed monthly cost about {prices.currency} {total:,.2f}, from public list prices for {prices.region} as "
+        f"of {prices.as_of} ({prices.hours_per_month} hours a month); other regions differ. Storage, HealthOmics "
+        "and HealthLake charges depend on data volume and are not included.",
+        *DESIGN_NOTES,
+    ), (
+        Table("Fixed", ("item", "count", f"unit price ({prices.currency})", "monthly"), fixed_rows),
+        Table("Usage-based", ("item", f"unit price ({prices.currency})"), usage_rows),
+    ))
 
 
 def _control_matrix(pack: Pack, stacks: Sequence[StackArtifact], located: Sequence[_Located]) -> Section:
