@@ -98,7 +98,9 @@ def measure_app(kind: str, size: int) -> dict[str, object]:
         completed = subprocess.run(
             [sys.executable, "-c", _MEASURE_APP, kind, str(size), outdir, json.dumps(context()),
              str(BUCKETS_PER_STACK)],
-            env=environment(), check=True, capture_output=True, text=True)
+            env=environment(), check=False, capture_output=True, text=True)
+    if completed.returncode != 0:
+        raise SystemExit(f"measuring {kind} N={size} failed: {completed.stderr.strip().splitlines()[-1:]}")
     result: dict[str, object] = json.loads(completed.stdout.strip().splitlines()[-1])
     return result
 
