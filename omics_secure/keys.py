@@ -18,6 +18,7 @@ from aws_cdk import aws_iam as iam
 from aws_cdk import aws_kms as kms
 from constructs import Construct
 
+from omics_secure._internal.durations import whole_days
 from omics_secure._internal.errors import ProblemCollector, is_unresolved
 from omics_secure._internal.grants import add_to_grantee_policy
 
@@ -189,9 +190,9 @@ class PhiKey(kms.Key):
         """
         stack = cdk.Stack.of(scope)
         problems = ProblemCollector(f"PhiKey '{id}'")
-        rotation_days = _days(problems, "rotation_period", rotation_period, DEFAULT_ROTATION_DAYS,
+        rotation_days = whole_days(problems, "rotation_period", rotation_period, DEFAULT_ROTATION_DAYS,
                               ROTATION_DAYS_RANGE, "the KMS automatic-rotation period")
-        pending_days = _days(problems, "pending_window", pending_window, DEFAULT_PENDING_WINDOW_DAYS,
+        pending_days = whole_days(problems, "pending_window", pending_window, DEFAULT_PENDING_WINDOW_DAYS,
                              PENDING_WINDOW_DAYS_RANGE, "the KMS deletion waiting period")
         if _check_services(problems, "services", services) and services:
             _require_concrete_environment(problems, stack, "services", [s.value for s in services])
@@ -336,25 +337,6 @@ class ExistingPhiKey(Construct):
         document = iam.PolicyDocument(statements=self.required_statements)
         resolved: dict[str, object] = cdk.Stack.of(self).resolve(document.to_json())
         return resolved
-
-
-def _days(problems: ProblemCollector, prop: str, value: cdk.Duration | None, default: int,
-          allowed: tuple[int, int], what: str) -> int:
-    if value is None:
-        return default
-    if not isinstance(value, cdk.Duration):
-        problems.add(prop, value, f"pass a cdk.Duration, e.g. cdk.Duration.days({default})")
-        return default
-    try:
-        days = int(value.to_days())
-    except Exception:  # jsii raises a plain Error for a duration that is not a whole number of days
-        problems.add(prop, value.to_human_string(), f"use a whole number of days, e.g. cdk.Duration.days({default})")
-        return default
-    low, high = allowed
-    if not low <= days <= high:
-        problems.add(prop, f"{days} days",
-                     f"{what} must be {low} to {high} days; e.g. cdk.Duration.days({default})")
-    return days
 
 
 def _check_services(problems: ProblemCollector, prop: str, services: Sequence[object]) -> bool:

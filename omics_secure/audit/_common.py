@@ -51,22 +51,6 @@ def check_same_region(problems: ProblemCollector, stack: cdk.Stack, prop: str, k
                      f"the key is in {key_region}, this stack in {stack.region}; use a key of this region")
 
 
-def whole_days(problems: ProblemCollector, prop: str, value: cdk.Duration | None, default: int) -> int:
-    if value is None:
-        return default
-    if not isinstance(value, cdk.Duration):
-        problems.add(prop, value, f"pass a cdk.Duration, e.g. cdk.Duration.days({default})")
-        return default
-    try:
-        days = int(value.to_days())
-    except Exception:  # jsii raises a plain Error for a duration that is not a whole number of days
-        problems.add(prop, value.to_human_string(), f"use a whole number of days, e.g. cdk.Duration.days({default})")
-        return default
-    if not 1 <= days <= 36500:
-        problems.add(prop, f"{days} days", f"must be 1 to 36500 days; e.g. cdk.Duration.days({default})")
-    return days
-
-
 def is_key(value: object) -> bool:
     # jsii interfaces (kms.IKey, s3.IBucket) are not runtime-checkable protocols, and imported keys are proxies.
     return not isinstance(value, str | bytes) and hasattr(value, "key_arn")

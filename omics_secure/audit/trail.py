@@ -13,6 +13,7 @@ from aws_cdk import aws_logs as logs
 from aws_cdk import aws_s3 as s3
 from constructs import Construct
 
+from omics_secure._internal.durations import whole_days
 from omics_secure._internal.errors import ProblemCollector, is_unresolved
 from omics_secure._internal.naming import PHI_NAME_FIX, phi_like
 from omics_secure._internal.tags import AUDIT_LOGS, DATA_CLASSIFICATION_TAG
@@ -25,7 +26,6 @@ from omics_secure.audit._common import (
     is_key,
     nag_text,
     require_concrete_environment,
-    whole_days,
 )
 from omics_secure.compliance.acknowledge import acknowledge
 from omics_secure.keys import KeyService, PhiKey

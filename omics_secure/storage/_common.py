@@ -12,6 +12,7 @@ import aws_cdk as cdk
 from aws_cdk import aws_s3 as s3
 from constructs import Construct
 
+from omics_secure._internal.durations import optional_days
 from omics_secure._internal.errors import ProblemCollector, is_unresolved
 from omics_secure._internal.naming import PHI_NAME_FIX, phi_like
 
@@ -196,28 +197,3 @@ def partition_of(region: str) -> str:
     if region.startswith("us-gov-"):
         return "aws-us-gov"
     return "aws"
-
-
-def whole_days(problems: ProblemCollector, prop: str, value: cdk.Duration | None, default: int,
-               allowed: tuple[int, int]) -> int:
-    result = optional_days(problems, prop, value, default, allowed)
-    return default if result is None else result
-
-
-def optional_days(problems: ProblemCollector, prop: str, value: cdk.Duration | None, default: int,
-                   allowed: tuple[int, int] = (1, 36500)) -> int | None:
-    if value is None:
-        return None
-    if not isinstance(value, cdk.Duration):
-        problems.add(prop, value, f"pass a cdk.Duration, e.g. cdk.Duration.days({default})")
-        return None
-    try:
-        days = int(value.to_days())
-    except Exception:  # jsii raises a plain Error for a duration that is not a whole number of days
-        problems.add(prop, value.to_human_string(), f"use a whole number of days, e.g. cdk.Duration.days({default})")
-        return None
-    low, high = allowed
-    if not low <= days <= high:
-        problems.add(prop, f"{days} days", f"must be {low} to {high} days; e.g. cdk.Duration.days({default})")
-    return days
-

@@ -11,6 +11,7 @@ from aws_cdk import aws_kms as kms
 from aws_cdk import aws_s3 as s3
 from constructs import Construct
 
+from omics_secure._internal.durations import optional_days, whole_days
 from omics_secure._internal.errors import ProblemCollector
 from omics_secure._internal.grants import add_to_grantee_policy
 from omics_secure._internal.labels import check_tags
@@ -37,9 +38,7 @@ from omics_secure.storage._common import (
     check_removal_policy,
     intelligent_tiering,
     lifecycle_rules,
-    optional_days,
     warn_if_destroy,
-    whole_days,
 )
 from omics_secure.storage.access_logs import AccessLogBucket
 

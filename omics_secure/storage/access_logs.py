@@ -6,6 +6,7 @@ import aws_cdk as cdk
 from aws_cdk import aws_s3 as s3
 from constructs import Construct
 
+from omics_secure._internal.durations import whole_days
 from omics_secure._internal.errors import ProblemCollector
 from omics_secure._internal.tags import ACCESS_LOGS, DATA_CLASSIFICATION_TAG
 from omics_secure.compliance.acknowledge import acknowledge
@@ -17,7 +18,6 @@ from omics_secure.storage._common import (
     check_bucket_name,
     check_removal_policy,
     warn_if_destroy,
-    whole_days,
 )
 
 
