@@ -1,90 +1,173 @@
 """omics-secure: AWS CDK constructs for PHI and controlled-access genomic data, secure by default."""
 
+from __future__ import annotations
+
+import importlib
+from typing import TYPE_CHECKING, Any
+
 from omics_secure._internal.node_runtime import silence_end_of_life_banner
 
 silence_end_of_life_banner()
 
-from omics_secure._internal.errors import OmicsSecureConfigError  # noqa: E402
-from omics_secure.audit import (  # noqa: E402
-    AccountAlarm,
-    AccountAlarms,
-    AccountSecurityServices,
-    AlertTopic,
-    AuditTrail,
-    ConfigRule,
-    KeyWatch,
-    MacieFrequency,
-)
-from omics_secure.compute import AnalysisWorkstation, HealthOmicsRunNetwork, PipelineCompute  # noqa: E402
-from omics_secure.healthlake import (  # noqa: E402
-    FhirDatastore,
-    FhirImportExportRole,
-    SmartAuthorizationStrategy,
-    SmartOnFhirConfig,
-)
-from omics_secure.keys import (  # noqa: E402
-    ExistingPhiKey,
-    KeyService,
-    PhiKey,
-    key_policy_statements,
-    prepare_key_for_services,
-)
-from omics_secure.network import InterfaceEndpoint, IsolatedVpc  # noqa: E402
-from omics_secure.omics import (  # noqa: E402
-    PrivateWorkflow,
-    ReferenceStore,
-    RunGroup,
-    SequenceStore,
-    WorkflowDefinition,
-    WorkflowEngine,
-    WorkflowRunRole,
-)
-from omics_secure.storage import (  # noqa: E402
-    AccessLogBucket,
-    Encryption,
-    ObjectLockMode,
-    PhiBucket,
-    PhiReplicaBucket,
-    RawDataTiering,
-    TlsVersion,
-)
+if TYPE_CHECKING:
+    from omics_secure._internal.errors import (
+        OmicsSecureConfigError as OmicsSecureConfigError,
+    )
+    from omics_secure.audit import (
+        AccountAlarm as AccountAlarm,
+    )
+    from omics_secure.audit import (
+        AccountAlarms as AccountAlarms,
+    )
+    from omics_secure.audit import (
+        AccountSecurityServices as AccountSecurityServices,
+    )
+    from omics_secure.audit import (
+        AlertTopic as AlertTopic,
+    )
+    from omics_secure.audit import (
+        AuditTrail as AuditTrail,
+    )
+    from omics_secure.audit import (
+        ConfigRule as ConfigRule,
+    )
+    from omics_secure.audit import (
+        KeyWatch as KeyWatch,
+    )
+    from omics_secure.audit import (
+        MacieFrequency as MacieFrequency,
+    )
+    from omics_secure.compute import (
+        AnalysisWorkstation as AnalysisWorkstation,
+    )
+    from omics_secure.compute import (
+        HealthOmicsRunNetwork as HealthOmicsRunNetwork,
+    )
+    from omics_secure.compute import (
+        PipelineCompute as PipelineCompute,
+    )
+    from omics_secure.healthlake import (
+        FhirDatastore as FhirDatastore,
+    )
+    from omics_secure.healthlake import (
+        FhirImportExportRole as FhirImportExportRole,
+    )
+    from omics_secure.healthlake import (
+        SmartAuthorizationStrategy as SmartAuthorizationStrategy,
+    )
+    from omics_secure.healthlake import (
+        SmartOnFhirConfig as SmartOnFhirConfig,
+    )
+    from omics_secure.keys import (
+        ExistingPhiKey as ExistingPhiKey,
+    )
+    from omics_secure.keys import (
+        KeyService as KeyService,
+    )
+    from omics_secure.keys import (
+        PhiKey as PhiKey,
+    )
+    from omics_secure.keys import (
+        key_policy_statements as key_policy_statements,
+    )
+    from omics_secure.keys import (
+        prepare_key_for_services as prepare_key_for_services,
+    )
+    from omics_secure.network import (
+        InterfaceEndpoint as InterfaceEndpoint,
+    )
+    from omics_secure.network import (
+        IsolatedVpc as IsolatedVpc,
+    )
+    from omics_secure.omics import (
+        PrivateWorkflow as PrivateWorkflow,
+    )
+    from omics_secure.omics import (
+        ReferenceStore as ReferenceStore,
+    )
+    from omics_secure.omics import (
+        RunGroup as RunGroup,
+    )
+    from omics_secure.omics import (
+        SequenceStore as SequenceStore,
+    )
+    from omics_secure.omics import (
+        WorkflowDefinition as WorkflowDefinition,
+    )
+    from omics_secure.omics import (
+        WorkflowEngine as WorkflowEngine,
+    )
+    from omics_secure.omics import (
+        WorkflowRunRole as WorkflowRunRole,
+    )
+    from omics_secure.storage import (
+        AccessLogBucket as AccessLogBucket,
+    )
+    from omics_secure.storage import (
+        Encryption as Encryption,
+    )
+    from omics_secure.storage import (
+        ObjectLockMode as ObjectLockMode,
+    )
+    from omics_secure.storage import (
+        PhiBucket as PhiBucket,
+    )
+    from omics_secure.storage import (
+        PhiReplicaBucket as PhiReplicaBucket,
+    )
+    from omics_secure.storage import (
+        RawDataTiering as RawDataTiering,
+    )
+    from omics_secure.storage import (
+        TlsVersion as TlsVersion,
+    )
 
-__all__ = [
-    "AccessLogBucket",
-    "AccountAlarm",
-    "AccountAlarms",
-    "AccountSecurityServices",
-    "AlertTopic",
-    "AnalysisWorkstation",
-    "AuditTrail",
-    "ConfigRule",
-    "Encryption",
-    "ExistingPhiKey",
-    "FhirDatastore",
-    "FhirImportExportRole",
-    "HealthOmicsRunNetwork",
-    "InterfaceEndpoint",
-    "IsolatedVpc",
-    "KeyService",
-    "KeyWatch",
-    "MacieFrequency",
-    "ObjectLockMode",
-    "OmicsSecureConfigError",
-    "PhiBucket",
-    "PhiKey",
-    "PhiReplicaBucket",
-    "PipelineCompute",
-    "PrivateWorkflow",
-    "RawDataTiering",
-    "ReferenceStore",
-    "RunGroup",
-    "SequenceStore",
-    "SmartAuthorizationStrategy",
-    "SmartOnFhirConfig",
-    "TlsVersion",
-    "WorkflowDefinition",
-    "WorkflowEngine",
-    "WorkflowRunRole",
-    "key_policy_statements",
-    "prepare_key_for_services",
-]
+# Exports load on first use, so that tools which only read synthesized assemblies (the
+# omics-secure command) do not start the jsii runtime that importing aws_cdk starts.
+_EXPORTS = {
+    "AccessLogBucket": "omics_secure.storage",
+    "AccountAlarm": "omics_secure.audit",
+    "AccountAlarms": "omics_secure.audit",
+    "AccountSecurityServices": "omics_secure.audit",
+    "AlertTopic": "omics_secure.audit",
+    "AnalysisWorkstation": "omics_secure.compute",
+    "AuditTrail": "omics_secure.audit",
+    "ConfigRule": "omics_secure.audit",
+    "Encryption": "omics_secure.storage",
+    "ExistingPhiKey": "omics_secure.keys",
+    "FhirDatastore": "omics_secure.healthlake",
+    "FhirImportExportRole": "omics_secure.healthlake",
+    "HealthOmicsRunNetwork": "omics_secure.compute",
+    "InterfaceEndpoint": "omics_secure.network",
+    "IsolatedVpc": "omics_secure.network",
+    "KeyService": "omics_secure.keys",
+    "KeyWatch": "omics_secure.audit",
+    "MacieFrequency": "omics_secure.audit",
+    "ObjectLockMode": "omics_secure.storage",
+    "OmicsSecureConfigError": "omics_secure._internal.errors",
+    "PhiBucket": "omics_secure.storage",
+    "PhiKey": "omics_secure.keys",
+    "PhiReplicaBucket": "omics_secure.storage",
+    "PipelineCompute": "omics_secure.compute",
+    "PrivateWorkflow": "omics_secure.omics",
+    "RawDataTiering": "omics_secure.storage",
+    "ReferenceStore": "omics_secure.omics",
+    "RunGroup": "omics_secure.omics",
+    "SequenceStore": "omics_secure.omics",
+    "SmartAuthorizationStrategy": "omics_secure.healthlake",
+    "SmartOnFhirConfig": "omics_secure.healthlake",
+    "TlsVersion": "omics_secure.storage",
+    "WorkflowDefinition": "omics_secure.omics",
+    "WorkflowEngine": "omics_secure.omics",
+    "WorkflowRunRole": "omics_secure.omics",
+    "key_policy_statements": "omics_secure.keys",
+    "prepare_key_for_services": "omics_secure.keys",
+}
+
+__all__ = list(_EXPORTS)
+
+
+def __getattr__(name: str) -> Any:
+    if name not in _EXPORTS:
+        raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
+    return getattr(importlib.import_module(_EXPORTS[name]), name)

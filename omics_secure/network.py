@@ -20,7 +20,7 @@ from aws_cdk import aws_logs as logs
 from constructs import Construct
 
 from omics_secure._internal.errors import ProblemCollector, is_unresolved
-from omics_secure.compliance.acknowledge import acknowledge
+from omics_secure.compliance.acknowledgments import acknowledge
 from omics_secure.compliance.rules.network import ISOLATED_TAG
 from omics_secure.keys import KeyService, PhiKey
 

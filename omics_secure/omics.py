@@ -30,7 +30,7 @@ from constructs import Construct
 from omics_secure._internal.errors import ProblemCollector, is_unresolved
 from omics_secure._internal.labels import check_label, check_tags
 from omics_secure._internal.tags import DATA_CLASSIFICATION_TAG, PHI
-from omics_secure.compliance.acknowledge import acknowledge, nag_rendering
+from omics_secure.compliance.acknowledgments import acknowledge, nag_rendering
 from omics_secure.keys import KeyService, PhiKey, prepare_key_for_services
 from omics_secure.storage import AccessLogBucket, PhiBucket
 

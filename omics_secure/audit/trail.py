@@ -27,7 +27,7 @@ from omics_secure.audit._common import (
     nag_text,
     require_concrete_environment,
 )
-from omics_secure.compliance.acknowledge import acknowledge
+from omics_secure.compliance.acknowledgments import acknowledge
 from omics_secure.keys import KeyService, PhiKey
 from omics_secure.storage import AccessLogBucket, PhiReplicaBucket
 from omics_secure.storage._common import TlsVersion

@@ -1,35 +1,85 @@
 """Compliance rules, packs and reports for omics-secure."""
 
-from omics_secure.compliance.acknowledge import acknowledge
-from omics_secure.compliance.engine import Finding, evaluate_assembly, evaluate_stack
-from omics_secure.compliance.model import (
-    COMPLIANT,
-    NOT_APPLICABLE,
-    Controls,
-    Pack,
-    Resource,
-    Rule,
-    Status,
-    Verdict,
-)
-from omics_secure.compliance.nag import OmicsSecureChecks, add_compliance_packs, compliance_packs
-from omics_secure.compliance.packs import OMICS_SECURE_PACK
+from __future__ import annotations
 
-__all__ = [
-    "COMPLIANT",
-    "NOT_APPLICABLE",
-    "OMICS_SECURE_PACK",
-    "Controls",
-    "Finding",
-    "OmicsSecureChecks",
-    "Pack",
-    "Resource",
-    "Rule",
-    "Status",
-    "Verdict",
-    "acknowledge",
-    "add_compliance_packs",
-    "compliance_packs",
-    "evaluate_assembly",
-    "evaluate_stack",
-]
+import importlib
+from typing import TYPE_CHECKING, Any
+
+if TYPE_CHECKING:
+    from omics_secure.compliance.acknowledgments import (
+        acknowledge as acknowledge,
+    )
+    from omics_secure.compliance.engine import (
+        Finding as Finding,
+    )
+    from omics_secure.compliance.engine import (
+        evaluate_assembly as evaluate_assembly,
+    )
+    from omics_secure.compliance.engine import (
+        evaluate_stack as evaluate_stack,
+    )
+    from omics_secure.compliance.model import (
+        COMPLIANT as COMPLIANT,
+    )
+    from omics_secure.compliance.model import (
+        NOT_APPLICABLE as NOT_APPLICABLE,
+    )
+    from omics_secure.compliance.model import (
+        Controls as Controls,
+    )
+    from omics_secure.compliance.model import (
+        Pack as Pack,
+    )
+    from omics_secure.compliance.model import (
+        Resource as Resource,
+    )
+    from omics_secure.compliance.model import (
+        Rule as Rule,
+    )
+    from omics_secure.compliance.model import (
+        Status as Status,
+    )
+    from omics_secure.compliance.model import (
+        Verdict as Verdict,
+    )
+    from omics_secure.compliance.nag import (
+        OmicsSecureChecks as OmicsSecureChecks,
+    )
+    from omics_secure.compliance.nag import (
+        add_compliance_packs as add_compliance_packs,
+    )
+    from omics_secure.compliance.nag import (
+        compliance_packs as compliance_packs,
+    )
+    from omics_secure.compliance.packs import (
+        OMICS_SECURE_PACK as OMICS_SECURE_PACK,
+    )
+
+# Exports load on first use, so that tools which only read synthesized assemblies (the
+# omics-secure command) do not start the jsii runtime that importing aws_cdk starts.
+_EXPORTS = {
+    "COMPLIANT": "omics_secure.compliance.model",
+    "NOT_APPLICABLE": "omics_secure.compliance.model",
+    "OMICS_SECURE_PACK": "omics_secure.compliance.packs",
+    "Controls": "omics_secure.compliance.model",
+    "Finding": "omics_secure.compliance.engine",
+    "OmicsSecureChecks": "omics_secure.compliance.nag",
+    "Pack": "omics_secure.compliance.model",
+    "Resource": "omics_secure.compliance.model",
+    "Rule": "omics_secure.compliance.model",
+    "Status": "omics_secure.compliance.model",
+    "Verdict": "omics_secure.compliance.model",
+    "acknowledge": "omics_secure.compliance.acknowledgments",
+    "add_compliance_packs": "omics_secure.compliance.nag",
+    "compliance_packs": "omics_secure.compliance.nag",
+    "evaluate_assembly": "omics_secure.compliance.engine",
+    "evaluate_stack": "omics_secure.compliance.engine",
+}
+
+__all__ = list(_EXPORTS)
+
+
+def __getattr__(name: str) -> Any:
+    if name not in _EXPORTS:
+        raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
+    return getattr(importlib.import_module(_EXPORTS[name]), name)
