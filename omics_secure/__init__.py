@@ -48,6 +48,7 @@ from omics_secure.storage import (  # noqa: E402
     RawDataTiering,
     TlsVersion,
 )
+from omics_secure.verify import VerifyAuditorRole  # noqa: E402
 
 __all__ = [
     "AccessLogBucket",
@@ -82,6 +83,7 @@ __all__ = [
     "SmartAuthorizationStrategy",
     "SmartOnFhirConfig",
     "TlsVersion",
+    "VerifyAuditorRole",
     "WorkflowDefinition",
     "WorkflowEngine",
     "WorkflowRunRole",

@@ -158,7 +158,7 @@ def _sarif_result(finding: ReportedFinding, rule_index: int, locator: FindingLoc
         "ruleId": finding.rule_id,
         "ruleIndex": rule_index,
         "level": "error" if finding.severity == "error" else "warning",
-        "message": {"text": f"{finding.description} Construct: {finding.construct_path}."},
+        "message": {"text": f"{finding.description} At {finding.construct_path}."},
         "locations": [_sarif_location(finding, locator, base)],
     }
     if finding.acknowledged:

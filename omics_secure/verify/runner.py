@@ -84,7 +84,9 @@ def _finding(result: CheckResult) -> ReportedFinding:
 def render_summary(results: Sequence[CheckResult]) -> str:
     """A line per resource kind (resources, checks, failures), then every failed check with its finding."""
     resources = {(r.resource.kind, r.resource.name) for r in results}
-    lines = [f"{TITLE}: {len(resources)} resource(s), {len(results)} check(s)"]
+    not_applicable = sum(not r.failed and not r.passed for r in results)
+    lines = [f"{TITLE}: {len(resources)} resource(s), {len(results) - not_applicable} check(s), "
+             f"{not_applicable} not applicable"]
     for kind in KINDS:
         of_kind = [r for r in results if r.resource.kind == kind]
         if not of_kind:
