@@ -20,6 +20,7 @@ from omics_secure.compliance.model import (
     NOT_APPLICABLE,
     Controls,
     Resource,
+    Rule,
     Status,
     Verdict,
     non_compliant,
@@ -300,12 +301,12 @@ def _key_rotation(resource: LiveResource) -> Verdict:
     return COMPLIANT if rotation.get("KeyRotationEnabled") is True else non_compliant("automatic rotation is off")
 
 
-def _key_policy_rule(rule: Any) -> Callable[[LiveResource], Verdict]:
+def _key_policy_rule(rule: Rule) -> Callable[[LiveResource], Verdict]:
     """A compliance rule over AWS::KMS::Key judging the live key policy, which is the same JSON."""
     def judged(resource: LiveResource) -> Verdict:
         key = Resource(logical_id=resource.name, type="AWS::KMS::Key",
                        properties={"KeyPolicy": resource.state.get("policy") or {}})
-        return rule.evaluate(key)  # type: ignore[no-any-return]
+        return rule.evaluate(key)
     return judged
 
 

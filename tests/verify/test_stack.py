@@ -86,6 +86,8 @@ def test_verify_reports_the_controls_moto_did_not_apply(template: dict[str, obje
                 and r.resource.logical_id.startswith("AccessLogs") and r.resource.kind == "S3Bucket")
     key = next(r.resource.logical_id for r in results if r.resource.kind == "KMSKey")
     assert {r.resource.stack for r in results} == {STACK}
+    key_resource = next(r.resource for r in results if r.resource.kind == "KMSKey")
+    assert {"omics", "s3"} <= set(key_resource.expected["via_services"])  # read from the template
 
     # Applied by moto, so they pass: the key (rotation, policy with the grant-ready statements), the
     # bucket's SSE-KMS under the template's key, and the tags that tell a PHI bucket from a log bucket.
