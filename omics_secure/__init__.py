@@ -121,6 +121,9 @@ if TYPE_CHECKING:
     from omics_secure.storage import (
         TlsVersion as TlsVersion,
     )
+    from omics_secure.verify import (
+        VerifyAuditorRole as VerifyAuditorRole,
+    )
 
 # Exports load on first use, so that tools which only read synthesized assemblies (the
 # omics-secure command) do not start the jsii runtime that importing aws_cdk starts.
@@ -157,6 +160,7 @@ _EXPORTS = {
     "SmartAuthorizationStrategy": "omics_secure.healthlake",
     "SmartOnFhirConfig": "omics_secure.healthlake",
     "TlsVersion": "omics_secure.storage",
+    "VerifyAuditorRole": "omics_secure.verify",
     "WorkflowDefinition": "omics_secure.omics",
     "WorkflowEngine": "omics_secure.omics",
     "WorkflowRunRole": "omics_secure.omics",

@@ -1,4 +1,4 @@
-"""The ``omics-secure`` command: synthesize a CDK app, run every pack, print a readable summary."""
+"""The ``omics-secure`` command: check a CDK app against every pack, report on it, or verify what is deployed."""
 
 from __future__ import annotations
 
@@ -11,7 +11,7 @@ import sys
 import tempfile
 from collections.abc import Sequence
 from pathlib import Path
-from typing import TextIO
+from typing import Any, TextIO
 
 from omics_secure._internal.node_runtime import silence_end_of_life_banner
 from omics_secure.compliance.assembly import StackArtifact, read_assembly
@@ -57,14 +57,66 @@ def main(argv: Sequence[str] | None = None) -> int:
     report.add_argument("--format", choices=("markdown", "html"), default="markdown",
                         help="output format (default: markdown)")
     report.add_argument("--file", type=Path, help="write the summary to this file instead of standard output")
+    _add_verify_parser(commands)
     args = parser.parse_args(argv)
     try:
+        if args.command == "verify":
+            return _verify(args, out=sys.stdout)
         if args.command == "report":
             return _report(args, out=sys.stdout, progress=sys.stderr)
         return _check(args, out=sys.stdout, progress=sys.stderr)
     except CheckError as error:
         print(f"omics-secure: error: {error}", file=sys.stderr)
         return 2
+
+
+def _add_verify_parser(commands: Any) -> None:
+    verify = commands.add_parser(
+        "verify", help="check deployed resources, live, against the controls the constructs promise",
+        description="Read a deployed stack's resources through CloudFormation (--stack) or named resources, "
+                    "with read-only AWS calls, and check what is running against the controls the constructs "
+                    "promise: bucket versioning, object lock, encryption and bucket keys, public access, "
+                    "ownership, TLS, replication and logging; key rotation and policy; trail logging, "
+                    "validation, encryption and data events; VPC flow logs, gateways and endpoints; "
+                    "HealthOmics stores and HealthLake datastores on customer-managed keys. Uses the standard "
+                    "AWS configuration (AWS_PROFILE, AWS_REGION, AWS_ENDPOINT_URL ...). Exits 1 if any check fails.")
+    for flag, help_text in (
+            ("--stack", "a deployed CloudFormation stack whose supported resources to verify"),
+            ("--bucket", "an S3 bucket name"), ("--key", "a KMS key id, ARN or alias"),
+            ("--trail", "a CloudTrail trail name or ARN"), ("--vpc", "a VPC id"),
+            ("--sequence-store", "a HealthOmics sequence store id or ARN"),
+            ("--reference-store", "a HealthOmics reference store id or ARN"),
+            ("--datastore", "a HealthLake data store id or ARN")):
+        verify.add_argument(flag, action="append", default=[], metavar="NAME", help=f"{help_text} (repeatable)")
+    verify.add_argument("--profile", help="the AWS profile to use (default: AWS_PROFILE or the default profile)")
+    verify.add_argument("--region", help="the AWS region (default: AWS_REGION / AWS_DEFAULT_REGION or the profile's)")
+    verify.add_argument("--report-dir", type=Path, default=Path("verify-reports"),
+                        help="where to write the JUnit, SARIF and Markdown reports (default: verify-reports)")
+
+
+def _verify(args: argparse.Namespace, *, out: TextIO) -> int:
+    import boto3
+    from botocore.exceptions import BotoCoreError, ClientError
+
+    from omics_secure.verify.aws import AwsReader, VerifyError
+    from omics_secure.verify.runner import Selection, render_summary, verify, write_verify_reports
+
+    selection = Selection(stacks=args.stack, buckets=args.bucket, keys=args.key, trails=args.trail, vpcs=args.vpc,
+                          sequence_stores=args.sequence_store, reference_stores=args.reference_store,
+                          datastores=args.datastore)
+    try:
+        session = boto3.Session(profile_name=args.profile, region_name=args.region)
+        if session.region_name is None:
+            raise VerifyError("no AWS region: pass --region or set AWS_REGION")
+        results = verify(AwsReader(session), selection)
+    except VerifyError as error:
+        raise CheckError(str(error)) from error
+    except (BotoCoreError, ClientError) as error:
+        raise CheckError(" ".join(str(error).split())) from error
+    print(render_summary(results), file=out)
+    written = write_verify_reports(results, args.report_dir)
+    print(f"reports: {', '.join(str(path) for path in written)}", file=out)
+    return 1 if any(r.failed for r in results) else 0
 
 
 def _assembly(args: argparse.Namespace, progress: TextIO) -> Path:

@@ -27,12 +27,17 @@ class ReportedFinding:
 
 @dataclass(frozen=True)
 class PackResult:
-    """A pack's findings: open errors fail the check; warnings and acknowledged findings do not."""
+    """A pack's findings: open errors fail the check; warnings and acknowledged findings do not.
+
+    ``passed_checks`` lists checks that passed, when the source reports them (``verify`` does; CDK's
+    validation report does not), so that JUnit shows each one as a passing case.
+    """
 
     name: str
     open_findings: tuple[ReportedFinding, ...]
     acknowledged_findings: tuple[ReportedFinding, ...]
     warnings: tuple[ReportedFinding, ...] = ()
+    passed_checks: tuple[ReportedFinding, ...] = ()
 
     @property
     def passed(self) -> bool:

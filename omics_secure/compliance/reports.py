@@ -55,14 +55,20 @@ class FindingLocator:
         return Location(stack.template_path, logical_id, line)
 
 
-def write_reports(packs: Sequence[PackResult], stacks: Sequence[StackArtifact], report_dir: Path) -> list[Path]:
-    """Write the JUnit, SARIF and Markdown reports into ``report_dir``; returns their paths."""
+def write_reports(packs: Sequence[PackResult], stacks: Sequence[StackArtifact], report_dir: Path, *,
+                  title: str = "omics-secure check", scope: str | None = None) -> list[Path]:
+    """Write the JUnit, SARIF and Markdown reports into ``report_dir``; returns their paths.
+
+    ``title`` names the command in the JUnit and Markdown reports; ``scope`` says what was judged
+    (default: the number of stacks). Findings with no resource in ``stacks`` (``verify``'s live
+    resources) get a logical location only in SARIF.
+    """
     report_dir.mkdir(parents=True, exist_ok=True)
     locator = FindingLocator(stacks)
     outputs = {
-        JUNIT_FILE: to_junit_xml(packs),
+        JUNIT_FILE: to_junit_xml(packs, title=title),
         SARIF_FILE: json.dumps(to_sarif(packs, locator, base=report_dir), indent=2),
-        MARKDOWN_FILE: to_markdown(packs, stack_count=len(stacks)),
+        MARKDOWN_FILE: to_markdown(packs, stack_count=len(stacks), title=title, scope=scope),
     }
     written = []
     for name, text in outputs.items():
@@ -72,12 +78,14 @@ def write_reports(packs: Sequence[PackResult], stacks: Sequence[StackArtifact], 
     return written
 
 
-def to_junit_xml(packs: Sequence[PackResult]) -> str:
-    """One test suite per pack; a failed case per open finding, a skipped case per acknowledged one.
+def to_junit_xml(packs: Sequence[PackResult], *, title: str = "omics-secure check") -> str:
+    """One test suite per pack; a failed case per open finding, a skipped case per acknowledged one,
+    a passing case per passed check the pack lists.
 
-    A pack with nothing open gets one passing case, so that a clean pack still shows in CI.
+    A pack with nothing open and no passed checks listed gets one passing case, so that a clean pack
+    still shows in CI.
     """
-    root = ElementTree.Element("testsuites", name="omics-secure check")
+    root = ElementTree.Element("testsuites", name=title)
     totals = {"tests": 0, "failures": 0, "skipped": 0}
     for pack in packs:
         suite = ElementTree.SubElement(root, "testsuite", name=pack.name)
@@ -95,7 +103,10 @@ def to_junit_xml(packs: Sequence[PackResult]) -> str:
             case = _case(suite, finding)
             ElementTree.SubElement(case, "system-out").text = f"warning: {finding.description}"
             cases += 1
-        if not pack.open_findings:
+        for finding in pack.passed_checks:
+            _case(suite, finding)
+            cases += 1
+        if not pack.open_findings and not pack.passed_checks:
             ElementTree.SubElement(suite, "testcase", classname=pack.name, name=f"{pack.name}: no open findings")
             cases += 1
         counts = {"tests": cases, "failures": len(pack.open_findings), "skipped": len(pack.acknowledged_findings)}
@@ -147,7 +158,7 @@ def _sarif_result(finding: ReportedFinding, rule_index: int, locator: FindingLoc
         "ruleId": finding.rule_id,
         "ruleIndex": rule_index,
         "level": "error" if finding.severity == "error" else "warning",
-        "message": {"text": f"{finding.description} Construct: {finding.construct_path}."},
+        "message": {"text": f"{finding.description} At {finding.construct_path}."},
         "locations": [_sarif_location(finding, locator, base)],
     }
     if finding.acknowledged:
@@ -170,13 +181,14 @@ def _sarif_location(finding: ReportedFinding, locator: FindingLocator, base: Pat
     return location
 
 
-def to_markdown(packs: Sequence[PackResult], *, stack_count: int) -> str:
+def to_markdown(packs: Sequence[PackResult], *, stack_count: int, title: str = "omics-secure check",
+                scope: str | None = None) -> str:
     open_total = sum(len(p.open_findings) for p in packs)
     lines = [
-        "# omics-secure check",
+        f"# {title}",
         "",
         f"**{'PASS' if open_total == 0 else 'FAIL'}**: {open_total} unacknowledged finding(s) "
-        f"across {stack_count} stack(s) and {len(packs)} pack(s).",
+        f"across {scope or f'{stack_count} stack(s)'} and {len(packs)} pack(s).",
         "",
         "| pack | result | open | acknowledged |",
         "|---|---|---|---|",

@@ -102,7 +102,7 @@ def _bucket_policies(resource: Resource) -> list[Mapping[str, Any]]:
     return documents
 
 
-def _tls_floor(statement: Mapping[str, Any]) -> float | None:
+def tls_floor(statement: Mapping[str, Any]) -> float | None:
     """The TLS version below which ``statement`` denies every S3 action to everyone, if it does."""
     if statement.get("Effect") != "Deny" or not is_wildcard_principal(statement):
         return None
@@ -122,7 +122,7 @@ def _tls_floor(statement: Mapping[str, Any]) -> float | None:
 
 def _minimum_tls(resource: Resource) -> Verdict:
     floors = [floor for document in _bucket_policies(resource) for statement in statements(document)
-              if (floor := _tls_floor(statement)) is not None]
+              if (floor := tls_floor(statement)) is not None]
     if not floors:
         return non_compliant("no bucket-policy statement denies s3:* with NumericLessThan s3:TlsVersion")
     if max(floors) < MINIMUM_TLS_VERSION:
