@@ -22,7 +22,8 @@ JUNIT_FILE = "omics-secure.junit.xml"
 SARIF_FILE = "omics-secure.sarif"
 MARKDOWN_FILE = "omics-secure.md"
 SARIF_SCHEMA = "https://docs.oasis-open.org/sarif/sarif/v2.1.0/errata01/os/schemas/sarif-schema-2.1.0.json"
-INFORMATION_URI = "https://github.com/cdklabs/cdk-nag/blob/main/RULES.md"
+CDK_NAG_RULES_URI = "https://github.com/cdklabs/cdk-nag/blob/main/RULES.md"
+CDK_NAG_PACKS = frozenset({"HIPAA.Security", "NIST.800.53.R5", "AwsSolutions"})
 
 
 @dataclass(frozen=True)
@@ -138,11 +139,12 @@ def _sarif_run(pack: PackResult, locator: FindingLocator, base: Path) -> dict[st
     findings = [*pack.open_findings, *pack.warnings, *pack.acknowledged_findings]
     rule_ids = list(dict.fromkeys(f.rule_id for f in findings))
     descriptions = {f.rule_id: f.description for f in findings}
+    driver: dict[str, Any] = {"name": pack.name, "organization": "omics-secure"}
+    if pack.name in CDK_NAG_PACKS:
+        driver["informationUri"] = CDK_NAG_RULES_URI
     return {
         "tool": {"driver": {
-            "name": pack.name,
-            "informationUri": INFORMATION_URI,
-            "organization": "omics-secure",
+            **driver,
             "rules": [
                 {"id": rule_id, "shortDescription": {"text": _first_sentence(descriptions[rule_id])},
                  "fullDescription": {"text": descriptions[rule_id]}}
