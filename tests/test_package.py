@@ -1,0 +1,24 @@
+"""The package's public API resolves, and the command's imports start no jsii runtime."""
+
+from __future__ import annotations
+
+import importlib
+import subprocess
+import sys
+
+import pytest
+
+
+@pytest.mark.parametrize("package", ["omics_secure", "omics_secure.compliance", "omics_secure.verify"])
+def test_every_export_resolves(package):
+    module = importlib.import_module(package)
+    for name in module.__all__:
+        assert getattr(module, name) is not None, f"{package}.{name}"
+    with pytest.raises(AttributeError, match="has no attribute 'NotAnExport'"):
+        module.NotAnExport  # noqa: B018
+
+
+def test_the_command_does_not_import_aws_cdk():
+    probe = "import sys, omics_secure.compliance.cli; print('aws_cdk' in sys.modules)"
+    completed = subprocess.run([sys.executable, "-c", probe], capture_output=True, text=True, check=True)
+    assert completed.stdout.strip() == "False"
