@@ -11,7 +11,16 @@ import aws_cdk as cdk  # noqa: E402
 import pytest  # noqa: E402
 from constructs import IConstruct  # noqa: E402
 
-from tests.harness import ENV, ComplianceResult, assert_compliant, make_app  # noqa: E402
+from tests.harness import ENV, ComplianceResult, assert_compliant, lint_assembly, make_app  # noqa: E402
+
+
+@pytest.fixture(autouse=True)
+def every_synthesized_template_passes_cfn_lint(tmp_path: Path):
+    """After each test, cfn-lint every cloud assembly the test synthesized under its tmp_path."""
+    yield
+    errors = [error for manifest in sorted(tmp_path.rglob("manifest.json"))
+              for error in lint_assembly(manifest.parent)]
+    assert not errors, "cfn-lint errors in a template this test synthesized:\n" + "\n".join(errors)
 
 
 @pytest.fixture
