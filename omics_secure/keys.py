@@ -37,6 +37,8 @@ KEY_ADMIN_ACTIONS = (
 )
 KEY_USER_ACTIONS = ("kms:Encrypt", "kms:Decrypt", "kms:ReEncrypt*", "kms:GenerateDataKey*", "kms:DescribeKey")
 GRANT_SERVICE_ACTIONS = ("kms:DescribeKey", "kms:GenerateDataKey*", "kms:Decrypt")
+# The same, named one by one for IAM policies (AwsSolutions IAM5 reports wildcard actions).
+GRANT_SERVICE_IAM_ACTIONS = ("kms:DescribeKey", "kms:GenerateDataKey", "kms:Decrypt")
 
 
 class KeyService(Enum):
@@ -66,14 +68,14 @@ class _ViaService:
 # IAM grants name every action (no wildcards) so that they pass the AwsSolutions IAM5 rule.
 _VIA_SERVICE = {
     KeyService.HEALTHOMICS_STORAGE: _ViaService(
-        "omics", GRANT_SERVICE_ACTIONS, ("kms:DescribeKey", "kms:GenerateDataKey", "kms:Decrypt"), True),
+        "omics", GRANT_SERVICE_ACTIONS, GRANT_SERVICE_IAM_ACTIONS, True),
     KeyService.HEALTHOMICS_ANALYTICS: _ViaService(
-        "omics", GRANT_SERVICE_ACTIONS, ("kms:DescribeKey", "kms:GenerateDataKey", "kms:Decrypt"), True),
+        "omics", GRANT_SERVICE_ACTIONS, GRANT_SERVICE_IAM_ACTIONS, True),
     # "HealthOmics Workflows does not use grants" (HealthOmics data-protection guide).
     KeyService.HEALTHOMICS_WORKFLOWS: _ViaService(
-        "omics", GRANT_SERVICE_ACTIONS, ("kms:DescribeKey", "kms:GenerateDataKey", "kms:Decrypt"), False),
+        "omics", GRANT_SERVICE_ACTIONS, GRANT_SERVICE_IAM_ACTIONS, False),
     KeyService.HEALTHLAKE: _ViaService(
-        "healthlake", GRANT_SERVICE_ACTIONS, ("kms:DescribeKey", "kms:GenerateDataKey", "kms:Decrypt"), True),
+        "healthlake", GRANT_SERVICE_ACTIONS, GRANT_SERVICE_IAM_ACTIONS, True),
     KeyService.S3: _ViaService(
         "s3", ("kms:Encrypt", "kms:Decrypt", "kms:ReEncrypt*", "kms:GenerateDataKey*", "kms:DescribeKey"),
         ("kms:Decrypt", "kms:GenerateDataKey", "kms:DescribeKey"), False),

@@ -37,11 +37,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         description="Synthesize a CDK app (default: the one cdk.json in the current directory names), "
                     "run cdk-nag's HIPAA.Security, NIST.800.53.R5 and AwsSolutions packs and the "
                     "OmicsSecure pack, and exit 1 if any finding is unacknowledged.")
-    source = check.add_mutually_exclusive_group()
-    source.add_argument("--app", help="the command that runs the CDK app (default: cdk.json's 'app')")
-    source.add_argument("--assembly", type=Path, help="judge an already synthesized cloud assembly directory")
-    check.add_argument("--output", type=Path, default=Path("cdk.out"),
-                       help="where to write the synthesized assembly (default: cdk.out)")
+    _add_app_source(check)
     check.add_argument("--report-dir", type=Path,
                        help="where to write the JUnit, SARIF and Markdown reports (default: the assembly directory)")
     report = commands.add_parser(
@@ -49,11 +45,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         description="Synthesize a CDK app (or read --assembly) and write the data-protection summary a Data "
                     "Access Committee, an IRB or a HIPAA security officer reads: where the data lives, how it "
                     "is encrypted, who can reach it, what is logged, retention, and a control matrix.")
-    report_source = report.add_mutually_exclusive_group()
-    report_source.add_argument("--app", help="the command that runs the CDK app (default: cdk.json's 'app')")
-    report_source.add_argument("--assembly", type=Path, help="read an already synthesized cloud assembly directory")
-    report.add_argument("--output", type=Path, default=Path("cdk.out"),
-                        help="where to write the synthesized assembly (default: cdk.out)")
+    _add_app_source(report)
     report.add_argument("--format", choices=("markdown", "html"), default="markdown",
                         help="output format (default: markdown)")
     report.add_argument("--file", type=Path, help="write the summary to this file instead of standard output")
@@ -68,6 +60,15 @@ def main(argv: Sequence[str] | None = None) -> int:
     except CheckError as error:
         print(f"omics-secure: error: {error}", file=sys.stderr)
         return 2
+
+
+def _add_app_source(command: argparse.ArgumentParser) -> None:
+    """--app or --assembly, and --output: where the synthesized app comes from."""
+    source = command.add_mutually_exclusive_group()
+    source.add_argument("--app", help="the command that runs the CDK app (default: cdk.json's 'app')")
+    source.add_argument("--assembly", type=Path, help="read an already synthesized cloud assembly directory")
+    command.add_argument("--output", type=Path, default=Path("cdk.out"),
+                         help="where to write the synthesized assembly (default: cdk.out)")
 
 
 def _add_verify_parser(commands: Any) -> None:
