@@ -17,8 +17,8 @@ from constructs import IConstruct
 
 from omics_secure.compliance.assembly import read_assembly
 from omics_secure.compliance.nag import add_compliance_packs
-from omics_secure.compliance.report import ReportedFinding
 from omics_secure.compliance.runner import ValidationOutcome, synthesize_and_validate
+from omics_secure.reporting.validation_report import ReportedFinding
 
 REPOSITORY = Path(__file__).resolve().parent.parent
 CDK_CONTEXT: dict[str, object] = json.loads((REPOSITORY / "cdk.json").read_text())["context"]

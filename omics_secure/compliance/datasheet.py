@@ -9,9 +9,8 @@ control is the user's own responsibility.
 
 from __future__ import annotations
 
-import html
 from collections.abc import Iterable, Mapping, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
@@ -21,8 +20,9 @@ from omics_secure.compliance.costs import DESIGN_NOTES, USAGE_DESCRIPTIONS, fixe
 from omics_secure.compliance.engine import evaluate_stacks
 from omics_secure.compliance.model import Pack, Resource, Rule, Status
 from omics_secure.compliance.packs import OMICS_SECURE_PACK
-from omics_secure.compliance.report import PackResult, read_validation_report
 from omics_secure.compliance.rules._policy import allow_statements, as_list, condition_keys, principal_values
+from omics_secure.reporting.summary import Section, Table
+from omics_secure.reporting.validation_report import PackResult, read_validation_report
 
 DATA_STORE_TYPES = {
     "AWS::S3::Bucket": "S3 bucket",
@@ -32,20 +32,6 @@ DATA_STORE_TYPES = {
     "AWS::Omics::AnnotationStore": "HealthOmics annotation store",
     "AWS::HealthLake::FHIRDatastore": "HealthLake FHIR datastore",
 }
-
-
-@dataclass(frozen=True)
-class Table:
-    title: str
-    headers: tuple[str, ...]
-    rows: tuple[tuple[str, ...], ...]
-
-
-@dataclass(frozen=True)
-class Section:
-    title: str
-    paragraphs: tuple[str, ...] = ()
-    tables: tuple[Table, ...] = field(default_factory=tuple)
 
 
 @dataclass(frozen=True)
@@ -360,43 +346,6 @@ def _text(value: Any) -> str:
 
 def _yes(value: Any) -> str:
     return "yes" if value is True else "no"
-
-
-def render_markdown(sections: Sequence[Section]) -> str:
-    lines = ["# Data-protection summary", ""]
-    for section in sections:
-        lines += [f"## {section.title}", ""]
-        for paragraph in section.paragraphs:
-            lines += [paragraph, ""]
-        for table in section.tables:
-            lines += [f"**{table.title}**", ""]
-            if not table.rows:
-                lines += ["_None in this app._", ""]
-                continue
-            lines.append("| " + " | ".join(table.headers) + " |")
-            lines.append("|" + "---|" * len(table.headers))
-            lines += ["| " + " | ".join(cell.replace("|", "\\|") for cell in row) + " |" for row in table.rows]
-            lines.append("")
-    return "\n".join(lines)
-
-
-def render_html(sections: Sequence[Section]) -> str:
-    body = ["<h1>Data-protection summary</h1>"]
-    for section in sections:
-        body.append(f"<h2>{html.escape(section.title)}</h2>")
-        body += [f"<p>{html.escape(p)}</p>" for p in section.paragraphs]
-        for table in section.tables:
-            body.append(f"<h3>{html.escape(table.title)}</h3>")
-            if not table.rows:
-                body.append("<p><em>None in this app.</em></p>")
-                continue
-            head = "".join(f"<th>{html.escape(h)}</th>" for h in table.headers)
-            rows = "".join("<tr>" + "".join(f"<td>{html.escape(c)}</td>" for c in row) + "</tr>" for row in table.rows)
-            body.append(f"<table><thead><tr>{head}</tr></thead><tbody>{rows}</tbody></table>")
-    style = ("body{font-family:sans-serif;margin:2em}table{border-collapse:collapse;margin-bottom:1.5em}"
-             "td,th{border:1px solid #999;padding:4px 8px;text-align:left;vertical-align:top}")
-    return ("<!DOCTYPE html>\n<html lang=\"en\"><head><meta charset=\"utf-8\"><title>Data-protection summary"
-            f"</title><style>{style}</style></head><body>\n" + "\n".join(body) + "\n</body></html>")
 
 
 def controls_without_catalogue_entry(pack: Pack) -> list[tuple[str, str]]:

@@ -7,7 +7,7 @@ from pathlib import Path
 
 import aws_cdk as cdk
 
-from omics_secure.compliance.report import PackResult, read_validation_report
+from omics_secure.reporting.validation_report import PackResult, read_validation_report
 
 
 @dataclass(frozen=True)

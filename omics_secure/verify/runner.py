@@ -6,8 +6,8 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
-from omics_secure.compliance.report import PackResult, ReportedFinding
-from omics_secure.compliance.reports import write_reports
+from omics_secure.reporting.validation_report import PackResult, ReportedFinding
+from omics_secure.reporting.writers import write_reports
 from omics_secure.verify.aws import AwsReader, VerifyError
 from omics_secure.verify.checks import FHIR_DATASTORE, KINDS, KMS_KEY, S3_BUCKET, TRAIL, VPC, CheckResult, evaluate
 from omics_secure.verify.collect import REFERENCE_STORE, SEQUENCE_STORE, Target, collect, stack_targets

@@ -7,7 +7,7 @@ import textwrap
 
 import pytest
 
-from omics_secure.compliance.cli import main
+from omics_secure.cli import main
 from tests.harness import CDK_CONTEXT
 
 APP_TEMPLATE = """

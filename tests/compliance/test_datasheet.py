@@ -21,15 +21,11 @@ from omics_secure import (
     ReferenceStore,
     WorkflowRunRole,
 )
+from omics_secure.cli import main
 from omics_secure.compliance import OMICS_SECURE_PACK
-from omics_secure.compliance.cli import main
 from omics_secure.compliance.controls import CONTROLS
-from omics_secure.compliance.datasheet import (
-    build_datasheet,
-    controls_without_catalogue_entry,
-    render_html,
-    render_markdown,
-)
+from omics_secure.compliance.datasheet import build_datasheet, controls_without_catalogue_entry
+from omics_secure.reporting.summary import render_html, render_markdown
 from tests.harness import ENV, make_app
 
 

@@ -10,7 +10,7 @@ import jsonschema
 import pytest
 from junitparser import Failure, JUnitXml, Skipped
 
-from omics_secure.compliance.cli import main
+from omics_secure.cli import main
 from tests.harness import CDK_CONTEXT
 
 WEAK_APP = """

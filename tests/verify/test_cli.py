@@ -11,7 +11,7 @@ import jsonschema
 import pytest
 from junitparser import Failure, JUnitXml
 
-from omics_secure.compliance.cli import main
+from omics_secure.cli import main
 from tests.verify.environment import LOG_BUCKET, PHI_BUCKET, REGION, TRAIL, Environment
 
 

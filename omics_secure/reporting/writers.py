@@ -10,13 +10,12 @@ from __future__ import annotations
 import json
 import os
 import xml.etree.ElementTree as ElementTree
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
+from typing import Any, Protocol
 
-from omics_secure.compliance.assembly import StackArtifact
-from omics_secure.compliance.report import PackResult, ReportedFinding
+from omics_secure.reporting.validation_report import PackResult, ReportedFinding
 
 JUNIT_FILE = "omics-secure.junit.xml"
 SARIF_FILE = "omics-secure.sarif"
@@ -24,6 +23,16 @@ MARKDOWN_FILE = "omics-secure.md"
 SARIF_SCHEMA = "https://docs.oasis-open.org/sarif/sarif/v2.1.0/errata01/os/schemas/sarif-schema-2.1.0.json"
 CDK_NAG_RULES_URI = "https://github.com/cdklabs/cdk-nag/blob/main/RULES.md"
 CDK_NAG_PACKS = frozenset({"HIPAA.Security", "NIST.800.53.R5", "AwsSolutions"})
+
+
+class SynthesizedStack(Protocol):
+    """What the writers need of a synthesized stack: its template file and its resources' construct paths."""
+
+    @property
+    def template_path(self) -> Path: ...
+
+    @property
+    def construct_paths(self) -> Mapping[str, str]: ...
 
 
 @dataclass(frozen=True)
@@ -38,8 +47,8 @@ class Location:
 class FindingLocator:
     """Maps a construct path from the validation report to its resource in the synthesized templates."""
 
-    def __init__(self, stacks: Sequence[StackArtifact]) -> None:
-        self._by_path: dict[str, tuple[StackArtifact, str]] = {}
+    def __init__(self, stacks: Sequence[SynthesizedStack]) -> None:
+        self._by_path: dict[str, tuple[SynthesizedStack, str]] = {}
         for stack in stacks:
             for logical_id, path in stack.construct_paths.items():
                 self._by_path[path] = (stack, logical_id)
@@ -56,7 +65,7 @@ class FindingLocator:
         return Location(stack.template_path, logical_id, line)
 
 
-def write_reports(packs: Sequence[PackResult], stacks: Sequence[StackArtifact], report_dir: Path, *,
+def write_reports(packs: Sequence[PackResult], stacks: Sequence[SynthesizedStack], report_dir: Path, *,
                   title: str = "omics-secure check", scope: str | None = None) -> list[Path]:
     """Write the JUnit, SARIF and Markdown reports into ``report_dir``; returns their paths.
 

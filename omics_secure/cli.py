@@ -16,11 +16,12 @@ from typing import Any, TextIO
 from omics_secure._internal.node_runtime import silence_end_of_life_banner
 from omics_secure.compliance.assembly import StackArtifact, read_assembly
 from omics_secure.compliance.bootstrap import PACKS_FILE
-from omics_secure.compliance.datasheet import build_datasheet, render_html, render_markdown
+from omics_secure.compliance.datasheet import build_datasheet
 from omics_secure.compliance.engine import evaluate_stacks
 from omics_secure.compliance.packs import OMICS_SECURE_PACK
-from omics_secure.compliance.report import PackResult, ReportedFinding, read_validation_report
-from omics_secure.compliance.reports import write_reports
+from omics_secure.reporting.summary import render_html, render_markdown
+from omics_secure.reporting.validation_report import PackResult, ReportedFinding, read_validation_report
+from omics_secure.reporting.writers import write_reports
 
 EXPECTED_PACKS = ("HIPAA.Security", "NIST.800.53.R5", "AwsSolutions", OMICS_SECURE_PACK.name)
 
