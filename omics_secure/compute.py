@@ -20,8 +20,8 @@ from aws_cdk import aws_s3 as s3
 from aws_cdk import aws_ssm as ssm
 from constructs import Construct
 
+from omics_secure._internal.acknowledgments import acknowledge, nag_rendering
 from omics_secure._internal.errors import ProblemCollector, is_unresolved
-from omics_secure.compliance.acknowledgments import acknowledge, nag_rendering
 from omics_secure.keys import KeyService, PhiKey
 from omics_secure.network import (
     DEFAULT_FLOW_LOG_RETENTION_DAYS,

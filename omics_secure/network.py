@@ -19,9 +19,9 @@ from aws_cdk import aws_kms as kms
 from aws_cdk import aws_logs as logs
 from constructs import Construct
 
+from omics_secure._internal.acknowledgments import acknowledge
 from omics_secure._internal.errors import ProblemCollector, is_unresolved
-from omics_secure.compliance.acknowledgments import acknowledge
-from omics_secure.compliance.rules.network import ISOLATED_TAG
+from omics_secure._internal.tags import ISOLATED_TAG
 from omics_secure.keys import KeyService, PhiKey
 
 DEFAULT_CIDR = "10.64.0.0/16"

@@ -27,10 +27,10 @@ from aws_cdk import aws_s3 as s3
 from aws_cdk import aws_s3_assets as s3_assets
 from constructs import Construct
 
+from omics_secure._internal.acknowledgments import acknowledge, nag_rendering
 from omics_secure._internal.errors import ProblemCollector, is_unresolved
 from omics_secure._internal.labels import check_label, check_tags
 from omics_secure._internal.tags import DATA_CLASSIFICATION_TAG, PHI
-from omics_secure.compliance.acknowledgments import acknowledge, nag_rendering
 from omics_secure.keys import KeyService, PhiKey, prepare_key_for_services
 from omics_secure.storage import AccessLogBucket, PhiBucket
 

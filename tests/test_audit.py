@@ -27,7 +27,7 @@ from omics_secure import (
     PhiKey,
     PhiReplicaBucket,
 )
-from omics_secure.compliance.rules.audit import KMS_KEY_EVENT_NAMES
+from omics_secure._internal.events import KMS_KEY_EVENT_NAMES
 from tests.harness import ACCOUNT, REGION, REPLICA_REGION, check_compliance
 
 TRAIL_NAME = "omics-secure-TestStack-Trail"

@@ -12,7 +12,7 @@ from aws_cdk import aws_s3 as s3
 from aws_cdk.assertions import Annotations, Match, Template
 
 from omics_secure import OmicsSecureConfigError, PhiKey
-from omics_secure.compliance.acknowledgments import nag_rendering
+from omics_secure._internal.acknowledgments import nag_rendering
 from omics_secure.compute import (
     EBS_SERVICE_LINKED_ROLES,
     AnalysisWorkstation,

@@ -10,3 +10,6 @@ ACCESS_LOGS = "access-logs"
 # CloudTrail log files: sensitive (object keys, caller identities) but not PHI, and never a target of
 # the trail's own S3 data events (logging the deliveries into the bucket would log itself).
 AUDIT_LOGS = "audit-logs"
+# Set on a VPC that IsolatedVpc built with no route to the internet; the network rules hold such a VPC
+# to having none.
+ISOLATED_TAG = "omics-secure:isolated"

@@ -19,6 +19,7 @@ from aws_cdk import aws_sns_subscriptions as subscriptions
 from constructs import Construct
 
 from omics_secure._internal.errors import ProblemCollector, is_unresolved
+from omics_secure._internal.events import KMS_KEY_EVENT_NAMES
 from omics_secure.audit._common import (
     check_same_region,
     child_alias,
@@ -27,7 +28,6 @@ from omics_secure.audit._common import (
     require_concrete_environment,
 )
 from omics_secure.audit.trail import AuditTrail
-from omics_secure.compliance.rules.audit import KMS_KEY_EVENT_NAMES
 from omics_secure.keys import KeyService, PhiKey
 
 ALARM_NAMESPACE = "OmicsSecure/CloudTrail"

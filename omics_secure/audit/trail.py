@@ -13,6 +13,7 @@ from aws_cdk import aws_logs as logs
 from aws_cdk import aws_s3 as s3
 from constructs import Construct
 
+from omics_secure._internal.acknowledgments import acknowledge
 from omics_secure._internal.durations import whole_days
 from omics_secure._internal.errors import ProblemCollector, is_unresolved
 from omics_secure._internal.naming import PHI_NAME_FIX, phi_like
@@ -27,7 +28,6 @@ from omics_secure.audit._common import (
     nag_text,
     require_concrete_environment,
 )
-from omics_secure.compliance.acknowledgments import acknowledge
 from omics_secure.keys import KeyService, PhiKey
 from omics_secure.storage import AccessLogBucket, PhiReplicaBucket
 from omics_secure.storage._common import TlsVersion

@@ -7,7 +7,7 @@ from typing import TYPE_CHECKING
 from omics_secure._internal.lazy import lazy_exports
 
 if TYPE_CHECKING:
-    from omics_secure.compliance.acknowledgments import (
+    from omics_secure._internal.acknowledgments import (
         acknowledge as acknowledge,
     )
     from omics_secure.compliance.engine import (
@@ -70,7 +70,7 @@ _EXPORTS = {
     "Rule": "omics_secure.compliance.model",
     "Status": "omics_secure.compliance.model",
     "Verdict": "omics_secure.compliance.model",
-    "acknowledge": "omics_secure.compliance.acknowledgments",
+    "acknowledge": "omics_secure._internal.acknowledgments",
     "add_compliance_packs": "omics_secure.compliance.nag",
     "compliance_packs": "omics_secure.compliance.nag",
     "evaluate_assembly": "omics_secure.compliance.engine",

@@ -23,7 +23,7 @@ class OmicsSecureChecks(NagPack):
     """The project's own rules as a CDK policy-validation plugin.
 
     Register with ``Validations.of(app).add_plugins(OmicsSecureChecks(app))``. Acknowledge a finding
-    with :func:`omics_secure.compliance.acknowledgments`, which records it in validation-report.json.
+    with :func:`omics_secure._internal.acknowledgments`, which records it in validation-report.json.
     """
 
     def __init__(self, scope: IConstruct | None = None, *, pack: Pack = OMICS_SECURE_PACK,

@@ -11,12 +11,12 @@ from aws_cdk import aws_kms as kms
 from aws_cdk import aws_s3 as s3
 from constructs import Construct
 
+from omics_secure._internal.acknowledgments import acknowledge, nag_rendering
 from omics_secure._internal.durations import optional_days, whole_days
 from omics_secure._internal.errors import ProblemCollector
 from omics_secure._internal.grants import add_to_grantee_policy
 from omics_secure._internal.labels import check_tags
 from omics_secure._internal.tags import DATA_CLASSIFICATION_TAG, PHI
-from omics_secure.compliance.acknowledgments import acknowledge, nag_rendering
 from omics_secure.keys import KeyService, PhiKey
 from omics_secure.storage._common import (
     DEFAULT_ABORT_UPLOADS_DAYS,

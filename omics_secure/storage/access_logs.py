@@ -6,10 +6,10 @@ import aws_cdk as cdk
 from aws_cdk import aws_s3 as s3
 from constructs import Construct
 
+from omics_secure._internal.acknowledgments import acknowledge
 from omics_secure._internal.durations import whole_days
 from omics_secure._internal.errors import ProblemCollector
 from omics_secure._internal.tags import ACCESS_LOGS, DATA_CLASSIFICATION_TAG
-from omics_secure.compliance.acknowledgments import acknowledge
 from omics_secure.storage._common import (
     DEFAULT_LOG_NONCURRENT_EXPIRATION_DAYS,
     DEFAULT_LOG_RETENTION_DAYS,

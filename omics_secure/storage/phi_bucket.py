@@ -12,8 +12,8 @@ from aws_cdk import aws_kms as kms
 from aws_cdk import aws_s3 as s3
 from constructs import Construct
 
+from omics_secure._internal.acknowledgments import acknowledge
 from omics_secure._internal.errors import ProblemCollector, is_unresolved
-from omics_secure.compliance.acknowledgments import acknowledge
 from omics_secure.keys import KeyService, PhiKey
 from omics_secure.storage._common import (
     DATA_ACCESS_ACTIONS,

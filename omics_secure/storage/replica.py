@@ -11,8 +11,8 @@ import aws_cdk as cdk
 from aws_cdk import aws_iam as iam
 from constructs import Construct
 
+from omics_secure._internal.acknowledgments import acknowledge
 from omics_secure._internal.errors import ProblemCollector, is_unresolved
-from omics_secure.compliance.acknowledgments import acknowledge
 from omics_secure.keys import KeyService, PhiKey, default_key_alias
 from omics_secure.storage._common import (
     NONCURRENT_EXPIRATION,

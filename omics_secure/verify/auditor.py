@@ -5,8 +5,8 @@ from __future__ import annotations
 from aws_cdk import aws_iam as iam
 from constructs import Construct
 
+from omics_secure._internal.acknowledgments import acknowledge
 from omics_secure._internal.errors import ProblemCollector
-from omics_secure.compliance.acknowledgments import acknowledge
 from omics_secure.verify.aws import required_actions
 
 _RESOURCE_WILDCARD_REASON = (

@@ -22,6 +22,7 @@ from __future__ import annotations
 from collections.abc import Mapping
 from typing import Any
 
+from omics_secure._internal.events import KMS_KEY_EVENT_NAMES
 from omics_secure.compliance.model import (
     COMPLIANT,
     NOT_APPLICABLE,
@@ -37,8 +38,6 @@ from omics_secure.compliance.rules.s3 import is_phi_bucket
 CLOUDTRAIL_TRAIL = frozenset({"AWS::CloudTrail::Trail"})
 S3_BUCKET = frozenset({"AWS::S3::Bucket"})
 KMS_KEY = frozenset({"AWS::KMS::Key"})
-# The KMS calls after which a key, or a service's access to it, is gone or going.
-KMS_KEY_EVENT_NAMES = ("DisableKey", "ScheduleKeyDeletion", "PutKeyPolicy", "RevokeGrant", "RetireGrant")
 _ALL_BUCKETS = {"arn:aws:s3", "arn:aws:s3:::", "arn:aws-us-gov:s3", "arn:aws-us-gov:s3:::", "arn:aws-cn:s3",
                 "arn:aws-cn:s3:::"}
 

@@ -13,6 +13,7 @@ import ipaddress
 from collections.abc import Iterable, Mapping
 from typing import Any
 
+from omics_secure._internal.tags import ISOLATED_TAG
 from omics_secure.compliance.model import (
     COMPLIANT,
     NOT_APPLICABLE,
@@ -24,7 +25,6 @@ from omics_secure.compliance.model import (
 )
 from omics_secure.compliance.rules._policy import as_list
 
-ISOLATED_TAG = "omics-secure:isolated"
 VPC = "AWS::EC2::VPC"
 SECURITY_GROUP = "AWS::EC2::SecurityGroup"
 SECURITY_GROUP_INGRESS = "AWS::EC2::SecurityGroupIngress"

@@ -1,0 +1,75 @@
+"""The package's layers (design notes, "Layers"): which modules may import which, read from their source."""
+
+from __future__ import annotations
+
+import ast
+from pathlib import Path
+
+import pytest
+
+PACKAGE = Path(__file__).resolve().parent.parent / "omics_secure"
+CONSTRUCT_MODULES = ("keys", "storage", "network", "compute", "omics", "healthlake", "audit")
+
+# verify's live checks reuse the OmicsSecure rules' records (finding, controls, and the key-policy and
+# data-event judgments) so that check and verify judge the same JSON the same way. Breaking this needs
+# the rule vocabulary in a layer both may use; until then these are the only imports allowed across.
+VERIFY_USES_RULES = frozenset({
+    ("verify/checks.py", "omics_secure.compliance.model"),
+    ("verify/checks.py", "omics_secure.compliance.rules"),
+    ("verify/checks.py", "omics_secure.compliance.rules._policy"),
+    ("verify/collect.py", "omics_secure.compliance.rules._policy"),
+    ("verify/collect.py", "omics_secure.compliance.rules.network"),
+})
+
+
+def _imports(path: Path) -> set[str]:
+    names: set[str] = set()
+    for node in ast.walk(ast.parse(path.read_text(encoding="utf-8"))):
+        if isinstance(node, ast.ImportFrom) and node.module:
+            names.add(node.module)
+        elif isinstance(node, ast.Import):
+            names.update(alias.name for alias in node.names)
+    return {name for name in names if name.startswith("omics_secure")}
+
+
+def _modules(*parts: str) -> list[Path]:
+    found: list[Path] = []
+    for part in parts:
+        target = PACKAGE / part
+        found += sorted(target.rglob("*.py")) if target.is_dir() else [target.with_suffix(".py")]
+    return found
+
+
+def _relative(path: Path) -> str:
+    return path.relative_to(PACKAGE).as_posix()
+
+
+def _crossing(modules: list[Path], forbidden: str) -> set[tuple[str, str]]:
+    return {(_relative(m), name) for m in modules for name in _imports(m)
+            if name == forbidden or name.startswith(forbidden + ".")}
+
+
+def test_no_construct_module_imports_a_rule_the_command_or_a_stack():
+    modules = _modules(*CONSTRUCT_MODULES, "verify/auditor.py")
+    crossings = set()
+    for forbidden in ("omics_secure.compliance.rules", "omics_secure.cli", "omics_secure.stacks"):
+        crossings |= _crossing(modules, forbidden)
+    assert not crossings
+
+
+def test_compliance_never_imports_verify_or_the_command():
+    modules = _modules("compliance")
+    assert not _crossing(modules, "omics_secure.verify") | _crossing(modules, "omics_secure.cli")
+
+
+def test_verify_imports_compliance_only_for_the_rule_records_it_mirrors():
+    assert _crossing(_modules("verify"), "omics_secure.compliance") <= VERIFY_USES_RULES
+
+
+@pytest.mark.parametrize("layer", ["reporting", "_internal"])
+def test_shared_layers_import_neither_compliance_verify_nor_constructs(layer):
+    modules = _modules(layer)
+    crossings = set()
+    for forbidden in ("compliance", "verify", "cli", "stacks", *CONSTRUCT_MODULES):
+        crossings |= _crossing(modules, f"omics_secure.{forbidden}")
+    assert not crossings
