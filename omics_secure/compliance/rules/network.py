@@ -195,7 +195,7 @@ def _imdsv2_required(resource: Resource) -> Verdict:
 
 def _open_cidr(rule: Mapping[str, Any]) -> str | None:
     for key in ("CidrIp", "CidrIpv6"):
-        if rule.get(key) in OPEN_CIDRS:
+        if isinstance(rule.get(key), str) and rule[key] in OPEN_CIDRS:  # an intrinsic is not a literal open CIDR
             return str(rule[key])
     return None
 
