@@ -1,80 +1,174 @@
-"""The ``omics-secure`` command: check a CDK app against every pack, report on it, or verify what is deployed."""
+"""The omics-secure command: check a CDK app against every compliance pack, write its data-protection
+summary, or verify what is deployed.
+
+Exit codes, the same for every subcommand: 0 every pack (or live check) that ran passed; 1 at least one
+unacknowledged finding, error annotation or failed live check; 2 the check could not be made (bad
+arguments, no app, the app failed to synthesize, a missing or malformed assembly, an unwritable output
+path, a rule that raised, AWS errors in verify), printed as one line on standard error.
+"""
 
 from __future__ import annotations
 
 import argparse
-import json
 import os
-import shlex
-import subprocess
 import sys
-import tempfile
+import traceback
 from collections.abc import Sequence
+from importlib import metadata
 from pathlib import Path
 from typing import Any, TextIO
 
-from omics_secure._internal.node_runtime import silence_end_of_life_banner
-from omics_secure.compliance.assembly import StackArtifact, read_assembly
+from omics_secure.compliance.assembly import AssemblyError, StackArtifact, read_assembly
 from omics_secure.compliance.bootstrap import PACKS_FILE
-from omics_secure.compliance.datasheet import build_datasheet
-from omics_secure.compliance.engine import evaluate_stacks
+from omics_secure.compliance.model import Pack, Resource, Rule, TemplateIndex
 from omics_secure.compliance.packs import OMICS_SECURE_PACK
-from omics_secure.reporting.summary import render_html, render_markdown
-from omics_secure.reporting.validation_report import PackResult, ReportedFinding, read_validation_report
+from omics_secure.compliance.synthesis import SynthesisError, check_context, synthesize
+from omics_secure.compliance.unmatched import unmatched_acknowledgments
+from omics_secure.reporting.hints import concern_of, generic_fix
+from omics_secure.reporting.terminal import Notice, render_check
+from omics_secure.reporting.validation_report import (
+    PackResult,
+    ReportedFinding,
+    ValidationReportError,
+    read_validation_report,
+)
 from omics_secure.reporting.writers import write_reports
 
-EXPECTED_PACKS = ("HIPAA.Security", "NIST.800.53.R5", "AwsSolutions", OMICS_SECURE_PACK.name)
+EXIT_PASS, EXIT_FINDINGS, EXIT_ERROR = 0, 1, 2
+CDK_NAG_PACKS = ("HIPAA.Security", "NIST.800.53.R5", "AwsSolutions")
+ANNOTATIONS_PACK = "CDK annotations"
+EXIT_CODES = """exit codes:
+  0  every pack that ran passed
+  1  at least one unacknowledged finding (or an error annotation, or a failed live check)
+  2  the check could not be made: bad arguments, no app, synthesis failed, a missing or malformed
+     assembly, manifest or template, an unwritable report path, a rule that raised; one line on stderr
+"""
 
 
 class CheckError(Exception):
-    """A problem that stops the check before any pack ran; printed as one line."""
+    """A problem that stops the command; printed as one line."""
+
+
+class _Output:
+    """Standard output that goes quiet when its reader closes the pipe (``omics-secure check | head -1``):
+    the reports are still written and the exit code still means what it means."""
+
+    def __init__(self, stream: TextIO) -> None:
+        self._stream = stream
+        self._closed = False
+
+    def write(self, text: str) -> int:
+        if not self._closed:
+            try:
+                self._stream.write(text)
+            except BrokenPipeError:
+                self._go_quiet()
+        return len(text)
+
+    def flush(self) -> None:
+        if not self._closed:
+            try:
+                self._stream.flush()
+            except BrokenPipeError:
+                self._go_quiet()
+
+    def _go_quiet(self) -> None:
+        self._closed = True
+        try:  # Python flushes stdout again at exit; point it at /dev/null so that flush cannot fail.
+            devnull = os.open(os.devnull, os.O_WRONLY)
+            os.dup2(devnull, self._stream.fileno())
+        except (OSError, ValueError):
+            pass
 
 
 def main(argv: Sequence[str] | None = None) -> int:
-    parser = argparse.ArgumentParser(prog="omics-secure", description=__doc__)
-    commands = parser.add_subparsers(dest="command", required=True)
+    args = _parser().parse_args(argv)
+    out = _Output(sys.stdout)
+    try:
+        if args.command == "verify":
+            return _verify(args, out=out)  # type: ignore[arg-type]
+        if args.command == "report":
+            return _report(args, out=out, progress=sys.stderr)  # type: ignore[arg-type]
+        return _check(args, out=out, progress=sys.stderr)  # type: ignore[arg-type]
+    except (CheckError, SynthesisError, AssemblyError, ValidationReportError) as error:
+        return _fail(args, str(error))
+    except OSError as error:
+        where = f" {error.filename}" if error.filename else ""
+        return _fail(args, f"cannot use{where}: {error.strerror or error}; check the path and its permissions")
+    except KeyboardInterrupt:
+        return 130
+    except Exception as error:  # a bug of ours must still not greet the user with a traceback
+        return _fail(args, f"unexpected {type(error).__name__}: {error}. This is a bug in omics-secure; "
+                           "rerun with --debug and report the traceback")
+    finally:
+        out.flush()
+
+
+def _fail(args: argparse.Namespace, message: str) -> int:
+    if getattr(args, "debug", False):
+        traceback.print_exc(file=sys.stderr)
+    print(f"omics-secure: error: {message}", file=sys.stderr)
+    return EXIT_ERROR
+
+
+def _version() -> str:
+    try:
+        return metadata.version("omics-secure")
+    except metadata.PackageNotFoundError:
+        return "unknown (not installed)"
+
+
+def _parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(
+        prog="omics-secure", formatter_class=argparse.RawDescriptionHelpFormatter, epilog=EXIT_CODES,
+        description="Check a CDK app against cdk-nag's HIPAA.Security, NIST.800.53.R5 and AwsSolutions packs "
+                    "and the OmicsSecure pack, write its data-protection summary, or verify what is deployed.")
+    parser.add_argument("--version", action="version", version=f"omics-secure {_version()}")
+    common = argparse.ArgumentParser(add_help=False)
+    common.add_argument("--debug", action="store_true", help="show the traceback behind an error")
+    commands = parser.add_subparsers(dest="command", required=True, metavar="{check,report,verify}")
     check = commands.add_parser(
-        "check", help="synthesize a CDK app and run every compliance pack over it",
-        description="Synthesize a CDK app (default: the one cdk.json in the current directory names), "
-                    "run cdk-nag's HIPAA.Security, NIST.800.53.R5 and AwsSolutions packs and the "
-                    "OmicsSecure pack, and exit 1 if any finding is unacknowledged.")
+        "check", parents=[common], formatter_class=argparse.RawDescriptionHelpFormatter, epilog=EXIT_CODES,
+        help="synthesize a CDK app and run every compliance pack over it",
+        description="Synthesize a CDK app (default: the app cdk.json in the current directory names), run "
+                    "cdk-nag's HIPAA.Security, NIST.800.53.R5 and AwsSolutions packs and the OmicsSecure pack "
+                    "over it, print every warning and error annotation the app made, and write JUnit, SARIF "
+                    "and Markdown reports. A Python app gets every pack registered whatever interpreter path "
+                    "--app names; any other app, or --assembly, is judged by the packs that ran in it plus the "
+                    "OmicsSecure pack.")
     _add_app_source(check)
     check.add_argument("--report-dir", type=Path,
                        help="where to write the JUnit, SARIF and Markdown reports (default: the assembly directory)")
+    check.add_argument("--verbose", action="store_true",
+                       help="also list every acknowledged finding with its reason and the rule's explanation, "
+                            "and the app's info annotations")
     report = commands.add_parser(
-        "report", help="write the data-protection summary of a CDK app",
+        "report", parents=[common], help="write the data-protection summary of a CDK app",
         description="Synthesize a CDK app (or read --assembly) and write the data-protection summary a Data "
                     "Access Committee, an IRB or a HIPAA security officer reads: where the data lives, how it "
-                    "is encrypted, who can reach it, what is logged, retention, and a control matrix.")
+                    "is encrypted, who can reach it, what is logged, retention, and a control matrix. "
+                    "Exits 0 when it is written, 2 when it cannot be.")
     _add_app_source(report)
     report.add_argument("--format", choices=("markdown", "html"), default="markdown",
                         help="output format (default: markdown)")
     report.add_argument("--file", type=Path, help="write the summary to this file instead of standard output")
-    _add_verify_parser(commands)
-    args = parser.parse_args(argv)
-    try:
-        if args.command == "verify":
-            return _verify(args, out=sys.stdout)
-        if args.command == "report":
-            return _report(args, out=sys.stdout, progress=sys.stderr)
-        return _check(args, out=sys.stdout, progress=sys.stderr)
-    except CheckError as error:
-        print(f"omics-secure: error: {error}", file=sys.stderr)
-        return 2
+    _add_verify_parser(commands, common)
+    return parser
 
 
 def _add_app_source(command: argparse.ArgumentParser) -> None:
     """--app or --assembly, and --output: where the synthesized app comes from."""
     source = command.add_mutually_exclusive_group()
-    source.add_argument("--app", help="the command that runs the CDK app (default: cdk.json's 'app')")
+    source.add_argument("--app", help="the command that runs the CDK app, e.g. 'python3 app.py' "
+                                      "(default: cdk.json's app)")
     source.add_argument("--assembly", type=Path, help="read an already synthesized cloud assembly directory")
     command.add_argument("--output", type=Path, default=Path("cdk.out"),
                          help="where to write the synthesized assembly (default: cdk.out)")
 
 
-def _add_verify_parser(commands: Any) -> None:
+def _add_verify_parser(commands: Any, common: argparse.ArgumentParser) -> None:
     verify = commands.add_parser(
-        "verify", help="check deployed resources, live, against the controls the constructs promise",
+        "verify", parents=[common], help="check deployed resources, live, against the controls the constructs promise",
         description="Read a deployed stack's resources through CloudFormation (--stack) or named resources, "
                     "with read-only AWS calls, and check what is running against the controls the constructs "
                     "promise: bucket versioning, object lock, encryption and bucket keys, public access, "
@@ -123,99 +217,120 @@ def _verify(args: argparse.Namespace, *, out: TextIO) -> int:
 
 def _assembly(args: argparse.Namespace, progress: TextIO) -> Path:
     if args.assembly is None:
-        return _synthesize(args.app, args.output, progress)
+        print(f"omics-secure: synthesizing {args.app or 'the app cdk.json names'} into {args.output} ...",
+              file=progress, flush=True)
+        return synthesize(args.app, args.output)
     assembly_dir: Path = args.assembly
+    if not assembly_dir.is_dir():
+        raise CheckError(f"--assembly {assembly_dir} is not a directory; pass the cloud assembly directory "
+                         "'cdk synth' wrote (cdk.out)")
     if not (assembly_dir / "manifest.json").is_file():
         raise CheckError(f"{assembly_dir} is not a cloud assembly (no manifest.json); run 'cdk synth' first")
+    check_context(assembly_dir)
     return assembly_dir
 
 
 def _report(args: argparse.Namespace, *, out: TextIO, progress: TextIO) -> int:
+    from omics_secure.compliance.datasheet import build_datasheet
+    from omics_secure.reporting.summary import render_html, render_markdown
+
     sections = build_datasheet(_assembly(args, progress))
     text = render_html(sections) if args.format == "html" else render_markdown(sections)
     if args.file is None:
         print(text, file=out)
-    else:
+        return EXIT_PASS
+    try:
         args.file.parent.mkdir(parents=True, exist_ok=True)
         args.file.write_text(text + "\n", encoding="utf-8")
-        print(f"omics-secure: data-protection summary written to {args.file}", file=progress)
-    return 0
+    except OSError as error:
+        raise CheckError(f"cannot write --file {args.file} ({error.strerror or error}); pass a writable path") \
+            from error
+    print(f"omics-secure: data-protection summary written to {args.file}", file=progress)
+    return EXIT_PASS
 
 
 def _check(args: argparse.Namespace, *, out: TextIO, progress: TextIO) -> int:
     assembly_dir = _assembly(args, progress)
-    packs = _with_clean_packs(read_validation_report(assembly_dir), assembly_dir)
-    packs = _with_project_pack(packs, assembly_dir)
     stacks = read_assembly(assembly_dir)
-    print(render_summary(packs, stacks), file=out)
-    missing = [name for name in EXPECTED_PACKS if name not in {p.name for p in packs}]
+    packs = _with_clean_packs(read_validation_report(assembly_dir), assembly_dir)
+    packs = _with_project_pack(packs, stacks)
+    notices = [Notice(a.level, a.construct_path, a.message) for s in stacks for a in s.annotations]
+    notices += [Notice("warning", u.acknowledgment.construct_path, u.problem)
+                for u in unmatched_acknowledgments(stacks, packs)]
+    missing = [name for name in CDK_NAG_PACKS if name not in {p.name for p in packs}]
     if missing:
-        print(f"note: the app did not register {', '.join(missing)}; add "
-              "omics_secure.compliance.add_compliance_packs(app) to run them", file=out)
-    written = write_reports(packs, stacks, args.report_dir or assembly_dir)
+        notices.append(Notice("warning", "(assembly)", f"no results of {', '.join(missing)} in {assembly_dir}: "
+                              "the app does not register them (judged by the packs that ran); call "
+                              "omics_secure.compliance.add_compliance_packs(app), or check a Python app with --app"))
+    written = _write_reports([*packs, *_annotation_pack(notices)], stacks, args.report_dir or assembly_dir)
+    rules = {OMICS_SECURE_PACK.qualified_id(rule): rule for rule in OMICS_SECURE_PACK.rules}
+    lines = render_check(
+        packs, stack_count=len(stacks), resource_count=sum(len(s.resources) for s in stacks), notices=notices,
+        fix_for=lambda finding: _fix(finding, rules), explain=lambda finding: _explain(finding, rules),
+        verbose=args.verbose)
+    print("\n".join(lines), file=out)
     print(f"reports: {', '.join(str(path) for path in written)}", file=out)
-    return 0 if all(p.passed for p in packs) and not missing else 1
+    failed = any(not p.passed for p in packs) or any(n.level == "error" for n in notices)
+    return EXIT_FINDINGS if failed else EXIT_PASS
 
 
-def _synthesize(app_command: str | None, output: Path, progress: TextIO) -> Path:
-    cdk_json = _read_cdk_json(Path("cdk.json"))
-    command = app_command or cdk_json.get("app")
-    if not isinstance(command, str) or not command:
-        raise CheckError("no CDK app to check: pass --app 'python3 app.py' or run where cdk.json names one")
-    configured_context = cdk_json.get("context")
-    context = dict(configured_context) if isinstance(configured_context, dict) else {}
-    context.update(_read_cdk_json(Path("cdk.context.json")))
-    output.mkdir(parents=True, exist_ok=True)
-    silence_end_of_life_banner()
-    environment = dict(os.environ, CDK_OUTDIR=str(output.resolve()), CDK_CONTEXT_JSON=json.dumps(context))
-    for stale in ("validation-report.json", PACKS_FILE):
-        (output / stale).unlink(missing_ok=True)
-    print(f"omics-secure: synthesizing '{command}' into {output} ...", file=progress, flush=True)
-    with tempfile.TemporaryFile(mode="w+") as captured:
-        completed = subprocess.run(_argv(command), env=environment, stdout=captured,
-                                   stderr=subprocess.STDOUT, check=False)
-        captured.seek(0)
-        log = captured.read()
-    if not (output / "manifest.json").is_file() or (
-            completed.returncode != 0 and not (output / "validation-report.json").is_file()):
-        last_lines = " | ".join(line for line in log.strip().splitlines()[-3:])
-        raise CheckError(f"'{command}' failed with exit code {completed.returncode}: {last_lines}")
-    return output
+def _write_reports(packs: list[PackResult], stacks: list[StackArtifact], report_dir: Path) -> list[Path]:
+    try:
+        return write_reports(packs, stacks, report_dir)
+    except OSError as error:
+        raise CheckError(f"cannot write the reports into {report_dir} ({error.strerror or error}); pass "
+                         "--report-dir with a writable directory") from error
 
 
-def _argv(command: str) -> list[str]:
-    """The app command's argv. A Python app runs under this interpreter (and its venv) through the
-    bootstrap that registers every pack on it; any other command runs as it is."""
-    argv = shlex.split(command)
-    if len(argv) >= 2 and argv[0] in ("python", "python3") and argv[1].endswith(".py"):
-        return [sys.executable, "-m", "omics_secure.compliance.bootstrap", *argv[1:]]
-    return argv
+def _annotation_pack(notices: Sequence[Notice]) -> list[PackResult]:
+    """The app's error and warning annotations, as a pack of their own in the reports."""
+    def finding(notice: Notice) -> ReportedFinding:
+        return ReportedFinding(pack=ANNOTATIONS_PACK, rule_id=f"aws:cdk:{notice.level}", description=notice.message,
+                               severity=notice.level, construct_path=notice.construct_path)
+    errors = tuple(finding(n) for n in notices if n.level == "error")
+    warnings = tuple(finding(n) for n in notices if n.level == "warning")
+    if not errors and not warnings:
+        return []
+    return [PackResult(name=ANNOTATIONS_PACK, open_findings=errors, acknowledged_findings=(), warnings=warnings)]
+
+
+def _fix(finding: ReportedFinding, rules: dict[str, Rule]) -> str:
+    rule = rules.get(finding.rule_id) if finding.pack == OMICS_SECURE_PACK.name else None
+    if rule is not None:
+        return rule.fix or rule.explanation
+    concern = concern_of(finding.pack, finding.rule_id)
+    return concern.fix if concern else generic_fix(finding.pack, finding.rule_id)
+
+
+def _explain(finding: ReportedFinding, rules: dict[str, Rule]) -> str:
+    rule = rules.get(finding.rule_id) if finding.pack == OMICS_SECURE_PACK.name else None
+    return rule.explanation if rule is not None else finding.description
 
 
 def _with_clean_packs(packs: list[PackResult], assembly_dir: Path) -> list[PackResult]:
     """Add the packs that ran and found nothing, which CDK's validation report leaves out."""
+    import json
+
     packs_file = assembly_dir / PACKS_FILE
-    ran = json.loads(packs_file.read_text(encoding="utf-8")) if packs_file.is_file() else []
-    reported = {p.name for p in packs}
-    return [*packs, *(PackResult(name=n, open_findings=(), acknowledged_findings=()) for n in ran
-                      if n not in reported)]
-
-
-def _read_cdk_json(path: Path) -> dict[str, object]:
-    if not path.is_file():
-        return {}
     try:
-        data = json.loads(path.read_text(encoding="utf-8"))
-    except json.JSONDecodeError as error:
-        raise CheckError(f"{path} is not valid JSON: {error}") from error
-    return data if isinstance(data, dict) else {}
+        ran = json.loads(packs_file.read_text(encoding="utf-8")) if packs_file.is_file() else []
+    except (OSError, ValueError) as error:
+        raise CheckError(f"{packs_file} is not valid JSON; synthesize the app again") from error
+    reported = {p.name for p in packs}
+    return [*packs, *(PackResult(name=str(n), open_findings=(), acknowledged_findings=())
+                      for n in (ran if isinstance(ran, list) else []) if n not in reported)]
 
 
-def _with_project_pack(packs: list[PackResult], assembly_dir: Path) -> list[PackResult]:
+def _with_project_pack(packs: list[PackResult], stacks: list[StackArtifact]) -> list[PackResult]:
     """Add the OmicsSecure pack's result from the assembly when the app did not register the pack."""
     if any(p.name == OMICS_SECURE_PACK.name for p in packs):
         return packs
-    findings = evaluate_stacks(OMICS_SECURE_PACK, read_assembly(assembly_dir))
+    from omics_secure.compliance.engine import evaluate_stacks
+
+    try:
+        findings = evaluate_stacks(OMICS_SECURE_PACK, stacks)
+    except Exception as error:
+        raise CheckError(_raising_rule(OMICS_SECURE_PACK, stacks, error)) from error
     reported = [
         ReportedFinding(
             pack=f.pack, rule_id=f.rule_id, description=f.message, severity="error",
@@ -232,36 +347,23 @@ def _with_project_pack(packs: list[PackResult], assembly_dir: Path) -> list[Pack
     )]
 
 
-def render_summary(packs: Sequence[PackResult], stacks: Sequence[StackArtifact]) -> str:
-    """A short summary: a line per pack, then every open finding and every acknowledgment with its reason."""
-    resource_count = sum(len(stack.resources) for stack in stacks)
-    lines = [f"omics-secure check: {len(stacks)} stack(s), {resource_count} resource(s), {len(packs)} pack(s)"]
-    width = max((len(p.name) for p in packs), default=10)
-    for pack in packs:
-        verdict = "PASS" if pack.passed else "FAIL"
-        warning_count = f", {len(pack.warnings)} warning(s)" if pack.warnings else ""
-        lines.append(f"  {verdict}  {pack.name:<{width}}  {len(pack.open_findings)} open, "
-                     f"{len(pack.acknowledged_findings)} acknowledged{warning_count}")
-    open_findings = [f for p in packs for f in p.open_findings]
-    if open_findings:
-        lines.append("")
-        lines.append("Unacknowledged findings:")
-        lines.extend(f"  {f.rule_id}\n    at {f.construct_path}\n    {f.description}" for f in open_findings)
-    warnings = [f for p in packs for f in p.warnings]
-    if warnings:
-        lines.append("")
-        lines.append("Warnings (do not fail the check):")
-        lines.extend(f"  {f.rule_id}\n    at {f.construct_path}\n    {f.description}" for f in warnings)
-    acknowledged = [f for p in packs for f in p.acknowledged_findings]
-    if acknowledged:
-        lines.append("")
-        lines.append("Acknowledged findings:")
-        lines.extend(f"  {f.rule_id} at {f.construct_path}\n    reason: {f.reason}" for f in acknowledged)
-    lines.append("")
-    total = len(open_findings)
-    lines.append(f"Result: {'PASS' if total == 0 else 'FAIL'} - {total} unacknowledged finding(s), "
-                 f"{len(acknowledged)} acknowledged")
-    return "\n".join(lines)
+def _raising_rule(pack: Pack, stacks: Sequence[StackArtifact], error: Exception) -> str:
+    """One line naming the rule and resource that raised ``error``, found by judging each pair again."""
+    for stack in stacks:
+        resources = stack.resources
+        index = TemplateIndex(resources)
+        for logical_id, body in resources.items():
+            if not isinstance(body, dict):
+                continue
+            resource = Resource.from_template(logical_id, body, resources, index)
+            for rule in pack.rules:
+                try:
+                    rule.evaluate(resource)
+                except Exception as raised:
+                    return (f"rule {pack.qualified_id(rule)} raised {type(raised).__name__}: {raised} on "
+                            f"{stack.construct_path(logical_id)} ({resource.type}) in {stack.template_path}; "
+                            "this is a bug in the rule: rerun with --debug and report it")
+    return f"the {pack.name} pack raised {type(error).__name__}: {error}; rerun with --debug and report it"
 
 
 if __name__ == "__main__":

@@ -15,7 +15,23 @@ from typing import Any
 
 ACKNOWLEDGED_RULES = "aws:cdk:acknowledged-rules"
 _LOGICAL_ID = "aws:cdk:logicalId"
+_CREATION_STACK = "aws:cdk:creationStack"
+# Annotations.of(construct).add_error/add_warning_v2/add_info, as aws-cdk-lib records them per construct path.
+ANNOTATION_LEVELS = {"aws:cdk:error": "error", "aws:cdk:warning": "warning", "aws:cdk:info": "info"}
 _BARE_ACKNOWLEDGMENT_PREFIX = "annotation::"
+
+
+class AssemblyError(ValueError):
+    """A cloud assembly that cannot be read: a missing or malformed manifest, metadata file or template."""
+
+
+@dataclass(frozen=True)
+class Annotation:
+    """What the app said about one of its constructs: ``level`` is error, warning or info."""
+
+    level: str
+    construct_path: str
+    message: str
 
 
 @dataclass(frozen=True)
@@ -48,6 +64,9 @@ class StackArtifact:
     construct_paths: Mapping[str, str]
     acknowledgments: Mapping[str, tuple[Acknowledgment, ...]] = field(default_factory=dict)
     environment: str = "aws://unknown-account/unknown-region"
+    annotations: tuple[Annotation, ...] = ()
+    creation_stacks: Mapping[str, tuple[str, ...]] = field(default_factory=dict)
+    """Construct path -> the frames CDK recorded where the construct was created (``aws:cdk:creationStack``)."""
 
     @property
     def account(self) -> str:
@@ -95,16 +114,33 @@ def stack_for_template(template_path: str | Path) -> StackArtifact:
     )
 
 
+def missing_context(directory: str | Path) -> list[str]:
+    """The context lookups the app could not make (``missing`` in manifest.json): each needs AWS credentials
+    or a value in cdk.context.json; the templates hold placeholders until then."""
+    manifest = _read_json(Path(directory) / "manifest.json")
+    missing = manifest.get("missing") or []
+    return [str(entry.get("key", "?")) for entry in missing if isinstance(entry, Mapping)] if isinstance(
+        missing, list) else []
+
+
 def _stacks(directory: Path, *, recurse: bool = True) -> Iterator[StackArtifact]:
     manifest_path = directory / "manifest.json"
     if not manifest_path.is_file():
-        raise FileNotFoundError(f"{directory} is not a cloud assembly: it has no manifest.json")
-    artifacts = _read_json(manifest_path).get("artifacts", {})
+        raise AssemblyError(f"{directory} is not a cloud assembly: it has no manifest.json")
+    artifacts = _read_json(manifest_path).get("artifacts") or {}
+    if not isinstance(artifacts, Mapping):
+        raise AssemblyError(f"{manifest_path}: 'artifacts' is not an object")
     for name, artifact in artifacts.items():
-        properties = artifact.get("properties", {})
+        if not isinstance(artifact, Mapping):
+            raise AssemblyError(f"{manifest_path}: artifact {name!r} is not an object")
+        properties = artifact.get("properties") or {}
         if artifact.get("type") == "aws:cloudformation:stack":
-            yield _stack(directory, name, artifact, properties)
+            if not isinstance(properties, Mapping) or not isinstance(properties.get("templateFile"), str):
+                raise AssemblyError(f"{manifest_path}: stack {name!r} names no templateFile")
+            yield _stack(directory, str(name), artifact, properties)
         elif artifact.get("type") == "cdk:cloud-assembly" and recurse:
+            if not isinstance(properties, Mapping) or not isinstance(properties.get("directoryName"), str):
+                raise AssemblyError(f"{manifest_path}: nested assembly {name!r} names no directoryName")
             yield from _stacks(directory / properties["directoryName"])
 
 
@@ -113,15 +149,26 @@ def _stack(directory: Path, name: str, artifact: Mapping[str, Any],
     metadata: Mapping[str, Any] = artifact.get("metadata") or {}
     if "additionalMetadataFile" in artifact:
         metadata = _read_json(directory / artifact["additionalMetadataFile"])
+    if not isinstance(metadata, Mapping):
+        raise AssemblyError(f"the metadata of stack {name!r} in {directory} is not an object")
     construct_paths: dict[str, str] = {}
     acknowledgments: dict[str, list[Acknowledgment]] = {}
+    annotations: list[Annotation] = []
+    creation_stacks: dict[str, tuple[str, ...]] = {}
     for raw_path, entries in metadata.items():
-        path = raw_path.lstrip("/")
-        for entry in entries:
-            if entry.get("type") == _LOGICAL_ID:
+        path = str(raw_path).lstrip("/")
+        for entry in entries if isinstance(entries, list) else []:
+            if not isinstance(entry, Mapping):
+                continue
+            if entry.get("type") in ANNOTATION_LEVELS:
+                annotations.append(Annotation(ANNOTATION_LEVELS[entry["type"]], path, _message(entry.get("data"))))
+            elif entry.get("type") == _CREATION_STACK and isinstance(entry.get("data"), list):
+                creation_stacks[path] = tuple(str(frame) for frame in entry["data"])
+            elif entry.get("type") == _LOGICAL_ID:
                 construct_paths[str(entry["data"])] = path
             elif entry.get("type") == ACKNOWLEDGED_RULES:
-                for written_id, reason in (entry.get("data") or {}).items():
+                data = entry.get("data")
+                for written_id, reason in (data.items() if isinstance(data, Mapping) else ()):
                     acknowledgment_id = _strip_bare_prefix(str(written_id))
                     acknowledgments.setdefault(path, []).append(
                         Acknowledgment(acknowledgment_id, str(reason), path)
@@ -134,7 +181,13 @@ def _stack(directory: Path, name: str, artifact: Mapping[str, Any],
         construct_paths=construct_paths,
         acknowledgments={path: tuple(acks) for path, acks in acknowledgments.items()},
         environment=str(artifact.get("environment", "aws://unknown-account/unknown-region")),
+        annotations=tuple(annotations),
+        creation_stacks=creation_stacks,
     )
+
+
+def _message(data: Any) -> str:
+    return data if isinstance(data, str) else json.dumps(data)
 
 
 def _strip_bare_prefix(written_id: str) -> str:
@@ -145,6 +198,17 @@ def _strip_bare_prefix(written_id: str) -> str:
 
 
 def _read_json(path: Path) -> dict[str, Any]:
-    with path.open(encoding="utf-8") as handle:
-        data = json.load(handle)
-    return data if isinstance(data, dict) else {}
+    """The JSON object in ``path``; an :class:`AssemblyError` naming the file when it is missing or malformed."""
+    try:
+        with path.open(encoding="utf-8") as handle:
+            data = json.load(handle)
+    except FileNotFoundError as error:
+        raise AssemblyError(f"{path} is missing; synthesize the app again") from error
+    except (OSError, UnicodeDecodeError) as error:
+        raise AssemblyError(f"{path} cannot be read: {error}") from error
+    except json.JSONDecodeError as error:
+        raise AssemblyError(f"{path} is not valid JSON ({error.msg} at line {error.lineno}, "
+                            f"column {error.colno}); synthesize the app again") from error
+    if not isinstance(data, dict):
+        raise AssemblyError(f"{path} does not hold a JSON object")
+    return data

@@ -111,7 +111,9 @@ class Resource:
 
 @dataclass(frozen=True)
 class Rule:
-    """A compliance rule: id, one-line finding, why it matters, the controls it maps to, and its check."""
+    """A compliance rule: id, one-line finding, why it matters, the controls it maps to, its check, and how
+    to fix a non-compliant resource (the construct or prop of ours that does it, or the CloudFormation
+    property to set)."""
 
     id: str
     resource_types: frozenset[str]
@@ -119,6 +121,7 @@ class Rule:
     explanation: str
     controls: Controls
     check: Callable[[Resource], Verdict]
+    fix: str = ""
 
     def evaluate(self, resource: Resource) -> Verdict:
         if resource.type not in self.resource_types:

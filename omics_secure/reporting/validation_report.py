@@ -10,6 +10,10 @@ from typing import Any
 VALIDATION_REPORT = "validation-report.json"
 
 
+class ValidationReportError(ValueError):
+    """validation-report.json exists but cannot be read as CDK writes it."""
+
+
 @dataclass(frozen=True)
 class ReportedFinding:
     pack: str
@@ -49,8 +53,14 @@ def read_validation_report(assembly_dir: str | Path) -> list[PackResult]:
     path = Path(assembly_dir) / VALIDATION_REPORT
     if not path.is_file():
         return []
-    data = json.loads(path.read_text(encoding="utf-8"))
-    return [_pack_result(plugin) for plugin in data.get("pluginReports", [])]
+    try:
+        data = json.loads(path.read_text(encoding="utf-8"))
+    except (OSError, UnicodeDecodeError, json.JSONDecodeError) as error:
+        raise ValidationReportError(f"{path} cannot be read as JSON ({error}); synthesize the app again") from error
+    plugins = data.get("pluginReports") if isinstance(data, dict) else None
+    if not isinstance(plugins, list) or not all(isinstance(p, dict) for p in plugins):
+        raise ValidationReportError(f"{path} has no list of pluginReports; synthesize the app again")
+    return [_pack_result(plugin) for plugin in plugins]
 
 
 def _pack_result(plugin: dict[str, Any]) -> PackResult:
@@ -64,7 +74,9 @@ def _pack_result(plugin: dict[str, Any]) -> PackResult:
     )
 
 
-def _findings(pack: str, violations: list[dict[str, Any]]) -> list[ReportedFinding]:
+def _findings(pack: str, violations: Any) -> list[ReportedFinding]:
+    if not isinstance(violations, list):
+        return []
     return [
         ReportedFinding(
             pack=pack,
@@ -75,6 +87,11 @@ def _findings(pack: str, violations: list[dict[str, Any]]) -> list[ReportedFindi
             acknowledged_id=violation.get("acknowledgedId"),
             reason=violation.get("reason"),
         )
-        for violation in violations
-        for resource in violation.get("violatingConstructs") or violation.get("violatingResources") or [{}]
+        for violation in violations if isinstance(violation, dict)
+        for resource in _resources(violation)
     ]
+
+
+def _resources(violation: dict[str, Any]) -> list[dict[str, Any]]:
+    resources = violation.get("violatingConstructs") or violation.get("violatingResources") or [{}]
+    return [r for r in resources if isinstance(r, dict)] if isinstance(resources, list) else [{}]

@@ -275,6 +275,8 @@ TRAIL_LOG_FILE_VALIDATION = Rule(
         dbgap=("Auditing, Logging, and Monitoring",),
     ),
     check=_log_file_validation,
+    fix=("AuditTrail validates log files; with cloudtrail.Trail pass enable_file_validation=True; in "
+         "CloudFormation set EnableLogFileValidation: true"),
 )
 
 TRAIL_KMS_ENCRYPTED = Rule(
@@ -292,6 +294,8 @@ TRAIL_KMS_ENCRYPTED = Rule(
         dbgap=("Auditing, Logging, and Monitoring", "Data Encryption"),
     ),
     check=_kms_encrypted,
+    fix=("AuditTrail encrypts with a PhiKey; with cloudtrail.Trail pass encryption_key=key; in "
+         "CloudFormation set KMSKeyId"),
 )
 
 TRAIL_ALL_REGIONS = Rule(
@@ -305,6 +309,9 @@ TRAIL_ALL_REGIONS = Rule(
     ),
     controls=_AUDIT_RECORD,
     check=_all_regions,
+    fix=("AuditTrail covers every region; with cloudtrail.Trail pass is_multi_region_trail=True and "
+         "include_global_service_events=True, and keep management events; in CloudFormation set "
+         "IsMultiRegionTrail, IncludeGlobalServiceEvents and IsLogging to true"),
 )
 
 PHI_BUCKET_DATA_EVENTS = Rule(
@@ -318,6 +325,9 @@ PHI_BUCKET_DATA_EVENTS = Rule(
     ),
     controls=_AUDIT_RECORD,
     check=_phi_bucket_data_events,
+    fix=("AuditTrail(data_buckets=[...]) records them; with cloudtrail.Trail call "
+         "trail.add_s3_event_selector([cloudtrail.S3EventSelector(bucket=bucket)], "
+         "read_write_type=cloudtrail.ReadWriteType.ALL)"),
 )
 
 KEY_EVENTS_ALERTED = Rule(
@@ -337,6 +347,9 @@ KEY_EVENTS_ALERTED = Rule(
         dbgap=("Auditing, Logging, and Monitoring", "Data Encryption"),
     ),
     check=_key_events_alerted,
+    fix=("KeyWatch(alerts=AlertTopic(...), keys=[key]) adds the EventBridge rule; by hand, an events.Rule "
+         "on source aws.kms with eventName DisableKey, ScheduleKeyDeletion, PutKeyPolicy, RevokeGrant and "
+         "RetireGrant for the key's ARN, with a target"),
 )
 
 AUDIT_RULES: tuple[Rule, ...] = (

@@ -105,6 +105,8 @@ KEY_ROTATION_ENABLED = Rule(
     ),
     controls=_KEY_MANAGEMENT,
     check=_rotation_enabled,
+    fix=("PhiKey rotates (rotation_period, 90 to 2560 days); with kms.Key pass enable_key_rotation=True; "
+         "in CloudFormation set EnableKeyRotation: true"),
 )
 
 GRANT_SERVICE_STATEMENTS_SCOPED = Rule(
@@ -121,6 +123,9 @@ GRANT_SERVICE_STATEMENTS_SCOPED = Rule(
     ),
     controls=_KEY_ACCESS,
     check=_grant_service_statements_scoped,
+    fix=("PhiKey(services=[KeyService.OMICS, KeyService.HEALTHLAKE, ...]) writes these statements; by "
+         "hand, add Condition kms:ViaService (<service>.<region>.amazonaws.com) and kms:CallerAccount to "
+         "each service statement, and kms:GrantIsForAWSResource: true to its kms:CreateGrant"),
 )
 
 KEY_POLICY_NO_OPEN_PRINCIPAL = Rule(
@@ -133,6 +138,8 @@ KEY_POLICY_NO_OPEN_PRINCIPAL = Rule(
     ),
     controls=_KEY_ACCESS,
     check=_no_open_principal,
+    fix=("name the account root or specific roles as Principal (PhiKey does); a '*' principal needs a "
+         "condition such as aws:PrincipalAccount or kms:CallerAccount"),
 )
 
 KEY_RETAINED = Rule(
@@ -150,6 +157,8 @@ KEY_RETAINED = Rule(
         dbgap=("Cleaning Up Data and Retaining Results",),
     ),
     check=_retained,
+    fix=("PhiKey retains by default; with kms.Key pass removal_policy=cdk.RemovalPolicy.RETAIN; in "
+         "CloudFormation set DeletionPolicy: Retain and UpdateReplacePolicy: Retain"),
 )
 
 KMS_RULES = (KEY_ROTATION_ENABLED, GRANT_SERVICE_STATEMENTS_SCOPED, KEY_POLICY_NO_OPEN_PRINCIPAL, KEY_RETAINED)

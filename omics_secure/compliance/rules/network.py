@@ -270,6 +270,9 @@ ISOLATED_VPC_NO_INTERNET_PATH = Rule(
     ),
     controls=_BOUNDARY,
     check=_no_internet_path,
+    fix=("IsolatedVpc builds none of these; remove the internet, egress-only or NAT gateway, its routes "
+         "and public subnets, and reach AWS services through "
+         "IsolatedVpc(interface_endpoints=[InterfaceEndpoint...]) and the S3 gateway endpoint"),
 )
 
 VPC_FLOW_LOGS_ALL_TRAFFIC = Rule(
@@ -282,6 +285,9 @@ VPC_FLOW_LOGS_ALL_TRAFFIC = Rule(
     ),
     controls=_AUDIT,
     check=_flow_logs_all_traffic,
+    fix=("IsolatedVpc adds one; with ec2.Vpc call vpc.add_flow_log('FlowLog', "
+         "traffic_type=ec2.FlowLogTrafficType.ALL); in CloudFormation add an AWS::EC2::FlowLog with "
+         "ResourceType VPC and TrafficType ALL"),
 )
 
 EBS_ENCRYPTED_WITH_CUSTOMER_KEY = Rule(
@@ -295,6 +301,10 @@ EBS_ENCRYPTED_WITH_CUSTOMER_KEY = Rule(
     ),
     controls=_AT_REST,
     check=_ebs_customer_key,
+    fix=("PipelineCompute and AnalysisWorkstation encrypt EBS with a PhiKey; by hand set "
+         "block_devices=[ec2.BlockDevice(device_name=..., volume=ec2.BlockDeviceVolume.ebs(size, "
+         "encrypted=True, kms_key=key))]; in CloudFormation set Encrypted: true and KmsKeyId on every "
+         "volume mapping"),
 )
 
 IMDSV2_REQUIRED = Rule(
@@ -307,6 +317,8 @@ IMDSV2_REQUIRED = Rule(
     ),
     controls=_HOST_HARDENING,
     check=_imdsv2_required,
+    fix=("pass require_imdsv2=True to ec2.Instance or ec2.LaunchTemplate; in CloudFormation set "
+         "MetadataOptions.HttpTokens: required"),
 )
 
 NO_OPEN_INGRESS = Rule(
@@ -319,6 +331,8 @@ NO_OPEN_INGRESS = Rule(
     ),
     controls=_BOUNDARY,
     check=_no_open_ingress,
+    fix=("allow ingress from the VPC's CIDR (ec2.Peer.ipv4(vpc.vpc_cidr_block)) or another security "
+         "group, never ec2.Peer.any_ipv4() or any_ipv6()"),
 )
 
 ENDPOINT_SECURITY_GROUPS_VPC_ONLY = Rule(
@@ -332,6 +346,8 @@ ENDPOINT_SECURITY_GROUPS_VPC_ONLY = Rule(
     ),
     controls=_BOUNDARY,
     check=_endpoint_security_groups_vpc_only,
+    fix=("IsolatedVpc's interface endpoints admit only the VPC's CIDR; with vpc.add_interface_endpoint "
+         "pass open=False and security_groups=[a group that admits only the VPC's CIDR on port 443]"),
 )
 
 NETWORK_RULES = (

@@ -153,6 +153,8 @@ OMICS_STORE_CUSTOMER_MANAGED_KEY = Rule(
     ),
     controls=_ENCRYPTION_AT_REST,
     check=_omics_store_cmk,
+    fix=("SequenceStore and ReferenceStore take key=PhiKey(services=[KeyService.OMICS]); in "
+         "CloudFormation set SseConfig Type KMS with KeyArn"),
 )
 
 HEALTHLAKE_DATASTORE_CUSTOMER_MANAGED_KEY = Rule(
@@ -165,6 +167,8 @@ HEALTHLAKE_DATASTORE_CUSTOMER_MANAGED_KEY = Rule(
     ),
     controls=_ENCRYPTION_AT_REST,
     check=_fhir_datastore_cmk,
+    fix=("FhirDatastore(key=PhiKey(services=[KeyService.HEALTHLAKE])); in CloudFormation set "
+         "SseConfiguration.KmsEncryptionConfig CmkType CUSTOMER_MANAGED_KMS_KEY with KmsKeyId"),
 )
 
 OMICS_RUN_ROLE_NO_WILDCARD_DATA_ACCESS = Rule(
@@ -186,6 +190,8 @@ OMICS_RUN_ROLE_NO_WILDCARD_DATA_ACCESS = Rule(
         dbgap=("User Accounts, Passwords, and Access Control Lists",),
     ),
     check=_run_role_no_wildcard_data_access,
+    fix=("use WorkflowRunRole, which grants only the named buckets' prefixes, stores and keys; by hand "
+         "list exact actions and ARNs and drop AWS managed data policies such as AmazonS3FullAccess"),
 )
 
 SEQUENCE_STORE_ACCESS_LOGGING = Rule(
@@ -203,6 +209,8 @@ SEQUENCE_STORE_ACCESS_LOGGING = Rule(
         dbgap=("Auditing, Logging, and Monitoring",),
     ),
     check=_sequence_store_logs_access,
+    fix=("SequenceStore(access_logs=AccessLogBucket(...)) sets it; in CloudFormation set "
+         "AccessLogLocation to an s3:// prefix of a log bucket"),
 )
 
 OMICS_RULES = (

@@ -199,6 +199,10 @@ PHI_BUCKET_OBJECT_LOCK = Rule(
         dbgap=("Cleaning Up Data and Retaining Results",),
     ),
     check=_object_lock,
+    fix=("use PhiBucket (object lock with a GOVERNANCE default retention; "
+         "object_lock_mode/object_lock_days to change it); with s3.Bucket pass object_lock_enabled=True "
+         "and object_lock_default_retention=s3.ObjectLockRetention.governance(cdk.Duration.days(N)); in "
+         "CloudFormation set ObjectLockEnabled and ObjectLockConfiguration.Rule.DefaultRetention"),
 )
 
 BUCKET_KEY_ENABLED = Rule(
@@ -217,6 +221,8 @@ BUCKET_KEY_ENABLED = Rule(
         dbgap=("Data Encryption",),
     ),
     check=_bucket_key,
+    fix=("PhiBucket uses bucket keys; with s3.Bucket pass bucket_key_enabled=True; in CloudFormation set "
+         "BucketKeyEnabled: true in the ServerSideEncryptionConfiguration rule"),
 )
 
 BUCKET_POLICY_MINIMUM_TLS = Rule(
@@ -235,6 +241,9 @@ BUCKET_POLICY_MINIMUM_TLS = Rule(
         dbgap=("Data Encryption",),
     ),
     check=_minimum_tls,
+    fix=("PhiBucket and AccessLogBucket deny TLS < 1.2 (minimum_tls_version=TlsVersion.TLS_1_3 for 1.3); with "
+         "s3.Bucket pass enforce_ssl=True and minimum_tls_version=1.2; in CloudFormation add a Deny of "
+         "s3:* for Principal * with Condition NumericLessThan s3:TlsVersion 1.2"),
 )
 
 PHI_BUCKET_KMS_ENCRYPTED = Rule(
@@ -248,6 +257,9 @@ PHI_BUCKET_KMS_ENCRYPTED = Rule(
     ),
     controls=_ENCRYPTION_AT_REST,
     check=_kms_encrypted,
+    fix=("use PhiBucket (SSE-KMS under a PhiKey); with s3.Bucket pass encryption=s3.BucketEncryption.KMS "
+         "and encryption_key=key; in CloudFormation set SSEAlgorithm aws:kms (or aws:kms:dsse) with "
+         "KMSMasterKeyID"),
 )
 
 REPLICATION_KMS_OBJECTS = Rule(
@@ -266,6 +278,9 @@ REPLICATION_KMS_OBJECTS = Rule(
         dbgap=("Data Location", "Data Encryption"),
     ),
     check=_replication_kms,
+    fix=("PhiBucket(replica=PhiReplicaBucket(...)) configures this; in CloudFormation give each rule "
+         "SourceSelectionCriteria.SseKmsEncryptedObjects.Status Enabled and "
+         "Destination.EncryptionConfiguration.ReplicaKmsKeyID"),
 )
 
 NO_PHI_IN_NAMES_OR_TAGS = Rule(
@@ -283,6 +298,8 @@ NO_PHI_IN_NAMES_OR_TAGS = Rule(
         dbgap=("User Accounts, Passwords, and Access Control Lists", "Data Encryption"),
     ),
     check=_no_phi_in_names_or_tags,
+    fix=("rename the bucket and change the tag: names and tags appear in logs, bills and console "
+         "listings, so use an opaque study or project code"),
 )
 
 S3_RULES = (

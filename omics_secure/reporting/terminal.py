@@ -1,0 +1,131 @@
+"""The check's summary on the terminal: a verdict per pack, then what to act on.
+
+Findings are grouped by resource and concern: a bucket without TLS enforcement is one entry naming
+every pack that reports it, with how to fix it and the acknowledgment line to copy. The JUnit, SARIF
+and Markdown reports keep one result per pack and rule; this is for a person reading a CI log.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
+
+from omics_secure.reporting.hints import ACKNOWLEDGE_IMPORT, acknowledge_line, concern_of, rule_name
+from omics_secure.reporting.validation_report import PackResult, ReportedFinding
+
+# The L1 below an L2 is '<L2 path>/Resource'; acknowledging on the L2 covers it and reads as the user wrote it.
+_L1_SUFFIXES = ("/Resource", "/Default")
+
+
+@dataclass(frozen=True)
+class Notice:
+    """Something the app or the check said that is not a pack's finding: ``level`` error, warning or info."""
+
+    level: str
+    construct_path: str
+    message: str
+
+
+@dataclass(frozen=True)
+class FindingGroup:
+    """One problem of one resource, as every pack that reports it."""
+
+    construct_path: str
+    title: str
+    findings: tuple[ReportedFinding, ...]
+
+    @property
+    def packs(self) -> list[str]:
+        return list(dict.fromkeys(f.pack for f in self.findings))
+
+
+def group_findings(findings: Sequence[ReportedFinding]) -> list[FindingGroup]:
+    """Findings by (construct path, concern); a rule the concern table does not know is its own concern,
+    shared by packs that use the same rule name (HIPAA.Security and NIST.800.53.R5 often do)."""
+    groups: dict[tuple[str, str], list[ReportedFinding]] = {}
+    titles: dict[tuple[str, str], str] = {}
+    for finding in findings:
+        concern = concern_of(finding.pack, finding.rule_id)
+        name = concern.name if concern else rule_name(finding.pack, finding.rule_id)
+        key = (finding.construct_path, name)
+        groups.setdefault(key, []).append(finding)
+        titles.setdefault(key, concern.name if concern else _first_sentence(finding.description))
+    return [FindingGroup(path, titles[(path, name)], tuple(found)) for (path, name), found in groups.items()]
+
+
+def acknowledgment_target(construct_path: str) -> str:
+    """The construct to acknowledge on: the L2 that owns a ``Resource``/``Default`` L1."""
+    for suffix in _L1_SUFFIXES:
+        if construct_path.endswith(suffix) and construct_path.count("/") > 1:
+            return construct_path.removesuffix(suffix)
+    return construct_path
+
+
+def render_check(packs: Sequence[PackResult], *, stack_count: int, resource_count: int,
+                 notices: Sequence[Notice], fix_for: Callable[[ReportedFinding], str],
+                 explain: Callable[[ReportedFinding], str], verbose: bool = False) -> list[str]:
+    """The summary's lines; a passing app without warnings gets a line per pack and the result."""
+    lines = [f"omics-secure check: {_count(stack_count, 'stack')}, {_count(resource_count, 'resource')}"]
+    width = max((len(p.name) for p in packs), default=10)
+    for pack in packs:
+        verdict = "PASS" if pack.passed else "FAIL"
+        extra = f", {_count(len(pack.warnings), 'warning')}" if pack.warnings else ""
+        lines.append(f"  {verdict}  {pack.name:<{width}}  {len(pack.open_findings)} open, "
+                     f"{len(pack.acknowledged_findings)} acknowledged{extra}")
+    errors = [n for n in notices if n.level == "error"]
+    warnings = [n for n in notices if n.level == "warning"] + [
+        Notice("warning", f.construct_path, f"{f.rule_id}: {f.description}") for p in packs for f in p.warnings]
+    infos = [n for n in notices if n.level == "info"]
+    open_groups = group_findings([f for p in packs for f in p.open_findings])
+    if errors or open_groups:
+        lines += ["", f"Findings ({_count(len(errors) + len(open_groups), 'problem')}):"]
+        lines += [f"  {n.construct_path}: error: {n.message}" for n in errors]
+        for group in open_groups:
+            lines += _group_lines(group, fix_for)
+        if open_groups:
+            lines.append(f"  To accept a finding instead of fixing it, add its 'accept' line to the app, with "
+                         f"'{ACKNOWLEDGE_IMPORT}' and 'construct' the construct at the path shown, and replace "
+                         "the reason.")
+    if warnings:
+        lines += ["", "Warnings (do not fail the check):"]
+        lines += [f"  {n.construct_path}: {n.message}" for n in warnings]
+    acknowledged = [f for p in packs for f in p.acknowledged_findings]
+    if verbose and (acknowledged or infos):
+        lines += ["", "Acknowledged findings:"] if acknowledged else []
+        for group in group_findings(acknowledged):
+            reasons = list(dict.fromkeys(f.reason or "" for f in group.findings))
+            lines.append(f"  {group.construct_path}: {group.title} [{', '.join(f.rule_id for f in group.findings)}]")
+            lines += [f"    reason: {reason}" for reason in reasons]
+            lines.append(f"    rule: {explain(group.findings[0])}")
+        lines += ["", "Info:"] if infos else []
+        lines += [f"  {n.construct_path}: {n.message}" for n in infos]
+    failed = bool(errors or open_groups)
+    hint = " (--verbose lists them with their reasons)" if acknowledged and not verbose else ""
+    lines += ["", f"Result: {'FAIL' if failed else 'PASS'} - "
+                  f"{_count(sum(len(p.open_findings) for p in packs), 'unacknowledged finding')}"
+                  f"{', ' + _count(len(errors), 'error annotation') if errors else ''}, "
+                  f"{len(acknowledged)} acknowledged{hint}"]
+    return lines
+
+
+def _group_lines(group: FindingGroup, fix_for: Callable[[ReportedFinding], str]) -> list[str]:
+    first = group.findings[0]
+    target = acknowledgment_target(group.construct_path)
+    lines = [f"  {group.construct_path}: {group.title}",
+             f"    reported by: {', '.join(f.rule_id for f in group.findings)}"]
+    lines.append(f"    fix: {fix_for(first)}")
+    lines.append(f"    accept (construct = {target}):")
+    lines += [f"      {acknowledge_line(f.pack, f.rule_id)}" for f in group.findings]
+    return lines
+
+
+def _first_sentence(text: str) -> str:
+    for separator in (" - (", ". "):
+        head, found, _ = text.partition(separator)
+        if found:
+            return head.rstrip(".")
+    return text.rstrip(".")
+
+
+def _count(number: int, noun: str) -> str:
+    return f"{number} {noun}{'' if number == 1 else 's'}"
