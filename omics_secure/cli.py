@@ -254,7 +254,8 @@ def _check(args: argparse.Namespace, *, out: TextIO, progress: TextIO) -> int:
     stacks = read_assembly(assembly_dir)
     packs = _with_clean_packs(read_validation_report(assembly_dir), assembly_dir)
     packs = _with_project_pack(packs, stacks)
-    notices = [Notice(a.level, a.construct_path, a.message) for s in stacks for a in s.annotations]
+    annotations = [Notice(a.level, a.construct_path, a.message) for s in stacks for a in s.annotations]
+    notices = [*annotations]
     notices += [Notice("warning", u.acknowledgment.construct_path, u.problem)
                 for u in unmatched_acknowledgments(stacks, packs)]
     missing = [name for name in CDK_NAG_PACKS if name not in {p.name for p in packs}]
@@ -262,7 +263,7 @@ def _check(args: argparse.Namespace, *, out: TextIO, progress: TextIO) -> int:
         notices.append(Notice("warning", "(assembly)", f"no results of {', '.join(missing)} in {assembly_dir}: "
                               "the app does not register them (judged by the packs that ran); call "
                               "omics_secure.compliance.add_compliance_packs(app), or check a Python app with --app"))
-    written = _write_reports([*packs, *_annotation_pack(notices)], stacks, args.report_dir or assembly_dir)
+    written = _write_reports([*packs, *_annotation_pack(annotations)], stacks, args.report_dir or assembly_dir)
     rules = {OMICS_SECURE_PACK.qualified_id(rule): rule for rule in OMICS_SECURE_PACK.rules}
     lines = render_check(
         packs, stack_count=len(stacks), resource_count=sum(len(s.resources) for s in stacks), notices=notices,

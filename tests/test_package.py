@@ -9,7 +9,8 @@ import sys
 import pytest
 
 
-@pytest.mark.parametrize("package", ["omics_secure", "omics_secure.compliance", "omics_secure.verify"])
+@pytest.mark.parametrize("package", ["omics_secure", "omics_secure.compliance", "omics_secure.verify",
+                                     "omics_secure.reporting"])
 def test_every_export_resolves(package):
     module = importlib.import_module(package)
     for name in module.__all__:

@@ -194,4 +194,4 @@ def generic_fix(pack: str, rule_id: str) -> str:
 def acknowledge_line(pack: str, rule_id: str, construct: str = "construct") -> str:
     """The exact call that accepts a finding, recorded in validation-report.json with its reason."""
     return (f'Validations.of({construct}).acknowledge(Acknowledgment(id="{pack}::{rule_id}", '
-            'reason="<the AWS constraint or compensating control that makes this acceptable>"))')
+            'reason="<why the risk is acceptable: the AWS constraint or compensating control>"))')

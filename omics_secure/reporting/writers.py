@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import json
 import os
+import re
 import xml.etree.ElementTree as ElementTree
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
@@ -34,6 +35,38 @@ class SynthesizedStack(Protocol):
     @property
     def construct_paths(self) -> Mapping[str, str]: ...
 
+    @property
+    def creation_stacks(self) -> Mapping[str, tuple[str, ...]]: ...
+
+
+# A creation-stack frame as CDK records it: "<function> (<file>:<line>)", JavaScript frames with a column.
+_FRAME = re.compile(r"\((?P<file>[^()]+?):(?P<line>\d+)(?::\d+)?\)\s*$")
+_LIBRARY_DIRS = ("site-packages", "dist-packages", "node_modules")
+_PACKAGE_DIR = Path(__file__).resolve().parent.parent
+
+
+@dataclass(frozen=True)
+class SourceLocation:
+    """Where the user's code created a construct: a file and line from CDK's creation stack."""
+
+    path: Path
+    line: int
+
+
+def source_location(frames: Sequence[str]) -> SourceLocation | None:
+    """The first frame of the user's own code in a creation stack: not an installed library, not one of
+    this package's constructs (its reference stacks count as user code). None when CDK recorded no
+    Python frames, which it does only with JSII_HOST_STACK_TRACES=1."""
+    parsed = [SourceLocation(Path(m["file"]), int(m["line"])) for frame in frames if (m := _FRAME.search(frame))]
+    parsed = [p for p in parsed if p.path.suffix == ".py" or not p.path.suffix]
+    for location in parsed:
+        if any(part in _LIBRARY_DIRS for part in location.path.parts):
+            continue
+        if location.path.is_relative_to(_PACKAGE_DIR) and not location.path.is_relative_to(_PACKAGE_DIR / "stacks"):
+            continue
+        return location
+    return parsed[0] if parsed else None
+
 
 @dataclass(frozen=True)
 class Location:
@@ -49,10 +82,18 @@ class FindingLocator:
 
     def __init__(self, stacks: Sequence[SynthesizedStack]) -> None:
         self._by_path: dict[str, tuple[SynthesizedStack, str]] = {}
+        self._sources: dict[str, SourceLocation] = {}
         for stack in stacks:
             for logical_id, path in stack.construct_paths.items():
                 self._by_path[path] = (stack, logical_id)
+            for path, frames in stack.creation_stacks.items():
+                if (source := source_location(frames)) is not None:
+                    self._sources[path] = source
         self._lines: dict[Path, list[str]] = {}
+
+    def source(self, construct_path: str) -> SourceLocation | None:
+        """Where the user's code created the construct, when CDK recorded it."""
+        return self._sources.get(construct_path)
 
     def locate(self, construct_path: str) -> Location | None:
         found = self._by_path.get(construct_path)
@@ -182,14 +223,29 @@ def _sarif_location(finding: ReportedFinding, locator: FindingLocator, base: Pat
     location: dict[str, Any] = {"logicalLocations": [
         {"fullyQualifiedName": finding.construct_path, "kind": "resource"}]}
     found = locator.locate(finding.construct_path)
-    if found is not None:
-        uri = Path(os.path.relpath(found.template_path, Path.cwd())).as_posix()
+    source = locator.source(finding.construct_path)
+    if source is not None:
         location["physicalLocation"] = {
-            "artifactLocation": {"uri": uri},
+            "artifactLocation": {"uri": _uri(source.path)},
+            "region": {"startLine": source.line},
+        }
+    elif found is not None:
+        location["physicalLocation"] = {
+            "artifactLocation": {"uri": _uri(found.template_path)},
             "region": {"startLine": found.line},
         }
+    if found is not None:
         location["logicalLocations"][0]["name"] = found.logical_id
     return location
+
+
+def _uri(path: Path) -> str:
+    """Relative to the working directory (the repository root in CI), else an absolute file URI."""
+    try:
+        relative = os.path.relpath(path, Path.cwd())
+    except ValueError:  # another drive on Windows
+        return path.resolve().as_uri()
+    return Path(relative).as_posix() if not relative.startswith("..") else path.resolve().as_uri()
 
 
 def to_markdown(packs: Sequence[PackResult], *, stack_count: int, title: str = "omics-secure check",
