@@ -10,6 +10,7 @@ from __future__ import annotations
 import json
 import os
 import re
+import sysconfig
 import xml.etree.ElementTree as ElementTree
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
@@ -42,6 +43,7 @@ class SynthesizedStack(Protocol):
 # A creation-stack frame as CDK records it: "<function> (<file>:<line>)", JavaScript frames with a column.
 _FRAME = re.compile(r"\((?P<file>[^()]+?):(?P<line>\d+)(?::\d+)?\)\s*$")
 _LIBRARY_DIRS = ("site-packages", "dist-packages", "node_modules")
+_STANDARD_LIBRARY = Path(sysconfig.get_paths()["stdlib"]).resolve()
 _PACKAGE_DIR = Path(__file__).resolve().parent.parent
 
 
@@ -60,7 +62,8 @@ def source_location(frames: Sequence[str]) -> SourceLocation | None:
     parsed = [SourceLocation(Path(m["file"]), int(m["line"])) for frame in frames if (m := _FRAME.search(frame))]
     parsed = [p for p in parsed if p.path.suffix == ".py" or not p.path.suffix]
     for location in parsed:
-        if any(part in _LIBRARY_DIRS for part in location.path.parts):
+        if any(part in _LIBRARY_DIRS for part in location.path.parts) or location.path.is_relative_to(
+                _STANDARD_LIBRARY):
             continue
         if location.path.is_relative_to(_PACKAGE_DIR) and not location.path.is_relative_to(_PACKAGE_DIR / "stacks"):
             continue
@@ -92,8 +95,12 @@ class FindingLocator:
         self._lines: dict[Path, list[str]] = {}
 
     def source(self, construct_path: str) -> SourceLocation | None:
-        """Where the user's code created the construct, when CDK recorded it."""
-        return self._sources.get(construct_path)
+        """Where the user's code created the construct, when CDK recorded it. CDK records the creation stack
+        on the L1, so an L2's path (an annotation's) is found through its Resource or Default child."""
+        for path in (construct_path, f"{construct_path}/Resource", f"{construct_path}/Default"):
+            if path in self._sources:
+                return self._sources[path]
+        return None
 
     def locate(self, construct_path: str) -> Location | None:
         found = self._by_path.get(construct_path)
