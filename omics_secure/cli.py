@@ -12,6 +12,7 @@ from __future__ import annotations
 import argparse
 import os
 import sys
+import textwrap
 import traceback
 from collections.abc import Sequence
 from importlib import metadata
@@ -111,6 +112,10 @@ def _fail(args: argparse.Namespace, message: str) -> int:
     return EXIT_ERROR
 
 
+def _wrap(text: str) -> str:
+    return textwrap.fill(text, width=100)
+
+
 def _version() -> str:
     try:
         return metadata.version("omics-secure")
@@ -121,8 +126,9 @@ def _version() -> str:
 def _parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(
         prog="omics-secure", formatter_class=argparse.RawDescriptionHelpFormatter, epilog=EXIT_CODES,
-        description="Check a CDK app against cdk-nag's HIPAA.Security, NIST.800.53.R5 and AwsSolutions packs "
-                    "and the OmicsSecure pack, write its data-protection summary, or verify what is deployed.")
+        description=_wrap("Check a CDK app against cdk-nag's HIPAA.Security, NIST.800.53.R5 and AwsSolutions "
+                          "packs and the OmicsSecure pack, write its data-protection summary, or verify what is "
+                          "deployed."))
     parser.add_argument("--version", action="version", version=f"omics-secure {_version()}")
     common = argparse.ArgumentParser(add_help=False)
     common.add_argument("--debug", action="store_true", help="show the traceback behind an error")
@@ -130,14 +136,14 @@ def _parser() -> argparse.ArgumentParser:
     check = commands.add_parser(
         "check", parents=[common], formatter_class=argparse.RawDescriptionHelpFormatter, epilog=EXIT_CODES,
         help="synthesize a CDK app and run every compliance pack over it",
-        description="Synthesize a CDK app (default: the app cdk.json in the current directory names), run "
-                    "cdk-nag's HIPAA.Security, NIST.800.53.R5 and AwsSolutions packs and the OmicsSecure pack "
-                    "over it, print every warning and error annotation the app made, and write JUnit, SARIF "
-                    "and Markdown reports. A Python app gets every pack registered whatever interpreter path "
-                    "--app names; any other app, or --assembly, is judged by the packs that ran in it plus the "
-                    "OmicsSecure pack.")
+        description=_wrap("Synthesize a CDK app (default: the app cdk.json in the current directory names), run "
+                          "cdk-nag's HIPAA.Security, NIST.800.53.R5 and AwsSolutions packs and the OmicsSecure "
+                          "pack over it, print every warning and error annotation the app made, and write JUnit, "
+                          "SARIF and Markdown reports. A Python app gets every pack registered whatever "
+                          "interpreter path --app names; any other app, or --assembly, is judged by the packs "
+                          "that ran in it plus the OmicsSecure pack."))
     _add_app_source(check)
-    check.add_argument("--report-dir", type=Path,
+    check.add_argument("--report-dir", type=Path, metavar="DIR",
                        help="where to write the JUnit, SARIF and Markdown reports (default: the assembly directory)")
     check.add_argument("--verbose", action="store_true",
                        help="also list every acknowledged finding with its reason and the rule's explanation, "
@@ -151,7 +157,8 @@ def _parser() -> argparse.ArgumentParser:
     _add_app_source(report)
     report.add_argument("--format", choices=("markdown", "html"), default="markdown",
                         help="output format (default: markdown)")
-    report.add_argument("--file", type=Path, help="write the summary to this file instead of standard output")
+    report.add_argument("--file", type=Path, metavar="PATH",
+                        help="write the summary to this file instead of standard output")
     _add_verify_parser(commands, common)
     return parser
 
@@ -159,10 +166,11 @@ def _parser() -> argparse.ArgumentParser:
 def _add_app_source(command: argparse.ArgumentParser) -> None:
     """--app or --assembly, and --output: where the synthesized app comes from."""
     source = command.add_mutually_exclusive_group()
-    source.add_argument("--app", help="the command that runs the CDK app, e.g. 'python3 app.py' "
-                                      "(default: cdk.json's app)")
-    source.add_argument("--assembly", type=Path, help="read an already synthesized cloud assembly directory")
-    command.add_argument("--output", type=Path, default=Path("cdk.out"),
+    source.add_argument("--app", metavar="CMD",
+                        help="the command that runs the CDK app, e.g. 'python3 app.py' (default: cdk.json's app)")
+    source.add_argument("--assembly", type=Path, metavar="DIR",
+                        help="read an already synthesized cloud assembly directory")
+    command.add_argument("--output", type=Path, default=Path("cdk.out"), metavar="DIR",
                          help="where to write the synthesized assembly (default: cdk.out)")
 
 
