@@ -519,7 +519,8 @@ def test_replication_role_has_no_identity_policy_only_resource_policies(replicat
     assert write["Principal"] == {"AWS": replica_stack.resolve(replica.replication_role.role_arn)}
     assert set(write["Action"]) == {"s3:ReplicateObject", "s3:ReplicateDelete", "s3:ReplicateTags"}
     encrypt = key_statement(replica_stack, "AllowReplicationEncryptViaS3")
-    assert set(encrypt["Action"]) == {"kms:Encrypt", "kms:GenerateDataKey"}
+    # S3 Bucket Keys: S3 calls kms:Decrypt on the replica key to verify the bucket key before using it.
+    assert set(encrypt["Action"]) == {"kms:Encrypt", "kms:Decrypt", "kms:GenerateDataKey"}
     assert encrypt["Condition"] == {"StringEquals": {"kms:ViaService": f"s3.{REPLICA_REGION}.amazonaws.com"}}
 
 

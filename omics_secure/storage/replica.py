@@ -129,9 +129,13 @@ class PhiReplicaBucket(HardenedBucket):
         self.bucket.add_to_resource_policy(iam.PolicyStatement(
             sid="AllowReplicationIntoReplica", principals=[iam.ArnPrincipal(self.replication_role.role_arn)],
             actions=list(REPLICATION_DESTINATION_OBJECT_ACTIONS), resources=[self.bucket.arn_for_objects("*")]))
+        # "To use replication with an S3 Bucket Key, the AWS KMS key policy for the KMS key used to encrypt
+        # the object replica must include kms:Decrypt permissions for the calling principal. The call to
+        # kms:Decrypt verifies the integrity of the S3 Bucket Key before using it."
+        # https://docs.aws.amazon.com/AmazonS3/latest/userguide/replication-config-for-kms-objects.html#bk-replication
         key.add_to_resource_policy(iam.PolicyStatement(
             sid="AllowReplicationEncryptViaS3", principals=[iam.ArnPrincipal(self.replication_role.role_arn)],
-            actions=["kms:Encrypt", "kms:GenerateDataKey"], resources=["*"],
+            actions=["kms:Encrypt", "kms:Decrypt", "kms:GenerateDataKey"], resources=["*"],
             conditions={"StringEquals": {"kms:ViaService": f"s3.{stack.region}.amazonaws.com"}}))
         for pack in ("HIPAA.Security", "NIST.800.53.R5"):
             acknowledge(self.bucket, f"{pack}-S3BucketReplicationEnabled",
