@@ -127,6 +127,9 @@ def test_the_reference_app_acknowledges_exactly_these_findings(app, compliant):
     # S3 object actions can be scoped only by an ARN pattern: the pipelines may read and write one prefix.
     on_job_grants = {("AwsSolutions-IAM5[Resource::<PhiDataE2352BFC.Arn>/pipelines/*]",
                       "OmicsSecurePrimary/Pipelines/JobRole/OmicsSecureGrants/Resource")}
+    # Replication writes every object key of the replica bucket: the replicate actions on its objects only.
+    on_replication_role = {("AwsSolutions-IAM5[Resource::<PhiDataReplica7FD31539.Arn>/*]",
+                            "OmicsSecureReplica/PhiDataReplica/ReplicationRole/OmicsSecureGrants/Resource")}
     # The HealthOmics run role and the HealthLake job role name object keys under one prefix of the PHI
     # bucket, the references of one store and the HealthOmics log group: resource wildcards AWS requires.
     logs = "arn:aws:logs:us-east-1:111122223333:log-group:/aws/omics/WorkflowLog"
@@ -153,7 +156,7 @@ def test_the_reference_app_acknowledges_exactly_these_findings(app, compliant):
         "OmicsSecurePrimary/AuditTrail/LogsPolicy/Resource",
     )}
     assert acknowledged == (on_log_buckets | on_replica | on_network_acl | on_batch_instances | on_job_grants
-                            | on_service_roles | on_audit_trail)
+                            | on_replication_role | on_service_roles | on_audit_trail)
 
 
 def test_the_trail_logs_both_regions_phi_buckets_and_alerts_the_context_address(tmp_path):

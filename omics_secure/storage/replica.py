@@ -12,7 +12,8 @@ from aws_cdk import aws_iam as iam
 from constructs import Construct
 
 from omics_secure._internal.errors import ProblemCollector, is_unresolved
-from omics_secure.compliance.acknowledgments import acknowledge
+from omics_secure._internal.grants import add_to_grantee_policy
+from omics_secure.compliance.acknowledgments import acknowledge, nag_rendering
 from omics_secure.keys import KeyService, PhiKey, default_key_alias
 from omics_secure.storage._common import (
     NONCURRENT_EXPIRATION,
@@ -41,9 +42,11 @@ class PhiReplicaBucket(HardenedBucket):
 
     The role lives here, not beside the source, because S3 and KMS refuse a bucket or key policy naming a
     role that does not exist yet, and this stack must deploy first (S3 refuses a replication rule whose
-    destination bucket does not exist). The role has no identity policy: the replica's bucket and key
-    policies let it write here, and the source's bucket and key policies (added by PhiBucket) let it read
-    there. Every action is named and every resource is a specific bucket or key, so no IAM finding fires.
+    destination bucket does not exist). Here, where the role is created moments before the bucket policy
+    and the key, those policies name the account narrowed by ``aws:PrincipalArn`` (the role's literal ARN)
+    rather than the role itself, and the role's ``OmicsSecureGrants`` policy allows the writes and the
+    replica key's use through S3, kms:Decrypt included (S3 Bucket Keys need it). The source's bucket and
+    key policies (added by PhiBucket) name the role, which exists by then, and let it read there.
 
     The replica is not itself replicated: a replication rule needs an existing destination, so a second
     copy of the replica (or two-way replication) cannot be created by CloudFormation on first deploy. The
@@ -126,17 +129,7 @@ class PhiReplicaBucket(HardenedBucket):
                     object_lock_mode=object_lock_mode, minimum_tls_version=minimum_tls_version, days=days,
                     access_logs=logs, access_log_prefix=f"{id}/", data_use_end_date=data_use_end_date,
                     tiering=None, tags=tags, removal_policy=removal_policy)
-        self.bucket.add_to_resource_policy(iam.PolicyStatement(
-            sid="AllowReplicationIntoReplica", principals=[iam.ArnPrincipal(self.replication_role.role_arn)],
-            actions=list(REPLICATION_DESTINATION_OBJECT_ACTIONS), resources=[self.bucket.arn_for_objects("*")]))
-        # "To use replication with an S3 Bucket Key, the AWS KMS key policy for the KMS key used to encrypt
-        # the object replica must include kms:Decrypt permissions for the calling principal. The call to
-        # kms:Decrypt verifies the integrity of the S3 Bucket Key before using it."
-        # https://docs.aws.amazon.com/AmazonS3/latest/userguide/replication-config-for-kms-objects.html#bk-replication
-        key.add_to_resource_policy(iam.PolicyStatement(
-            sid="AllowReplicationEncryptViaS3", principals=[iam.ArnPrincipal(self.replication_role.role_arn)],
-            actions=["kms:Encrypt", "kms:Decrypt", "kms:GenerateDataKey"], resources=["*"],
-            conditions={"StringEquals": {"kms:ViaService": f"s3.{stack.region}.amazonaws.com"}}))
+        self._allow_replication(stack, key)
         for pack in ("HIPAA.Security", "NIST.800.53.R5"):
             acknowledge(self.bucket, f"{pack}-S3BucketReplicationEnabled",
                         "This bucket is itself the cross-region replica of a PHI bucket. Replicating it further "
@@ -144,3 +137,40 @@ class PhiReplicaBucket(HardenedBucket):
                         "whose destination bucket does not exist yet, so CloudFormation cannot create it.")
 
 
+
+    def _allow_replication(self, stack: cdk.Stack, key: PhiKey) -> None:
+        """Let the replication role write replicas here and use the replica key through S3.
+
+        KMS refuses a key policy naming a principal it cannot see yet ("The principals in the key policy
+        must exist and be visible to KMS. When you create a new AWS principal, you might need to enforce a
+        delay before including the new principal in a key policy":
+        https://docs.aws.amazon.com/kms/latest/APIReference/API_CreateKey.html#KMS-CreateKey-request-Policy),
+        and CloudFormation does not retry that. The role is created in this stack moments earlier, so the
+        bucket and key policies name the account narrowed to the role's literal ARN by aws:PrincipalArn,
+        and the role's identity policy carries the permissions (an account principal delegates to IAM).
+        """
+        in_this_account = {"ArnEquals": {"aws:PrincipalArn": self.replication_role_arn}}
+        via_s3 = {"kms:ViaService": f"s3.{stack.region}.amazonaws.com"}
+        # "To use replication with an S3 Bucket Key, the AWS KMS key policy for the KMS key used to encrypt
+        # the object replica must include kms:Decrypt permissions for the calling principal. The call to
+        # kms:Decrypt verifies the integrity of the S3 Bucket Key before using it."
+        # https://docs.aws.amazon.com/AmazonS3/latest/userguide/replication-config-for-kms-objects.html#bk-replication
+        key_actions = ["kms:Encrypt", "kms:Decrypt", "kms:GenerateDataKey"]
+        objects = self.bucket.arn_for_objects("*")
+        account = iam.AccountPrincipal(stack.account)
+        self.bucket.add_to_resource_policy(iam.PolicyStatement(
+            sid="AllowReplicationIntoReplica", principals=[account],
+            actions=list(REPLICATION_DESTINATION_OBJECT_ACTIONS), resources=[objects], conditions=in_this_account))
+        key.add_to_resource_policy(iam.PolicyStatement(
+            sid="AllowReplicationEncryptViaS3", principals=[account], actions=key_actions, resources=["*"],
+            conditions={**in_this_account, "StringEquals": via_s3}))
+        policy = add_to_grantee_policy(
+            self.replication_role,
+            iam.PolicyStatement(actions=list(REPLICATION_DESTINATION_OBJECT_ACTIONS), resources=[objects]),
+            iam.PolicyStatement(actions=key_actions, resources=[key.key_arn], conditions={"StringEquals": via_s3}),
+        )
+        assert policy is not None
+        acknowledge(policy, f"AwsSolutions-IAM5[Resource::{nag_rendering(stack.resolve(objects))}]",
+                    "S3 replication writes every object key of the replica bucket, and S3 object actions can be "
+                    "scoped to objects only by an ARN pattern: this names one bucket's objects and only the "
+                    "three s3:Replicate* actions, never s3:* or s3:Delete*.")
