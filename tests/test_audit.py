@@ -104,6 +104,14 @@ def test_trail_bucket_is_locked_encrypted_with_the_trail_key_tls_only_and_retain
     assert properties["LoggingConfiguration"]["LogFilePrefix"] == "Trail/"
     rules = {rule["Id"]: rule for rule in properties["LifecycleConfiguration"]["Rules"]}
     assert rules["ExpireLogFiles"]["ExpirationInDays"] == 2192
+    # S3 refuses ExpiredObjectDeleteMarker beside ExpirationInDays, ExpirationDate or TagFilters (MalformedXML).
+    assert rules["ExpireLogFiles"].keys() == {"Id", "Status", "ExpirationInDays"}
+    assert rules["NoncurrentLogFiles"] == {"Id": "NoncurrentLogFiles", "Status": "Enabled",
+                                           "NoncurrentVersionExpiration": {"NoncurrentDays": 365},
+                                           "ExpiredObjectDeleteMarker": True}
+    for rule in rules.values():
+        assert not ("ExpiredObjectDeleteMarker" in rule
+                    and {"ExpirationInDays", "ExpirationDate", "TagFilters"} & rule.keys()), rule
     Template.from_stack(stack).has_resource_properties("AWS::S3::BucketPolicy", {
         "Bucket": {"Ref": bucket_id},
         "PolicyDocument": {"Statement": Match.array_with([

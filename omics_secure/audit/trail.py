@@ -238,12 +238,17 @@ class AuditTrail(Construct):
             object_ownership=s3.ObjectOwnership.BUCKET_OWNER_ENFORCED,
             server_access_logs_bucket=self.access_logs.bucket,
             server_access_logs_prefix=f"{self.node.id}/",
+            # ExpiredObjectDeleteMarker "cannot be specified with ExpirationInDays, ExpirationDate, or
+            # TagFilters" (S3 answers MalformedXML and the stack rolls back: aws-cdk issue 25824), so the
+            # delete markers that expiring log files leave behind are removed by the noncurrent-version rule.
+            # https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-s3-bucket-rule.html#cfn-s3-bucket-rule-expiredobjectdeletemarker
             lifecycle_rules=[
                 s3.LifecycleRule(id="AbortIncompleteMultipartUploads",
                                  abort_incomplete_multipart_upload_after=cdk.Duration.days(1)),
-                s3.LifecycleRule(id="ExpireLogFiles", expiration=cdk.Duration.days(file_days),
+                s3.LifecycleRule(id="ExpireLogFiles", expiration=cdk.Duration.days(file_days)),
+                s3.LifecycleRule(id="NoncurrentLogFiles",
                                  noncurrent_version_expiration=cdk.Duration.days(lock_days),
-                                 expired_object_delete_marker=False),
+                                 expired_object_delete_marker=True),
             ],
             removal_policy=removal_policy,
         )
