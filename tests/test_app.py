@@ -86,6 +86,37 @@ def test_context_configures_account_and_region(tmp_path):
     assert ReferenceConfig.from_context(cdk.App(outdir=str(tmp_path / "d"))) == ReferenceConfig()
 
 
+def test_a_name_suffix_renames_every_retained_fixed_name_and_keeps_every_logical_id(tmp_path):
+    """The redeploy path after ``cdk destroy``: a new suffix, new physical names, the same logical ids."""
+    def synthesize(out: str, **context: object) -> dict[str, dict[str, dict[str, object]]]:
+        app = make_app(tmp_path / out, **context)
+        build_reference_app(app, with_compliance_packs=False)
+        return {stack.name: stack.resources for stack in read_assembly(app.synth().directory)}
+
+    first = synthesize("first")
+    second = synthesize("second", **{"omics-secure:name-suffix": "r2"})
+    assert {name: resources.keys() for name, resources in first.items()} == {
+        name: resources.keys() for name, resources in second.items()}
+    names = {"AWS::S3::Bucket": "BucketName", "AWS::CloudTrail::Trail": "TrailName",
+             "AWS::Logs::LogGroup": "LogGroupName"}
+    renamed = set()
+    for stack, resources in first.items():
+        for logical_id, body in resources.items():
+            name_property = names.get(str(body["Type"]))
+            if body.get("DeletionPolicy") != "Retain" or name_property is None:
+                continue
+            before = body.get("Properties", {}).get(name_property)  # type: ignore[union-attr]
+            after = second[stack][logical_id].get("Properties", {}).get(name_property)  # type: ignore[union-attr]
+            if isinstance(before, str) and not before.startswith("/aws/"):
+                assert after != before and "r2" in str(after), f"{stack}/{logical_id} keeps its name {before}"
+                renamed.add((stack, logical_id))
+    assert renamed == {("OmicsSecureReplica", "PhiDataReplica7FD31539"),
+                       ("OmicsSecurePrimary", "AuditTrailFF0F2BB5"),
+                       ("OmicsSecurePrimary", "AuditTrailLogGroup28BB9333")}
+    replication = second["OmicsSecurePrimary"]["PhiDataE2352BFC"]["Properties"]["ReplicationConfiguration"]
+    assert "-r2-" in replication["Rules"][0]["Destination"]["Bucket"] and "-r2-" in replication["Role"]  # type: ignore[index]
+
+
 def test_context_configures_replica_region(tmp_path):
     app = cdk.App(outdir=str(tmp_path), context={"omics-secure:replica-region": "eu-central-1"})  # no flags
     assert ReferenceConfig.from_context(app).replica_region == "eu-central-1"

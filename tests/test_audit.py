@@ -253,6 +253,24 @@ def test_trail_name_must_be_literal(stack):
         AuditTrail(stack, "Trail", trail_name=cdk.Aws.STACK_NAME)
 
 
+def test_name_suffix_renames_the_retained_trail_and_log_group(stack):
+    trail = AuditTrail(stack, "Trail", name_suffix="r2")
+    assert trail.trail_name == f"{TRAIL_NAME}-r2"
+    template = Template.from_stack(stack)
+    template.has_resource_properties("AWS::CloudTrail::Trail", {"TrailName": f"{TRAIL_NAME}-r2"})
+    template.has_resource_properties("AWS::Logs::LogGroup", {
+        "LogGroupName": f"/omics-secure/cloudtrail/{TRAIL_NAME}-r2"})
+
+
+@pytest.mark.parametrize("kwargs, match", [
+    ({"name_suffix": "Two"}, r"name_suffix='Two': use 1-8 lower-case letters or digits"),
+    ({"name_suffix": "r2", "trail_name": "audit"}, r"name_suffix='r2': the suffix changes the default trail name"),
+])
+def test_name_suffix_errors(stack, kwargs, match):
+    with pytest.raises(OmicsSecureConfigError, match=match):
+        AuditTrail(stack, "Trail", **kwargs)
+
+
 def test_every_bad_trail_prop_is_reported_at_once(app, stack):
     other = cdk.Stack(app, "West", env=cdk.Environment(account=ACCOUNT, region=REPLICA_REGION))
     with pytest.raises(OmicsSecureConfigError) as raised:

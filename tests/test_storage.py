@@ -639,6 +639,38 @@ def test_replica_needs_a_concrete_environment_and_a_literal_name(app):
         PhiReplicaBucket(stack, "Replica", bucket_name=cdk.CfnParameter(stack, "Name").value_as_string)
 
 
+def test_name_suffix_renames_the_retained_replica_bucket_and_its_role_only(app):
+    plain = PhiReplicaBucket(cdk.Stack(app, "Plain", env=REPLICA_ENV), "Replica")
+    suffixed = PhiReplicaBucket(cdk.Stack(app, "Suffixed", env=REPLICA_ENV), "Replica", name_suffix="r2")
+    digest = plain.bucket_name.split("-")[3]
+    assert re.fullmatch(rf"omics-secure-replica-[0-9a-f]{{8}}-{ACCOUNT}-{REPLICA_REGION}", plain.bucket_name)
+    assert re.fullmatch(rf"omics-secure-replica-[0-9a-f]{{8}}-r2-{ACCOUNT}-{REPLICA_REGION}", suffixed.bucket_name)
+    assert suffixed.replication_role_arn.endswith(f"-r2-{REPLICA_REGION}")
+    assert digest != suffixed.bucket_name.split("-")[3]  # different construct paths, different digests
+    Template.from_stack(cdk.Stack.of(suffixed)).has_resource_properties(
+        "AWS::S3::Bucket", {"BucketName": suffixed.bucket_name})
+
+
+@pytest.mark.parametrize("kwargs, match", [
+    ({"name_suffix": "R2"}, r"name_suffix='R2': use 1-8 lower-case letters or digits"),
+    ({"name_suffix": "redeploy-2"}, r"name_suffix='redeploy-2': use 1-8 lower-case letters or digits"),
+    ({"name_suffix": ""}, r"name_suffix='': use 1-8"),
+    ({"name_suffix": "r2", "bucket_name": "genomics-replica"},
+     r"name_suffix='r2': the suffix changes the default bucket name only"),
+])
+def test_name_suffix_errors(app, kwargs, match):
+    with pytest.raises(OmicsSecureConfigError, match=match):
+        PhiReplicaBucket(cdk.Stack(app, "Replica", env=REPLICA_ENV), "Replica", **kwargs)
+
+
+def test_name_suffix_that_would_overflow_the_bucket_name_is_refused(app):
+    stack = cdk.Stack(app, "Sydney", env=cdk.Environment(account=ACCOUNT, region="ap-southeast-2"))
+    with pytest.raises(OmicsSecureConfigError, match=r"name_suffix='redeploy': the bucket name omics-secure-replica-"
+                                                     r".* would pass S3's 63 characters"):
+        PhiReplicaBucket(stack, "Replica", name_suffix="redeploy")
+    assert stack.node.try_find_child("Replica") is None
+
+
 def test_replica_rejects_phi_like_names_and_bad_lifecycle(app):
     stack = cdk.Stack(app, "Replica", env=REPLICA_ENV)
     with pytest.raises(OmicsSecureConfigError, match=r"bucket_name='replica-jane.doe@example.org'.*e-mail"):

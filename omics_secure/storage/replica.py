@@ -13,6 +13,7 @@ from constructs import Construct
 
 from omics_secure._internal.errors import ProblemCollector, is_unresolved
 from omics_secure._internal.grants import add_to_grantee_policy
+from omics_secure._internal.naming import NAME_SUFFIX_FIX, is_valid_name_suffix
 from omics_secure.compliance.acknowledgments import acknowledge, nag_rendering
 from omics_secure.keys import KeyService, PhiKey, default_key_alias
 from omics_secure.storage._common import (
@@ -48,6 +49,10 @@ class PhiReplicaBucket(HardenedBucket):
     replica key's use through S3, kms:Decrypt included (S3 Bucket Keys need it). The source's bucket and
     key policies (added by PhiBucket) name the role, which exists by then, and let it read there.
 
+    The bucket keeps its fixed name and is retained, so after ``cdk destroy`` a second deploy would
+    collide with it: set ``name_suffix`` (the reference app: context ``omics-secure:name-suffix``) to
+    name a new bucket and role, or ``cdk import`` the retained bucket.
+
     The replica is not itself replicated: a replication rule needs an existing destination, so a second
     copy of the replica (or two-way replication) cannot be created by CloudFormation on first deploy. The
     HIPAA and NIST replication findings on it are acknowledged with that reason.
@@ -60,6 +65,7 @@ class PhiReplicaBucket(HardenedBucket):
         *,
         access_logs: AccessLogBucket | None = None,
         bucket_name: str | None = None,
+        name_suffix: str | None = None,
         key_alias: str | None = None,
         object_lock_mode: ObjectLockMode = ObjectLockMode.GOVERNANCE,
         object_lock_retention: cdk.Duration | None = None,
@@ -76,6 +82,9 @@ class PhiReplicaBucket(HardenedBucket):
         :param access_logs: where server access logs go. Default: a new :class:`AccessLogBucket` child.
         :param bucket_name: Default: ``omics-secure-replica-<hash>-<account>-<region>``, deterministic so
             that the source stack can name it.
+        :param name_suffix: appended to the default bucket and replication-role names
+            (``omics-secure-replica-<hash>-<suffix>-<account>-<region>``), 1-8 lower-case letters or digits,
+            so that a redeploy after ``cdk destroy`` does not collide with the retained bucket. Default: none.
         :param key_alias: alias of the replica key. Default: ``alias/omics-secure/<stack name>/<id>``.
         :param object_lock_mode, object_lock_retention, minimum_tls_version, abort_incomplete_uploads_after,
             noncurrent_transition_after, noncurrent_expiration_after, current_version_expiration,
@@ -104,17 +113,28 @@ class PhiReplicaBucket(HardenedBucket):
         if access_logs is not None and cdk.Stack.of(access_logs) is not stack:
             problems.add("access_logs", access_logs.node.path,
                          "use an AccessLogBucket in the same stack (S3 delivers logs within one region)")
+        # The digest of the construct path keeps default names stable: changing it renames deployed resources.
+        digest = hashlib.sha256("/".join(p for p in (scope.node.path, id) if p).encode()).hexdigest()[:8]
+        suffix = f"-{name_suffix}" if name_suffix is not None else ""
+        default_name = f"omics-secure-replica-{digest}{suffix}-{stack.account}-{stack.region}"
+        if name_suffix is not None and not is_valid_name_suffix(name_suffix):
+            problems.add("name_suffix", name_suffix, NAME_SUFFIX_FIX)
+        elif name_suffix is not None and bucket_name is not None:
+            problems.add("name_suffix", name_suffix,
+                         "the suffix changes the default bucket name only; with bucket_name, change that name")
+        elif name_suffix is not None and len(default_name) > 63:
+            problems.add("name_suffix", name_suffix,
+                         f"the bucket name {default_name} would pass S3's 63 characters; use a shorter suffix")
         problems.raise_if_any()
         super().__init__(scope, id)
         self.account = stack.account
         self.region = stack.region
         self.partition = partition_of(stack.region)
-        digest = hashlib.sha256(self.node.path.encode()).hexdigest()[:8]
-        self.bucket_name = bucket_name or f"omics-secure-replica-{digest}-{stack.account}-{stack.region}"
+        self.bucket_name = bucket_name or default_name
         alias = key_alias or default_key_alias(stack, id)
         self.key_alias_arn = f"arn:{self.partition}:kms:{stack.region}:{stack.account}:{alias}"
         self.bucket_arn_literal = f"arn:{self.partition}:s3:::{self.bucket_name}"
-        role_name = f"omics-secure-replication-{digest}-{stack.region}"
+        role_name = f"omics-secure-replication-{digest}{suffix}-{stack.region}"
         self.replication_role_arn = f"arn:{self.partition}:iam::{stack.account}:role/{role_name}"
         self.replication_role = iam.Role(
             self, "ReplicationRole", role_name=role_name,
