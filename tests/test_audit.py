@@ -43,7 +43,7 @@ def only(stack: cdk.Stack, type_: str) -> tuple[str, dict[str, Any]]:
 
 def trail_bucket(stack: cdk.Stack) -> tuple[str, dict[str, Any]]:
     buckets = [(lid, body) for lid, body in Template.from_stack(stack).find_resources("AWS::S3::Bucket").items()
-               if AUDIT_TAG in body["Properties"].get("Tags", [])]
+               if AUDIT_TAG in body["Properties"].get("Tags", []) and lid.startswith("TrailBucket")]
     assert len(buckets) == 1
     return buckets[0]
 
@@ -511,7 +511,7 @@ def test_account_services_create_nothing_unless_asked_for_by_name(stack):
                                 config_rules=[ConfigRule.ROOT_ACCOUNT_MFA_ENABLED])
 
 
-def test_config_recorder_delivers_to_the_trail_bucket_encrypted_and_runs_the_managed_rules(stack):
+def test_config_recorder_delivers_to_its_own_unlocked_bucket_encrypted_and_runs_the_managed_rules(stack):
     trail = AuditTrail(stack, "Trail")
     services = AccountSecurityServices(stack, "Account", trail=trail, config_recorder=True)
     template = Template.from_stack(stack)
@@ -521,8 +521,19 @@ def test_config_recorder_delivers_to_the_trail_bucket_encrypted_and_runs_the_man
         "RecordingGroup": {"AllSupported": True, "IncludeGlobalResourceTypes": True},
     }
     key_id, _ = only(stack, "AWS::KMS::Key")
-    bucket_id, _ = trail_bucket(stack)
+    trail_bucket_id, _ = trail_bucket(stack)
+    recorder_id, _ = only(stack, "AWS::Config::ConfigurationRecorder")
+    # AWS Config refuses a delivery bucket with object lock, and the trail's has it.
+    bucket_id = stack.get_logical_id(services.config_bucket.node.default_child)  # type: ignore[arg-type]
+    config_bucket = template.to_json()["Resources"][bucket_id]
+    assert bucket_id != trail_bucket_id and "ObjectLockEnabled" not in config_bucket["Properties"]
+    assert config_bucket["DeletionPolicy"] == "Retain"
+    (encryption,) = config_bucket["Properties"]["BucketEncryption"]["ServerSideEncryptionConfiguration"]
+    assert encryption["ServerSideEncryptionByDefault"] == {"KMSMasterKeyID": {"Fn::GetAtt": [key_id, "Arn"]},
+                                                           "SSEAlgorithm": "aws:kms"}
     channel_id, channel = only(stack, "AWS::Config::DeliveryChannel")
+    # "Before you can create a delivery channel, you must create a configuration recorder."
+    assert recorder_id in channel["DependsOn"]
     assert channel["Properties"]["S3BucketName"] == {"Ref": bucket_id}
     assert channel["Properties"]["S3KeyPrefix"] == "config"
     assert channel["Properties"]["S3KmsKeyArn"] == {"Fn::GetAtt": [key_id, "Arn"]}
