@@ -129,7 +129,16 @@ def test_context_configures_replica_region(tmp_path):
 def test_the_reference_app_acknowledges_exactly_these_findings(app, compliant):
     """Every acknowledgment is a decision a reviewer signed off; a new one must be added here on purpose."""
     build_reference_app(app)
-    acknowledged = {(f.rule_id, f.construct_path) for f in compliant(app).acknowledged_findings}
+    result = compliant(app)
+    acknowledged = {(f.rule_id, f.construct_path) for f in result.acknowledged_findings}
+    # Deploy-time warnings: the redeploy path (omics-secure:name-suffix) and the zone mapping to check.
+    warned = {(f.rule_id, f.construct_path) for pack in result.outcome.packs for f in pack.warnings}
+    assert warned == {
+        ("OmicsSecure-RetainedResourceFixedName", "OmicsSecureReplica/PhiDataReplica/Resource/Resource"),
+        ("OmicsSecure-RetainedResourceFixedName", "OmicsSecurePrimary/AuditTrail/Resource"),
+        ("OmicsSecure-RetainedResourceFixedName", "OmicsSecurePrimary/AuditTrail/LogGroup/Resource"),
+        ("OmicsSecure-OmicsRunSubnetZonePinned", "OmicsSecurePrimary/OmicsRuns/Resource"),
+    }
     # S3 log delivery supports only SSE-S3 targets without object-lock retention.
     on_log_buckets = {
         (f"{pack}-{rule}", f"{stack}/AccessLogs/Resource/Resource")

@@ -111,7 +111,11 @@ class Resource:
 
 @dataclass(frozen=True)
 class Rule:
-    """A compliance rule: id, one-line finding, why it matters, the controls it maps to, and its check."""
+    """A compliance rule: id, one-line finding, why it matters, the controls it maps to, and its check.
+
+    ``severity`` is ``"error"`` (a finding fails the check) or ``"warning"`` (it is reported, and the
+    check still passes): for risks the template cannot settle, such as a name that may already exist.
+    """
 
     id: str
     resource_types: frozenset[str]
@@ -119,6 +123,7 @@ class Rule:
     explanation: str
     controls: Controls
     check: Callable[[Resource], Verdict]
+    severity: str = "error"
 
     def evaluate(self, resource: Resource) -> Verdict:
         if resource.type not in self.resource_types:
