@@ -31,11 +31,12 @@ from omics_secure.compliance.rules._policy import (
     statements,
 )
 
+# A stack that rolls back, or that cannot be redeployed, is a contingency-plan and configuration failure.
 _AVAILABILITY = Controls(
-    hipaa=("164.308(a)(7)(ii)(B)", "164.308(a)(7)(ii)(C)"),
-    nist_800_53_r5=("CP-10", "CM-3", "SA-10"),
-    nist_800_171_r2=("3.4.3",),
-    dbgap=("Data Location",),
+    hipaa=("164.308(a)(7)(i)", "164.308(a)(7)(ii)(B)"),
+    nist_800_53_r5=("CM-6", "CP-10"),
+    nist_800_171_r2=("3.4.2",),
+    dbgap=("Deployment Model",),
 )
 _CONTINGENCY = Controls(
     hipaa=("164.308(a)(7)(ii)(A)", "164.308(a)(7)(ii)(B)"),
