@@ -342,7 +342,7 @@ def _with_project_pack(packs: list[PackResult], stacks: list[StackArtifact]) -> 
         raise CheckError(_raising_rule(OMICS_SECURE_PACK, stacks, error)) from error
     reported = [
         ReportedFinding(
-            pack=f.pack, rule_id=f.rule_id, description=f.message, severity="error",
+            pack=f.pack, rule_id=f.rule_id, description=f.message, severity=f.rule.severity,
             construct_path=f.construct_path,
             acknowledged_id=f.acknowledgment.id if f.acknowledgment else None,
             reason=f.acknowledgment.reason if f.acknowledgment else None,
@@ -351,8 +351,9 @@ def _with_project_pack(packs: list[PackResult], stacks: list[StackArtifact]) -> 
     ]
     return [*packs, PackResult(
         name=OMICS_SECURE_PACK.name,
-        open_findings=tuple(f for f in reported if not f.acknowledged),
+        open_findings=tuple(f for f in reported if not f.acknowledged and f.severity != "warning"),
         acknowledged_findings=tuple(f for f in reported if f.acknowledged),
+        warnings=tuple(f for f in reported if not f.acknowledged and f.severity == "warning"),
     )]
 
 

@@ -66,24 +66,30 @@ EBS_SERVICE_LINKED_ROLES = (
 def ebs_service_linked_role_statements(*, account: str, region: str) -> list[iam.PolicyStatement]:
     """Key-policy statements letting the instance-launching service-linked roles use a key for EBS.
 
-    The principal is ``*`` narrowed by ``aws:PrincipalArn``, kms:CallerAccount and kms:ViaService
-    (EC2 in this region) instead of the roles' ARNs: a key policy naming a role that does not exist
-    yet is rejected, and a service-linked role exists only after the service's first use.
+    The actions and the grant condition are AWS's documented statements ("Required AWS KMS key policy for
+    use with encrypted volumes",
+    https://docs.aws.amazon.com/autoscaling/ec2/userguide/key-policy-requirements-EBS-encryption.html),
+    which carry no kms:ViaService: the service may call KMS itself while launching, and a service-linked
+    role can be assumed only by its service, so the condition would add a failure mode, not protection.
+    The principal is ``*`` narrowed by ``aws:PrincipalArn`` and kms:CallerAccount instead of the roles'
+    ARNs: a key policy naming a role that does not exist yet is rejected, and a service-linked role exists
+    only after the service's first use. ``region`` is kept for callers; the statements do not name it.
     """
+    del region
     partition = cdk.Aws.PARTITION
     principal_arns = [f"arn:{partition}:iam::{account}:role/aws-service-role/{path}"
                       for path in EBS_SERVICE_LINKED_ROLES]
     conditions = {
-        "StringEquals": {"kms:CallerAccount": account, "kms:ViaService": f"ec2.{region}.amazonaws.com"},
+        "StringEquals": {"kms:CallerAccount": account},
         "ArnLike": {"aws:PrincipalArn": principal_arns},
     }
     return [
         iam.PolicyStatement(
-            sid="AllowEbsServiceLinkedRolesUseViaEc2", principals=[iam.AnyPrincipal()],
+            sid="AllowEbsServiceLinkedRolesUse", principals=[iam.AnyPrincipal()],
             actions=["kms:Encrypt", "kms:Decrypt", "kms:ReEncrypt*", "kms:GenerateDataKey*", "kms:DescribeKey"],
             resources=["*"], conditions=conditions),
         iam.PolicyStatement(
-            sid="AllowEbsServiceLinkedRolesGrantsViaEc2", principals=[iam.AnyPrincipal()],
+            sid="AllowEbsServiceLinkedRolesGrants", principals=[iam.AnyPrincipal()],
             actions=["kms:CreateGrant"], resources=["*"],
             conditions={**conditions, "Bool": {"kms:GrantIsForAWSResource": "true"}}),
     ]

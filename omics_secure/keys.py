@@ -249,6 +249,24 @@ class PhiKey(kms.Key):
         """The services whose statements the key policy carries."""
         return tuple(self._services)
 
+    def add_to_resource_policy(self, statement: iam.PolicyStatement,
+                               allow_no_op: bool | None = None) -> iam.AddToResourcePolicyResult:
+        """Add ``statement`` to the key policy; roles and users of this stack are matched, not named.
+
+        KMS refuses a key policy naming a principal it cannot see yet ("The principals in the key policy
+        must exist and be visible to KMS. When you create a new AWS principal, you might need to enforce
+        a delay before including the new principal in a key policy":
+        https://docs.aws.amazon.com/kms/latest/APIReference/API_CreateKey.html#KMS-CreateKey-request-Policy),
+        and a role of the key's own stack is created moments before the key. Such principals are moved
+        to a ``*`` principal narrowed by ``aws:PrincipalArn`` (their ARNs) and kms:CallerAccount: the same
+        grant, in the key policy, without a principal for KMS to look up.
+        """
+        result = None
+        for part in _without_new_principals(self.stack, statement):
+            result = super().add_to_resource_policy(part, allow_no_op)
+        assert result is not None
+        return result
+
     def enable_services(self, *services: KeyService) -> None:
         """Add the key-policy statements for ``services``; a service already enabled is skipped."""
         problems = ProblemCollector(f"PhiKey '{self.node.id}'.enable_services")
@@ -339,6 +357,29 @@ class ExistingPhiKey(Construct):
         document = iam.PolicyDocument(statements=self.required_statements)
         resolved: dict[str, object] = cdk.Stack.of(self).resolve(document.to_json())
         return resolved
+
+
+def _without_new_principals(stack: cdk.Stack, statement: iam.PolicyStatement) -> list[iam.PolicyStatement]:
+    """``statement``, with roles and users created in ``stack`` moved to an ``aws:PrincipalArn`` condition."""
+    new = [p for p in statement.principals if isinstance(p, iam.Role | iam.User) and cdk.Stack.of(p) is stack]
+    if not new:
+        return [statement]
+    named = [p for p in statement.principals if not any(p is n for n in new)]
+    arns = [p.role_arn if isinstance(p, iam.Role) else p.user_arn for p in new]
+    conditions: dict[str, dict[str, object]] = {
+        operator: dict(values) for operator, values in (statement.conditions or {}).items()}
+    conditions.setdefault("ArnEquals", {})["aws:PrincipalArn"] = arns[0] if len(arns) == 1 else arns
+    conditions.setdefault("StringEquals", {})["kms:CallerAccount"] = stack.account
+    matched = iam.PolicyStatement(
+        sid=(f"{statement.sid}InTemplate" if named and statement.sid else statement.sid), effect=statement.effect,
+        principals=[iam.AnyPrincipal()], actions=list(statement.actions), resources=list(statement.resources),
+        conditions=conditions)
+    if not named:
+        return [matched]
+    kept = iam.PolicyStatement(sid=statement.sid, effect=statement.effect, principals=named,
+                               actions=list(statement.actions), resources=list(statement.resources),
+                               conditions=statement.conditions or None)
+    return [kept, matched]
 
 
 def _check_services(problems: ProblemCollector, prop: str, services: Sequence[object]) -> bool:

@@ -86,6 +86,37 @@ def test_context_configures_account_and_region(tmp_path):
     assert ReferenceConfig.from_context(cdk.App(outdir=str(tmp_path / "d"))) == ReferenceConfig()
 
 
+def test_a_name_suffix_renames_every_retained_fixed_name_and_keeps_every_logical_id(tmp_path):
+    """The redeploy path after ``cdk destroy``: a new suffix, new physical names, the same logical ids."""
+    def synthesize(out: str, **context: object) -> dict[str, dict[str, dict[str, object]]]:
+        app = make_app(tmp_path / out, **context)
+        build_reference_app(app, with_compliance_packs=False)
+        return {stack.name: stack.resources for stack in read_assembly(app.synth().directory)}
+
+    first = synthesize("first")
+    second = synthesize("second", **{"omics-secure:name-suffix": "r2"})
+    assert {name: resources.keys() for name, resources in first.items()} == {
+        name: resources.keys() for name, resources in second.items()}
+    names = {"AWS::S3::Bucket": "BucketName", "AWS::CloudTrail::Trail": "TrailName",
+             "AWS::Logs::LogGroup": "LogGroupName"}
+    renamed = set()
+    for stack, resources in first.items():
+        for logical_id, body in resources.items():
+            name_property = names.get(str(body["Type"]))
+            if body.get("DeletionPolicy") != "Retain" or name_property is None:
+                continue
+            before = body.get("Properties", {}).get(name_property)  # type: ignore[union-attr]
+            after = second[stack][logical_id].get("Properties", {}).get(name_property)  # type: ignore[union-attr]
+            if isinstance(before, str) and not before.startswith("/aws/"):
+                assert after != before and "r2" in str(after), f"{stack}/{logical_id} keeps its name {before}"
+                renamed.add((stack, logical_id))
+    assert renamed == {("OmicsSecureReplica", "PhiDataReplica7FD31539"),
+                       ("OmicsSecurePrimary", "AuditTrailFF0F2BB5"),
+                       ("OmicsSecurePrimary", "AuditTrailLogGroup28BB9333")}
+    replication = second["OmicsSecurePrimary"]["PhiDataE2352BFC"]["Properties"]["ReplicationConfiguration"]
+    assert "-r2-" in replication["Rules"][0]["Destination"]["Bucket"] and "-r2-" in replication["Role"]  # type: ignore[index]
+
+
 def test_context_configures_replica_region(tmp_path):
     app = cdk.App(outdir=str(tmp_path), context={"omics-secure:replica-region": "eu-central-1"})  # no flags
     assert ReferenceConfig.from_context(app).replica_region == "eu-central-1"
@@ -98,7 +129,16 @@ def test_context_configures_replica_region(tmp_path):
 def test_the_reference_app_acknowledges_exactly_these_findings(app, compliant):
     """Every acknowledgment is a decision a reviewer signed off; a new one must be added here on purpose."""
     build_reference_app(app)
-    acknowledged = {(f.rule_id, f.construct_path) for f in compliant(app).acknowledged_findings}
+    result = compliant(app)
+    acknowledged = {(f.rule_id, f.construct_path) for f in result.acknowledged_findings}
+    # Deploy-time warnings: the redeploy path (omics-secure:name-suffix) and the zone mapping to check.
+    warned = {(f.rule_id, f.construct_path) for pack in result.outcome.packs for f in pack.warnings}
+    assert warned == {
+        ("OmicsSecure-RetainedResourceFixedName", "OmicsSecureReplica/PhiDataReplica/Resource/Resource"),
+        ("OmicsSecure-RetainedResourceFixedName", "OmicsSecurePrimary/AuditTrail/Resource"),
+        ("OmicsSecure-RetainedResourceFixedName", "OmicsSecurePrimary/AuditTrail/LogGroup/Resource"),
+        ("OmicsSecure-OmicsRunSubnetZonePinned", "OmicsSecurePrimary/OmicsRuns/Resource"),
+    }
     # S3 log delivery supports only SSE-S3 targets without object-lock retention.
     on_log_buckets = {
         (f"{pack}-{rule}", f"{stack}/AccessLogs/Resource/Resource")
@@ -127,6 +167,9 @@ def test_the_reference_app_acknowledges_exactly_these_findings(app, compliant):
     # S3 object actions can be scoped only by an ARN pattern: the pipelines may read and write one prefix.
     on_job_grants = {("AwsSolutions-IAM5[Resource::<PhiDataE2352BFC.Arn>/pipelines/*]",
                       "OmicsSecurePrimary/Pipelines/JobRole/OmicsSecureGrants/Resource")}
+    # Replication writes every object key of the replica bucket: the replicate actions on its objects only.
+    on_replication_role = {("AwsSolutions-IAM5[Resource::<PhiDataReplica7FD31539.Arn>/*]",
+                            "OmicsSecureReplica/PhiDataReplica/ReplicationRole/OmicsSecureGrants/Resource")}
     # The HealthOmics run role and the HealthLake job role name object keys under one prefix of the PHI
     # bucket, the references of one store and the HealthOmics log group: resource wildcards AWS requires.
     logs = "arn:aws:logs:us-east-1:111122223333:log-group:/aws/omics/WorkflowLog"
@@ -153,7 +196,7 @@ def test_the_reference_app_acknowledges_exactly_these_findings(app, compliant):
         "OmicsSecurePrimary/AuditTrail/LogsPolicy/Resource",
     )}
     assert acknowledged == (on_log_buckets | on_replica | on_network_acl | on_batch_instances | on_job_grants
-                            | on_service_roles | on_audit_trail)
+                            | on_replication_role | on_service_roles | on_audit_trail)
 
 
 def test_the_trail_logs_both_regions_phi_buckets_and_alerts_the_context_address(tmp_path):

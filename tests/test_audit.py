@@ -43,7 +43,7 @@ def only(stack: cdk.Stack, type_: str) -> tuple[str, dict[str, Any]]:
 
 def trail_bucket(stack: cdk.Stack) -> tuple[str, dict[str, Any]]:
     buckets = [(lid, body) for lid, body in Template.from_stack(stack).find_resources("AWS::S3::Bucket").items()
-               if AUDIT_TAG in body["Properties"].get("Tags", [])]
+               if AUDIT_TAG in body["Properties"].get("Tags", []) and lid.startswith("TrailBucket")]
     assert len(buckets) == 1
     return buckets[0]
 
@@ -104,6 +104,14 @@ def test_trail_bucket_is_locked_encrypted_with_the_trail_key_tls_only_and_retain
     assert properties["LoggingConfiguration"]["LogFilePrefix"] == "Trail/"
     rules = {rule["Id"]: rule for rule in properties["LifecycleConfiguration"]["Rules"]}
     assert rules["ExpireLogFiles"]["ExpirationInDays"] == 2192
+    # S3 refuses ExpiredObjectDeleteMarker beside ExpirationInDays, ExpirationDate or TagFilters (MalformedXML).
+    assert rules["ExpireLogFiles"].keys() == {"Id", "Status", "ExpirationInDays"}
+    assert rules["NoncurrentLogFiles"] == {"Id": "NoncurrentLogFiles", "Status": "Enabled",
+                                           "NoncurrentVersionExpiration": {"NoncurrentDays": 365},
+                                           "ExpiredObjectDeleteMarker": True}
+    for rule in rules.values():
+        assert not ("ExpiredObjectDeleteMarker" in rule
+                    and {"ExpirationInDays", "ExpirationDate", "TagFilters"} & rule.keys()), rule
     Template.from_stack(stack).has_resource_properties("AWS::S3::BucketPolicy", {
         "Bucket": {"Ref": bucket_id},
         "PolicyDocument": {"Statement": Match.array_with([
@@ -243,6 +251,24 @@ def test_trail_names_follow_cloudtrail_rules_and_carry_no_phi(stack, name, fix):
 def test_trail_name_must_be_literal(stack):
     with pytest.raises(OmicsSecureConfigError, match=r"pass a literal name: the bucket policy names the trail's ARN"):
         AuditTrail(stack, "Trail", trail_name=cdk.Aws.STACK_NAME)
+
+
+def test_name_suffix_renames_the_retained_trail_and_log_group(stack):
+    trail = AuditTrail(stack, "Trail", name_suffix="r2")
+    assert trail.trail_name == f"{TRAIL_NAME}-r2"
+    template = Template.from_stack(stack)
+    template.has_resource_properties("AWS::CloudTrail::Trail", {"TrailName": f"{TRAIL_NAME}-r2"})
+    template.has_resource_properties("AWS::Logs::LogGroup", {
+        "LogGroupName": f"/omics-secure/cloudtrail/{TRAIL_NAME}-r2"})
+
+
+@pytest.mark.parametrize("kwargs, match", [
+    ({"name_suffix": "Two"}, r"name_suffix='Two': use 1-8 lower-case letters or digits"),
+    ({"name_suffix": "r2", "trail_name": "audit"}, r"name_suffix='r2': the suffix changes the default trail name"),
+])
+def test_name_suffix_errors(stack, kwargs, match):
+    with pytest.raises(OmicsSecureConfigError, match=match):
+        AuditTrail(stack, "Trail", **kwargs)
 
 
 def test_every_bad_trail_prop_is_reported_at_once(app, stack):
@@ -485,7 +511,7 @@ def test_account_services_create_nothing_unless_asked_for_by_name(stack):
                                 config_rules=[ConfigRule.ROOT_ACCOUNT_MFA_ENABLED])
 
 
-def test_config_recorder_delivers_to_the_trail_bucket_encrypted_and_runs_the_managed_rules(stack):
+def test_config_recorder_delivers_to_its_own_unlocked_bucket_encrypted_and_runs_the_managed_rules(stack):
     trail = AuditTrail(stack, "Trail")
     services = AccountSecurityServices(stack, "Account", trail=trail, config_recorder=True)
     template = Template.from_stack(stack)
@@ -495,8 +521,19 @@ def test_config_recorder_delivers_to_the_trail_bucket_encrypted_and_runs_the_man
         "RecordingGroup": {"AllSupported": True, "IncludeGlobalResourceTypes": True},
     }
     key_id, _ = only(stack, "AWS::KMS::Key")
-    bucket_id, _ = trail_bucket(stack)
+    trail_bucket_id, _ = trail_bucket(stack)
+    recorder_id, _ = only(stack, "AWS::Config::ConfigurationRecorder")
+    # AWS Config refuses a delivery bucket with object lock, and the trail's has it.
+    bucket_id = stack.get_logical_id(services.config_bucket.node.default_child)  # type: ignore[arg-type]
+    config_bucket = template.to_json()["Resources"][bucket_id]
+    assert bucket_id != trail_bucket_id and "ObjectLockEnabled" not in config_bucket["Properties"]
+    assert config_bucket["DeletionPolicy"] == "Retain"
+    (encryption,) = config_bucket["Properties"]["BucketEncryption"]["ServerSideEncryptionConfiguration"]
+    assert encryption["ServerSideEncryptionByDefault"] == {"KMSMasterKeyID": {"Fn::GetAtt": [key_id, "Arn"]},
+                                                           "SSEAlgorithm": "aws:kms"}
     channel_id, channel = only(stack, "AWS::Config::DeliveryChannel")
+    # "Before you can create a delivery channel, you must create a configuration recorder."
+    assert recorder_id in channel["DependsOn"]
     assert channel["Properties"]["S3BucketName"] == {"Ref": bucket_id}
     assert channel["Properties"]["S3KeyPrefix"] == "config"
     assert channel["Properties"]["S3KmsKeyArn"] == {"Fn::GetAtt": [key_id, "Arn"]}

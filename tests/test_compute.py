@@ -94,16 +94,18 @@ def test_no_public_addresses_anywhere(stack):
     template.resource_count_is("AWS::EC2::InternetGateway", 0)
 
 
-def test_key_policy_lets_the_instance_launching_roles_use_the_key_only_through_ec2(stack):
+def test_key_policy_lets_the_instance_launching_roles_use_the_key_as_aws_documents(stack):
     compute = build(stack)
     assert {KeyService.EC2_EBS, KeyService.CLOUDWATCH_LOGS} <= set(compute.key.services)  # type: ignore[attr-defined]
     (key,) = Template.from_stack(stack).find_resources("AWS::KMS::Key").values()
     statements = {s.get("Sid"): s for s in key["Properties"]["KeyPolicy"]["Statement"]}
-    use = statements["AllowEbsServiceLinkedRolesUseViaEc2"]
-    grants = statements["AllowEbsServiceLinkedRolesGrantsViaEc2"]
+    use = statements["AllowEbsServiceLinkedRolesUse"]
+    grants = statements["AllowEbsServiceLinkedRolesGrants"]
     assert use["Principal"] == {"AWS": "*"}
-    assert use["Condition"]["StringEquals"] == {"kms:CallerAccount": "111122223333",
-                                                "kms:ViaService": "ec2.us-east-1.amazonaws.com"}
+    # AWS's documented statements have no kms:ViaService: Auto Scaling may call KMS itself while launching.
+    assert use["Condition"]["StringEquals"] == {"kms:CallerAccount": "111122223333"}
+    assert set(use["Action"]) == {"kms:Encrypt", "kms:Decrypt", "kms:ReEncrypt*", "kms:GenerateDataKey*",
+                                  "kms:DescribeKey"}
     roles = [stack.resolve(arn) for arn in use["Condition"]["ArnLike"]["aws:PrincipalArn"]]
     assert len(roles) == len(EBS_SERVICE_LINKED_ROLES)
     assert any("AWSServiceRoleForAutoScaling" in str(role) for role in roles)
@@ -116,7 +118,7 @@ def test_service_linked_role_statements_are_added_once_for_two_environments(stac
     PipelineCompute(stack, "More", network=compute.network, key=compute.key)
     (key,) = Template.from_stack(stack).find_resources("AWS::KMS::Key").values()
     sids = [s.get("Sid") for s in key["Properties"]["KeyPolicy"]["Statement"]]
-    assert sids.count("AllowEbsServiceLinkedRolesUseViaEc2") == 1
+    assert sids.count("AllowEbsServiceLinkedRolesUse") == 1
 
 
 def test_missing_batch_endpoints_are_warned_about(stack):

@@ -121,11 +121,39 @@ def test_account_administration_statement_prevents_lock_out(stack):
     assert admin == [{"Action": "kms:*", "Effect": "Allow", "Principal": ACCOUNT_ROOT, "Resource": "*"}]
 
 
-def test_named_service_users_replace_the_account_principal(stack):
-    role = iam.Role(stack, "PipelineRole", assumed_by=iam.ServicePrincipal("omics.amazonaws.com"))
+def test_named_service_users_replace_the_account_principal(app, stack):
+    # A role of another stack exists before this key is created, so the key policy names it.
+    roles = cdk.Stack(app, "Roles", env=cdk.Environment(account=ACCOUNT, region=REGION))
+    role = iam.Role(roles, "PipelineRole", assumed_by=iam.ServicePrincipal("omics.amazonaws.com"))
     PhiKey(stack, "DataKey", services=[KeyService.HEALTHOMICS_STORAGE], service_users=[role])
     principal = statement(stack, "AllowHealthOmicsStorageUseViaService")["Principal"]
-    assert principal["AWS"]["Fn::GetAtt"][0].startswith("PipelineRole")
+    assert principal["AWS"]["Fn::ImportValue"].startswith("Roles:ExportsOutputFnGetAttPipelineRole")
+
+
+def test_roles_of_the_keys_own_stack_are_matched_by_principal_arn_not_named(stack):
+    """KMS refuses a key policy naming a principal it cannot see yet, and such a role is seconds old."""
+    role = iam.Role(stack, "PipelineRole", assumed_by=iam.ServicePrincipal("omics.amazonaws.com"))
+    PhiKey(stack, "DataKey", services=[KeyService.HEALTHOMICS_STORAGE], service_users=[role])
+    use = statement(stack, "AllowHealthOmicsStorageUseViaService")
+    assert use["Principal"] == {"AWS": "*"}
+    assert use["Condition"]["ArnEquals"] == {"aws:PrincipalArn": {"Fn::GetAtt": [
+        stack.get_logical_id(role.node.default_child), "Arn"]}}  # type: ignore[arg-type]
+    assert use["Condition"]["StringEquals"] == {"kms:ViaService": f"omics.{REGION}.amazonaws.com",
+                                                "kms:CallerAccount": ACCOUNT}
+    grants = statement(stack, "AllowHealthOmicsStorageCreateGrantViaService")
+    assert grants["Condition"]["Bool"] == {"kms:GrantIsForAWSResource": "true"}
+    assert grants["Principal"] == {"AWS": "*"} and "ArnEquals" in grants["Condition"]
+
+
+def test_a_statement_naming_an_existing_and_a_new_principal_is_split(stack):
+    key = PhiKey(stack, "DataKey")
+    new_role = iam.Role(stack, "New", assumed_by=iam.AccountRootPrincipal())
+    existing = iam.Role.from_role_arn(stack, "Existing", f"arn:aws:iam::{ACCOUNT}:role/existing")
+    key.add_to_resource_policy(iam.PolicyStatement(sid="Both", principals=[existing, new_role],
+                                                   actions=["kms:Decrypt"], resources=["*"]))
+    assert statement(stack, "Both")["Principal"] == {"AWS": f"arn:aws:iam::{ACCOUNT}:role/existing"}
+    matched = statement(stack, "BothInTemplate")
+    assert matched["Principal"] == {"AWS": "*"} and matched["Action"] == "kms:Decrypt"
 
 
 def test_admins_and_users_are_named_in_the_key_policy(stack, compliant):
@@ -135,11 +163,13 @@ def test_admins_and_users_are_named_in_the_key_policy(stack, compliant):
     administration = statement(stack, "AllowKeyAdministration")
     assert "kms:ScheduleKeyDeletion" in administration["Action"]
     assert "kms:Decrypt" not in administration["Action"]
-    assert administration["Principal"]["AWS"]["Fn::GetAtt"][0].startswith("KeyAdmin")
+    # Roles of the key's own stack are matched by aws:PrincipalArn (KMS cannot see them yet).
+    assert administration["Principal"] == {"AWS": "*"}
+    assert administration["Condition"]["ArnEquals"]["aws:PrincipalArn"]["Fn::GetAtt"][0].startswith("KeyAdmin")
     use = statement(stack, "AllowKeyUse")
-    assert use["Principal"]["AWS"]["Fn::GetAtt"][0].startswith("KeyUser")
+    assert use["Condition"]["ArnEquals"]["aws:PrincipalArn"]["Fn::GetAtt"][0].startswith("KeyUser")
     grants = statement(stack, "AllowKeyUsersGrantsForAwsResources")
-    assert grants["Condition"] == {"Bool": {"kms:GrantIsForAWSResource": "true"}}
+    assert grants["Condition"]["Bool"] == {"kms:GrantIsForAWSResource": "true"}
     assert "kms:RevokeGrant" not in grants["Action"]
     compliant(stack)
 

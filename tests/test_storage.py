@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime
+import json
 import re
 from pathlib import Path
 from typing import Any
@@ -495,13 +496,13 @@ def test_replication_into_the_replica_region_with_kms_objects_and_delete_markers
                                        "NIST.800.53.R5-S3BucketReplicationEnabled"}
 
 
-def test_replication_role_has_no_identity_policy_only_resource_policies(replication_app):
+def test_replication_role_reads_through_the_source_policies_and_writes_through_its_own_grants(replication_app):
     _, primary_stack, replica_stack = replication_app
     replica = PhiReplicaBucket(replica_stack, "Replica")
     PhiBucket(primary_stack, "Phi", replica=replica)
+    Template.from_stack(primary_stack).resource_count_is("AWS::IAM::ManagedPolicy", 0)
     for stack in (primary_stack, replica_stack):
         Template.from_stack(stack).resource_count_is("AWS::IAM::Policy", 0)
-        Template.from_stack(stack).resource_count_is("AWS::IAM::ManagedPolicy", 0)
     role = {"AWS": replica.replication_role_arn}
     source = policy_statements(primary_stack, "PhiPolicy")
     read_bucket = by_sid(source, "AllowReplicationReadBucket")
@@ -515,12 +516,44 @@ def test_replication_role_has_no_identity_policy_only_resource_policies(replicat
     decrypt = key_statement(primary_stack, "AllowReplicationDecryptViaS3")
     assert decrypt["Principal"] == role and decrypt["Action"] == "kms:Decrypt"
     assert decrypt["Condition"] == {"StringEquals": {"kms:ViaService": f"s3.{REGION}.amazonaws.com"}}
+    # The role is created in the replica stack itself: its policies name the account narrowed to the role.
+    account = {"AWS": f"arn:aws:iam::{ACCOUNT}:root"}
+    only_the_role = {"ArnEquals": {"aws:PrincipalArn": replica.replication_role_arn}}
     write = by_sid(policy_statements(replica_stack, "ReplicaPolicy"), "AllowReplicationIntoReplica")
-    assert write["Principal"] == {"AWS": replica_stack.resolve(replica.replication_role.role_arn)}
+    assert write["Principal"] == account and write["Condition"] == only_the_role
     assert set(write["Action"]) == {"s3:ReplicateObject", "s3:ReplicateDelete", "s3:ReplicateTags"}
     encrypt = key_statement(replica_stack, "AllowReplicationEncryptViaS3")
-    assert set(encrypt["Action"]) == {"kms:Encrypt", "kms:GenerateDataKey"}
-    assert encrypt["Condition"] == {"StringEquals": {"kms:ViaService": f"s3.{REPLICA_REGION}.amazonaws.com"}}
+    assert encrypt["Principal"] == account
+    assert set(encrypt["Action"]) == {"kms:Encrypt", "kms:GenerateDataKey", "kms:Decrypt"}
+    assert encrypt["Condition"] == {**only_the_role,
+                                    "StringEquals": {"kms:ViaService": f"s3.{REPLICA_REGION}.amazonaws.com"}}
+    (grants,) = resources(replica_stack, "AWS::IAM::ManagedPolicy").values()
+    role_id = replica_stack.get_logical_id(replica.replication_role.node.default_child)  # type: ignore[arg-type]
+    key_id = replica_stack.get_logical_id(replica.key.node.default_child)  # type: ignore[union-attr, arg-type]
+    bucket_id = replica_stack.get_logical_id(replica.bucket.node.default_child)  # type: ignore[arg-type]
+    assert grants["Properties"]["Roles"] == [{"Ref": role_id}]
+    assert grants["Properties"]["PolicyDocument"]["Statement"] == [
+        {"Action": ["s3:ReplicateDelete", "s3:ReplicateObject", "s3:ReplicateTags"], "Effect": "Allow",
+         "Resource": {"Fn::Join": ["", [{"Fn::GetAtt": [bucket_id, "Arn"]}, "/*"]]}},
+        {"Action": ["kms:Decrypt", "kms:Encrypt", "kms:GenerateDataKey"], "Effect": "Allow",
+         "Condition": {"StringEquals": {"kms:ViaService": f"s3.{REPLICA_REGION}.amazonaws.com"}},
+         "Resource": {"Fn::GetAtt": [key_id, "Arn"]}},
+    ]
+
+
+def test_no_replica_policy_names_the_role_created_in_the_same_stack(replication_app):
+    """KMS refuses a key policy naming a principal it cannot see yet, and the role is minutes old."""
+    _, primary_stack, replica_stack = replication_app
+    replica = PhiReplicaBucket(replica_stack, "Replica")
+    PhiBucket(primary_stack, "Phi", replica=replica)
+    role_id = replica_stack.get_logical_id(replica.replication_role.node.default_child)  # type: ignore[arg-type]
+    template = Template.from_stack(replica_stack).to_json()
+    policies = [body["Properties"]["KeyPolicy"] for body in template["Resources"].values()
+                if body["Type"] == "AWS::KMS::Key"]
+    policies += [body["Properties"]["PolicyDocument"] for body in template["Resources"].values()
+                 if body["Type"] == "AWS::S3::BucketPolicy"]
+    principals = [statement.get("Principal") for policy in policies for statement in policy["Statement"]]
+    assert principals and role_id not in json.dumps(principals)
 
 
 def test_replica_is_hardened_like_the_source(replication_app):
@@ -604,6 +637,38 @@ def test_replica_needs_a_concrete_environment_and_a_literal_name(app):
     stack = cdk.Stack(app, "Replica", env=REPLICA_ENV)
     with pytest.raises(OmicsSecureConfigError, match=r"bucket_name=.*pass a literal string"):
         PhiReplicaBucket(stack, "Replica", bucket_name=cdk.CfnParameter(stack, "Name").value_as_string)
+
+
+def test_name_suffix_renames_the_retained_replica_bucket_and_its_role_only(app):
+    plain = PhiReplicaBucket(cdk.Stack(app, "Plain", env=REPLICA_ENV), "Replica")
+    suffixed = PhiReplicaBucket(cdk.Stack(app, "Suffixed", env=REPLICA_ENV), "Replica", name_suffix="r2")
+    digest = plain.bucket_name.split("-")[3]
+    assert re.fullmatch(rf"omics-secure-replica-[0-9a-f]{{8}}-{ACCOUNT}-{REPLICA_REGION}", plain.bucket_name)
+    assert re.fullmatch(rf"omics-secure-replica-[0-9a-f]{{8}}-r2-{ACCOUNT}-{REPLICA_REGION}", suffixed.bucket_name)
+    assert suffixed.replication_role_arn.endswith(f"-r2-{REPLICA_REGION}")
+    assert digest != suffixed.bucket_name.split("-")[3]  # different construct paths, different digests
+    Template.from_stack(cdk.Stack.of(suffixed)).has_resource_properties(
+        "AWS::S3::Bucket", {"BucketName": suffixed.bucket_name})
+
+
+@pytest.mark.parametrize("kwargs, match", [
+    ({"name_suffix": "R2"}, r"name_suffix='R2': use 1-8 lower-case letters or digits"),
+    ({"name_suffix": "redeploy-2"}, r"name_suffix='redeploy-2': use 1-8 lower-case letters or digits"),
+    ({"name_suffix": ""}, r"name_suffix='': use 1-8"),
+    ({"name_suffix": "r2", "bucket_name": "genomics-replica"},
+     r"name_suffix='r2': the suffix changes the default bucket name only"),
+])
+def test_name_suffix_errors(app, kwargs, match):
+    with pytest.raises(OmicsSecureConfigError, match=match):
+        PhiReplicaBucket(cdk.Stack(app, "Replica", env=REPLICA_ENV), "Replica", **kwargs)
+
+
+def test_name_suffix_that_would_overflow_the_bucket_name_is_refused(app):
+    stack = cdk.Stack(app, "Sydney", env=cdk.Environment(account=ACCOUNT, region="ap-southeast-2"))
+    with pytest.raises(OmicsSecureConfigError, match=r"name_suffix='redeploy': the bucket name omics-secure-replica-"
+                                                     r".* would pass S3's 63 characters"):
+        PhiReplicaBucket(stack, "Replica", name_suffix="redeploy")
+    assert stack.node.try_find_child("Replica") is None
 
 
 def test_replica_rejects_phi_like_names_and_bad_lifecycle(app):

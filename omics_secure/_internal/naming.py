@@ -45,3 +45,15 @@ PHI_NAME_FIX = (
     "names, tags and metadata are not encrypted with the data; use an opaque identifier (a project or "
     "study code, a random id) and keep identifiers inside the encrypted objects"
 )
+
+
+NAME_SUFFIX_PATTERN = re.compile(r"^[a-z0-9]{1,8}$")
+NAME_SUFFIX_FIX = (
+    "use 1-8 lower-case letters or digits, e.g. 'r2': the suffix goes into S3 bucket, trail and log-group "
+    "names, and changing it names new resources on the next deploy (the retained old ones stay)"
+)
+
+
+def is_valid_name_suffix(value: object) -> bool:
+    """True for a suffix :data:`NAME_SUFFIX_PATTERN` accepts; the caller records the problem otherwise."""
+    return isinstance(value, str) and bool(NAME_SUFFIX_PATTERN.match(value))

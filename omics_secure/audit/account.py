@@ -16,11 +16,15 @@ from aws_cdk import aws_config as config
 from aws_cdk import aws_iam as iam
 from aws_cdk import aws_kms as kms
 from aws_cdk import aws_macie
+from aws_cdk import aws_s3 as s3
 from constructs import Construct
 
+from omics_secure._internal.acknowledgments import acknowledge
 from omics_secure._internal.errors import ProblemCollector
+from omics_secure._internal.tags import AUDIT_LOGS, DATA_CLASSIFICATION_TAG
 from omics_secure.audit._common import require_concrete_environment
-from omics_secure.audit.trail import AuditTrail
+from omics_secure.audit.trail import DEFAULT_LOG_FILE_RETENTION_DAYS, AuditTrail
+from omics_secure.storage._common import TlsVersion
 
 CONFIG_PREFIX = "config"
 
@@ -65,10 +69,11 @@ class AccountSecurityServices(Construct):
     organization's baseline (AWS Control Tower, Security Hub's central configuration) already runs them.
 
     AWS Config records every supported resource type and evaluates the :class:`ConfigRule` managed rules
-    on the deployed account; snapshots and history go to the :class:`AuditTrail`'s bucket under
-    ``config/``, encrypted with the trail's key. Macie runs automated sensitive-data discovery over the
-    account's S3 buckets; CloudFormation has no resource for a Macie classification job, so targeted jobs
-    on the PHI buckets are created with the Macie API or console.
+    on the deployed account; snapshots and history go to a bucket of their own under ``config/``, encrypted
+    with the trail's key (AWS Config refuses a delivery bucket with object lock, which the trail's has).
+    Macie runs automated sensitive-data discovery over the account's S3 buckets; CloudFormation has no
+    resource for a Macie classification job, so targeted jobs on the PHI buckets are created with the Macie
+    API or console.
     """
 
     def __init__(
@@ -85,7 +90,8 @@ class AccountSecurityServices(Construct):
         macie_finding_frequency: MacieFrequency = MacieFrequency.FIFTEEN_MINUTES,
     ) -> None:
         """
-        :param trail: the trail whose bucket and key receive AWS Config's deliveries.
+        :param trail: the trail whose key encrypts AWS Config's deliveries and whose access-log bucket logs
+            the Config bucket.
         :param config_recorder: create the account's AWS Config recorder, delivery channel and rules. Default:
             False, because an account and region can hold only one recorder and one delivery channel.
         :param config_rules: managed rules to deploy with the recorder. Default: every :class:`ConfigRule`.
@@ -144,8 +150,9 @@ class AccountSecurityServices(Construct):
             service_role = iam.CfnServiceLinkedRole(self, "ConfigServiceLinkedRole",
                                                     aws_service_name="config.amazonaws.com")
             self.recorder.add_dependency(service_role)
+        bucket = self._config_bucket(trail)
+        self.config_bucket = bucket
         # AWS Config's documented bucket policy for delivery with its service-linked role.
-        bucket = trail.bucket
         service = iam.ServicePrincipal("config.amazonaws.com")
         this_account = {"aws:SourceAccount": stack.account}
         bucket.add_to_resource_policy(iam.PolicyStatement(
@@ -173,9 +180,45 @@ class AccountSecurityServices(Construct):
             config_snapshot_delivery_properties=config.CfnDeliveryChannel.ConfigSnapshotDeliveryPropertiesProperty(
                 delivery_frequency="TwentyFour_Hours"))
         assert bucket.policy is not None
-        self.delivery_channel.node.add_dependency(bucket.policy)
+        # "Before you can create a delivery channel, you must create a configuration recorder."
+        # https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-config-deliverychannel.html
+        self.delivery_channel.node.add_dependency(bucket.policy, self.recorder)
         for rule in dict.fromkeys(rules):
             managed = config.ManagedRule(self, f"Rule{rule.name.title().replace('_', '')}", identifier=rule.value,
                                          description=f"omics-secure: AWS Config managed rule {rule.value}")
             managed.node.add_dependency(self.recorder, self.delivery_channel)
             self.rules[rule] = managed
+
+    def _config_bucket(self, trail: AuditTrail) -> s3.Bucket:
+        """The bucket AWS Config delivers to: hardened like the trail's, without object lock.
+
+        "AWS Config does not support the delivery channel to an Amazon S3 bucket where object lock is
+        enabled" (AWS::Config::DeliveryChannel,
+        https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-config-deliverychannel.html),
+        so the trail's object-locked bucket cannot take Config's snapshots and history.
+        """
+        bucket = s3.Bucket(
+            self, "ConfigBucket",
+            encryption=s3.BucketEncryption.KMS, encryption_key=trail.key, bucket_key_enabled=True,
+            enforce_ssl=True, minimum_tls_version=TlsVersion.TLS_1_2.value, versioned=True,
+            block_public_access=s3.BlockPublicAccess.BLOCK_ALL,
+            object_ownership=s3.ObjectOwnership.BUCKET_OWNER_ENFORCED,
+            server_access_logs_bucket=trail.access_logs.bucket, server_access_logs_prefix=f"{self.node.id}/config/",
+            lifecycle_rules=[
+                s3.LifecycleRule(id="AbortIncompleteMultipartUploads",
+                                 abort_incomplete_multipart_upload_after=cdk.Duration.days(1)),
+                s3.LifecycleRule(id="ExpireConfigFiles",
+                                 expiration=cdk.Duration.days(DEFAULT_LOG_FILE_RETENTION_DAYS)),
+                s3.LifecycleRule(id="NoncurrentConfigFiles", noncurrent_version_expiration=cdk.Duration.days(365),
+                                 expired_object_delete_marker=True),
+            ],
+            removal_policy=cdk.RemovalPolicy.RETAIN,
+        )
+        cdk.Tags.of(bucket).add(DATA_CLASSIFICATION_TAG, AUDIT_LOGS)
+        for pack in ("HIPAA.Security", "NIST.800.53.R5"):
+            acknowledge(bucket, f"{pack}-S3BucketReplicationEnabled",
+                        "AWS Config's snapshots and history are a derived record: the recorder keeps the "
+                        "configuration history in AWS Config itself and redelivers snapshots, and every API call "
+                        "behind a change is in the trail. Replicate this bucket yourself if your contingency "
+                        "plan needs a second-region copy.")
+        return bucket

@@ -16,7 +16,7 @@ from constructs import Construct
 from omics_secure._internal.acknowledgments import acknowledge
 from omics_secure._internal.durations import whole_days
 from omics_secure._internal.errors import ProblemCollector, is_unresolved
-from omics_secure._internal.naming import PHI_NAME_FIX, phi_like
+from omics_secure._internal.naming import NAME_SUFFIX_FIX, PHI_NAME_FIX, is_valid_name_suffix, phi_like
 from omics_secure._internal.tags import AUDIT_LOGS, DATA_CLASSIFICATION_TAG
 from omics_secure.audit._common import (
     check_same_region,
@@ -73,6 +73,7 @@ class AuditTrail(Construct):
         key: kms.IKey | None = None,
         data_buckets: Sequence[DataBucket] = (),
         trail_name: str | None = None,
+        name_suffix: str | None = None,
         access_logs: AccessLogBucket | None = None,
         log_group_retention: logs.RetentionDays = DEFAULT_LOG_GROUP_RETENTION,
         log_file_retention: cdk.Duration | None = None,
@@ -89,6 +90,10 @@ class AuditTrail(Construct):
             none; add every PHI bucket (the OmicsSecure rule CloudTrailPhiBucketDataEvents checks it).
         :param trail_name: Default: ``omics-secure-<stack name>-<id>``. Names appear in every log record;
             a name that looks like PHI is refused.
+        :param name_suffix: appended to the default trail name, and so to the log group's
+            (``/omics-secure/cloudtrail/<trail name>``), 1-8 lower-case letters or digits. Both are retained
+            with fixed names, so a redeploy after ``cdk destroy`` needs a new suffix (or ``cdk import``).
+            Default: none.
         :param access_logs: where the log bucket's server access logs go. Default: a new
             :class:`AccessLogBucket` child ``AccessLogs``.
         :param log_group_retention: how long CloudWatch Logs keeps events; the log files in S3 are the
@@ -103,7 +108,12 @@ class AuditTrail(Construct):
         stack = cdk.Stack.of(scope)
         problems = ProblemCollector(f"AuditTrail '{id}'")
         require_concrete_environment(problems, stack, "a trail's ARN in its bucket policy")
-        resolved_name = trail_name if trail_name is not None else _default_trail_name(stack, id)
+        resolved_name = trail_name if trail_name is not None else _default_trail_name(stack, id, name_suffix)
+        if name_suffix is not None and not is_valid_name_suffix(name_suffix):
+            problems.add("name_suffix", name_suffix, NAME_SUFFIX_FIX)
+        elif name_suffix is not None and trail_name is not None:
+            problems.add("name_suffix", name_suffix,
+                         "the suffix changes the default trail name only; with trail_name, change that name")
         if trail_name is not None and not is_unresolved(trail_name):
             if not isinstance(trail_name, str) or not _TRAIL_NAME.match(trail_name) or _IP_ADDRESS.match(trail_name):
                 problems.add("trail_name", trail_name,
@@ -238,12 +248,17 @@ class AuditTrail(Construct):
             object_ownership=s3.ObjectOwnership.BUCKET_OWNER_ENFORCED,
             server_access_logs_bucket=self.access_logs.bucket,
             server_access_logs_prefix=f"{self.node.id}/",
+            # ExpiredObjectDeleteMarker "cannot be specified with ExpirationInDays, ExpirationDate, or
+            # TagFilters" (S3 answers MalformedXML and the stack rolls back: aws-cdk issue 25824), so the
+            # delete markers that expiring log files leave behind are removed by the noncurrent-version rule.
+            # https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-s3-bucket-rule.html#cfn-s3-bucket-rule-expiredobjectdeletemarker
             lifecycle_rules=[
                 s3.LifecycleRule(id="AbortIncompleteMultipartUploads",
                                  abort_incomplete_multipart_upload_after=cdk.Duration.days(1)),
-                s3.LifecycleRule(id="ExpireLogFiles", expiration=cdk.Duration.days(file_days),
+                s3.LifecycleRule(id="ExpireLogFiles", expiration=cdk.Duration.days(file_days)),
+                s3.LifecycleRule(id="NoncurrentLogFiles",
                                  noncurrent_version_expiration=cdk.Duration.days(lock_days),
-                                 expired_object_delete_marker=False),
+                                 expired_object_delete_marker=True),
             ],
             removal_policy=removal_policy,
         )
@@ -305,7 +320,8 @@ def _data_resource_arn(problems: ProblemCollector, stack: cdk.Stack, bucket: obj
     return f"{target.bucket_arn}/"  # type: ignore[attr-defined]
 
 
-def _default_trail_name(stack: cdk.Stack, id: str) -> str:
+def _default_trail_name(stack: cdk.Stack, id: str, suffix: str | None = None) -> str:
     stack_name = stack.stack_name if not is_unresolved(stack.stack_name) else stack.node.id
     name = re.sub(r"[^A-Za-z0-9]+", "-", f"omics-secure-{stack_name}-{id}").strip("-")
-    return name[:128].rstrip("-")
+    tail = f"-{suffix}" if isinstance(suffix, str) and is_valid_name_suffix(suffix) else ""
+    return name[:128 - len(tail)].rstrip("-") + tail

@@ -113,7 +113,11 @@ class Resource:
 class Rule:
     """A compliance rule: id, one-line finding, why it matters, the controls it maps to, its check, and how
     to fix a non-compliant resource (the construct or prop of ours that does it, or the CloudFormation
-    property to set)."""
+    property to set).
+
+    ``severity`` is ``"error"`` (a finding fails the check) or ``"warning"`` (it is reported, and the
+    check still passes): for risks the template cannot settle, such as a name that may already exist.
+    """
 
     id: str
     resource_types: frozenset[str]
@@ -122,6 +126,7 @@ class Rule:
     controls: Controls
     check: Callable[[Resource], Verdict]
     fix: str = ""
+    severity: str = "error"
 
     def evaluate(self, resource: Resource) -> Verdict:
         if resource.type not in self.resource_types:

@@ -78,10 +78,11 @@ class OmicsSecureChecks(NagPack):
         for finding in reported:
             by_rule.setdefault(finding.rule_id, []).append(finding)
         violations = [self._violation(rule_findings) for rule_findings in by_rule.values()]
-        # Limit warnings do not fail synthesis; CDK prints them and records them in the report.
+        failed = any(rule_findings[0].rule.severity != "warning" for rule_findings in by_rule.values())
+        # Warnings do not fail synthesis; CDK prints them and records them in the report.
         warnings = [self._limit_warning(stack, message) for stack in stacks
                     if (message := stack_limit_warning(stack)) is not None]
-        return cdk.PolicyValidationPluginReport(success=not violations, violations=[*violations, *warnings])
+        return cdk.PolicyValidationPluginReport(success=not failed, violations=[*violations, *warnings])
 
     def _limit_warning(self, stack: StackArtifact, message: str) -> cdk.PolicyViolation:
         return cdk.PolicyViolation(
@@ -102,7 +103,7 @@ class OmicsSecureChecks(NagPack):
         return cdk.PolicyViolation(
             rule_name=findings[0].rule_id,
             description=f"{description} - ({rule.controls.summary()}).",
-            severity="error",
+            severity="warning" if rule.severity == "warning" else "error",
             rule_metadata=metadata,
             violating_resources=[
                 cdk.PolicyViolatingResource(

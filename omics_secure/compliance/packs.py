@@ -2,6 +2,7 @@
 
 from omics_secure.compliance.model import Pack
 from omics_secure.compliance.rules.audit import AUDIT_RULES
+from omics_secure.compliance.rules.deploy import DEPLOY_RULES
 from omics_secure.compliance.rules.kms import KMS_RULES
 from omics_secure.compliance.rules.network import NETWORK_RULES
 from omics_secure.compliance.rules.omics import OMICS_RULES
@@ -11,5 +12,9 @@ OMICS_SECURE_PACK_NAME = "OmicsSecure"
 
 OMICS_SECURE_PACK = Pack(
     name=OMICS_SECURE_PACK_NAME,
-    rules=(*KMS_RULES, *S3_RULES, *NETWORK_RULES, *OMICS_RULES, *AUDIT_RULES),
+    rules=(*KMS_RULES, *S3_RULES, *NETWORK_RULES, *OMICS_RULES, *AUDIT_RULES, *DEPLOY_RULES),
 )
+"""The deploy-time rules are in this pack, not a second one: every app that registers OmicsSecure (and
+``omics-secure check``) gets them with nothing more to register, and CDK's validation report, the command's
+summary and its JUnit/SARIF files stay one pack per source. ``DEPLOY_RULES`` alone makes a pack of its own:
+``Pack(name="OmicsSecureDeploy", rules=DEPLOY_RULES)``."""

@@ -39,11 +39,14 @@ class ReferenceConfig:
     ``account`` and ``region`` default to a placeholder account and us-east-1 so that ``cdk synth``
     works with no context and no credentials; set them to deploy. ``replica_region``
     (``omics-secure:replica-region``, default us-west-2) holds the cross-region replica of the PHI data.
+    ``name_suffix`` (``omics-secure:name-suffix``, default none) goes into the fixed names of the retained
+    replica bucket, trail and trail log group: after ``cdk destroy`` they stay, so redeploy with a new one.
     """
 
     account: str = DEFAULT_ACCOUNT
     region: str = DEFAULT_REGION
     replica_region: str = DEFAULT_REPLICA_REGION
+    name_suffix: str | None = None
 
     @classmethod
     def from_context(cls, scope: Construct) -> ReferenceConfig:
@@ -51,8 +54,10 @@ class ReferenceConfig:
             value = scope.node.try_get_context(f"omics-secure:{key}")
             return str(value) if value not in (None, "") else default
 
+        suffix = scope.node.try_get_context("omics-secure:name-suffix")
         return cls(account=context("account", DEFAULT_ACCOUNT), region=context("region", DEFAULT_REGION),
-                   replica_region=context("replica-region", DEFAULT_REPLICA_REGION))
+                   replica_region=context("replica-region", DEFAULT_REPLICA_REGION),
+                   name_suffix=str(suffix) if suffix not in (None, "") else None)
 
 
 class ReferenceReplicaStack(cdk.Stack):
@@ -63,7 +68,8 @@ class ReferenceReplicaStack(cdk.Stack):
         super().__init__(scope, id, env=cdk.Environment(account=config.account, region=config.replica_region),
                          description="omics-secure reference environment: replica region")
         self.access_logs = AccessLogBucket(self, "AccessLogs")
-        self.phi_data_replica = PhiReplicaBucket(self, "PhiDataReplica", access_logs=self.access_logs)
+        self.phi_data_replica = PhiReplicaBucket(self, "PhiDataReplica", access_logs=self.access_logs,
+                                                 name_suffix=config.name_suffix)
         # Audit: EventBridge sees KMS calls only in the key's own region, so this region watches its keys.
         self.alerts = AlertTopic(self, "Alerts", email=alarm_email(self))
         self.key_watch = KeyWatch(self, "KeyWatch", alerts=self.alerts)
@@ -93,7 +99,7 @@ class ReferencePrimaryStack(cdk.Stack):
                                   replica=replica)
         self._add_health_services()
         self._add_network_and_compute()
-        self._add_audit(replica)
+        self._add_audit(replica, config.name_suffix)
 
     def _add_health_services(self) -> None:
         """HealthOmics stores, a private workflow and its run group, and a FHIR datastore, on the data key."""
@@ -120,10 +126,10 @@ class ReferencePrimaryStack(cdk.Stack):
         self.workstation = (AnalysisWorkstation(self, "Workstation", network=self.network, key=self.data_key)
                             if network_config.workstation else None)
 
-    def _add_audit(self, replica: PhiReplicaBucket | None) -> None:
+    def _add_audit(self, replica: PhiReplicaBucket | None, name_suffix: str | None) -> None:
         """One multi-region trail with S3 data events for the PHI buckets of both regions, the key watch and
         the account alarms, alerting the address in ``omics-secure:alarm-email``."""
-        self.audit_trail = AuditTrail(self, "AuditTrail", access_logs=self.access_logs,
+        self.audit_trail = AuditTrail(self, "AuditTrail", access_logs=self.access_logs, name_suffix=name_suffix,
                                       data_buckets=[self.phi_data, *([replica] if replica is not None else [])])
         self.alerts = AlertTopic(self, "Alerts", key=self.audit_trail.key, email=alarm_email(self))
         self.key_watch = KeyWatch(self, "KeyWatch", alerts=self.alerts)
