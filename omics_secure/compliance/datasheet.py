@@ -281,8 +281,9 @@ def _control_matrix(pack: Pack, stacks: Sequence[StackArtifact], located: Sequen
         for rule in rules:
             if judged[rule.id]:
                 failing = sum(1 for f in findings if f.rule.id == rule.id and f.acknowledgment is None)
+                verdict = f"{failing} {'warning(s)' if rule.severity == 'warning' else 'failing'}"
                 evidence.append(f"{pack.qualified_id(rule)}: {judged[rule.id]} resource(s), "
-                                f"{'all pass' if not failing else f'{failing} failing'}")
+                                f"{'all pass' if not failing else verdict}")
         responsibility = control.user_responsibility or (
             "" if evidence else "not evidenced by this app: the user's responsibility")
         rows.append((control.framework, control.id, control.title, "; ".join(evidence) or "-",

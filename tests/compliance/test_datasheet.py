@@ -147,3 +147,10 @@ def test_the_reference_report_names_every_key_bucket_store_datastore_and_trail(t
     assert missing == []
     (matrix,) = [t for s in build_datasheet(assembly) if s.title == "Control matrix" for t in s.tables]
     assert all((row[3] != "-") != (row[4] != "-") for row in matrix.rows)
+
+
+def test_warning_rules_show_as_warnings_in_the_control_matrix(app, stack):
+    logs.LogGroup(stack, "Named", log_group_name="/audit/fixed", retention=logs.RetentionDays.ONE_YEAR)
+    (matrix,) = [t for s in build_datasheet(app.synth().directory) if s.title == "Control matrix" for t in s.tables]
+    evidence = {row[1]: row[3] for row in matrix.rows}
+    assert "OmicsSecure-RetainedResourceFixedName: 1 resource(s), 1 warning(s)" in evidence["CM-6"]
