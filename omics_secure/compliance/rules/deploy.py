@@ -36,7 +36,7 @@ _AVAILABILITY = Controls(
     hipaa=("164.308(a)(7)(i)", "164.308(a)(7)(ii)(B)"),
     nist_800_53_r5=("CM-6", "CP-10"),
     nist_800_171_r2=("3.4.2",),
-    dbgap=("Deployment Model",),
+    dbgap=("Data Location",),
 )
 _CONTINGENCY = Controls(
     hipaa=("164.308(a)(7)(ii)(A)", "164.308(a)(7)(ii)(B)"),
