@@ -10,3 +10,8 @@ ACCESS_LOGS = "access-logs"
 # CloudTrail log files: sensitive (object keys, caller identities) but not PHI, and never a target of
 # the trail's own S3 data events (logging the deliveries into the bucket would log itself).
 AUDIT_LOGS = "audit-logs"
+# An approved access (omics_secure.access) names its DAC approval, its end date and its kind on the role or
+# access point it creates, so the report and verify can list every approval from a template or live tags.
+APPROVAL_ID_TAG = "omics-secure:approval-id"
+APPROVAL_ENDS_TAG = "omics-secure:approval-ends"
+APPROVAL_KIND_TAG = "omics-secure:approval-kind"
