@@ -25,6 +25,7 @@ from omics_secure.compliance.model import (
     Verdict,
     non_compliant,
 )
+from omics_secure.compliance.rules import access as access_rules
 from omics_secure.compliance.rules import audit as audit_rules
 from omics_secure.compliance.rules import kms as kms_rules
 from omics_secure.compliance.rules import network as network_rules
@@ -38,7 +39,8 @@ TRAIL = "CloudTrail"
 VPC = "VPC"
 OMICS_STORE = "HealthOmicsStore"
 FHIR_DATASTORE = "HealthLakeDatastore"
-KINDS = (S3_BUCKET, KMS_KEY, TRAIL, VPC, OMICS_STORE, FHIR_DATASTORE)
+APPROVAL = "Approval"
+KINDS = (S3_BUCKET, KMS_KEY, TRAIL, VPC, OMICS_STORE, FHIR_DATASTORE, APPROVAL)
 # Buckets that by design cannot take SSE-KMS or object lock (access-log targets) get the baseline checks.
 BASELINE_CLASSIFICATIONS = frozenset({ACCESS_LOGS, AUDIT_LOGS})
 _UNUSABLE_KEY_STATES = frozenset({"NotFound", "PendingDeletion", "Disabled"})
@@ -454,6 +456,21 @@ def _datastore_key(resource: LiveResource) -> Verdict:
     return _customer_key(resource, config.get("KmsKeyId"), "KmsEncryptionConfig")
 
 
+# --- approved access (omics_secure.access) ---------------------------------------------------------------------
+
+def _approval_revoked_after_end(resource: LiveResource) -> Verdict:
+    """An approval whose end date has passed must be gone: revocation is a stack update, not a lapse."""
+    ends, today = str(resource.expected.get("ends") or ""), str(resource.state.get("today") or "")
+    what = str(resource.state.get("what") or "resource")
+    if not ends or not today:
+        return NOT_APPLICABLE
+    if ends > today or not resource.state.get("exists"):
+        return COMPLIANT
+    return non_compliant(
+        f"approval {resource.expected.get('approval_id')} ended on {ends} but its {what} still exists; remove "
+        "the approval from the app and deploy (revocation is a stack update)")
+
+
 CHECKS: tuple[LiveCheck, ...] = (
     LiveCheck("S3BucketVersioning", S3_BUCKET, "Versioning is not enabled on the bucket.",
               _INTEGRITY_BACKUP, _versioning),
@@ -516,6 +533,9 @@ CHECKS: tuple[LiveCheck, ...] = (
     LiveCheck("HealthLakeDatastoreCustomerManagedKey", FHIR_DATASTORE,
               omics_rules.HEALTHLAKE_DATASTORE_CUSTOMER_MANAGED_KEY.finding,
               omics_rules.HEALTHLAKE_DATASTORE_CUSTOMER_MANAGED_KEY.controls, _datastore_key),
+    LiveCheck("ApprovalRevokedAfterEnd", APPROVAL,
+              "An approval's end date has passed but its role or access point still exists.",
+              access_rules.PEOPLE_ROLE_MFA_AND_EXPIRY.controls, _approval_revoked_after_end),
 )
 
 
