@@ -10,6 +10,7 @@ rule's pure function is reused, so ``check`` and ``verify`` judge it the same wa
 
 from __future__ import annotations
 
+import datetime
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from typing import Any
@@ -462,9 +463,13 @@ def _approval_revoked_after_end(resource: LiveResource) -> Verdict:
     """An approval whose end date has passed must be gone: revocation is a stack update, not a lapse."""
     ends, today = str(resource.expected.get("ends") or ""), str(resource.state.get("today") or "")
     what = str(resource.state.get("what") or "resource")
-    if not ends or not today:
+    if not today:
         return NOT_APPLICABLE
-    if ends > today or not resource.state.get("exists"):
+    try:
+        ended = datetime.date.fromisoformat(ends) <= datetime.date.fromisoformat(today)
+    except ValueError:
+        return non_compliant(f"the {what}'s approval-ends tag {ends!r} is not an ISO date, so its expiry is unknown")
+    if not ended or not resource.state.get("exists"):
         return COMPLIANT
     return non_compliant(
         f"approval {resource.expected.get('approval_id')} ended on {ends} but its {what} still exists; remove "

@@ -8,7 +8,7 @@ import json
 import boto3
 
 from omics_secure.verify import AwsReader, Selection, verify
-from omics_secure.verify.checks import evaluate
+from omics_secure.verify.checks import APPROVAL, CHECKS, LiveResource, evaluate
 from omics_secure.verify.collect import APPROVAL_ACCESS_POINT, Target, collect
 from tests.verify.environment import ACCOUNT, REGION, failures, outcomes
 
@@ -78,3 +78,14 @@ def test_a_current_collaborator_access_point_passes(reader: AwsReader, aws: None
                                                                  "account": ACCOUNT})
     (result,) = evaluate(collect(reader, [target]))
     assert result.passed
+
+
+def test_an_unreadable_end_date_is_a_finding_not_a_pass() -> None:
+    (check,) = [c for c in CHECKS if c.id == "ApprovalRevokedAfterEnd"]
+    resource = LiveResource(APPROVAL, "role", {"exists": True, "what": "role", "today": TODAY.isoformat()},
+                            {"approval_id": "phs1", "ends": "soon"})
+    verdict = check.evaluate(resource)
+    assert verdict.detail == "the role's approval-ends tag 'soon' is not an ISO date, so its expiry is unknown"
+    ended_today = LiveResource(APPROVAL, "role", {"exists": True, "what": "role", "today": TODAY.isoformat()},
+                               {"approval_id": "phs1", "ends": TODAY.isoformat()})
+    assert check.evaluate(ended_today).detail.startswith("approval phs1 ended on")
