@@ -637,6 +637,8 @@ class CollaboratorAccess(Construct):
             problems.add("access_point_name", name,
                          "use 3-50 lower-case letters, digits and single hyphens, starting and ending with a "
                          "letter or digit (S3 access point naming rules)")
+        elif isinstance(name, str) and not is_unresolved(name):
+            check_label(problems, "access_point_name", name, 50)
         _check_env(problems, stack, "the access point's ARN in its own policy names the account and region")
         problems.raise_if_any()
         assert parts is not None and checked_ends is not None and name is not None

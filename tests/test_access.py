@@ -371,6 +371,7 @@ def test_the_synthesized_access_point_passes_the_access_point_rule(stack, data):
     ({"prefix": "../cohort-a/"}, "prefix=", "inside the bucket"),
     ({"principals": ["arn:aws:iam::999988887777:role/Reader"]}, "principals=", "not in the collaborator account"),
     ({"access_point_name": "Bad_Name"}, "access_point_name='Bad_Name'", "naming rules"),
+    ({"access_point_name": "mrn-1234567"}, "access_point_name='mrn-1234567'", "looks like PHI"),
 ], ids=lambda value: value if isinstance(value, str) and len(value) < 30 else None)
 def test_bad_collaborator_props_are_refused_naming_the_prop(stack, data, props, prop, message):
     with pytest.raises(OmicsSecureConfigError, match="CollaboratorAccess 'Collaborator'") as error:
