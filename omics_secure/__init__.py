@@ -13,6 +13,18 @@ if TYPE_CHECKING:
     from omics_secure._internal.errors import (
         OmicsSecureConfigError as OmicsSecureConfigError,
     )
+    from omics_secure.access import (
+        AccessLevel as AccessLevel,
+    )
+    from omics_secure.access import (
+        ApprovedAccess as ApprovedAccess,
+    )
+    from omics_secure.access import (
+        CollaboratorAccess as CollaboratorAccess,
+    )
+    from omics_secure.access import (
+        Researchers as Researchers,
+    )
     from omics_secure.audit import (
         AccountAlarm as AccountAlarm,
     )
@@ -128,7 +140,11 @@ if TYPE_CHECKING:
 # Exports load on first use, so that tools which only read synthesized assemblies (the
 # omics-secure command) do not start the jsii runtime that importing aws_cdk starts.
 _EXPORTS = {
+    "AccessLevel": "omics_secure.access",
     "AccessLogBucket": "omics_secure.storage",
+    "ApprovedAccess": "omics_secure.access",
+    "CollaboratorAccess": "omics_secure.access",
+    "Researchers": "omics_secure.access",
     "AccountAlarm": "omics_secure.audit",
     "AccountAlarms": "omics_secure.audit",
     "AccountSecurityServices": "omics_secure.audit",

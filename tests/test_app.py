@@ -12,7 +12,7 @@ from aws_cdk.assertions import Match, Template
 from omics_secure import OmicsSecureConfigError
 from omics_secure.compliance.assembly import read_assembly
 from omics_secure.stacks import build_reference_app
-from omics_secure.stacks.reference import ReferenceConfig
+from omics_secure.stacks.reference import ReferenceConfig, default_approval_end
 from tests.harness import make_app
 
 # Renaming any of these replaces a deployed resource; for a key or a bucket that is data loss.
@@ -195,8 +195,16 @@ def test_the_reference_app_acknowledges_exactly_these_findings(app, compliant):
         "omics-secure-OmicsSecurePrimary-AuditTrail:log-stream:111122223333_CloudTrail_*]",
         "OmicsSecurePrimary/AuditTrail/LogsPolicy/Resource",
     )}
+    # The example approval reads one prefix and writes results under another, and reads the read sets of
+    # one sequence store: in its policy and in its permissions boundary alike.
+    on_example_approval = {
+        (f"AwsSolutions-IAM5[Resource::{resource}]", f"OmicsSecurePrimary/ExampleApproval/{policy}/Resource")
+        for policy in ("Policy", "Boundary")
+        for resource in ("<PhiDataE2352BFC.Arn>/approved/*", "<PhiDataE2352BFC.Arn>/results/phs000000-v1-p1/*",
+                         "<SequenceStore22A689F9.Arn>/readSet/*")
+    }
     assert acknowledged == (on_log_buckets | on_replica | on_network_acl | on_batch_instances | on_job_grants
-                            | on_replication_role | on_service_roles | on_audit_trail)
+                            | on_replication_role | on_service_roles | on_audit_trail | on_example_approval)
 
 
 def test_the_trail_logs_both_regions_phi_buckets_and_alerts_the_context_address(tmp_path):
@@ -270,3 +278,38 @@ def test_reference_app_has_the_health_services_on_the_data_key(app):
         "KmsEncryptionConfig": {"CmkType": "CUSTOMER_MANAGED_KMS_KEY", "KmsKeyId": key}}})
     template.resource_count_is("AWS::Omics::Workflow", 1)
     template.resource_count_is("AWS::Omics::RunGroup", 1)
+
+
+def test_the_reference_app_carries_an_example_approval_and_collaborator(app):
+    build_reference_app(app)
+    template = Template.from_stack(app.node.find_child("OmicsSecurePrimary"))
+    ends = default_approval_end().isoformat()
+    template.has_resource_properties("AWS::IAM::Role", {
+        "Tags": Match.array_with([{"Key": "omics-secure:approval-id", "Value": "phs000000.v1.p1"}]),
+        "AssumeRolePolicyDocument": {"Statement": [Match.object_like({"Condition": Match.object_like({
+            "Bool": {"aws:MultiFactorAuthPresent": "true"},
+            "DateLessThan": {"aws:CurrentTime": f"{ends}T00:00:00Z"}})})]}})
+    template.has_resource_properties("AWS::S3::AccessPoint", {"Name": "phs000000-v1-p1-444455556666"})
+
+
+def test_approval_context_and_no_collaborator_on_a_real_account_by_default(tmp_path):
+    app = make_app(tmp_path / "out", **{"omics-secure:account": "222233334444",
+                                        "availability-zones:account=222233334444:region=us-east-1": [
+                                            "us-east-1a", "us-east-1b"],
+                                        "omics-secure:approval-id": "DAR-42",
+                                        "omics-secure:approval-ends": "2031-03-31",
+                                        "omics-secure:approval-prefix": "cohort-a/",
+                                        "omics-secure:approval-principals": "arn:aws:iam::222233334444:role/Analyst"})
+    build_reference_app(app)
+    template = Template.from_stack(app.node.find_child("OmicsSecurePrimary"))
+    template.resource_count_is("AWS::S3::AccessPoint", 0)
+    template.has_resource_properties("AWS::IAM::Role", {
+        "Tags": Match.array_with([{"Key": "omics-secure:approval-ends", "Value": "2031-03-31"},
+                                  {"Key": "omics-secure:approval-id", "Value": "DAR-42"}])})
+
+
+def test_bad_approval_context_is_refused(tmp_path):
+    with pytest.raises(OmicsSecureConfigError, match=r"omics-secure:approval-ends='next year': use an ISO date"):
+        build_reference_app(make_app(tmp_path / "bad", **{"omics-secure:approval-ends": "next year"}))
+    with pytest.raises(OmicsSecureConfigError, match=r"ends='2020-01-01'.*has passed"):
+        build_reference_app(make_app(tmp_path / "past", **{"omics-secure:approval-ends": "2020-01-01"}))

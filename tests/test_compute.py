@@ -259,7 +259,12 @@ def workstation(stack: cdk.Stack, **props) -> AnalysisWorkstation:
 def test_workstation_beside_batch_passes_every_pack_and_cfn_lint(stack, compliant):
     # Beside PipelineCompute's launch template: cdk-nag's EC26 once threw on such a stack.
     ws = workstation(stack)
-    ws.grant_session(iam.Role(stack, "Analyst", assumed_by=iam.AccountRootPrincipal()))
+    # A person whose sessions decrypt with the PHI key: OmicsSecure-IAMPeopleRoleMfaAndExpiry asks for MFA and an
+    # end date in the trust, as ApprovedAccess writes them.
+    analyst = iam.AccountRootPrincipal().with_conditions({
+        "Bool": {"aws:MultiFactorAuthPresent": "true"},
+        "DateLessThan": {"aws:CurrentTime": "2030-01-01T00:00:00Z"}})
+    ws.grant_session(iam.Role(stack, "Analyst", assumed_by=analyst))
     PipelineCompute(stack, "Pipelines", network=ws.network, key=ws.key)
     compliant(stack)
 

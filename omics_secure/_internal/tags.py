@@ -13,3 +13,8 @@ AUDIT_LOGS = "audit-logs"
 # Set on a VPC that IsolatedVpc built with no route to the internet; the network rules hold such a VPC
 # to having none.
 ISOLATED_TAG = "omics-secure:isolated"
+# An approved access (omics_secure.access) names its DAC approval, its end date and its kind on the role or
+# access point it creates, so the report and verify can list every approval from a template or live tags.
+APPROVAL_ID_TAG = "omics-secure:approval-id"
+APPROVAL_ENDS_TAG = "omics-secure:approval-ends"
+APPROVAL_KIND_TAG = "omics-secure:approval-kind"

@@ -9,11 +9,13 @@ control is the user's own responsibility.
 
 from __future__ import annotations
 
+import datetime
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+from omics_secure.compliance.approvals import APPROVAL_HEADERS, PEOPLE_RESPONSIBILITY, approval_of
 from omics_secure.compliance.assembly import StackArtifact, read_assembly
 from omics_secure.compliance.controls import CONTROLS, DBGAP, HIPAA, NIST_800_53, NIST_800_171
 from omics_secure.compliance.costs import DESIGN_NOTES, USAGE_DESCRIPTIONS, fixed_costs, load_prices
@@ -62,6 +64,7 @@ def build_datasheet(assembly_dir: str | Path, *, pack: Pack = OMICS_SECURE_PACK)
         _data_location(located),
         _encryption(located),
         _access(located),
+        _approvals(located),
         _logging(located),
         _retention(located),
         _costs(stacks),
@@ -195,6 +198,15 @@ def _access(located: Sequence[_Located]) -> Section:
         Table("Roles", ("role", "trusted principals", "data stores and keys in its policies"), tuple(roles)),
         Table("Networks", ("VPC", "region", "internet or NAT gateway", "VPC endpoints", "flow logs"), tuple(network)),
     ))
+
+
+def _approvals(located: Sequence[_Located], today: datetime.date | None = None) -> Section:
+    """Every approved access (omics_secure.access): who, what, from where, and until when."""
+    today = today or datetime.datetime.now(datetime.UTC).date()
+    approvals = [a for item in _of_type(located, "AWS::IAM::Role", "AWS::S3::AccessPoint")
+                 if (a := approval_of(item.resource, item.path, item.region)) is not None]
+    return Section("Approved access (Data Access Committee approvals)", (PEOPLE_RESPONSIBILITY,), (
+        Table("Approvals", APPROVAL_HEADERS, tuple(a.row(today) for a in approvals)),))
 
 
 def _logging(located: Sequence[_Located]) -> Section:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import datetime
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -9,6 +10,7 @@ import aws_cdk as cdk
 from constructs import Construct
 
 from omics_secure._internal.errors import ProblemCollector
+from omics_secure.access import AccessLevel, ApprovedAccess, CollaboratorAccess, Researchers
 from omics_secure.audit import AccountAlarms, AlertTopic, AuditTrail, KeyWatch
 from omics_secure.compliance.nag import add_compliance_packs
 from omics_secure.compute import AnalysisWorkstation, HealthOmicsRunNetwork, PipelineCompute
@@ -100,6 +102,7 @@ class ReferencePrimaryStack(cdk.Stack):
         self._add_health_services()
         self._add_network_and_compute()
         self._add_audit(replica, config.name_suffix)
+        self._add_approved_access(config)
 
     def _add_health_services(self) -> None:
         """HealthOmics stores, a private workflow and its run group, and a FHIR datastore, on the data key."""
@@ -134,6 +137,83 @@ class ReferencePrimaryStack(cdk.Stack):
         self.alerts = AlertTopic(self, "Alerts", key=self.audit_trail.key, email=alarm_email(self))
         self.key_watch = KeyWatch(self, "KeyWatch", alerts=self.alerts)
         self.account_alarms = AccountAlarms(self, "AccountAlarms", trail=self.audit_trail, alerts=self.alerts)
+
+
+    def _add_approved_access(self, config: ReferenceConfig) -> None:
+        """One example DAC approval for this account's people (MFA) and, while the app is on the placeholder
+        account, one example collaborator account; see :class:`ApprovalContext`."""
+        approval = ApprovalContext.from_context(self, config)
+        self.example_approval = ApprovedAccess(
+            self, "ExampleApproval", approval_id=approval.approval_id,
+            researchers=Researchers.account_principals(approval.principals), ends=approval.ends,
+            buckets=[self.phi_data], prefix=approval.prefix, access=AccessLevel.READ_WRITE_RESULTS,
+            sequence_stores=[self.sequence_store])
+        self.example_collaborator = (CollaboratorAccess(
+            self, "ExampleCollaborator", approval_id=approval.approval_id, account=approval.collaborator_account,
+            bucket=self.phi_data, prefix=approval.collaborator_prefix, ends=approval.ends)
+            if approval.collaborator_account else None)
+
+
+EXAMPLE_APPROVAL_ID = "phs000000.v1.p1"
+EXAMPLE_COLLABORATOR_ACCOUNT = "444455556666"  # the AWS documentation's example account
+
+
+def default_approval_end(today: datetime.date | None = None) -> datetime.date:
+    """1 January of the year after next: always one to two years ahead, and the template changes once a year."""
+    today = today or datetime.datetime.now(datetime.UTC).date()
+    return datetime.date(today.year + 2, 1, 1)
+
+
+@dataclass(frozen=True)
+class ApprovalContext:
+    """The example approval from context; every default is safe to synthesize and to deploy.
+
+    - ``omics-secure:approval-id`` (default ``phs000000.v1.p1``, a placeholder dbGaP study).
+    - ``omics-secure:approval-ends`` (ISO date; default 1 January of the year after next).
+    - ``omics-secure:approval-prefix`` (default ``approved/``): what the approved people read; they write
+      results under ``results/<approval id>/``.
+    - ``omics-secure:approval-principals`` (role or user ARNs of this account, list or comma-separated;
+      default any principal of the account allowed to assume the role), always with MFA.
+    - ``omics-secure:collaborator-account`` and ``omics-secure:collaborator-prefix`` (default ``shared/``):
+      a collaborator account reading through an S3 access point. Default: the documentation account
+      444455556666 while ``omics-secure:account`` is the placeholder, and none once you set your own account
+      (so a deployment never shares data with an account nobody named). ``none`` removes it.
+    """
+
+    approval_id: str
+    ends: datetime.date
+    prefix: str
+    principals: tuple[str, ...]
+    collaborator_account: str | None
+    collaborator_prefix: str
+
+    @classmethod
+    def from_context(cls, scope: Construct, config: ReferenceConfig) -> ApprovalContext:
+        def context(key: str) -> object:
+            value = scope.node.try_get_context(f"omics-secure:{key}")
+            return None if value in (None, "", []) else value
+
+        problems = ProblemCollector("reference app context")
+        ends = default_approval_end()
+        raw_ends = context("approval-ends")
+        if raw_ends is not None:
+            try:
+                ends = datetime.date.fromisoformat(str(raw_ends))
+            except ValueError:
+                problems.add("omics-secure:approval-ends", raw_ends, "use an ISO date, e.g. 2027-06-30")
+        raw_principals = context("approval-principals")
+        principals = tuple(str(p).strip() for p in (
+            raw_principals.split(",") if isinstance(raw_principals, str) else raw_principals or [])  # type: ignore[attr-defined]
+            if str(p).strip())
+        collaborator = context("collaborator-account")
+        if collaborator is None and config.account == DEFAULT_ACCOUNT:
+            collaborator = EXAMPLE_COLLABORATOR_ACCOUNT
+        problems.raise_if_any()
+        return cls(
+            approval_id=str(context("approval-id") or EXAMPLE_APPROVAL_ID), ends=ends,
+            prefix=str(context("approval-prefix") or "approved/"), principals=principals,
+            collaborator_account=None if collaborator in (None, "none") else str(collaborator),
+            collaborator_prefix=str(context("collaborator-prefix") or "shared/"))
 
 
 def alarm_email(scope: Construct) -> str | None:

@@ -170,18 +170,22 @@ class HardenedBucket(Construct):
                 "Shorten object_lock_retention or plan the close-out with GOVERNANCE bypass.")
 
     def _grant(self, grantee: iam.IGrantable, bucket_actions: Sequence[str], object_actions: Sequence[str],
-               key_actions: Sequence[str], objects_key_pattern: str) -> None:
+               key_actions: Sequence[str], objects_key_pattern: str,
+               conditions: Mapping[str, Mapping[str, object]] | None = None) -> None:
         if isinstance(self.key, PhiKey):
             self.key.enable_services(KeyService.S3)
         stack = cdk.Stack.of(self)
         objects_arn = self.bucket.arn_for_objects(objects_key_pattern)
-        policy = add_to_grantee_policy(
-            grantee,
+        granted = (
             iam.PolicyStatement(actions=list(bucket_actions), resources=[self.bucket.bucket_arn]),
             iam.PolicyStatement(actions=list(object_actions), resources=[objects_arn]),
             iam.PolicyStatement(actions=list(key_actions), resources=[self.key.key_arn],
                                 conditions={"StringEquals": {"kms:ViaService": f"s3.{stack.region}.amazonaws.com"}}),
         )
+        for statement in granted:
+            for operator, block in (conditions or {}).items():
+                statement.add_condition(operator, dict(block))  # merged with an existing operator's keys
+        policy = add_to_grantee_policy(grantee, *granted)
         if policy is not None and "*" in objects_key_pattern:
             acknowledge(
                 policy, f"AwsSolutions-IAM5[Resource::{nag_rendering(stack.resolve(objects_arn))}]",
@@ -189,23 +193,28 @@ class HardenedBucket(Construct):
                 f"bucket and the key pattern '{objects_key_pattern}', never s3:* or s3:Delete*, and the key "
                 "only through S3.")
 
-    def grant_read(self, grantee: iam.IGrantable, objects_key_pattern: str = "*") -> None:
+    def grant_read(self, grantee: iam.IGrantable, objects_key_pattern: str = "*", *,
+                   conditions: Mapping[str, Mapping[str, object]] | None = None) -> None:
         """Let ``grantee`` list the bucket and read objects matching ``objects_key_pattern``, and decrypt
         them with the key (through S3 only). Actions are named one by one, never ``s3:Get*``. A role of
-        this app gets the grant in its ``OmicsSecureGrants`` managed policy, not an inline one."""
+        this app gets the grant in its ``OmicsSecureGrants`` managed policy, not an inline one.
+        ``conditions`` (default none) are added to every statement of the grant, e.g. an expiry."""
         return self._grant(grantee, READ_BUCKET_ACTIONS, READ_OBJECT_ACTIONS, KEY_READ_ACTIONS,
-                           objects_key_pattern)
+                           objects_key_pattern, conditions)
 
-    def grant_write(self, grantee: iam.IGrantable, objects_key_pattern: str = "*") -> None:
+    def grant_write(self, grantee: iam.IGrantable, objects_key_pattern: str = "*", *,
+                    conditions: Mapping[str, Mapping[str, object]] | None = None) -> None:
         """Let ``grantee`` upload objects (multipart included) and encrypt them with the key (through S3
         only). Deleting is not included: with versioning and object lock a PHI bucket keeps history."""
         return self._grant(grantee, WRITE_BUCKET_ACTIONS, WRITE_OBJECT_ACTIONS, KEY_WRITE_ACTIONS,
-                           objects_key_pattern)
+                           objects_key_pattern, conditions)
 
-    def grant_read_write(self, grantee: iam.IGrantable, objects_key_pattern: str = "*") -> None:
+    def grant_read_write(self, grantee: iam.IGrantable, objects_key_pattern: str = "*", *,
+                         conditions: Mapping[str, Mapping[str, object]] | None = None) -> None:
         """:meth:`grant_read` and :meth:`grant_write` together."""
         return self._grant(grantee, (*READ_BUCKET_ACTIONS, *WRITE_BUCKET_ACTIONS),
                            (*READ_OBJECT_ACTIONS, *WRITE_OBJECT_ACTIONS),
-                           tuple(dict.fromkeys((*KEY_WRITE_ACTIONS, *KEY_READ_ACTIONS))), objects_key_pattern)
+                           tuple(dict.fromkeys((*KEY_WRITE_ACTIONS, *KEY_READ_ACTIONS))), objects_key_pattern,
+                           conditions)
 
 

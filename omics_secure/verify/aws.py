@@ -40,6 +40,8 @@ OPERATIONS: dict[tuple[str, str], str] = {
     ("omics", "get_sequence_store"): "omics:GetSequenceStore",
     ("omics", "get_reference_store"): "omics:GetReferenceStore",
     ("healthlake", "describe_fhir_datastore"): "healthlake:DescribeFHIRDatastore",
+    ("iam", "get_role"): "iam:GetRole",
+    ("s3control", "get_access_point"): "s3:GetAccessPoint",
 }
 
 READ_ONLY_PREFIXES = ("Get", "List", "Describe")

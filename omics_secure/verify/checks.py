@@ -10,6 +10,7 @@ rule's pure function is reused, so ``check`` and ``verify`` judge it the same wa
 
 from __future__ import annotations
 
+import datetime
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from typing import Any
@@ -25,6 +26,7 @@ from omics_secure.compliance.model import (
     Verdict,
     non_compliant,
 )
+from omics_secure.compliance.rules import access as access_rules
 from omics_secure.compliance.rules import audit as audit_rules
 from omics_secure.compliance.rules import kms as kms_rules
 from omics_secure.compliance.rules import network as network_rules
@@ -38,7 +40,8 @@ TRAIL = "CloudTrail"
 VPC = "VPC"
 OMICS_STORE = "HealthOmicsStore"
 FHIR_DATASTORE = "HealthLakeDatastore"
-KINDS = (S3_BUCKET, KMS_KEY, TRAIL, VPC, OMICS_STORE, FHIR_DATASTORE)
+APPROVAL = "Approval"
+KINDS = (S3_BUCKET, KMS_KEY, TRAIL, VPC, OMICS_STORE, FHIR_DATASTORE, APPROVAL)
 # Buckets that by design cannot take SSE-KMS or object lock (access-log targets) get the baseline checks.
 BASELINE_CLASSIFICATIONS = frozenset({ACCESS_LOGS, AUDIT_LOGS})
 _UNUSABLE_KEY_STATES = frozenset({"NotFound", "PendingDeletion", "Disabled"})
@@ -454,6 +457,25 @@ def _datastore_key(resource: LiveResource) -> Verdict:
     return _customer_key(resource, config.get("KmsKeyId"), "KmsEncryptionConfig")
 
 
+# --- approved access (omics_secure.access) ---------------------------------------------------------------------
+
+def _approval_revoked_after_end(resource: LiveResource) -> Verdict:
+    """An approval whose end date has passed must be gone: revocation is a stack update, not a lapse."""
+    ends, today = str(resource.expected.get("ends") or ""), str(resource.state.get("today") or "")
+    what = str(resource.state.get("what") or "resource")
+    if not today:
+        return NOT_APPLICABLE
+    try:
+        ended = datetime.date.fromisoformat(ends) <= datetime.date.fromisoformat(today)
+    except ValueError:
+        return non_compliant(f"the {what}'s approval-ends tag {ends!r} is not an ISO date, so its expiry is unknown")
+    if not ended or not resource.state.get("exists"):
+        return COMPLIANT
+    return non_compliant(
+        f"approval {resource.expected.get('approval_id')} ended on {ends} but its {what} still exists; remove "
+        "the approval from the app and deploy (revocation is a stack update)")
+
+
 CHECKS: tuple[LiveCheck, ...] = (
     LiveCheck("S3BucketVersioning", S3_BUCKET, "Versioning is not enabled on the bucket.",
               _INTEGRITY_BACKUP, _versioning),
@@ -516,6 +538,9 @@ CHECKS: tuple[LiveCheck, ...] = (
     LiveCheck("HealthLakeDatastoreCustomerManagedKey", FHIR_DATASTORE,
               omics_rules.HEALTHLAKE_DATASTORE_CUSTOMER_MANAGED_KEY.finding,
               omics_rules.HEALTHLAKE_DATASTORE_CUSTOMER_MANAGED_KEY.controls, _datastore_key),
+    LiveCheck("ApprovalRevokedAfterEnd", APPROVAL,
+              "An approval's end date has passed but its role or access point still exists.",
+              access_rules.PEOPLE_ROLE_MFA_AND_EXPIRY.controls, _approval_revoked_after_end),
 )
 
 

@@ -6,16 +6,18 @@ operations it declares. The judging is in :mod:`omics_secure.verify.checks`.
 
 from __future__ import annotations
 
+import datetime
 import json
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
-from omics_secure._internal.tags import DATA_CLASSIFICATION_TAG, PHI
+from omics_secure._internal.tags import APPROVAL_ENDS_TAG, APPROVAL_ID_TAG, DATA_CLASSIFICATION_TAG, PHI
 from omics_secure.compliance.rules._policy import as_list
 from omics_secure.compliance.rules.network import refers_to
-from omics_secure.verify.aws import AwsReader, ResourceMissing
+from omics_secure.verify.aws import AwsReader, ResourceMissing, VerifyError
 from omics_secure.verify.checks import (
+    APPROVAL,
     FHIR_DATASTORE,
     KMS_KEY,
     OMICS_STORE,
@@ -29,6 +31,8 @@ from omics_secure.verify.checks import (
 
 SEQUENCE_STORE = "sequence-store"
 REFERENCE_STORE = "reference-store"
+APPROVAL_ROLE = "approval-role"
+APPROVAL_ACCESS_POINT = "approval-access-point"
 # CloudFormation resource types verify reads, and what each becomes.
 STACK_TYPES = {
     "AWS::S3::Bucket": S3_BUCKET,
@@ -38,6 +42,9 @@ STACK_TYPES = {
     "AWS::Omics::SequenceStore": SEQUENCE_STORE,
     "AWS::Omics::ReferenceStore": REFERENCE_STORE,
     "AWS::HealthLake::FHIRDatastore": FHIR_DATASTORE,
+    # Only those tagged omics-secure:approval-id (omics_secure.access) are verified.
+    "AWS::IAM::Role": APPROVAL_ROLE,
+    "AWS::S3::AccessPoint": APPROVAL_ACCESS_POINT,
 }
 
 
@@ -69,6 +76,8 @@ def stack_targets(aws: AwsReader, stack: str) -> list[Target]:
         body = template.get(logical_id) or {}
         properties = body.get("Properties") or {} if isinstance(body, Mapping) else {}
         expected = _expected(kind, logical_id, properties, template, physical)
+        if kind in (APPROVAL_ROLE, APPROVAL_ACCESS_POINT) and not expected.get("approval_id"):
+            continue
         targets.append(Target(kind, str(physical[logical_id]), expected, logical_id=logical_id, stack=stack))
     return targets
 
@@ -118,6 +127,12 @@ def _expected(kind: str, logical_id: str, properties: Mapping[str, Any], templat
             str(physical[other]) for other, body in template.items()
             if isinstance(body, Mapping) and body.get("Type") == "AWS::EC2::VPCEndpoint" and other in physical
             and refers_to((body.get("Properties") or {}).get("VpcId"), logical_id))}
+    if kind in (APPROVAL_ROLE, APPROVAL_ACCESS_POINT):
+        tags = {t.get("Key"): t.get("Value") for t in as_list(properties.get("Tags")) if isinstance(t, Mapping)}
+        approval = {"approval_id": tags.get(APPROVAL_ID_TAG), "ends": tags.get(APPROVAL_ENDS_TAG)}
+        if kind == APPROVAL_ACCESS_POINT and isinstance(properties.get("BucketAccountId"), str):
+            approval["account"] = properties["BucketAccountId"]
+        return approval
     return {}
 
 
@@ -139,7 +154,10 @@ def collect(aws: AwsReader, targets: Sequence[Target]) -> list[LiveResource]:
 def _collect_one(aws: AwsReader, target: Target) -> LiveResource:
     kind, collector = COLLECTORS[target.kind]
     try:
-        name, state = collector(aws, target.id)
+        if target.kind == APPROVAL_ACCESS_POINT:
+            name, state = approval_access_point_state(aws, target.id, target.expected.get("account"))
+        else:
+            name, state = collector(aws, target.id)
     except ResourceMissing:
         return LiveResource(kind, target.id, {}, target.expected, target.logical_id, target.stack, missing=True)
     return LiveResource(kind, name, state, target.expected, target.logical_id, target.stack)
@@ -256,6 +274,28 @@ def datastore_state(aws: AwsReader, datastore: str) -> tuple[str, dict[str, Any]
     return str(properties.get("DatastoreArn") or datastore), {"datastore": properties, "keys": keys}
 
 
+def _today() -> str:
+    return datetime.datetime.now(datetime.UTC).date().isoformat()
+
+
+def approval_role_state(aws: AwsReader, role: str) -> tuple[str, dict[str, Any]]:
+    found = aws.call("iam", "get_role", absent=("NoSuchEntity",), RoleName=role.rsplit("/", 1)[-1])
+    arn = str(((found or {}).get("Role") or {}).get("Arn") or role)
+    return arn, {"exists": found is not None, "what": "role", "today": _today()}
+
+
+def approval_access_point_state(aws: AwsReader, access_point: str,
+                                account: str | None = None) -> tuple[str, dict[str, Any]]:
+    name = access_point.rsplit("/", 1)[-1]
+    account = account or (access_point.split(":")[4] if access_point.startswith("arn:") else None)
+    if not account:
+        raise VerifyError(f"access point {access_point}: its account is unknown (the template names no "
+                          "BucketAccountId); name it by its ARN")
+    found = aws.call("s3control", "get_access_point", absent=("NoSuchAccessPoint",), AccountId=account, Name=name)
+    arn = str((found or {}).get("AccessPointArn") or access_point)
+    return arn, {"exists": found is not None, "what": "access point", "today": _today()}
+
+
 COLLECTORS = {
     S3_BUCKET: (S3_BUCKET, bucket_state),
     KMS_KEY: (KMS_KEY, key_state),
@@ -264,4 +304,6 @@ COLLECTORS = {
     SEQUENCE_STORE: (OMICS_STORE, sequence_store_state),
     REFERENCE_STORE: (OMICS_STORE, reference_store_state),
     FHIR_DATASTORE: (FHIR_DATASTORE, datastore_state),
+    APPROVAL_ROLE: (APPROVAL, approval_role_state),
+    APPROVAL_ACCESS_POINT: (APPROVAL, approval_access_point_state),
 }

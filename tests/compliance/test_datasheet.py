@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import datetime as dt
 from datetime import UTC, datetime
 
 import aws_cdk as cdk
@@ -11,14 +12,18 @@ from aws_cdk import aws_logs as logs
 from aws_cdk import aws_s3 as s3
 
 from omics_secure import (
+    AccessLevel,
     AccountSecurityServices,
+    ApprovedAccess,
     AuditTrail,
+    CollaboratorAccess,
     ConfigRule,
     FhirDatastore,
     KeyService,
     PhiBucket,
     PhiKey,
     ReferenceStore,
+    Researchers,
     WorkflowRunRole,
 )
 from omics_secure.cli import main
@@ -154,3 +159,39 @@ def test_warning_rules_show_as_warnings_in_the_control_matrix(app, stack):
     (matrix,) = [t for s in build_datasheet(app.synth().directory) if s.title == "Control matrix" for t in s.tables]
     evidence = {row[1]: row[3] for row in matrix.rows}
     assert "OmicsSecure-RetainedResourceFixedName: 1 resource(s), 1 warning(s)" in evidence["CM-6"]
+
+
+# Approved access
+
+def test_lists_every_approval_with_who_scope_origin_regions_and_days_left(app, stack):
+    today = dt.datetime.now(dt.UTC).date()
+    ends = today + dt.timedelta(days=100)
+    data = PhiBucket(stack, "Data", key=PhiKey(stack, "Key"))
+    ApprovedAccess(stack, "Study42", approval_id="phs000123.v1.p1", ends=ends, buckets=[data], prefix="cohort-a/",
+                   researchers=Researchers.account_principals([f"arn:aws:iam::{ENV.account}:role/Analyst"]),
+                   access=AccessLevel.READ_WRITE_RESULTS)
+    ApprovedAccess(stack, "Campus", approval_id="DAR-7", ends=ends, buckets=[data], prefix="cohort-b/",
+                   researchers=Researchers.identity_center("GenomicsResearcher"))
+    CollaboratorAccess(stack, "Partner", approval_id="phs000123.v1.p1", account="444455556666", bucket=data,
+                       prefix="shared/", ends=ends)
+    sections = build_datasheet(app.synth().directory)
+    (section,) = [s for s in sections if s.title.startswith("Approved access")]
+    assert "IAM Identity Center" in section.paragraphs[0] and "user's responsibility" in section.paragraphs[0]
+    rows = {row[2]: row for row in section.tables[0].rows}
+    study = rows["TestStack/Study42/Resource/Resource"]
+    assert study[0] == "phs000123.v1.p1" and study[1] == "researchers (role)"
+    assert study[3] == f"arn:aws:iam::{ENV.account}:role/Analyst with MFA"
+    assert "/cohort-a/* (read)" in study[4] and "/results/phs000123-v1-p1/* (read and write)" in study[4]
+    assert study[5:] == ("any network (TLS required)", "us-east-1", ends.isoformat(), "100")
+    assert rows["TestStack/Campus/Resource/Resource"][3] == "IAM Identity Center permission set GenomicsResearcher"
+    partner = rows["TestStack/Partner/Resource"]
+    assert partner[1] == "collaborator account (access point)" and partner[3] == "arn:aws:iam::444455556666:root"
+    assert partner[4].endswith("/shared/* (read)") and partner[5] == "internet, public access blocked"
+    assert partner[7:] == (ends.isoformat(), "100")
+    markdown = render_markdown(sections)
+    assert "## Approved access" in markdown and "phs000123.v1.p1" in markdown
+
+
+def test_an_app_without_approvals_says_so_and_still_names_the_users_responsibility(assembly):
+    (section,) = [s for s in build_datasheet(assembly) if s.title.startswith("Approved access")]
+    assert section.tables[0].rows == () and "IAM Identity Center" in section.paragraphs[0]

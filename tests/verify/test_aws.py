@@ -9,19 +9,28 @@ import pytest
 from botocore.stub import Stubber
 
 from omics_secure.verify import OPERATIONS, AwsReader, Selection, VerifyError, required_actions, verify
+from omics_secure.verify.collect import APPROVAL_ACCESS_POINT, Target, collect
 from tests.verify.environment import LOG_BUCKET, PHI_BUCKET, REGION, TRAIL, Environment
 from tests.verify.test_services import DATASTORE_ARN, REFERENCE_STORE_ARN, SEQUENCE_STORE_ARN, datastore, store
 
-SMALL_TEMPLATE = {"Resources": {"Bucket": {"Type": "AWS::S3::Bucket", "Properties": {"BucketName": "in-a-stack"}}}}
+SMALL_TEMPLATE = {"Resources": {
+    "Bucket": {"Type": "AWS::S3::Bucket", "Properties": {"BucketName": "in-a-stack"}},
+    "Approval": {"Type": "AWS::IAM::Role", "Properties": {
+        "AssumeRolePolicyDocument": {"Statement": [{"Effect": "Allow", "Action": "sts:AssumeRole",
+                                                    "Principal": {"AWS": "arn:aws:iam::123456789012:root"}}]},
+        "Tags": [{"Key": "omics-secure:approval-id", "Value": "phs1"},
+                 {"Key": "omics-secure:approval-ends", "Value": "2030-01-01"}]}},
+}}
 
 
 def test_verify_calls_exactly_the_declared_operations(reader: AwsReader, environment: Environment) -> None:
     boto3.client("cloudformation", region_name=REGION).create_stack(
-        StackName="Small", TemplateBody=json.dumps(SMALL_TEMPLATE))
+        StackName="Small", TemplateBody=json.dumps(SMALL_TEMPLATE), Capabilities=["CAPABILITY_IAM"])
     omics, healthlake = Stubber(reader.client("omics")), Stubber(reader.client("healthlake"))
     omics.add_response("get_sequence_store", store(SEQUENCE_STORE_ARN, {"type": "KMS", "keyArn": environment.key_arn}))
     omics.add_response("get_reference_store", store(REFERENCE_STORE_ARN, {"type": "KMS"}))
     healthlake.add_response("describe_fhir_datastore", datastore({"CmkType": "AWS_OWNED_KMS_KEY"}))
+    collect(reader, [Target(APPROVAL_ACCESS_POINT, "an-access-point", {"account": "123456789012"})])
     with omics, healthlake:
         verify(reader, Selection(stacks=["Small"], buckets=[PHI_BUCKET, LOG_BUCKET], keys=[environment.key_arn],
                                  trails=[TRAIL], vpcs=[environment.vpc_id], sequence_stores=[SEQUENCE_STORE_ARN],
@@ -33,7 +42,7 @@ def test_every_declared_action_is_read_only_and_named_in_iam_form() -> None:
     for (service, operation), action in OPERATIONS.items():
         prefix, name = action.split(":")
         assert name.startswith(("Get", "List", "Describe")), action
-        assert prefix == service, action
+        assert prefix == {"s3control": "s3"}.get(service, service), action  # S3 Control is authorised as s3:
         assert operation.replace("_", "").startswith(("get", "list", "describe")), operation
     assert required_actions() == sorted(set(OPERATIONS.values()))
     assert "s3:GetEncryptionConfiguration" in required_actions()  # GetBucketEncryption's IAM action
