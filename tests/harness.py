@@ -12,6 +12,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 import aws_cdk as cdk
+from aws_cdk.assertions import Template
 from cfnlint.api import lint
 from constructs import IConstruct
 
@@ -70,6 +71,37 @@ def assert_compliant(scope: IConstruct) -> ComplianceResult:
         "the synthesized app is not clean:\n" + result.describe()
     )
     return result
+
+
+@dataclass(frozen=True)
+class SynthesizedApp:
+    """An app synthesized once with every pack registered, shared by the tests that only read it."""
+
+    app: cdk.App
+    compliance: ComplianceResult
+
+    @property
+    def assembly_dir(self) -> Path:
+        return self.compliance.outcome.assembly_dir
+
+    def stack(self, name: str) -> cdk.Stack:
+        stack = self.app.node.find_child(name)
+        assert isinstance(stack, cdk.Stack)
+        return stack
+
+    def template(self, stack_name: str) -> Template:
+        """The stack's synthesized template, read from the assembly (``Template.from_stack`` would
+        synthesize the whole app, packs included, again)."""
+        (artifact,) = [stack for stack in read_assembly(self.assembly_dir) if stack.name == stack_name]
+        return Template.from_json(json.loads(artifact.template_path.read_text()))
+
+
+def synthesize_once(app: cdk.App) -> SynthesizedApp:
+    """Synthesize ``app`` with all four packs and cfn-lint its templates (for session-scoped fixtures,
+    whose assemblies the per-test cfn-lint fixture does not see); fails on any cfn-lint error."""
+    result = check_compliance(app)
+    assert not result.lint_errors, "cfn-lint errors:\n" + "\n".join(result.lint_errors)
+    return SynthesizedApp(app, result)
 
 
 def lint_assembly(assembly_dir: Path) -> list[str]:
