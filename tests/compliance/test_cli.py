@@ -26,6 +26,7 @@ def write_project(directory, *, rotation: bool) -> None:
     (directory / "cdk.json").write_text(json.dumps({"app": "python3 app.py", "context": CDK_CONTEXT}))
 
 
+@pytest.mark.slow
 def test_a_weak_app_that_registers_no_packs_fails_with_its_findings(tmp_path, monkeypatch, capsys):
     write_project(tmp_path, rotation=False)
     monkeypatch.chdir(tmp_path)
@@ -38,6 +39,7 @@ def test_a_weak_app_that_registers_no_packs_fails_with_its_findings(tmp_path, mo
     assert out.rstrip().splitlines()[-1].startswith("reports: cdk.out/omics-secure.junit.xml")
 
 
+@pytest.mark.slow
 def test_a_clean_app_passes_every_pack(tmp_path, monkeypatch, capsys):
     write_project(tmp_path, rotation=True)
     monkeypatch.chdir(tmp_path)
@@ -48,6 +50,7 @@ def test_a_clean_app_passes_every_pack(tmp_path, monkeypatch, capsys):
     assert "Result: PASS - 0 unacknowledged finding(s)" in out
 
 
+@pytest.mark.slow
 def test_an_assembly_without_packs_gets_the_project_pack_and_a_note(tmp_path, monkeypatch, capsys):
     write_project(tmp_path, rotation=False)
     monkeypatch.chdir(tmp_path)
@@ -78,6 +81,7 @@ def test_errors_are_one_line(tmp_path, monkeypatch, capsys, files, args, message
     assert err[-1].startswith("omics-secure: error: ") and message in err[-1]
 
 
+@pytest.mark.slow
 def test_the_reference_app_passes(tmp_path, monkeypatch, capsys):
     from tests.harness import REPOSITORY
 
@@ -99,6 +103,7 @@ app.synth()
 """
 
 
+@pytest.mark.slow
 def test_a_deliberately_weak_phi_bucket_fails_every_pack(tmp_path, monkeypatch, capsys):
     (tmp_path / "app.py").write_text(textwrap.dedent(WEAK_BUCKET_APP))
     (tmp_path / "cdk.json").write_text(json.dumps({"app": "python3 app.py", "context": CDK_CONTEXT}))
