@@ -34,10 +34,10 @@ bench: $(VENV)/.installed  ## timings and ratios; see benchmarks/README.md
 
 # make check needs only the library and its command; make test adds the development extras on top.
 $(VENV)/.installed-runtime: pyproject.toml
-	@$(PYTHON) -c 'import sys; sys.exit(0 if sys.version_info >= (3, 11) else "omics-secure needs Python 3.11 or newer")'
-	@command -v node >/dev/null || { echo "omics-secure needs Node.js (the AWS CDK runs on it)"; exit 1; }
 	@echo "omics-secure: set-up: creating $(VENV), then installing uv and, with it, omics-secure with aws-cdk-lib,"
 	@echo "omics-secure: constructs, cdk-nag and boto3 from PyPI (about 100 MB to download; under a minute on a 2-core machine)."
+	@$(PYTHON) -c 'import sys; sys.exit(0 if sys.version_info >= (3, 11) else "omics-secure needs Python 3.11 or newer")'
+	@command -v node >/dev/null || { echo "omics-secure needs Node.js (the AWS CDK runs on it)"; exit 1; }
 	@test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
 	$(BIN)/python -m pip install --progress-bar on uv
 	$(UV_INSTALL) -e .
