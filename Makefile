@@ -8,7 +8,8 @@ export PIP_DISABLE_PIP_VERSION_CHECK = 1
 # pytest on both cores; tests that share a session or module fixture run on one worker (tests/conftest.py).
 PYTEST_PARALLEL ?= -n 2 --dist loadgroup
 # uv (from PyPI, like everything else) installs in well under a minute what pip -qq took minutes to;
-# benchmarks/README.md has both measured.
+# benchmarks/README.md has both measured. The venv is made without pip (ensurepip alone took minutes on a
+# loaded 2-core machine); the system's pip installs uv into it, and uv installs pip with the project.
 UV_INSTALL = $(BIN)/uv pip install --python $(BIN)/python
 
 .PHONY: check test test-fast lint docs bench clean
@@ -38,9 +39,10 @@ $(VENV)/.installed-runtime: pyproject.toml
 	@echo "omics-secure: constructs, cdk-nag and boto3 from PyPI (about 100 MB to download; under a minute on a 2-core machine)."
 	@$(PYTHON) -c 'import sys; sys.exit(0 if sys.version_info >= (3, 11) else "omics-secure needs Python 3.11 or newer")'
 	@command -v node >/dev/null || { echo "omics-secure needs Node.js (the AWS CDK runs on it)"; exit 1; }
-	@test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
-	$(BIN)/python -m pip install --progress-bar on uv
-	$(UV_INSTALL) -e .
+	@test -x $(BIN)/python || $(PYTHON) -m venv --without-pip $(VENV)
+	$(PYTHON) -m pip --python $(BIN)/python install --progress-bar on uv \
+		|| { $(BIN)/python -m ensurepip && $(BIN)/python -m pip install --progress-bar on uv; }
+	$(UV_INSTALL) pip -e .
 	@touch $@
 
 $(VENV)/.installed: $(VENV)/.installed-runtime
