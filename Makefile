@@ -2,6 +2,9 @@
 VENV ?= .venv
 PYTHON ?= python3
 BIN := $(VENV)/bin
+# The Python that makes the venv and whose pip installs uv into it, found before .venv/bin joins PATH
+# (after that, python3 is the venv's own, which has no pip).
+HOST_PYTHON := $(shell PATH='$(PATH)' command -v $(PYTHON))
 export PATH := $(abspath $(BIN)):$(PATH)
 export JSII_SILENCE_WARNING_END_OF_LIFE_NODE_VERSION ?= 20
 export PIP_DISABLE_PIP_VERSION_CHECK = 1
@@ -37,10 +40,11 @@ bench: $(VENV)/.installed  ## timings and ratios; see benchmarks/README.md
 $(VENV)/.installed-runtime: pyproject.toml
 	@echo "omics-secure: set-up: creating $(VENV), then installing uv and, with it, omics-secure with aws-cdk-lib,"
 	@echo "omics-secure: constructs, cdk-nag and boto3 from PyPI (about 100 MB to download; under a minute on a 2-core machine)."
-	@$(PYTHON) -c 'import sys; sys.exit(0 if sys.version_info >= (3, 11) else "omics-secure needs Python 3.11 or newer")'
+	@test -n "$(HOST_PYTHON)" || { echo "omics-secure needs Python 3.11 or newer: $(PYTHON) is not on PATH"; exit 1; }
+	@$(HOST_PYTHON) -c 'import sys; sys.exit(0 if sys.version_info >= (3, 11) else "omics-secure needs Python 3.11 or newer")'
 	@command -v node >/dev/null || { echo "omics-secure needs Node.js (the AWS CDK runs on it)"; exit 1; }
-	@test -x $(BIN)/python || $(PYTHON) -m venv --without-pip $(VENV)
-	$(PYTHON) -m pip --python $(BIN)/python install --progress-bar on uv \
+	@test -x $(BIN)/python || $(HOST_PYTHON) -m venv --without-pip $(VENV)
+	$(HOST_PYTHON) -m pip --python $(BIN)/python install --progress-bar on uv \
 		|| { $(BIN)/python -m ensurepip && $(BIN)/python -m pip install --progress-bar on uv; }
 	$(UV_INSTALL) pip -e .
 	@touch $@
