@@ -87,7 +87,9 @@ def reference_app(tmp_path_factory: pytest.TempPathFactory) -> SynthesizedApp:
     return synthesize_once(build_reference_app(make_app(tmp_path_factory.mktemp("reference") / "cdk.out")))
 
 
-def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
+def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
+    if not config.pluginmanager.hasplugin("xdist"):  # -p no:xdist: the marker is not even registered
+        return
     for item in items:
         group = _shared_fixture_group(item)
         if group is not None:
