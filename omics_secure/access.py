@@ -32,12 +32,12 @@ from aws_cdk import aws_kms as kms
 from aws_cdk import aws_s3 as s3
 from constructs import Construct
 
+from omics_secure._internal.acknowledgments import acknowledge, nag_rendering
 from omics_secure._internal.errors import ProblemCollector, is_unresolved
 from omics_secure._internal.grants import add_to_grantee_policy
 from omics_secure._internal.labels import check_label
 from omics_secure._internal.naming import PHI_NAME_FIX, phi_like
 from omics_secure._internal.tags import APPROVAL_ENDS_TAG, APPROVAL_ID_TAG, APPROVAL_KIND_TAG
-from omics_secure._internal.acknowledgments import acknowledge, nag_rendering
 from omics_secure.healthlake import FhirDatastore
 from omics_secure.omics import REFERENCE_READ_ACTIONS, STORE_KEY_READ_ACTIONS, ReferenceStore, SequenceStore
 from omics_secure.storage._common import (

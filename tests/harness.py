@@ -7,12 +7,18 @@ cfn-lint, and fails with a readable list of every cfn-lint error and every unack
 
 from __future__ import annotations
 
+import functools
 import json
 from dataclasses import dataclass
 from pathlib import Path
 
 import aws_cdk as cdk
-from cfnlint.api import lint
+from aws_cdk.assertions import Template
+from cfnlint.config import ConfigMixIn
+from cfnlint.decode.decode import decode_str
+from cfnlint.match import Match
+from cfnlint.rules import Rules
+from cfnlint.runner import Runner, run_template_by_data
 from constructs import IConstruct
 
 from omics_secure.compliance.assembly import read_assembly
@@ -72,6 +78,37 @@ def assert_compliant(scope: IConstruct) -> ComplianceResult:
     return result
 
 
+@dataclass(frozen=True)
+class SynthesizedApp:
+    """An app synthesized once with every pack registered, shared by the tests that only read it."""
+
+    app: cdk.App
+    compliance: ComplianceResult
+
+    @property
+    def assembly_dir(self) -> Path:
+        return self.compliance.outcome.assembly_dir
+
+    def stack(self, name: str) -> cdk.Stack:
+        stack = self.app.node.find_child(name)
+        assert isinstance(stack, cdk.Stack)
+        return stack
+
+    def template(self, stack_name: str) -> Template:
+        """The stack's synthesized template, read from the assembly (``Template.from_stack`` would
+        synthesize the whole app, packs included, again)."""
+        (artifact,) = [stack for stack in read_assembly(self.assembly_dir) if stack.name == stack_name]
+        return Template.from_json(json.loads(artifact.template_path.read_text()))
+
+
+def synthesize_once(app: cdk.App) -> SynthesizedApp:
+    """Synthesize ``app`` with all four packs and cfn-lint its templates (for session-scoped fixtures,
+    whose assemblies the per-test cfn-lint fixture does not see); fails on any cfn-lint error."""
+    result = check_compliance(app)
+    assert not result.lint_errors, "cfn-lint errors:\n" + "\n".join(result.lint_errors)
+    return SynthesizedApp(app, result)
+
+
 def lint_assembly(assembly_dir: Path) -> list[str]:
     """cfn-lint errors (not warnings) of every template in the assembly, checked for its stack's region."""
     manifest = json.loads((assembly_dir / "manifest.json").read_text())
@@ -84,7 +121,24 @@ def lint_assembly(assembly_dir: Path) -> list[str]:
     for stack in read_assembly(assembly_dir):
         region = regions.get(stack.template_path.name, REGION)
         region = region if region and region != "unknown-region" else REGION
-        for match in lint(stack.template_path.read_text(), regions=[region]):
+        for match in lint(stack.template_path.read_text(), region):
             if match.rule.id.startswith("E"):
                 errors.append(f"{stack.name}: {match.rule.id} {match.message} ({'/'.join(map(str, match.path))})")
     return errors
+
+
+@functools.cache
+def _cfn_lint_rules() -> Rules:
+    """cfn-lint's rules, loaded once per process: loading them (339 modules and their data files) is
+    about 90% of what ``cfnlint.api.lint`` costs on a small template."""
+    return Runner(ConfigMixIn(regions=[REGION])).rules
+
+
+def lint(template_text: str, region: str) -> list[Match]:
+    """``cfnlint.api.lint(template_text, regions=[region])`` with the rules loaded once: the same matches."""
+    template, errors = decode_str(template_text)
+    if errors:
+        return list(errors)
+    if template is None:
+        return []
+    return list(run_template_by_data(template, ConfigMixIn(regions=[region]), _cfn_lint_rules()))

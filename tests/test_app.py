@@ -57,23 +57,19 @@ def stateful_logical_ids(assembly_dir) -> dict[str, dict[str, str]]:
     }
 
 
-def test_reference_app_passes_every_pack_and_cfn_lint(app, compliant):
-    build_reference_app(app)
-    compliant(app)
+def test_reference_app_passes_every_pack_and_cfn_lint(reference_app):
+    assert not reference_app.compliance.open_findings, reference_app.compliance.describe()
 
 
-def test_stateful_logical_ids_are_pinned(app):
-    build_reference_app(app)
-    assembly = app.synth()
-    assert stateful_logical_ids(assembly.directory) == PINNED_STATEFUL_LOGICAL_IDS, (
+def test_stateful_logical_ids_are_pinned(reference_app):
+    assert stateful_logical_ids(reference_app.assembly_dir) == PINNED_STATEFUL_LOGICAL_IDS, (
         "a stateful resource's logical id changed: deploying this replaces it. Current ids:\n"
-        + json.dumps(stateful_logical_ids(assembly.directory), indent=2)
+        + json.dumps(stateful_logical_ids(reference_app.assembly_dir), indent=2)
     )
 
 
-def test_stateful_resources_are_retained(app):
-    build_reference_app(app)
-    for stack in read_assembly(app.synth().directory):
+def test_stateful_resources_are_retained(reference_app):
+    for stack in read_assembly(reference_app.assembly_dir):
         for logical_id, body in stack.resources.items():
             if body["Type"] in STATEFUL_TYPES:
                 assert body.get("DeletionPolicy") == "Retain", f"{stack.name}/{logical_id} is not retained"
@@ -126,13 +122,11 @@ def test_context_configures_replica_region(tmp_path):
     assert isinstance(replica, cdk.Stack) and replica.region == "eu-central-1"
 
 
-def test_the_reference_app_acknowledges_exactly_these_findings(app, compliant):
+def test_the_reference_app_acknowledges_exactly_these_findings(reference_app):
     """Every acknowledgment is a decision a reviewer signed off; a new one must be added here on purpose."""
-    build_reference_app(app)
-    result = compliant(app)
-    acknowledged = {(f.rule_id, f.construct_path) for f in result.acknowledged_findings}
+    acknowledged = {(f.rule_id, f.construct_path) for f in reference_app.compliance.acknowledged_findings}
     # Deploy-time warnings: the redeploy path (omics-secure:name-suffix) and the zone mapping to check.
-    warned = {(f.rule_id, f.construct_path) for pack in result.outcome.packs for f in pack.warnings}
+    warned = {(f.rule_id, f.construct_path) for pack in reference_app.compliance.outcome.packs for f in pack.warnings}
     assert warned == {
         ("OmicsSecure-RetainedResourceFixedName", "OmicsSecureReplica/PhiDataReplica/Resource/Resource"),
         ("OmicsSecure-RetainedResourceFixedName", "OmicsSecurePrimary/AuditTrail/Resource"),
@@ -224,10 +218,8 @@ def test_the_trail_logs_both_regions_phi_buckets_and_alerts_the_context_address(
     primary.resource_count_is("AWS::CloudWatch::Alarm", 5)
 
 
-def test_no_alarm_email_by_default_and_a_bad_one_is_refused(tmp_path):
-    app = make_app(tmp_path / "out")
-    build_reference_app(app)
-    Template.from_stack(app.node.find_child("OmicsSecurePrimary")).resource_count_is("AWS::SNS::Subscription", 0)
+def test_no_alarm_email_by_default_and_a_bad_one_is_refused(tmp_path, reference_app):
+    reference_app.template("OmicsSecurePrimary").resource_count_is("AWS::SNS::Subscription", 0)
     with pytest.raises(OmicsSecureConfigError, match=r"email='security team': pass one e-mail address"):
         build_reference_app(make_app(tmp_path / "bad", **{"omics-secure:alarm-email": "security team"}))
 
@@ -249,10 +241,8 @@ def test_context_configures_network_and_compute(tmp_path):
     template.resource_count_is("AWS::EC2::Instance", 1)
 
 
-def test_workstation_is_off_by_default_and_the_flags_are_validated(tmp_path):
-    app = make_app(tmp_path / "out")
-    build_reference_app(app)
-    template = Template.from_stack(app.node.find_child("OmicsSecurePrimary"))
+def test_workstation_is_off_by_default_and_the_flags_are_validated(tmp_path, reference_app):
+    template = reference_app.template("OmicsSecurePrimary")
     template.resource_count_is("AWS::EC2::Instance", 0)
     template.resource_count_is("AWS::Omics::Configuration", 1)
     with pytest.raises(OmicsSecureConfigError, match=r"omics-secure:batch-spot='yes': use true or false"):
@@ -266,11 +256,8 @@ def test_unknown_endpoint_names_in_context_are_refused(tmp_path):
         build_reference_app(app)
 
 
-def test_reference_app_has_the_health_services_on_the_data_key(app):
-    build_reference_app(app)
-    primary = app.node.find_child("OmicsSecurePrimary")
-    assert isinstance(primary, cdk.Stack)
-    template = Template.from_stack(primary)
+def test_reference_app_has_the_health_services_on_the_data_key(reference_app):
+    template = reference_app.template("OmicsSecurePrimary")
     key = {"Fn::GetAtt": ["DataKey17AFBB84", "Arn"]}
     for type_ in ("AWS::Omics::SequenceStore", "AWS::Omics::ReferenceStore"):
         template.has_resource_properties(type_, {"SseConfig": {"Type": "KMS", "KeyArn": key}})
@@ -280,9 +267,8 @@ def test_reference_app_has_the_health_services_on_the_data_key(app):
     template.resource_count_is("AWS::Omics::RunGroup", 1)
 
 
-def test_the_reference_app_carries_an_example_approval_and_collaborator(app):
-    build_reference_app(app)
-    template = Template.from_stack(app.node.find_child("OmicsSecurePrimary"))
+def test_the_reference_app_carries_an_example_approval_and_collaborator(reference_app):
+    template = Template.from_stack(reference_app.stack("OmicsSecurePrimary"))
     ends = default_approval_end().isoformat()
     template.has_resource_properties("AWS::IAM::Role", {
         "Tags": Match.array_with([{"Key": "omics-secure:approval-id", "Value": "phs000000.v1.p1"}]),

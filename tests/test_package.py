@@ -19,6 +19,7 @@ def test_every_export_resolves(package):
         module.NotAnExport  # noqa: B018
 
 
+@pytest.mark.slow
 def test_the_command_does_not_import_aws_cdk():
     probe = "import sys, omics_secure.cli; print('aws_cdk' in sys.modules)"
     completed = subprocess.run([sys.executable, "-c", probe], capture_output=True, text=True, check=True)

@@ -135,13 +135,10 @@ def test_logging_section_names_config_and_macie_or_says_there_are_none(assembly,
     assert trail_row == ("Audit/Trail/Resource", "yes", "yes", "yes", "0")
 
 
-def test_the_reference_report_names_every_key_bucket_store_datastore_and_trail(tmp_path):
+def test_the_reference_report_names_every_key_bucket_store_datastore_and_trail(reference_app):
     from omics_secure.compliance.assembly import read_assembly
-    from omics_secure.stacks import build_reference_app
 
-    app = make_app(tmp_path / "reference")
-    build_reference_app(app)
-    assembly = app.synth().directory
+    assembly = reference_app.assembly_dir
     markdown = render_markdown(build_datasheet(assembly))
     named = {"AWS::KMS::Key", "AWS::S3::Bucket", "AWS::Omics::SequenceStore", "AWS::Omics::ReferenceStore",
              "AWS::HealthLake::FHIRDatastore", "AWS::CloudTrail::Trail"}

@@ -13,6 +13,8 @@ from junitparser import Failure, JUnitXml, Skipped
 from omics_secure.cli import main
 from tests.harness import CDK_CONTEXT
 
+pytestmark = pytest.mark.slow  # the check command synthesizes the app in a subprocess
+
 WEAK_APP = """
 import aws_cdk as cdk
 from aws_cdk import aws_kms as kms
