@@ -48,6 +48,8 @@ class StackArtifact:
     construct_paths: Mapping[str, str]
     acknowledgments: Mapping[str, tuple[Acknowledgment, ...]] = field(default_factory=dict)
     environment: str = "aws://unknown-account/unknown-region"
+    # Values of the template's parameters (and pseudo parameters) to judge with, over their defaults.
+    parameters: Mapping[str, str] = field(default_factory=dict)
 
     @property
     def account(self) -> str:

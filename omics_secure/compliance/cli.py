@@ -217,7 +217,7 @@ def _with_project_pack(packs: list[PackResult], assembly_dir: Path) -> list[Pack
     findings = evaluate_stacks(OMICS_SECURE_PACK, read_assembly(assembly_dir))
     reported = [
         ReportedFinding(
-            pack=f.pack, rule_id=f.rule_id, description=f.message, severity="error",
+            pack=f.pack, rule_id=f.rule_id, description=f.message, severity=f.severity,
             construct_path=f.construct_path,
             acknowledged_id=f.acknowledgment.id if f.acknowledgment else None,
             reason=f.acknowledgment.reason if f.acknowledgment else None,
@@ -226,8 +226,9 @@ def _with_project_pack(packs: list[PackResult], assembly_dir: Path) -> list[Pack
     ]
     return [*packs, PackResult(
         name=OMICS_SECURE_PACK.name,
-        open_findings=tuple(f for f in reported if not f.acknowledged),
+        open_findings=tuple(f for f in reported if not f.acknowledged and f.severity != "warning"),
         acknowledged_findings=tuple(f for f in reported if f.acknowledged),
+        warnings=tuple(f for f in reported if not f.acknowledged and f.severity == "warning"),
     )]
 
 

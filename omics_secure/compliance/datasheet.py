@@ -18,7 +18,7 @@ from typing import Any
 from omics_secure.compliance.assembly import StackArtifact, read_assembly
 from omics_secure.compliance.controls import CONTROLS, DBGAP, HIPAA, NIST_800_53, NIST_800_171
 from omics_secure.compliance.costs import DESIGN_NOTES, USAGE_DESCRIPTIONS, fixed_costs, load_prices
-from omics_secure.compliance.engine import evaluate_stacks
+from omics_secure.compliance.engine import evaluate_stacks, judge
 from omics_secure.compliance.model import Pack, Resource, Rule, Status
 from omics_secure.compliance.packs import OMICS_SECURE_PACK
 from omics_secure.compliance.report import PackResult, read_validation_report
@@ -287,14 +287,15 @@ def _control_matrix(pack: Pack, stacks: Sequence[StackArtifact], located: Sequen
     findings = evaluate_stacks(pack, stacks)
     judged: dict[str, int] = {}
     for rule in pack.rules:
-        judged[rule.id] = sum(1 for item in located if rule.evaluate(item.resource).status is not Status.NOT_APPLICABLE)
+        judged[rule.id] = sum(1 for item in located if judge(rule, item.resource).status is not Status.NOT_APPLICABLE)
     rows = []
     for control in CONTROLS:
         rules = [rule for rule in pack.rules if control.id in _controls_of(rule, control.framework)]
         evidence = []
         for rule in rules:
             if judged[rule.id]:
-                failing = sum(1 for f in findings if f.rule.id == rule.id and f.acknowledgment is None)
+                failing = sum(1 for f in findings if f.rule.id == rule.id and f.acknowledgment is None
+                              and f.status is Status.NON_COMPLIANT)
                 evidence.append(f"{pack.qualified_id(rule)}: {judged[rule.id]} resource(s), "
                                 f"{'all pass' if not failing else f'{failing} failing'}")
         responsibility = control.user_responsibility or (
