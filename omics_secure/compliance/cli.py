@@ -21,6 +21,7 @@ from omics_secure.compliance.engine import evaluate_stacks
 from omics_secure.compliance.packs import OMICS_SECURE_PACK
 from omics_secure.compliance.report import PackResult, ReportedFinding, read_validation_report
 from omics_secure.compliance.reports import write_reports
+from omics_secure.compliance.templates import TemplateError, check_templates, describe_unjudged, parse_parameters
 
 EXPECTED_PACKS = ("HIPAA.Security", "NIST.800.53.R5", "AwsSolutions", OMICS_SECURE_PACK.name)
 
@@ -38,6 +39,11 @@ def main(argv: Sequence[str] | None = None) -> int:
                     "run cdk-nag's HIPAA.Security, NIST.800.53.R5 and AwsSolutions packs and the "
                     "OmicsSecure pack, and exit 1 if any finding is unacknowledged.")
     _add_app_source(check)
+    check.add_argument("--template", action="append", default=[], metavar="FILE", type=Path,
+                       help="judge a CloudFormation template (JSON or YAML) with the OmicsSecure pack instead of "
+                            "an app (repeatable)")
+    check.add_argument("--parameter", action="append", default=[], metavar="NAME=VALUE",
+                       help="a template parameter's value, over its default (repeatable)")
     check.add_argument("--report-dir", type=Path,
                        help="where to write the JUnit, SARIF and Markdown reports (default: the assembly directory)")
     report = commands.add_parser(
@@ -142,6 +148,8 @@ def _report(args: argparse.Namespace, *, out: TextIO, progress: TextIO) -> int:
 
 
 def _check(args: argparse.Namespace, *, out: TextIO, progress: TextIO) -> int:
+    if args.template:
+        return _check_templates(args, out=out)
     assembly_dir = _assembly(args, progress)
     packs = _with_clean_packs(read_validation_report(assembly_dir), assembly_dir)
     packs = _with_project_pack(packs, assembly_dir)
@@ -154,6 +162,23 @@ def _check(args: argparse.Namespace, *, out: TextIO, progress: TextIO) -> int:
     written = write_reports(packs, stacks, args.report_dir or assembly_dir)
     print(f"reports: {', '.join(str(path) for path in written)}", file=out)
     return 0 if all(p.passed for p in packs) and not missing else 1
+
+
+def _check_templates(args: argparse.Namespace, *, out: TextIO) -> int:
+    """``check --template``: the OmicsSecure pack over plain templates; cdk-nag's packs need an app."""
+    if args.app or args.assembly:
+        raise CheckError("--template judges template files; leave out --app and --assembly")
+    try:
+        checked = check_templates(OMICS_SECURE_PACK, args.template, parse_parameters(args.parameter))
+    except TemplateError as error:
+        raise CheckError(str(error)) from error
+    print(render_summary([checked.result], checked.stacks), file=out)
+    for note in describe_unjudged(checked.stacks):
+        print(note, file=out)
+    if args.report_dir is not None:
+        written = write_reports([checked.result], list(checked.stacks), args.report_dir)
+        print(f"reports: {', '.join(str(path) for path in written)}", file=out)
+    return checked.exit_code
 
 
 def _synthesize(app_command: str | None, output: Path, progress: TextIO) -> Path:

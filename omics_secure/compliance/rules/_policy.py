@@ -104,7 +104,8 @@ def condition_keys(statement: Mapping[str, Any]) -> dict[str, list[Any]]:
     for block in condition.values():
         if isinstance(block, Mapping):
             for key, value in block.items():
-                found.setdefault(str(key).lower(), []).extend(items(value))
+                # The keys matter to the rules, not always their values: a deploy-time value stays as it is.
+                found.setdefault(str(key).lower(), []).extend(value if isinstance(value, list) else [value])
     return found
 
 

@@ -38,6 +38,7 @@ from omics_secure.compliance.values import (
     CannotJudge,
     Text,
     Unknown,
+    field,
     flag,
     items,
     known,
@@ -75,7 +76,8 @@ def _log_file_validation(resource: Resource) -> Verdict:
 
 
 def _kms_encrypted(resource: Resource) -> Verdict:
-    if known(resource.properties, "KMSKeyId") not in (None, ""):
+    # A key from a parameter or an import is still a KMS key: only its absence fails.
+    if field(resource.properties, "KMSKeyId") not in (None, ""):
         return COMPLIANT
     return non_compliant("no KMSKeyId: log files are encrypted with SSE-S3 only")
 

@@ -27,9 +27,10 @@ from omics_secure.compliance.rules._policy import (
 from omics_secure.compliance.values import CannotJudge, each, flag, known, show, text
 
 KMS_KEY = frozenset({"AWS::KMS::Key"})
-# Both keep the key when the stack is deleted (RetainExceptOnUpdate deletes only an old key replaced by an
-# update). DeletionPolicy: https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-attribute-deletionpolicy.html
-RETAINING_POLICIES = ("Retain", "RetainExceptOnUpdate")
+# Both keep the key when the stack is deleted; RetainExceptOnCreate deletes it only when the stack operation
+# that created it rolls back, before anything was encrypted under it. DeletionPolicy:
+# https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-attribute-deletionpolicy.html
+RETAINING_POLICIES = ("Retain", "RetainExceptOnCreate")
 _GRANT_SERVICES = ("omics", "healthlake")
 _KEY_MANAGEMENT = Controls(
     hipaa=("164.312(a)(2)(iv)",),

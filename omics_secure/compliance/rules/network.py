@@ -51,6 +51,7 @@ VOLUME = "AWS::EC2::Volume"
 LAUNCH_CONFIGURATION = "AWS::AutoScaling::LaunchConfiguration"
 VPC_ENDPOINT = "AWS::EC2::VPCEndpoint"
 INTERNET_GATEWAY = "AWS::EC2::InternetGateway"
+NETWORK_RANGE_TYPES = frozenset({VPC, "AWS::EC2::Subnet", "AWS::EC2::VPCCidrBlock"})
 _AWS_MANAGED_EBS_KEY = "alias/aws/ebs"
 # Route targets that always lead to the internet; GatewayId is judged by what it names (an internet
 # gateway, or a virtual private gateway or 'local', which do not). Route reference:
@@ -174,7 +175,7 @@ def _flow_logs_all_traffic(resource: Resource) -> Verdict:
 def _ebs_problem(ebs: Mapping[str, Any], where: str) -> str | None:
     if flag(ebs, "Encrypted") is not True:
         return f"{where} is not encrypted (Encrypted is {show(field(ebs, 'Encrypted'))})"
-    key = known(ebs, "KmsKeyId")
+    key = field(ebs, "KmsKeyId")  # a key from a parameter or an import is a key the user chose
     if key is None:
         return f"{where} uses the AWS-managed EBS key (no KmsKeyId)"
     if literal_text(key).endswith(_AWS_MANAGED_EBS_KEY):
@@ -245,9 +246,19 @@ def is_open_cidr(cidr: str) -> bool:
         return False
 
 
-def _open_ingress(rule: Mapping[str, Any]) -> list[str]:
+def _is_network_range(resource: Resource, value: Any) -> bool:
+    """True when ``value`` is an attribute of a VPC or subnet of the template (its CIDR), which is never
+    open: VPC blocks are /16 to /28 (IPv6 /56), subnets smaller still. VPC CIDR blocks:
+    https://docs.aws.amazon.com/vpc/latest/userguide/vpc-cidr-blocks.html"""
+    body = resource.other(referenced_id(value))
+    return body is not None and body.get("Type") in NETWORK_RANGE_TYPES
+
+
+def _open_ingress(resource: Resource, rule: Mapping[str, Any]) -> list[str]:
     found = []
     for key in ("CidrIp", "CidrIpv6"):
+        if _is_network_range(resource, known(rule, key)):
+            continue
         cidr = text(rule, key)
         if cidr is not None and is_open_cidr(cidr):
             ports = f"{show(rule.get('IpProtocol'))} {show(rule.get('FromPort', '*'))}-{show(rule.get('ToPort', '*'))}"
@@ -258,7 +269,7 @@ def _open_ingress(rule: Mapping[str, Any]) -> list[str]:
 def _no_open_ingress(resource: Resource) -> Verdict:
     rules = (mappings(resource.properties, "SecurityGroupIngress") if resource.type == SECURITY_GROUP
              else [resource.properties])
-    open_rules, unknown = each(rules, _open_ingress)
+    open_rules, unknown = each(rules, lambda rule: _open_ingress(resource, rule))
     if open_rules:
         return non_compliant("ingress open to the internet: " + "; ".join(open_rules))
     return _verdict([], unknown)

@@ -61,7 +61,7 @@ def _omics_store_cmk(resource: Resource) -> Verdict:
     config = known(resource.properties, "SseConfig")
     if not isinstance(config, Mapping):
         return non_compliant("no SseConfig: the store uses an AWS-owned key")
-    if text(config, "Type") != "KMS" or known(config, "KeyArn") in (None, ""):
+    if text(config, "Type") != "KMS" or field(config, "KeyArn") in (None, ""):
         return non_compliant("SseConfig names no KeyArn: the store uses an AWS-owned key")
     return COMPLIANT
 
@@ -73,13 +73,13 @@ def _fhir_datastore_cmk(resource: Resource) -> Verdict:
     cmk_type = text(config, "CmkType")
     if cmk_type != "CUSTOMER_MANAGED_KMS_KEY":
         return non_compliant(f"CmkType is {cmk_type or 'absent'}, not CUSTOMER_MANAGED_KMS_KEY")
-    if known(config, "KmsKeyId") in (None, ""):
+    if field(config, "KmsKeyId") in (None, ""):
         return non_compliant("CUSTOMER_MANAGED_KMS_KEY without KmsKeyId")
     return COMPLIANT
 
 
 def _sequence_store_logs_access(resource: Resource) -> Verdict:
-    location = known(resource.properties, "AccessLogLocation")
+    location = field(resource.properties, "AccessLogLocation")
     if location is None or (isinstance(location, str) and location.strip() in ("", "s3://")):
         return non_compliant("no AccessLogLocation: S3 access to the store's read sets is not logged")
     return COMPLIANT

@@ -169,7 +169,7 @@ def _kms_encrypted(resource: Resource) -> Verdict:
         algorithm = text(default, "SSEAlgorithm")
         if algorithm not in KMS_ALGORITHMS:
             return non_compliant(f"default encryption is {algorithm or 'not set'}, not SSE-KMS or DSSE-KMS")
-        key = known(default, "KMSMasterKeyID")
+        key = field(default, "KMSMasterKeyID")
         if key is None or key == "":
             return non_compliant(f"{algorithm} without KMSMasterKeyID uses the AWS managed key aws/s3")
         if literal_text(key).endswith("alias/aws/s3"):
@@ -184,7 +184,7 @@ def _replication_rule_problems(index: int, rule: Mapping[str, Any]) -> list[str]
     problems = []
     if text(rule, "SourceSelectionCriteria", "SseKmsEncryptedObjects", "Status") != "Enabled":
         problems.append(f"{label} does not select SSE-KMS encrypted objects (they are silently skipped)")
-    replica_key = known(rule, "Destination", "EncryptionConfiguration", "ReplicaKmsKeyID")
+    replica_key = field(rule, "Destination", "EncryptionConfiguration", "ReplicaKmsKeyID")
     if replica_key is None or replica_key == "":
         problems.append(f"{label} names no ReplicaKmsKeyID for the destination")
     return problems
