@@ -6,7 +6,7 @@ export PATH := $(abspath $(BIN)):$(PATH)
 export JSII_SILENCE_WARNING_END_OF_LIFE_NODE_VERSION ?= 20
 export PIP_DISABLE_PIP_VERSION_CHECK = 1
 
-.PHONY: check test bench clean
+.PHONY: check test bench mutate clean
 
 check: $(VENV)/.installed  ## main job: synthesize app.py and run every compliance pack over it
 	$(BIN)/omics-secure check
@@ -19,6 +19,12 @@ test: $(VENV)/.installed  ## the whole suite: ruff, mypy, pytest
 bench: $(VENV)/.installed  ## timings and ratios; see benchmarks/README.md
 	$(BIN)/python benchmarks/run.py
 
+mutate: $(VENV)/.installed  ## mutation testing of compliance/rules/ (long; not part of CI); see benchmarks/README.md
+	rm -rf mutants
+	$(BIN)/mutmut run --max-children $${MUTATE_JOBS:-2}
+	$(BIN)/mutmut results > mutants/results.txt || true
+	@echo "summary: mutants/results.txt; record the score in benchmarks/README.md"
+
 $(VENV)/.installed: pyproject.toml
 	@$(PYTHON) -c 'import sys; sys.exit(0 if sys.version_info >= (3, 11) else "omics-secure needs Python 3.11 or newer")'
 	@command -v node >/dev/null || { echo "omics-secure needs Node.js (the AWS CDK runs on it)"; exit 1; }
@@ -28,4 +34,4 @@ $(VENV)/.installed: pyproject.toml
 	@touch $@
 
 clean:
-	rm -rf $(VENV) cdk.out .pytest_cache .mypy_cache .ruff_cache
+	rm -rf $(VENV) cdk.out .pytest_cache .mypy_cache .ruff_cache mutants

@@ -71,7 +71,7 @@ def principal_values(statement: Mapping[str, Any]) -> dict[str, list[Any]]:
     if isinstance(principal, str):
         return {principal: [principal]}
     if isinstance(principal, Mapping):
-        return {str(kind): items(values) for kind, values in principal.items()}
+        return {str(kind): items(principal, kind) for kind in principal}
     return {}
 
 
