@@ -173,6 +173,13 @@ class Resource:
 
     def on_branch(self, branch: Resolution) -> Resource | None:
         """This resource with its properties resolved on ``branch``; None when it does not exist there."""
+        if self.values is not None and self.logical_id in self.values.resources:
+            # The engine's resources are the template's own: resolved once, shared by every rule.
+            resolved = branch.resource(self.logical_id)
+            if resolved is None:
+                return None
+            return dataclasses.replace(self, properties=resolved["Properties"],
+                                       deletion_policy=resolved["DeletionPolicy"], branch=branch)
         body = branch.resolve_body({"Type": self.type, "Properties": self.properties,
                                     "DeletionPolicy": self.deletion_policy, "Condition": self.condition})
         if body is None:
@@ -189,6 +196,10 @@ class Resource:
             return found
         resolved = ((logical_id, self.branch.resource(logical_id)) for logical_id, _ in found)
         return [(logical_id, body) for logical_id, body in resolved if body is not None]
+
+    def derived(self, key: str, compute: Callable[[], Any]) -> Any:
+        """``compute()``, computed once per template and branch (see :meth:`Resolution.derived`)."""
+        return compute() if self.branch is None else self.branch.derived(key, compute)
 
     def other(self, logical_id: str | None) -> Mapping[str, Any] | None:
         """The body of resource ``logical_id`` of the same template, resolved on this branch; None if absent."""

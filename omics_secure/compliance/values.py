@@ -330,6 +330,7 @@ class TemplateValues:
         # Overrides of pseudo parameters (AWS::Region=...) and of names the template does not declare.
         self.pseudo: dict[str, Any] = dict(overrides)
         self._unconditional: dict[str, Any] = {}
+        self._derived: dict[str, Any] = {}
 
     @classmethod
     def of_resources(cls, resources: Mapping[str, Any]) -> TemplateValues:
@@ -557,6 +558,20 @@ class Resolution:
             if len(argument) == 4 and isinstance(argument[3], Mapping) and "DefaultValue" in argument[3]:
                 return self._resolve(argument[3]["DefaultValue"])
         return Unknown(expression)
+
+    def derived(self, key: str, compute: Callable[[], T]) -> T:
+        """``compute()``, shared by every resource of the template when no undecided condition changes it.
+
+        Cross-resource rules use it to index the template once (bucket policies by bucket) rather than
+        scan it for every resource.
+        """
+        if not self.assignment and key in self.values._derived:
+            return self.values._derived[key]  # type: ignore[no-any-return]
+        reads, unassigned = self._free_reads, not self.assignment
+        result = compute()
+        if unassigned and self._free_reads == reads:
+            self.values._derived[key] = result
+        return result
 
     # resources
 

@@ -8,6 +8,7 @@ bucket (bucket keys with SSE-KMS, a TLS floor, no PHI-like names) judge all buck
 
 from __future__ import annotations
 
+import json
 from collections.abc import Mapping
 from typing import Any
 
@@ -38,6 +39,7 @@ from omics_secure.compliance.values import (
     mapping,
     mappings,
     number,
+    referenced_id,
     show,
     text,
 )
@@ -113,21 +115,31 @@ def _bucket_key(resource: Resource) -> Verdict:
     return non_compliant("SSE-KMS default encryption without BucketKeyEnabled: true")
 
 
+def _policies_by_bucket(resource: Resource) -> tuple[dict[str, list[Mapping[str, Any]]], list[CannotJudge]]:
+    """The template's bucket-policy documents by the bucket they name (a Ref or a literal name), and the
+    policies whose bucket is only known at deploy time."""
+    by_bucket: dict[str, list[Mapping[str, Any]]] = {}
+    unknown: list[CannotJudge] = []
+    for _, body in resource.others_of_type("AWS::S3::BucketPolicy"):
+        properties = mapping(body, "Properties")
+        bucket = field(properties, "Bucket")
+        if isinstance(bucket, str) or referenced_id(bucket) is not None:
+            by_bucket.setdefault(json.dumps(bucket, sort_keys=True), []).append(mapping(properties, "PolicyDocument"))
+        elif not isinstance(bucket, Mapping):
+            unknown.append(CannotJudge("the bucket policy's Bucket", bucket))
+    return by_bucket, unknown
+
+
 def _bucket_policies(resource: Resource) -> list[Mapping[str, Any]]:
     """The policy documents of the template's bucket policies attached to this bucket.
 
     Raises CannotJudge when a policy names a bucket only known at deploy time and no policy names this one.
     """
-    name = resource.properties.get("BucketName")
-    documents: list[Mapping[str, Any]] = []
-    unknown: list[CannotJudge] = []
-    for _, body in resource.others_of_type("AWS::S3::BucketPolicy"):
-        properties = mapping(body, "Properties")
-        bucket = field(properties, "Bucket")
-        if bucket == {"Ref": resource.logical_id} or (isinstance(name, str) and bucket == name):
-            documents.append(mapping(properties, "PolicyDocument"))
-        elif not isinstance(bucket, str) and not isinstance(bucket, Mapping):
-            unknown.append(CannotJudge("the bucket policy's Bucket", bucket))
+    by_bucket, unknown = resource.derived("s3-bucket-policies", lambda: _policies_by_bucket(resource))
+    names: list[Any] = [{"Ref": resource.logical_id}]
+    if isinstance(resource.properties.get("BucketName"), str):
+        names.append(resource.properties["BucketName"])
+    documents = [document for name in names for document in by_bucket.get(json.dumps(name, sort_keys=True), [])]
     if not documents and unknown:
         raise unknown[0]
     return documents
