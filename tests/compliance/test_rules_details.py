@@ -107,7 +107,8 @@ def test_an_endpoint_group_admitting_ipv6_from_anywhere_is_non_compliant():
 
 
 def _trail(selector: dict[str, Any]) -> dict[str, Any]:
-    return {"Trail": {"Type": "AWS::CloudTrail::Trail", "Properties": {"IsLogging": True, "EventSelectors": [selector]}}}
+    return {"Trail": {"Type": "AWS::CloudTrail::Trail",
+                      "Properties": {"IsLogging": True, "EventSelectors": [selector]}}}
 
 
 @pytest.mark.parametrize(("selector", "status"), [
