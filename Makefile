@@ -15,7 +15,7 @@ PYTEST_PARALLEL ?= -n 2 --dist loadgroup
 # loaded 2-core machine); the system's pip installs uv into it, and uv installs pip with the project.
 UV_INSTALL = $(BIN)/uv pip install --python $(BIN)/python
 
-.PHONY: check test test-fast lint docs bench clean
+.PHONY: check test test-fast lint docs bench mutate clean
 
 check: $(VENV)/.installed-runtime  ## main job: synthesize app.py and run every compliance pack over it
 	$(BIN)/omics-secure check
@@ -35,6 +35,12 @@ docs: $(VENV)/.installed  ## the API reference from the docstrings, into build/d
 
 bench: $(VENV)/.installed  ## timings and ratios; see benchmarks/README.md
 	$(BIN)/python benchmarks/run.py
+
+mutate: $(VENV)/.installed  ## mutation testing of compliance/rules/ (long; not part of CI); see benchmarks/README.md
+	rm -rf mutants
+	$(BIN)/mutmut run --max-children $${MUTATE_JOBS:-2}
+	$(BIN)/mutmut results > mutants/results.txt || true
+	@echo "summary: mutants/results.txt; record the score in benchmarks/README.md"
 
 # make check needs only the library and its command; make test adds the development extras on top.
 $(VENV)/.installed-runtime: pyproject.toml
@@ -56,4 +62,4 @@ $(VENV)/.installed: $(VENV)/.installed-runtime
 	@touch $@
 
 clean:
-	rm -rf $(VENV) cdk.out build .pytest_cache .mypy_cache .ruff_cache
+	rm -rf $(VENV) cdk.out build .pytest_cache .mypy_cache .ruff_cache mutants

@@ -21,7 +21,7 @@ from typing import Any, TextIO
 
 from omics_secure.compliance.assembly import AssemblyError, StackArtifact, read_assembly
 from omics_secure.compliance.bootstrap import PACKS_FILE
-from omics_secure.compliance.model import Pack, Resource, Rule, TemplateIndex
+from omics_secure.compliance.model import Rule
 from omics_secure.compliance.packs import OMICS_SECURE_PACK
 from omics_secure.compliance.synthesis import SynthesisError, check_context, synthesize
 from omics_secure.compliance.unmatched import unmatched_acknowledgments
@@ -143,6 +143,11 @@ def _parser() -> argparse.ArgumentParser:
                           "interpreter path --app names; any other app, or --assembly, is judged by the packs "
                           "that ran in it plus the OmicsSecure pack."))
     _add_app_source(check)
+    check.add_argument("--template", action="append", default=[], metavar="FILE", type=Path,
+                       help="judge a CloudFormation template (JSON or YAML, short forms included) with the "
+                            "OmicsSecure pack instead of an app (repeatable)")
+    check.add_argument("--parameter", action="append", default=[], metavar="NAME=VALUE",
+                       help="a template parameter's value, over its default (repeatable; with --template)")
     check.add_argument("--report-dir", type=Path, metavar="DIR",
                        help="where to write the JUnit, SARIF and Markdown reports (default: the assembly directory)")
     check.add_argument("--verbose", action="store_true",
@@ -258,10 +263,14 @@ def _report(args: argparse.Namespace, *, out: TextIO, progress: TextIO) -> int:
 
 
 def _check(args: argparse.Namespace, *, out: TextIO, progress: TextIO) -> int:
+    if args.template:
+        return _check_templates(args, out=out)
+    if args.parameter:
+        raise CheckError("--parameter sets a template parameter; use it with --template FILE")
     assembly_dir = _assembly(args, progress)
     stacks = read_assembly(assembly_dir)
     packs = _with_clean_packs(read_validation_report(assembly_dir), assembly_dir)
-    packs = _with_project_pack(packs, stacks)
+    packs, rule_errors = _with_project_pack(packs, stacks)
     annotations = [Notice(a.level, a.construct_path, a.message) for s in stacks for a in s.annotations]
     notices = [*annotations]
     notices += [Notice("warning", u.acknowledgment.construct_path, u.problem)
@@ -279,8 +288,33 @@ def _check(args: argparse.Namespace, *, out: TextIO, progress: TextIO) -> int:
         verbose=args.verbose)
     print("\n".join(lines), file=out)
     print(f"reports: {', '.join(str(path) for path in written)}", file=out)
+    if rule_errors:
+        return EXIT_ERROR
     failed = any(not p.passed for p in packs) or any(n.level == "error" for n in notices)
     return EXIT_FINDINGS if failed else EXIT_PASS
+
+
+def _check_templates(args: argparse.Namespace, *, out: TextIO) -> int:
+    """check --template: the OmicsSecure pack over plain templates; cdk-nag's packs need an app."""
+    from omics_secure.compliance.templates import TemplateError, check_templates, describe_unjudged, parse_parameters
+
+    if args.app or args.assembly:
+        raise CheckError("--template judges template files; leave out --app and --assembly")
+    try:
+        checked = check_templates(OMICS_SECURE_PACK, args.template, parse_parameters(args.parameter))
+    except TemplateError as error:
+        raise CheckError(str(error)) from error
+    stacks = list(checked.stacks)
+    rules = {OMICS_SECURE_PACK.qualified_id(rule): rule for rule in OMICS_SECURE_PACK.rules}
+    lines = render_check(
+        [checked.result], stack_count=len(stacks), resource_count=sum(len(s.resources) for s in stacks),
+        notices=[], fix_for=lambda finding: _fix(finding, rules),
+        explain=lambda finding: _explain(finding, rules), verbose=args.verbose)
+    print("\n".join([*lines, *describe_unjudged(stacks)]), file=out)
+    if args.report_dir is not None:
+        written = _write_reports([checked.result], stacks, args.report_dir)
+        print(f"reports: {', '.join(str(path) for path in written)}", file=out)
+    return checked.exit_code
 
 
 def _write_reports(packs: list[PackResult], stacks: list[StackArtifact], report_dir: Path) -> list[Path]:
@@ -330,50 +364,20 @@ def _with_clean_packs(packs: list[PackResult], assembly_dir: Path) -> list[PackR
                       for n in (ran if isinstance(ran, list) else []) if n not in reported)]
 
 
-def _with_project_pack(packs: list[PackResult], stacks: list[StackArtifact]) -> list[PackResult]:
-    """Add the OmicsSecure pack's result from the assembly when the app did not register the pack."""
+def _with_project_pack(packs: list[PackResult], stacks: list[StackArtifact]) -> tuple[list[PackResult], int]:
+    """Add the OmicsSecure pack's result from the assembly when the app did not register the pack, and the
+    number of rules that failed on a resource (an error verdict: the check could not be made)."""
+    from omics_secure.compliance.engine import RULE_ERROR_PREFIX, evaluate_stacks
+    from omics_secure.compliance.model import Status
+    from omics_secure.compliance.templates import pack_result
+
     if any(p.name == OMICS_SECURE_PACK.name for p in packs):
-        return packs
-    from omics_secure.compliance.engine import evaluate_stacks
-
-    try:
-        findings = evaluate_stacks(OMICS_SECURE_PACK, stacks)
-    except Exception as error:
-        raise CheckError(_raising_rule(OMICS_SECURE_PACK, stacks, error)) from error
-    reported = [
-        ReportedFinding(
-            pack=f.pack, rule_id=f.rule_id, description=f.message, severity=f.rule.severity,
-            construct_path=f.construct_path,
-            acknowledged_id=f.acknowledgment.id if f.acknowledgment else None,
-            reason=f.acknowledgment.reason if f.acknowledgment else None,
-        )
-        for f in findings
-    ]
-    return [*packs, PackResult(
-        name=OMICS_SECURE_PACK.name,
-        open_findings=tuple(f for f in reported if not f.acknowledged and f.severity != "warning"),
-        acknowledged_findings=tuple(f for f in reported if f.acknowledged),
-        warnings=tuple(f for f in reported if not f.acknowledged and f.severity == "warning"),
-    )]
-
-
-def _raising_rule(pack: Pack, stacks: Sequence[StackArtifact], error: Exception) -> str:
-    """One line naming the rule and resource that raised ``error``, found by judging each pair again."""
-    for stack in stacks:
-        resources = stack.resources
-        index = TemplateIndex(resources)
-        for logical_id, body in resources.items():
-            if not isinstance(body, dict):
-                continue
-            resource = Resource.from_template(logical_id, body, resources, index)
-            for rule in pack.rules:
-                try:
-                    rule.evaluate(resource)
-                except Exception as raised:
-                    return (f"rule {pack.qualified_id(rule)} raised {type(raised).__name__}: {raised} on "
-                            f"{stack.construct_path(logical_id)} ({resource.type}) in {stack.template_path}; "
-                            "this is a bug in the rule: rerun with --debug and report it")
-    return f"the {pack.name} pack raised {type(error).__name__}: {error}; rerun with --debug and report it"
+        errors = sum(1 for p in packs if p.name == OMICS_SECURE_PACK.name
+                     for f in p.open_findings if f.description.startswith(RULE_ERROR_PREFIX))
+        return packs, errors
+    findings = evaluate_stacks(OMICS_SECURE_PACK, stacks)
+    errors = sum(1 for f in findings if f.status is Status.ERROR)
+    return [*packs, pack_result(OMICS_SECURE_PACK, findings)], errors
 
 
 if __name__ == "__main__":

@@ -67,6 +67,8 @@ class StackArtifact:
     annotations: tuple[Annotation, ...] = ()
     creation_stacks: Mapping[str, tuple[str, ...]] = field(default_factory=dict)
     """Construct path -> the frames CDK recorded where the construct was created (``aws:cdk:creationStack``)."""
+    # Values of the template's parameters (and pseudo parameters) to judge with, over their defaults.
+    parameters: Mapping[str, str] = field(default_factory=dict)
 
     @property
     def account(self) -> str:

@@ -19,7 +19,7 @@ from omics_secure.compliance.approvals import APPROVAL_HEADERS, PEOPLE_RESPONSIB
 from omics_secure.compliance.assembly import StackArtifact, read_assembly
 from omics_secure.compliance.controls import CONTROLS, DBGAP, HIPAA, NIST_800_53, NIST_800_171
 from omics_secure.compliance.costs import DESIGN_NOTES, USAGE_DESCRIPTIONS, fixed_costs, load_prices
-from omics_secure.compliance.engine import evaluate_stacks
+from omics_secure.compliance.engine import evaluate_stacks, judge
 from omics_secure.compliance.model import Pack, Resource, Rule, Status
 from omics_secure.compliance.packs import OMICS_SECURE_PACK
 from omics_secure.compliance.rules._policy import allow_statements, as_list, condition_keys, principal_values
@@ -285,14 +285,15 @@ def _control_matrix(pack: Pack, stacks: Sequence[StackArtifact], located: Sequen
     findings = evaluate_stacks(pack, stacks)
     judged: dict[str, int] = {}
     for rule in pack.rules:
-        judged[rule.id] = sum(1 for item in located if rule.evaluate(item.resource).status is not Status.NOT_APPLICABLE)
+        judged[rule.id] = sum(1 for item in located if judge(rule, item.resource).status is not Status.NOT_APPLICABLE)
     rows = []
     for control in CONTROLS:
         rules = [rule for rule in pack.rules if control.id in _controls_of(rule, control.framework)]
         evidence = []
         for rule in rules:
             if judged[rule.id]:
-                failing = sum(1 for f in findings if f.rule.id == rule.id and f.acknowledgment is None)
+                failing = sum(1 for f in findings if f.rule.id == rule.id and f.acknowledgment is None
+                              and f.status is Status.NON_COMPLIANT)
                 verdict = f"{failing} {'warning(s)' if rule.severity == 'warning' else 'failing'}"
                 evidence.append(f"{pack.qualified_id(rule)}: {judged[rule.id]} resource(s), "
                                 f"{'all pass' if not failing else verdict}")

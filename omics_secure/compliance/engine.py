@@ -7,11 +7,20 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from omics_secure.compliance.assembly import Acknowledgment, StackArtifact, read_assembly
-from omics_secure.compliance.model import Pack, Resource, Rule, Status, TemplateIndex
+from omics_secure.compliance.model import Pack, Resource, Rule, Status, TemplateIndex, Verdict, rule_error
+from omics_secure.compliance.values import TemplateValues
+
+# How an error verdict's message starts, so readers of CDK's validation report can tell it from a finding.
+RULE_ERROR_PREFIX = "The rule could not judge"
+# The verdicts that become findings; compliant and not-applicable ones do not.
+REPORTED_STATUSES = frozenset({Status.NON_COMPLIANT, Status.CANNOT_JUDGE, Status.ERROR})
 
 
 @dataclass(frozen=True)
 class Finding:
+    """A reported verdict. ``status`` is NON_COMPLIANT (fails the check), CANNOT_JUDGE (a warning: a value
+    only known at deploy time) or ERROR (the rule failed on this resource: the check could not be made)."""
+
     pack: str
     rule: Rule
     rule_id: str
@@ -20,24 +29,47 @@ class Finding:
     construct_path: str
     detail: str
     acknowledgment: Acknowledgment | None = None
+    status: Status = Status.NON_COMPLIANT
 
     @property
     def message(self) -> str:
+        if self.status is Status.ERROR:
+            return (f"{RULE_ERROR_PREFIX} {self.logical_id}: {self.detail}. This is a defect of the rule, "
+                    "not of the template; report it.")
+        if self.status is Status.CANNOT_JUDGE:
+            return f"Cannot judge before deployment: {self.detail}. {self.rule.finding}"
         return f"{self.rule.finding} ({self.detail})" if self.detail else self.rule.finding
+
+    @property
+    def severity(self) -> str:
+        """'warning' for a cannot-judge verdict or a finding of a warning rule, else 'error'."""
+        if self.status is Status.CANNOT_JUDGE:
+            return "warning"
+        return "error" if self.status is Status.ERROR else self.rule.severity
+
+
+def judge(rule: Rule, resource: Resource) -> Verdict:
+    """``rule``'s verdict on ``resource``; an exception the rule raises becomes an error verdict naming it,
+    so that one defective rule never stops the others or the check."""
+    try:
+        return rule.evaluate(resource)
+    except Exception as error:
+        return rule_error(f"{rule.id} raised {type(error).__name__}: {error}")
 
 
 def evaluate_stack(pack: Pack, stack: StackArtifact) -> list[Finding]:
-    """Every non-compliant (rule, resource) pair of ``stack``, with its acknowledgment if it has one."""
+    """Every reported (rule, resource) verdict of ``stack``, with its acknowledgment if it has one."""
     findings = []
     template_resources = stack.resources
     index = TemplateIndex(template_resources)
+    values = TemplateValues(stack.template, stack.parameters)
     for logical_id, body in template_resources.items():
         if not isinstance(body, dict):
             continue
-        resource = Resource.from_template(logical_id, body, template_resources, index)
+        resource = Resource.from_template(logical_id, body, template_resources, index, values)
         for rule in pack.rules:
-            verdict = rule.evaluate(resource)
-            if verdict.status is not Status.NON_COMPLIANT:
+            verdict = judge(rule, resource)
+            if verdict.status not in REPORTED_STATUSES:
                 continue
             rule_id = pack.qualified_id(rule)
             findings.append(Finding(
@@ -49,6 +81,7 @@ def evaluate_stack(pack: Pack, stack: StackArtifact) -> list[Finding]:
                 construct_path=stack.construct_path(logical_id),
                 detail=verdict.detail,
                 acknowledgment=stack.acknowledgment_for(logical_id, rule_id),
+                status=verdict.status,
             ))
     return findings
 

@@ -6,16 +6,40 @@ app (and on plain templates), and they see escape-hatch overrides that construct
 
 from __future__ import annotations
 
+import dataclasses
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from enum import Enum
 from typing import Any
 
+from omics_secure.compliance.values import (
+    CannotJudge,
+    Resolution,
+    TemplateValues,
+    describe_branch,
+    explore,
+)
+
 
 class Status(Enum):
-    COMPLIANT = "compliant"
-    NON_COMPLIANT = "non-compliant"
+    """A rule's verdict on one resource, from least to most severe (see :attr:`severity`).
+
+    CANNOT_JUDGE: a value the rule needs is only known at deploy time; reported as a warning, never as
+    compliant. ERROR: the rule itself failed on this resource (a defect of the rule, not of the template).
+    """
+
     NOT_APPLICABLE = "not-applicable"
+    COMPLIANT = "compliant"
+    CANNOT_JUDGE = "cannot-judge"
+    NON_COMPLIANT = "non-compliant"
+    ERROR = "error"
+
+    @property
+    def severity(self) -> int:
+        return _SEVERITY[self]
+
+
+_SEVERITY = {status: rank for rank, status in enumerate(Status)}
 
 
 @dataclass(frozen=True)
@@ -31,6 +55,37 @@ NOT_APPLICABLE = Verdict(Status.NOT_APPLICABLE)
 def non_compliant(detail: str) -> Verdict:
     """A failing verdict; ``detail`` says what exactly is wrong in this resource."""
     return Verdict(Status.NON_COMPLIANT, detail)
+
+
+def cannot_judge(detail: str) -> Verdict:
+    """A warning verdict: ``detail`` names the property and the expression only known at deploy time."""
+    return Verdict(Status.CANNOT_JUDGE, detail)
+
+
+def rule_error(detail: str) -> Verdict:
+    """The rule raised on this resource; ``detail`` names the exception."""
+    return Verdict(Status.ERROR, detail)
+
+
+def worst(verdicts: list[tuple[Mapping[str, bool], Verdict]]) -> Verdict:
+    """The most severe of the branches' verdicts, its detail naming the branches that gave it.
+
+    When only some branches gave the worst verdict, each detail says on which branch ("when condition
+    IsProd is false: ..."); when every branch agrees, the details are given as they are.
+    """
+    top = max(verdict.status.severity for _, verdict in verdicts)
+    chosen = [(conditions, verdict) for conditions, verdict in verdicts if verdict.status.severity == top]
+    status = chosen[0][1].status
+    if status in (Status.COMPLIANT, Status.NOT_APPLICABLE):
+        return Verdict(status)
+    every_branch = len(chosen) == len(verdicts)
+    details: list[str] = []
+    for conditions, verdict in chosen:
+        branch = "" if every_branch else describe_branch(conditions)
+        detail = f"{branch}: {verdict.detail}" if branch else verdict.detail
+        if detail and detail not in details:
+            details.append(detail)
+    return Verdict(status, "; ".join(details))
 
 
 @dataclass(frozen=True)
@@ -86,14 +141,18 @@ class Resource:
     logical_id: str
     type: str
     properties: Mapping[str, Any]
-    deletion_policy: str | None = None
+    deletion_policy: Any = None
     template_resources: Mapping[str, Mapping[str, Any]] = field(default_factory=dict, repr=False)
     index: TemplateIndex | None = field(default=None, repr=False, compare=False)
+    condition: Any = None
+    values: TemplateValues | None = field(default=None, repr=False, compare=False)
+    # Set on the view a rule's check receives: the branch its properties were resolved on.
+    branch: Resolution | None = field(default=None, repr=False, compare=False)
 
     @classmethod
     def from_template(cls, logical_id: str, body: Mapping[str, Any],
                       template_resources: Mapping[str, Mapping[str, Any]] | None = None,
-                      index: TemplateIndex | None = None) -> Resource:
+                      index: TemplateIndex | None = None, values: TemplateValues | None = None) -> Resource:
         return cls(
             logical_id=logical_id,
             type=str(body.get("Type", "")),
@@ -101,12 +160,55 @@ class Resource:
             deletion_policy=body.get("DeletionPolicy"),
             template_resources=template_resources or {},
             index=index,
+            condition=body.get("Condition"),
+            values=values,
         )
 
+    def template_values(self) -> TemplateValues:
+        if self.values is not None:
+            return self.values
+        resources = dict(self.template_resources)
+        resources.setdefault(self.logical_id, {"Type": self.type})
+        return TemplateValues.of_resources(resources)
+
+    def on_branch(self, branch: Resolution) -> Resource | None:
+        """This resource with its properties resolved on ``branch``; None when it does not exist there."""
+        if self.values is not None and self.logical_id in self.values.resources:
+            # The engine's resources are the template's own: resolved once, shared by every rule.
+            resolved = branch.resource(self.logical_id)
+            if resolved is None:
+                return None
+            return dataclasses.replace(self, properties=resolved["Properties"],
+                                       deletion_policy=resolved["DeletionPolicy"], branch=branch)
+        body = branch.resolve_body({"Type": self.type, "Properties": self.properties,
+                                    "DeletionPolicy": self.deletion_policy, "Condition": self.condition})
+        if body is None:
+            return None
+        return dataclasses.replace(self, properties=body["Properties"], deletion_policy=body["DeletionPolicy"],
+                                   branch=branch)
+
     def others_of_type(self, *types: str) -> list[tuple[str, Mapping[str, Any]]]:
-        """Resources of ``types`` in the same template (this one included if it matches)."""
+        """Resources of ``types`` in the same template (this one included if it matches), resolved on this
+        resource's branch; resources whose condition is false on the branch are left out."""
         index = self.index if self.index is not None else TemplateIndex(self.template_resources)
-        return index.of_type(*types)
+        found = index.of_type(*types)
+        if self.branch is None:
+            return found
+        resolved = ((logical_id, self.branch.resource(logical_id)) for logical_id, _ in found)
+        return [(logical_id, body) for logical_id, body in resolved if body is not None]
+
+    def derived(self, key: str, compute: Callable[[], Any]) -> Any:
+        """``compute()``, computed once per template and branch (see :meth:`Resolution.derived`)."""
+        return compute() if self.branch is None else self.branch.derived(key, compute)
+
+    def other(self, logical_id: str | None) -> Mapping[str, Any] | None:
+        """The body of resource ``logical_id`` of the same template, resolved on this branch; None if absent."""
+        if logical_id is None:
+            return None
+        if self.branch is None:
+            body = self.template_resources.get(logical_id)
+            return body if isinstance(body, Mapping) else None
+        return self.branch.resource(logical_id)
 
 
 @dataclass(frozen=True)
@@ -129,9 +231,30 @@ class Rule:
     severity: str = "error"
 
     def evaluate(self, resource: Resource) -> Verdict:
+        """The verdict on ``resource``: its check on every branch of the template's undecided conditions,
+        the worst verdict winning. A rule that raises lets the exception through; the engine's
+        :func:`~omics_secure.compliance.engine.judge` turns it into an error verdict."""
         if resource.type not in self.resource_types:
             return NOT_APPLICABLE
-        return self.check(resource)
+        if resource.branch is not None:
+            return self._check_on(resource)
+
+        def on_branch(branch: Resolution) -> Verdict:
+            view = resource.on_branch(branch)
+            return NOT_APPLICABLE if view is None else self._check_on(view)
+
+        outcomes, complete = explore(resource.template_values(), on_branch)
+        verdicts: list[tuple[Mapping[str, bool], Verdict]] = list(outcomes)
+        if not complete:
+            verdicts.append(({}, cannot_judge(f"more than {len(outcomes)} combinations of undecided "
+                                              "conditions; the rest were not judged")))
+        return worst(verdicts)
+
+    def _check_on(self, view: Resource) -> Verdict:
+        try:
+            return self.check(view)
+        except CannotJudge as cannot:
+            return cannot_judge(str(cannot))
 
 
 @dataclass(frozen=True)

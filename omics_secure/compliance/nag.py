@@ -15,7 +15,7 @@ from constructs import IConstruct
 
 from omics_secure.compliance.assembly import StackArtifact, read_assembly, stack_for_template
 from omics_secure.compliance.engine import STACK_LIMITS_RULE_ID, Finding, evaluate_stacks, stack_limit_warning
-from omics_secure.compliance.model import Pack
+from omics_secure.compliance.model import Pack, Status
 from omics_secure.compliance.packs import OMICS_SECURE_PACK
 
 
@@ -74,14 +74,14 @@ class OmicsSecureChecks(NagPack):
         # Bare-id acknowledgments are applied here, as cdk-nag does; 'Pack::RuleId' ones are left for
         # CDK core, which moves them to suppressedViolations with their reason.
         reported = [f for f in findings if f.acknowledgment is None or f.acknowledgment.is_recorded]
-        by_rule: dict[str, list[Finding]] = {}
+        by_rule: dict[tuple[str, Status], list[Finding]] = {}
         for finding in reported:
-            by_rule.setdefault(finding.rule_id, []).append(finding)
+            by_rule.setdefault((finding.rule_id, finding.status), []).append(finding)
         violations = [self._violation(rule_findings) for rule_findings in by_rule.values()]
-        failed = any(rule_findings[0].rule.severity != "warning" for rule_findings in by_rule.values())
         # Warnings do not fail synthesis; CDK prints them and records them in the report.
         warnings = [self._limit_warning(stack, message) for stack in stacks
                     if (message := stack_limit_warning(stack)) is not None]
+        failed = any(f.severity == "error" for f in reported)
         return cdk.PolicyValidationPluginReport(success=not failed, violations=[*violations, *warnings])
 
     def _limit_warning(self, stack: StackArtifact, message: str) -> cdk.PolicyViolation:
@@ -94,16 +94,22 @@ class OmicsSecureChecks(NagPack):
         )
 
     def _violation(self, findings: list[Finding]) -> cdk.PolicyViolation:
-        rule = findings[0].rule
+        """One violation per rule and verdict: non-compliant findings and rule errors as errors (a rule
+        error names the rule, the logical id and the exception), cannot-judge verdicts as warnings."""
+        rule, status = findings[0].rule, findings[0].status
         description = f"{rule.finding} {rule.explanation}" if self._omics_verbose else rule.finding
+        if status is Status.CANNOT_JUDGE:
+            description = f"Cannot judge before deployment: {description}"
+        elif status is Status.ERROR:
+            description = "; ".join(sorted({f.message for f in findings}))
         details = "; ".join(sorted({f"{f.construct_path}: {f.detail}" for f in findings if f.detail}))
-        metadata: dict[str, Any] = {"controls": rule.controls.summary()}
+        metadata: dict[str, Any] = {"controls": rule.controls.summary(), "verdict": status.value}
         if details:
             metadata["details"] = details
         return cdk.PolicyViolation(
             rule_name=findings[0].rule_id,
             description=f"{description} - ({rule.controls.summary()}).",
-            severity="warning" if rule.severity == "warning" else "error",
+            severity=findings[0].severity,
             rule_metadata=metadata,
             violating_resources=[
                 cdk.PolicyViolatingResource(

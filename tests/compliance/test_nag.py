@@ -80,3 +80,36 @@ def test_template_size_counts_too(tmp_path):
     assert "850,000 of 1,000,000 template bytes" in stack_limit_warning(wide)
     template.write_text("{}")
     assert stack_limit_warning(wide) is None
+
+
+def test_a_rule_that_raises_is_reported_as_an_error_not_a_crash_and_the_others_still_run(app):
+    from omics_secure.compliance.model import Pack, Rule
+    from omics_secure.compliance.rules.kms import KEY_ROTATION_ENABLED
+
+    def broken(resource):
+        return resource.properties["NoSuchProperty"]
+
+    pack = Pack(name="OmicsSecure", rules=(
+        Rule(id="Broken", resource_types=frozenset({"AWS::KMS::Key"}), finding="f", explanation="e",
+             controls=KEY_ROTATION_ENABLED.controls, check=broken),
+        KEY_ROTATION_ENABLED))
+    stack = cdk.Stack(app, "Keys")
+    PhiKey(stack, "DataKey").node.default_child.add_property_override("EnableKeyRotation", False)
+    report = OmicsSecureChecks(app, pack=pack).validate_scope(stack)
+    assert not report.success
+    by_rule = {v.rule_name: v for v in report.violations}
+    assert set(by_rule) == {"OmicsSecure-Broken", "OmicsSecure-KMSKeyRotationEnabled"}
+    error = by_rule["OmicsSecure-Broken"]
+    assert error.severity == "error" and error.rule_metadata["verdict"] == "error"
+    assert "Broken raised KeyError: 'NoSuchProperty'" in error.description
+    assert "DataKey" in error.description and "defect of the rule" in error.description
+
+
+def test_a_value_only_known_at_deploy_time_is_a_warning(app):
+    stack = cdk.Stack(app, "Imported")
+    key = PhiKey(stack, "DataKey")
+    key.node.default_child.add_property_override("EnableKeyRotation", cdk.Fn.import_value("RotationSetting"))
+    report = OmicsSecureChecks(app).validate_scope(stack)
+    (violation,) = [v for v in report.violations if v.rule_name == "OmicsSecure-KMSKeyRotationEnabled"]
+    assert violation.severity == "warning" and report.success
+    assert "EnableKeyRotation is !ImportValue RotationSetting" in violation.rule_metadata["details"]

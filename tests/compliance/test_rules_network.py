@@ -233,16 +233,31 @@ def test_endpoint_group_admitting_the_vpc_only_is_compliant(source):
 @pytest.mark.parametrize(("res", "detail"), [
     (endpoint([{**HTTPS, "CidrIp": "0.0.0.0/0"}]), "outside the VPC"),
     (endpoint([{**HTTPS, "CidrIp": "192.168.0.0/24"}]), "outside the VPC"),
-    (endpoint([{**HTTPS, "CidrIp": {"Fn::ImportValue": "SomeCidr"}}]), "not a literal"),
-    (endpoint([{**HTTPS, "SourcePrefixListId": "pl-12345678"}]), "prefix list"),
     (endpoint([], groups=[]), "default security group"),
-    (endpoint([], groups=["sg-0123456789abcdef0"]), "not in this template"),
     (endpoint([], extra={"Open": {"Type": "AWS::EC2::SecurityGroupIngress", "Properties": {
         **HTTPS, "GroupId": {"Fn::GetAtt": ["Sg", "GroupId"]}, "CidrIp": "0.0.0.0/0"}}}), "outside the VPC"),
 ])
 def test_endpoint_group_admitting_more_than_the_vpc_is_non_compliant(res, detail):
     verdict = ENDPOINT_SECURITY_GROUPS_VPC_ONLY.evaluate(res)
     assert verdict.status is Status.NON_COMPLIANT and detail in verdict.detail
+
+
+@pytest.mark.parametrize(("res", "detail"), [
+    (endpoint([{**HTTPS, "CidrIp": {"Fn::ImportValue": "SomeCidr"}}]), "CidrIp is !ImportValue SomeCidr"),
+    (endpoint([{**HTTPS, "SourcePrefixListId": "pl-12345678"}]), "SourcePrefixListId is pl-12345678"),
+    (endpoint([], groups=["sg-0123456789abcdef0"]), "security group sg-0123456789abcdef0 is outside this template"),
+    (endpoint([{**HTTPS, "CidrIp": "10.0.0.0/24"}], extra={"Vpc": {"Type": "AWS::EC2::VPC", "Properties": {
+        "Ipv4IpamPoolId": "ipam-pool-1"}}}), "the VPC's CidrBlock is not in this template"),
+])
+def test_endpoint_group_whose_sources_are_known_only_at_deploy_time_cannot_be_judged(res, detail):
+    verdict = ENDPOINT_SECURITY_GROUPS_VPC_ONLY.evaluate(res)
+    assert verdict.status is Status.CANNOT_JUDGE and detail in verdict.detail
+
+
+def test_endpoint_group_with_one_open_rule_is_non_compliant_even_beside_an_unknown_one():
+    res = endpoint([{**HTTPS, "CidrIp": {"Fn::ImportValue": "SomeCidr"}}, {**HTTPS, "CidrIp": "0.0.0.0/0"}])
+    verdict = ENDPOINT_SECURITY_GROUPS_VPC_ONLY.evaluate(res)
+    assert verdict.status is Status.NON_COMPLIANT and "admits 0.0.0.0/0" in verdict.detail
 
 
 def test_gateway_endpoints_are_not_judged_by_the_endpoint_group_rule():

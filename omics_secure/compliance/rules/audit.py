@@ -19,6 +19,7 @@ there are none; the reference app puts its trail and key watch beside the data t
 
 from __future__ import annotations
 
+import re
 from collections.abc import Mapping
 from typing import Any
 
@@ -30,16 +31,31 @@ from omics_secure.compliance.model import (
     Resource,
     Rule,
     Verdict,
+    cannot_judge,
     non_compliant,
 )
-from omics_secure.compliance.rules._policy import as_list
 from omics_secure.compliance.rules.s3 import is_phi_bucket
+from omics_secure.compliance.values import (
+    CannotJudge,
+    Text,
+    Unknown,
+    field,
+    flag,
+    items,
+    known,
+    mapping,
+    mappings,
+    mentions_resource,
+    show,
+    text,
+)
 
 CLOUDTRAIL_TRAIL = frozenset({"AWS::CloudTrail::Trail"})
 S3_BUCKET = frozenset({"AWS::S3::Bucket"})
 KMS_KEY = frozenset({"AWS::KMS::Key"})
-_ALL_BUCKETS = {"arn:aws:s3", "arn:aws:s3:::", "arn:aws-us-gov:s3", "arn:aws-us-gov:s3:::", "arn:aws-cn:s3",
-                "arn:aws-cn:s3:::"}
+# Data-resource values that select every object of every bucket. DataResource reference:
+# https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-cloudtrail-trail-dataresource.html
+_ALL_BUCKETS_PATTERN = re.compile(r"arn:(aws|aws-us-gov|aws-cn|\$\{AWS::Partition\}):s3(:::)?")
 
 _AUDIT_RECORD = Controls(
     hipaa=("164.312(b)", "164.308(a)(1)(ii)(D)"),
@@ -49,57 +65,55 @@ _AUDIT_RECORD = Controls(
 )
 
 
-def _is_true(value: Any) -> bool:
-    return value is True or value == "true"
-
-
-def _is_false(value: Any) -> bool:
-    return value is False or value == "false"
-
-
 # --- trails -----------------------------------------------------------------------------------------------
 
 def _log_file_validation(resource: Resource) -> Verdict:
-    if _is_true(resource.properties.get("EnableLogFileValidation")):
+    if flag(resource.properties, "EnableLogFileValidation") is True:
         return COMPLIANT
-    return non_compliant("EnableLogFileValidation is not true")
+    return non_compliant(f"EnableLogFileValidation is {show(resource.properties.get('EnableLogFileValidation'))}, "
+                         "not true")
 
 
 def _kms_encrypted(resource: Resource) -> Verdict:
-    if resource.properties.get("KMSKeyId") not in (None, ""):
+    # A key from a parameter or an import is still a KMS key: only its absence fails.
+    if field(resource.properties, "KMSKeyId") not in (None, ""):
         return COMPLIANT
     return non_compliant("no KMSKeyId: log files are encrypted with SSE-S3 only")
 
 
 def _basic_selectors(properties: Mapping[str, Any]) -> list[Mapping[str, Any]]:
-    return [s for s in as_list(properties.get("EventSelectors")) if isinstance(s, Mapping)]
+    return mappings(properties, "EventSelectors")
 
 
 def _advanced_selectors(properties: Mapping[str, Any]) -> list[Mapping[str, Any]]:
-    return [s for s in as_list(properties.get("AdvancedEventSelectors")) if isinstance(s, Mapping)]
+    return mappings(properties, "AdvancedEventSelectors")
 
 
 def _field_selectors(selector: Mapping[str, Any]) -> dict[str, Mapping[str, Any]]:
-    return {str(f.get("Field")): f for f in as_list(selector.get("FieldSelectors")) if isinstance(f, Mapping)}
+    return {str(text(f, "Field")): f for f in mappings(selector, "FieldSelectors")}
+
+
+def _equals(fields: Mapping[str, Mapping[str, Any]], name: str, operator: str = "Equals") -> list[Any]:
+    return items(fields.get(name), operator)
 
 
 def _records_management_events(properties: Mapping[str, Any]) -> bool:
     basic, advanced = _basic_selectors(properties), _advanced_selectors(properties)
     if not basic and not advanced:
         return True  # CloudTrail's default: all management events
-    if any(not _is_false(s.get("IncludeManagementEvents")) for s in basic):
+    if any(flag(s, "IncludeManagementEvents") is not False for s in basic):
         return True
-    return any("Management" in as_list(_field_selectors(s).get("eventCategory", {}).get("Equals")) for s in advanced)
+    return any("Management" in _equals(_field_selectors(s), "eventCategory") for s in advanced)
 
 
 def _all_regions(resource: Resource) -> Verdict:
     properties = resource.properties
     problems = []
-    if not _is_true(properties.get("IsMultiRegionTrail")):
+    if flag(properties, "IsMultiRegionTrail") is not True:
         problems.append("IsMultiRegionTrail is not true")
-    if _is_false(properties.get("IncludeGlobalServiceEvents")):
+    if flag(properties, "IncludeGlobalServiceEvents") is False:
         problems.append("IncludeGlobalServiceEvents is false (IAM, STS and console sign-in go unrecorded)")
-    if not _is_true(properties.get("IsLogging")):
+    if flag(properties, "IsLogging") is not True:
         problems.append("IsLogging is not true")
     if not _records_management_events(properties):
         problems.append("no event selector includes management events")
@@ -108,51 +122,35 @@ def _all_regions(resource: Resource) -> Verdict:
 
 # --- S3 data events for PHI buckets -------------------------------------------------------------------------
 
-def _refers_to(value: Any, logical_id: str) -> bool:
-    """True when ``value`` contains a Ref or Fn::GetAtt of ``logical_id``."""
-    if isinstance(value, Mapping):
-        if value.get("Ref") == logical_id:
-            return True
-        get_att = value.get("Fn::GetAtt")
-        if isinstance(get_att, list) and get_att and get_att[0] == logical_id:
-            return True
-        if isinstance(get_att, str) and get_att.split(".", 1)[0] == logical_id:
-            return True
-        return any(_refers_to(v, logical_id) for v in value.values())
-    if isinstance(value, list):
-        return any(_refers_to(v, logical_id) for v in value)
-    return False
-
-
 def _whole_bucket_value(value: Any, bucket: Resource) -> bool:
-    """True when a data-resource value names every object of ``bucket`` (or of every bucket)."""
+    """True when a data-resource value names every object of ``bucket`` (or of every bucket).
+
+    Recognises a literal ARN (``arn:aws:s3:::name/``), and one built with Fn::Sub or Fn::Join from the
+    bucket's Ref or Arn (``${Bucket.Arn}/``, ``arn:${AWS::Partition}:s3:::${Bucket}/``).
+    """
+    if isinstance(value, Unknown):
+        raise CannotJudge("a data resource value", value)
     if isinstance(value, str):
-        if value in _ALL_BUCKETS:
+        if _ALL_BUCKETS_PATTERN.fullmatch(value):
             return True
         name = bucket.properties.get("BucketName")
         return isinstance(name, str) and value.endswith(f":::{name}/")
-    join = value.get("Fn::Join") if isinstance(value, Mapping) else None
-    if isinstance(join, list) and len(join) == 2 and isinstance(join[1], list):
-        parts = join[1]
-        referring = [i for i, part in enumerate(parts) if _refers_to(part, bucket.logical_id)]
-        if referring:
-            rest = parts[referring[-1] + 1:]
-            return all(isinstance(p, str) for p in rest) and str(join[0]).join(["", *rest]) in ("/", "")
-        return False
+    if isinstance(value, Text):
+        return bool(_ALL_BUCKETS_PATTERN.fullmatch(value.sub_string())) or value.after(bucket.logical_id) in ("/", "")
     return False
 
 
 def _basic_coverage(selector: Mapping[str, Any], bucket: Resource) -> set[str]:
     """Which of 'read' and 'write' the basic selector logs for every object of ``bucket``."""
     covered = False
-    for data in as_list(selector.get("DataResources")):
-        if isinstance(data, Mapping) and data.get("Type") == "AWS::S3::Object" and any(
-                _whole_bucket_value(v, bucket) for v in as_list(data.get("Values"))):
+    for data in mappings(selector, "DataResources"):
+        if text(data, "Type") == "AWS::S3::Object" and any(
+                _whole_bucket_value(v, bucket) for v in items(data, "Values")):
             covered = True
     if not covered:
         return set()
-    mode = selector.get("ReadWriteType", "All")
-    return {"All": {"read", "write"}, "ReadOnly": {"read"}, "WriteOnly": {"write"}}.get(str(mode), set())
+    mode = text(selector, "ReadWriteType") or "All"
+    return {"All": {"read", "write"}, "ReadOnly": {"read"}, "WriteOnly": {"write"}}.get(mode, set())
 
 
 def _advanced_coverage(selector: Mapping[str, Any], bucket: Resource) -> set[str]:
@@ -163,47 +161,54 @@ def _advanced_coverage(selector: Mapping[str, Any], bucket: Resource) -> set[str
     exclude (NotEquals, NotStartsWith ...) are not credited: from a template their effect is unknown.
     """
     fields = _field_selectors(selector)
-    if as_list(fields.get("eventCategory", {}).get("Equals")) != ["Data"]:
+    if _equals(fields, "eventCategory") != ["Data"]:
         return set()
-    if "AWS::S3::Object" not in as_list(fields.get("resources.type", {}).get("Equals")):
+    if "AWS::S3::Object" not in _equals(fields, "resources.type"):
         return set()
-    for name, field in fields.items():
+    for name, field_selector in fields.items():
         if name not in ("eventCategory", "resources.type", "resources.ARN", "readOnly"):
             return set()
-        if any(k.startswith("Not") for k in field):
+        if any(str(k).startswith("Not") for k in field_selector):
             return set()
-    arn = fields.get("resources.ARN")
-    if arn is not None and not any(_whole_bucket_value(v, bucket)
-                                   for k in ("StartsWith", "Equals") for v in as_list(arn.get(k))):
+    if "resources.ARN" in fields and not any(_whole_bucket_value(v, bucket) for k in ("StartsWith", "Equals")
+                                             for v in _equals(fields, "resources.ARN", k)):
         return set()
-    read_only = [str(v).lower() for v in as_list(fields.get("readOnly", {}).get("Equals"))]
+    read_only = [str(text({"v": v}, "v")).lower() for v in _equals(fields, "readOnly")]
     if not read_only:
         return {"read", "write"}
     return ({"read"} if "true" in read_only else set()) | ({"write"} if "false" in read_only else set())
 
 
-def _trails(resource: Resource) -> list[tuple[str, Mapping[str, Any]]]:
-    return [(logical_id, body.get("Properties") or {}) for logical_id, body in resource.template_resources.items()
-            if isinstance(body, Mapping) and body.get("Type") == "AWS::CloudTrail::Trail"]
+def _trail_coverage(properties: Mapping[str, Any], bucket: Resource) -> set[str]:
+    if flag(properties, "IsLogging") is not True:
+        return set()
+    covered: set[str] = set()
+    for selector in _basic_selectors(properties):
+        covered |= _basic_coverage(selector, bucket)
+    for selector in _advanced_selectors(properties):
+        covered |= _advanced_coverage(selector, bucket)
+    return covered
 
 
 def _phi_bucket_data_events(resource: Resource) -> Verdict:
     if not is_phi_bucket(resource):
         return NOT_APPLICABLE
-    trails = _trails(resource)
+    trails = [(logical_id, mapping(body, "Properties"))
+              for logical_id, body in resource.others_of_type(*CLOUDTRAIL_TRAIL)]
     if not trails:
         return NOT_APPLICABLE
     covered: set[str] = set()
+    unknown: list[CannotJudge] = []
     for _, properties in trails:
-        if not _is_true(properties.get("IsLogging")):
-            continue
-        for selector in _basic_selectors(properties):
-            covered |= _basic_coverage(selector, resource)
-        for selector in _advanced_selectors(properties):
-            covered |= _advanced_coverage(selector, resource)
+        try:
+            covered |= _trail_coverage(properties, resource)
+        except CannotJudge as cannot:
+            unknown.append(cannot)
     missing = sorted({"read", "write"} - covered)
     if not missing:
         return COMPLIANT
+    if unknown:
+        return cannot_judge(str(unknown[0]))
     names = ", ".join(logical_id for logical_id, _ in trails)
     return non_compliant(f"no logging trail of this template ({names}) records {' or '.join(missing)} data events "
                          "for every object of this bucket")
@@ -213,35 +218,30 @@ def _phi_bucket_data_events(resource: Resource) -> Verdict:
 
 def _kms_event_rules(resource: Resource) -> list[tuple[str, Mapping[str, Any]]]:
     found = []
-    for logical_id, body in resource.template_resources.items():
-        if not isinstance(body, Mapping) or body.get("Type") != "AWS::Events::Rule":
-            continue
-        properties = body.get("Properties") or {}
-        pattern = properties.get("EventPattern")
-        if isinstance(pattern, Mapping) and "aws.kms" in as_list(pattern.get("source")):
+    for logical_id, body in resource.others_of_type("AWS::Events::Rule"):
+        properties = mapping(body, "Properties")
+        if "aws.kms" in items(properties, "EventPattern", "source"):
             found.append((logical_id, properties))
     return found
 
 
 def _watched_event_names(rule: Mapping[str, Any], key: Resource) -> set[str]:
     """The key events ``rule`` delivers somewhere for ``key``; empty if it is disabled, untargeted or elsewhere."""
-    if rule.get("State", "ENABLED") != "ENABLED" or not as_list(rule.get("Targets")):
+    if (text(rule, "State") or "ENABLED") != "ENABLED" or not items(rule, "Targets"):
         return set()
-    pattern = rule["EventPattern"]
-    detail_types = as_list(pattern.get("detail-type"))
+    pattern = mapping(rule, "EventPattern")
+    detail_types = items(pattern, "detail-type")
     if detail_types and "AWS API Call via CloudTrail" not in detail_types:
         return set()
-    detail = pattern.get("detail") if isinstance(pattern.get("detail"), Mapping) else {}
-    assert isinstance(detail, Mapping)
-    sources = as_list(detail.get("eventSource"))
+    detail = mapping(pattern, "detail")
+    sources = items(detail, "eventSource")
     if sources and "kms.amazonaws.com" not in sources:
         return set()
-    resources = detail.get("resources")
-    if resources is not None:
-        arns = resources.get("ARN") if isinstance(resources, Mapping) else None
-        if not any(_refers_to(arn, key.logical_id) for arn in as_list(arns)):
+    if known(detail, "resources") is not None:
+        arns = items(detail, "resources", "ARN")
+        if not any(mentions_resource(arn, key.logical_id) for arn in arns):
             return set()
-    names = as_list(detail.get("eventName"))
+    names = items(detail, "eventName")
     return set(KMS_KEY_EVENT_NAMES) if not names else {n for n in names if isinstance(n, str)}
 
 
@@ -250,11 +250,17 @@ def _key_events_alerted(resource: Resource) -> Verdict:
     if not rules:
         return NOT_APPLICABLE
     watched: set[str] = set()
+    unknown: list[CannotJudge] = []
     for _, rule in rules:
-        watched |= _watched_event_names(rule, resource)
+        try:
+            watched |= _watched_event_names(rule, resource)
+        except CannotJudge as cannot:
+            unknown.append(cannot)
     missing = [name for name in KMS_KEY_EVENT_NAMES if name not in watched]
     if not missing:
         return COMPLIANT
+    if unknown:
+        return cannot_judge(str(unknown[0]))
     names = ", ".join(logical_id for logical_id, _ in rules)
     return non_compliant(f"no enabled, targeted KMS event rule of this template ({names}) matches "
                          f"{', '.join(missing)} for this key")

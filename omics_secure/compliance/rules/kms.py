@@ -12,6 +12,7 @@ from omics_secure.compliance.model import (
     Resource,
     Rule,
     Verdict,
+    cannot_judge,
     non_compliant,
 )
 from omics_secure.compliance.rules._policy import (
@@ -23,8 +24,13 @@ from omics_secure.compliance.rules._policy import (
     mentions,
     principal_values,
 )
+from omics_secure.compliance.values import CannotJudge, each, flag, known, show, text
 
 KMS_KEY = frozenset({"AWS::KMS::Key"})
+# Both keep the key when the stack is deleted; RetainExceptOnCreate deletes it only when the stack operation
+# that created it rolls back, before anything was encrypted under it. DeletionPolicy:
+# https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-attribute-deletionpolicy.html
+RETAINING_POLICIES = ("Retain", "RetainExceptOnCreate")
 _GRANT_SERVICES = ("omics", "healthlake")
 _KEY_MANAGEMENT = Controls(
     hipaa=("164.312(a)(2)(iv)",),
@@ -40,16 +46,22 @@ _KEY_ACCESS = Controls(
 )
 
 
+def _verdict(problems: list[str], unknown: list[CannotJudge]) -> Verdict:
+    if problems:
+        return non_compliant("; ".join(problems))
+    return cannot_judge("; ".join(dict.fromkeys(str(u) for u in unknown))) if unknown else COMPLIANT
+
+
 def _is_symmetric(resource: Resource) -> bool:
-    return bool(resource.properties.get("KeySpec", "SYMMETRIC_DEFAULT") == "SYMMETRIC_DEFAULT")
+    return (text(resource.properties, "KeySpec") or "SYMMETRIC_DEFAULT") == "SYMMETRIC_DEFAULT"
 
 
 def _rotation_enabled(resource: Resource) -> Verdict:
     if not _is_symmetric(resource):
         return NOT_APPLICABLE
-    if resource.properties.get("EnableKeyRotation") is True:
+    if flag(resource.properties, "EnableKeyRotation") is True:
         return COMPLIANT
-    return non_compliant("EnableKeyRotation is not true")
+    return non_compliant(f"EnableKeyRotation is {show(resource.properties.get('EnableKeyRotation'))}, not true")
 
 
 def _grant_service_named(statement: Mapping[str, Any], conditions: dict[str, list[Any]]) -> str | None:
@@ -62,37 +74,52 @@ def _grant_service_named(statement: Mapping[str, Any], conditions: dict[str, lis
     return None
 
 
-def _grant_service_statements_scoped(resource: Resource) -> Verdict:
+def _label(index: int, statement: Mapping[str, Any]) -> str:
+    return text(statement, "Sid") or f"statement {index}"
+
+
+def _grant_statement_problems(entry: tuple[int, Mapping[str, Any]]) -> list[str]:
+    index, statement = entry
+    conditions = condition_keys(statement)
+    service = _grant_service_named(statement, conditions)
+    if service is None:
+        return []
+    label = _label(index, statement)
     problems = []
-    for index, statement in enumerate(allow_statements(resource.properties.get("KeyPolicy"))):
-        conditions = condition_keys(statement)
-        service = _grant_service_named(statement, conditions)
-        if service is None:
-            continue
-        label = str(statement.get("Sid") or f"statement {index}")
-        missing = [key for key in ("kms:ViaService", "kms:CallerAccount") if key.lower() not in conditions]
-        if missing:
-            problems.append(f"{label} ({service}) lacks {' and '.join(missing)}")
-        if "kms:CreateGrant" in actions(statement) and "kms:grantisforawsresource" not in conditions:
-            problems.append(f"{label} ({service}) allows kms:CreateGrant without kms:GrantIsForAWSResource")
-    return non_compliant("; ".join(problems)) if problems else COMPLIANT
+    missing = [key for key in ("kms:ViaService", "kms:CallerAccount") if key.lower() not in conditions]
+    if missing:
+        problems.append(f"{label} ({service}) lacks {' and '.join(missing)}")
+    if "kms:CreateGrant" in actions(statement) and "kms:grantisforawsresource" not in conditions:
+        problems.append(f"{label} ({service}) allows kms:CreateGrant without kms:GrantIsForAWSResource")
+    return problems
+
+
+def _grant_service_statements_scoped(resource: Resource) -> Verdict:
+    policy = allow_statements(known(resource.properties, "KeyPolicy"))
+    return _verdict(*each(enumerate(policy), _grant_statement_problems))
+
+
+def _open_principal_problems(entry: tuple[int, Mapping[str, Any]]) -> list[str]:
+    index, statement = entry
+    label = _label(index, statement)
+    problems = []
+    if is_wildcard_principal(statement) and not known(statement, "Condition"):
+        problems.append(f"{label} allows a wildcard principal without conditions")
+    if has_empty_principal(statement):
+        problems.append(f"{label} has an empty principal")
+    return problems
 
 
 def _no_open_principal(resource: Resource) -> Verdict:
-    problems = []
-    for index, statement in enumerate(allow_statements(resource.properties.get("KeyPolicy"))):
-        label = str(statement.get("Sid") or f"statement {index}")
-        if is_wildcard_principal(statement) and not statement.get("Condition"):
-            problems.append(f"{label} allows a wildcard principal without conditions")
-        if has_empty_principal(statement):
-            problems.append(f"{label} has an empty principal")
-    return non_compliant("; ".join(problems)) if problems else COMPLIANT
+    policy = allow_statements(known(resource.properties, "KeyPolicy"))
+    return _verdict(*each(enumerate(policy), _open_principal_problems))
 
 
 def _retained(resource: Resource) -> Verdict:
-    if resource.deletion_policy == "Retain":
+    policy = text({"DeletionPolicy": resource.deletion_policy}, "DeletionPolicy")
+    if policy in RETAINING_POLICIES:
         return COMPLIANT
-    return non_compliant(f"DeletionPolicy is {resource.deletion_policy or 'Delete (default)'}")
+    return non_compliant(f"DeletionPolicy is {policy or 'Delete (default)'}")
 
 
 KEY_ROTATION_ENABLED = Rule(

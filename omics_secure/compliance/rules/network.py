@@ -21,9 +21,26 @@ from omics_secure.compliance.model import (
     Resource,
     Rule,
     Verdict,
+    cannot_judge,
     non_compliant,
 )
-from omics_secure.compliance.rules._policy import as_list
+from omics_secure.compliance.values import (
+    CannotJudge,
+    each,
+    field,
+    flag,
+    items,
+    known,
+    literal_text,
+    mapping,
+    mappings,
+    referenced_id,
+    refers_to,
+    show,
+    text,
+)
+
+__all__ = ["NETWORK_RULES", "is_marked_isolated", "referenced_id", "refers_to"]
 
 VPC = "AWS::EC2::VPC"
 SECURITY_GROUP = "AWS::EC2::SecurityGroup"
@@ -33,8 +50,15 @@ INSTANCE = "AWS::EC2::Instance"
 VOLUME = "AWS::EC2::Volume"
 LAUNCH_CONFIGURATION = "AWS::AutoScaling::LaunchConfiguration"
 VPC_ENDPOINT = "AWS::EC2::VPCEndpoint"
-OPEN_CIDRS = frozenset({"0.0.0.0/0", "::/0"})
+INTERNET_GATEWAY = "AWS::EC2::InternetGateway"
+NETWORK_RANGE_TYPES = frozenset({VPC, "AWS::EC2::Subnet", "AWS::EC2::VPCCidrBlock"})
 _AWS_MANAGED_EBS_KEY = "alias/aws/ebs"
+# Route targets that always lead to the internet; GatewayId is judged by what it names (an internet
+# gateway, or a virtual private gateway or 'local', which do not). Route reference:
+# https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-ec2-route.html
+_INTERNET_ROUTE_TARGETS = ("NatGatewayId", "EgressOnlyInternetGatewayId", "CarrierGatewayId")
+_NO_BLOCK_DEVICES = ("no block device mappings: the root volume's encryption is left to the AMI and the "
+                     "account default")
 
 _BOUNDARY = Controls(
     hipaa=("164.312(e)(1)", "164.312(a)(1)"),
@@ -62,41 +86,44 @@ _HOST_HARDENING = Controls(
 )
 
 
-def refers_to(value: Any, logical_id: str) -> bool:
-    """True when ``value`` is ``{"Ref": logical_id}`` or a ``Fn::GetAtt`` of ``logical_id``."""
-    if not isinstance(value, Mapping) or len(value) != 1:
-        return False
-    if "Ref" in value:
-        return bool(value["Ref"] == logical_id)
-    attribute = value.get("Fn::GetAtt")
-    if isinstance(attribute, list) and attribute:
-        return bool(attribute[0] == logical_id)
-    if isinstance(attribute, str):
-        return attribute.split(".", 1)[0] == logical_id
-    return False
-
-
-def referenced_id(value: Any) -> str | None:
-    """The logical id named by a ``Ref`` or ``Fn::GetAtt``, else None."""
-    if isinstance(value, Mapping) and len(value) == 1:
-        if isinstance(value.get("Ref"), str):
-            return str(value["Ref"])
-        attribute = value.get("Fn::GetAtt")
-        if isinstance(attribute, list) and attribute and isinstance(attribute[0], str):
-            return attribute[0]
-        if isinstance(attribute, str):
-            return attribute.split(".", 1)[0]
-    return None
+def _verdict(problems: list[str], unknown: list[CannotJudge]) -> Verdict:
+    """Non-compliant when any problem was found, else cannot judge when a part could not be, else compliant."""
+    if problems:
+        return non_compliant("; ".join(problems))
+    if unknown:
+        return cannot_judge("; ".join(dict.fromkeys(str(u) for u in unknown)))
+    return COMPLIANT
 
 
 def _of_type(resource: Resource, *types: str) -> Iterable[tuple[str, Mapping[str, Any]]]:
     for logical_id, body in resource.others_of_type(*types):
-        yield logical_id, body.get("Properties") or {}
+        yield logical_id, mapping(body, "Properties")
 
 
 def is_marked_isolated(properties: Mapping[str, Any]) -> bool:
-    return any(isinstance(tag, Mapping) and tag.get("Key") == ISOLATED_TAG and str(tag.get("Value")).lower() == "true"
-               for tag in as_list(properties.get("Tags")))
+    return any(text(tag, "Key") == ISOLATED_TAG and flag(tag, "Value") is True
+               for tag in mappings(properties, "Tags"))
+
+
+def _internet_gateway_target(resource: Resource, gateway: Any) -> bool:
+    """True when a route's GatewayId is an internet gateway (not a VPN gateway, not 'local')."""
+    if gateway is None:
+        return False
+    target = referenced_id(gateway)
+    if target is not None:
+        body = resource.other(target)
+        if body is None:
+            raise CannotJudge("GatewayId", gateway)
+        return bool(body.get("Type") == INTERNET_GATEWAY)
+    name = text({"GatewayId": gateway}, "GatewayId")
+    return name is not None and name.startswith("igw-")
+
+
+def _route_problems(resource: Resource, logical_id: str, props: Mapping[str, Any]) -> list[str]:
+    targets = [key for key in _INTERNET_ROUTE_TARGETS if known(props, key) is not None]
+    if _internet_gateway_target(resource, known(props, "GatewayId")):
+        targets.insert(0, "GatewayId (an internet gateway)")
+    return [f"route {logical_id} to {', '.join(targets)}"] if targets else []
 
 
 def _no_internet_path(resource: Resource) -> Verdict:
@@ -116,47 +143,68 @@ def _no_internet_path(resource: Resource) -> Verdict:
     for lid, props in _of_type(resource, "AWS::EC2::NatGateway"):
         if referenced_id(props.get("SubnetId")) in subnets:
             problems.append(f"NAT gateway ({lid})")
-    for lid, props in _of_type(resource, "AWS::EC2::Route"):
-        if referenced_id(props.get("RouteTableId")) not in route_tables:
-            continue
-        targets = [key for key in ("GatewayId", "NatGatewayId", "EgressOnlyInternetGatewayId")
-                   if props.get(key) is not None]
-        if targets:
-            problems.append(f"route {lid} to {', '.join(targets)}")
+    routes = [(lid, props) for lid, props in _of_type(resource, "AWS::EC2::Route")
+              if referenced_id(props.get("RouteTableId")) in route_tables]
+    route_problems, unknown = each(routes, lambda route: _route_problems(resource, *route))
+    problems.extend(route_problems)
     for lid, props in _of_type(resource, "AWS::EC2::Subnet"):
-        if lid in subnets and props.get("MapPublicIpOnLaunch") is True:
+        if lid in subnets and flag(props, "MapPublicIpOnLaunch") is True:
             problems.append(f"subnet {lid} assigns public IPs")
-    return non_compliant("; ".join(problems)) if problems else COMPLIANT
+    return _verdict(problems, unknown)
 
 
 def _flow_logs_all_traffic(resource: Resource) -> Verdict:
     vpc = resource.logical_id
-    traffic = [str(props.get("TrafficType", "")) for _, props in _of_type(resource, "AWS::EC2::FlowLog")
-               if props.get("ResourceType") == "VPC" and refers_to(props.get("ResourceId"), vpc)]
+    logs = [props for _, props in _of_type(resource, "AWS::EC2::FlowLog")
+            if text(props, "ResourceType") == "VPC" and refers_to(props.get("ResourceId"), vpc)]
+    traffic, unknown = [], []
+    for props in logs:
+        try:
+            traffic.append(text(props, "TrafficType") or "")
+        except CannotJudge as cannot:
+            unknown.append(cannot)
     if "ALL" in traffic:
         return COMPLIANT
+    if unknown:
+        return _verdict([], unknown)
     if traffic:
         return non_compliant(f"flow logs capture only {', '.join(sorted(set(traffic)))} traffic, not ALL")
     return non_compliant("no flow log for this VPC in the template")
 
 
 def _ebs_problem(ebs: Mapping[str, Any], where: str) -> str | None:
-    if ebs.get("Encrypted") is not True and str(ebs.get("Encrypted")).lower() != "true":
-        return f"{where} is not encrypted"
-    key = ebs.get("KmsKeyId")
+    if flag(ebs, "Encrypted") is not True:
+        return f"{where} is not encrypted (Encrypted is {show(field(ebs, 'Encrypted'))})"
+    key = field(ebs, "KmsKeyId")  # a key from a parameter or an import is a key the user chose
     if key is None:
         return f"{where} uses the AWS-managed EBS key (no KmsKeyId)"
-    if isinstance(key, str) and key.endswith(_AWS_MANAGED_EBS_KEY):
-        return f"{where} uses the AWS-managed key {key}"
+    if literal_text(key).endswith(_AWS_MANAGED_EBS_KEY):
+        return f"{where} uses the AWS-managed key {show(key)}"
     return None
 
 
-def _mapping_problems(mappings: Any, missing: str) -> list[str]:
-    volumes = [m for m in as_list(mappings) if isinstance(m, Mapping) and isinstance(m.get("Ebs"), Mapping)]
+def _launch_configuration_problem(ebs: Mapping[str, Any], where: str) -> str | None:
+    # A launch configuration's block device cannot name a key: an encrypted volume uses the account's
+    # default EBS key, which is not in the template. Block device reference:
+    # https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-autoscaling-launchconfiguration-blockdevice.html
+    if flag(ebs, "Encrypted") is not True:
+        return f"{where} is not encrypted (Encrypted is {show(field(ebs, 'Encrypted'))})"
+    raise CannotJudge(f"the key of {where}", "the account's default EBS key",
+                      "which a launch configuration cannot name; use a launch template with KmsKeyId")
+
+
+def _mapping_verdict(mappings_value: Any, launch_configuration: bool = False) -> Verdict:
+    volumes = [m for m in mappings({"BlockDeviceMappings": mappings_value}, "BlockDeviceMappings")
+               if isinstance(known(m, "Ebs"), Mapping)]
     if not volumes:
-        return [missing]
-    problems = [_ebs_problem(m["Ebs"], f"volume {m.get('DeviceName', '?')}") for m in volumes]
-    return [p for p in problems if p]
+        return non_compliant(_NO_BLOCK_DEVICES)
+    judge = _launch_configuration_problem if launch_configuration else _ebs_problem
+
+    def problems(volume: Mapping[str, Any]) -> list[str]:
+        problem = judge(volume["Ebs"], f"volume {show(volume.get('DeviceName', '?'))}")
+        return [problem] if problem else []
+
+    return _verdict(*each(volumes, problems))
 
 
 def _ebs_customer_key(resource: Resource) -> Verdict:
@@ -165,97 +213,125 @@ def _ebs_customer_key(resource: Resource) -> Verdict:
         problem = _ebs_problem(properties, "the volume")
         return non_compliant(problem) if problem else COMPLIANT
     if resource.type == LAUNCH_TEMPLATE:
-        data = properties.get("LaunchTemplateData") or {}
-        problems = _mapping_problems(data.get("BlockDeviceMappings"),
-                                     "no block device mappings: the root volume's encryption is left to the "
-                                     "AMI and the account default")
-    elif resource.type == INSTANCE and properties.get("LaunchTemplate") and not properties.get("BlockDeviceMappings"):
-        return NOT_APPLICABLE  # its launch template is judged
-    else:
-        problems = _mapping_problems(properties.get("BlockDeviceMappings"),
-                                     "no block device mappings: the root volume's encryption is left to the "
-                                     "AMI and the account default")
-    return non_compliant("; ".join(problems)) if problems else COMPLIANT
+        return _mapping_verdict(field(properties, "LaunchTemplateData", "BlockDeviceMappings"))
+    if resource.type == LAUNCH_CONFIGURATION:
+        return _mapping_verdict(properties.get("BlockDeviceMappings"), launch_configuration=True)
+    if known(properties, "LaunchTemplate") and not known(properties, "BlockDeviceMappings"):
+        return NOT_APPLICABLE  # an instance from a launch template: the template is judged
+    return _mapping_verdict(properties.get("BlockDeviceMappings"))
 
 
 def _imdsv2_required(resource: Resource) -> Verdict:
     properties = resource.properties
     if resource.type == LAUNCH_TEMPLATE:
-        options = (properties.get("LaunchTemplateData") or {}).get("MetadataOptions") or {}
+        options = mapping(properties, "LaunchTemplateData", "MetadataOptions")
     else:
-        if resource.type == INSTANCE and properties.get("LaunchTemplate") and not properties.get("MetadataOptions"):
+        if resource.type == INSTANCE and known(properties, "LaunchTemplate") and not known(properties,
+                                                                                             "MetadataOptions"):
             return NOT_APPLICABLE  # its launch template is judged
-        options = properties.get("MetadataOptions") or {}
-    if options.get("HttpEndpoint") == "disabled":
+        options = mapping(properties, "MetadataOptions")
+    if text(options, "HttpEndpoint") == "disabled":
         return COMPLIANT
-    if options.get("HttpTokens") == "required":
+    tokens = text(options, "HttpTokens")
+    if tokens == "required":
         return COMPLIANT
-    return non_compliant(f"HttpTokens is {options.get('HttpTokens', 'optional (default)')}")
+    return non_compliant(f"HttpTokens is {tokens if tokens is not None else 'absent (optional by default)'}")
 
 
-def _open_cidr(rule: Mapping[str, Any]) -> str | None:
+def is_open_cidr(cidr: str) -> bool:
+    """True for a CIDR that covers every address: 0.0.0.0/0, ::/0 and every spelling of them."""
+    try:
+        return ipaddress.ip_network(cidr.strip(), strict=False).prefixlen == 0
+    except ValueError:
+        return False
+
+
+def _is_network_range(resource: Resource, value: Any) -> bool:
+    """True when ``value`` is an attribute of a VPC or subnet of the template (its CIDR), which is never
+    open: VPC blocks are /16 to /28 (IPv6 /56), subnets smaller still. VPC CIDR blocks:
+    https://docs.aws.amazon.com/vpc/latest/userguide/vpc-cidr-blocks.html"""
+    body = resource.other(referenced_id(value))
+    return body is not None and body.get("Type") in NETWORK_RANGE_TYPES
+
+
+def _open_ingress(resource: Resource, rule: Mapping[str, Any]) -> list[str]:
+    found = []
     for key in ("CidrIp", "CidrIpv6"):
-        if isinstance(rule.get(key), str) and rule[key] in OPEN_CIDRS:  # an intrinsic is not a literal open CIDR
-            return str(rule[key])
-    return None
+        if _is_network_range(resource, known(rule, key)):
+            continue
+        cidr = text(rule, key)
+        if cidr is not None and is_open_cidr(cidr):
+            ports = f"{show(rule.get('IpProtocol'))} {show(rule.get('FromPort', '*'))}-{show(rule.get('ToPort', '*'))}"
+            found.append(f"{ports} from {cidr}")
+    return found
 
 
 def _no_open_ingress(resource: Resource) -> Verdict:
-    rules = (as_list(resource.properties.get("SecurityGroupIngress")) if resource.type == SECURITY_GROUP
+    rules = (mappings(resource.properties, "SecurityGroupIngress") if resource.type == SECURITY_GROUP
              else [resource.properties])
-    open_rules = []
-    for rule in rules:
-        if isinstance(rule, Mapping) and (cidr := _open_cidr(rule)):
-            ports = f"{rule.get('IpProtocol')} {rule.get('FromPort', '*')}-{rule.get('ToPort', '*')}"
-            open_rules.append(f"{ports} from {cidr}")
-    return non_compliant("ingress open to the internet: " + "; ".join(open_rules)) if open_rules else COMPLIANT
+    open_rules, unknown = each(rules, lambda rule: _open_ingress(resource, rule))
+    if open_rules:
+        return non_compliant("ingress open to the internet: " + "; ".join(open_rules))
+    return _verdict([], unknown)
 
 
 def _ingress_within_vpc(rule: Mapping[str, Any], vpc_id: str | None, vpc_cidr: Any) -> str | None:
-    """Why ``rule`` admits more than the VPC, or None when it admits only the VPC (or a security group)."""
-    if rule.get("SourcePrefixListId") is not None:
-        return "admits a prefix list, whose addresses are not in the template"
-    if rule.get("SourceSecurityGroupId") is not None:
+    """Why ``rule`` admits more than the VPC, or None when it admits only the VPC (or a security group).
+
+    Raises CannotJudge for a source only known at deploy time (a prefix list, a CIDR from an import).
+    """
+    if known(rule, "SourcePrefixListId") is not None:
+        raise CannotJudge("SourcePrefixListId", rule["SourcePrefixListId"])
+    if known(rule, "SourceSecurityGroupId") is not None:
         return None
-    cidr = rule.get("CidrIp", rule.get("CidrIpv6"))
-    if cidr is None:
+    cidr_key = "CidrIp" if known(rule, "CidrIp") is not None else "CidrIpv6"
+    cidr_value = known(rule, cidr_key)
+    if cidr_value is None:
         return "names no source"
-    if vpc_id is not None and refers_to(cidr, vpc_id):
+    if vpc_id is not None and refers_to(cidr_value, vpc_id):
         return None
-    if not isinstance(cidr, str):
-        return "uses a CIDR that is not a literal, so it cannot be judged"
+    cidr = text(rule, cidr_key)
+    if cidr is None:
+        return f"has a {cidr_key} that is not a CIDR ({show(cidr_value)})"
     if not isinstance(vpc_cidr, str):
-        return f"admits {cidr}, and the VPC's CIDR is not a literal in this template"
+        raise CannotJudge("the VPC's CidrBlock", vpc_cidr if vpc_cidr is not None else "not in this template")
     try:
-        inside = ipaddress.ip_network(cidr, strict=False).subnet_of(ipaddress.ip_network(vpc_cidr))  # type: ignore[arg-type]
+        inside = ipaddress.ip_network(cidr, strict=False).subnet_of(ipaddress.ip_network(vpc_cidr, strict=False))  # type: ignore[arg-type]
     except (ValueError, TypeError):
         inside = False
     return None if inside else f"admits {cidr}, outside the VPC's {vpc_cidr}"
 
 
 def _endpoint_security_groups_vpc_only(resource: Resource) -> Verdict:
-    if resource.properties.get("VpcEndpointType") != "Interface":
+    if text(resource.properties, "VpcEndpointType") != "Interface":
         return NOT_APPLICABLE
-    group_refs = as_list(resource.properties.get("SecurityGroupIds"))
+    group_refs = items(resource.properties, "SecurityGroupIds")
     if not group_refs:
         return non_compliant("no security group: the endpoint uses the VPC's default security group")
     vpc_id = referenced_id(resource.properties.get("VpcId"))
-    vpc_body = resource.template_resources.get(vpc_id or "", {})
-    vpc_cidr = (vpc_body.get("Properties") or {}).get("CidrBlock") if isinstance(vpc_body, Mapping) else None
-    problems = []
+    vpc_body = resource.other(vpc_id)
+    vpc_cidr = field(vpc_body, "Properties", "CidrBlock")
+    problems: list[str] = []
+    unknown: list[CannotJudge] = []
     for group in group_refs:
         group_id = referenced_id(group)
-        body = resource.template_resources.get(group_id or "")
-        if not isinstance(body, Mapping) or body.get("Type") != SECURITY_GROUP:
-            problems.append(f"security group {group!r} is not in this template, so it cannot be judged")
+        body = resource.other(group_id)
+        if body is None or body.get("Type") != SECURITY_GROUP:
+            unknown.append(CannotJudge(f"security group {show(group)}", "outside this template",
+                                       "so its rules cannot be read"))
             continue
-        rules = list(as_list((body.get("Properties") or {}).get("SecurityGroupIngress")))
+        rules = mappings(body, "Properties", "SecurityGroupIngress")
         rules += [props for _, props in _of_type(resource, SECURITY_GROUP_INGRESS)
                   if refers_to(props.get("GroupId"), group_id or "")]
-        for rule in rules:
-            if isinstance(rule, Mapping) and (why := _ingress_within_vpc(rule, vpc_id, vpc_cidr)):
-                problems.append(f"{group_id} {why}")
-    return non_compliant("; ".join(problems)) if problems else COMPLIANT
+
+        def judge(rule: Mapping[str, Any], group_id: str | None = group_id) -> list[str]:
+            why = _ingress_within_vpc(rule, vpc_id, vpc_cidr)
+            return [f"{group_id} {why}"] if why else []
+
+        found, cannot = each(rules, judge)
+        problems += found
+        unknown += cannot
+    return _verdict(problems, unknown)
 
 
 ISOLATED_VPC_NO_INTERNET_PATH = Rule(
@@ -292,9 +368,9 @@ VPC_FLOW_LOGS_ALL_TRAFFIC = Rule(
 
 EBS_ENCRYPTED_WITH_CUSTOMER_KEY = Rule(
     id="EBSEncryptedWithCustomerKey",
-    resource_types=frozenset({LAUNCH_TEMPLATE, INSTANCE, VOLUME}),
-    finding="An EBS volume (volume, instance or launch template) is unencrypted, uses the "
-            "AWS-managed EBS key, or leaves the root volume's encryption to the AMI.",
+    resource_types=frozenset({LAUNCH_TEMPLATE, INSTANCE, VOLUME, LAUNCH_CONFIGURATION}),
+    finding="An EBS volume (volume, instance, launch template or launch configuration) is unencrypted, uses "
+            "the AWS-managed EBS key, or leaves the root volume's encryption to the AMI.",
     explanation=(
         "Genomic data spills to scratch and Docker volumes during analysis; a customer-managed key "
         "lets the data owner audit, restrict and revoke its use, which the AWS-managed aws/ebs key does not."
@@ -338,11 +414,12 @@ NO_OPEN_INGRESS = Rule(
 ENDPOINT_SECURITY_GROUPS_VPC_ONLY = Rule(
     id="VPCEndpointSecurityGroupVpcOnly",
     resource_types=frozenset({VPC_ENDPOINT}),
-    finding="An interface endpoint's security group admits sources outside its VPC, or cannot be judged "
-            "(no security group, one from another template, or a CIDR that is not a literal).",
+    finding="An interface endpoint has no security group of its own, or its security group admits sources "
+            "outside its VPC.",
     explanation=(
         "Interface endpoints carry API calls and data to KMS, Logs, STS, ECR and HealthOmics; only "
-        "clients inside the isolated VPC should reach them, and a rule that cannot be read cannot be reviewed."
+        "clients inside the isolated VPC should reach them. A group from another template, a prefix list or a "
+        "CIDR known only at deploy time cannot be judged here and is reported as a warning."
     ),
     controls=_BOUNDARY,
     check=_endpoint_security_groups_vpc_only,

@@ -13,15 +13,25 @@ from omics_secure.compliance.model import (
     Resource,
     Rule,
     Verdict,
+    cannot_judge,
     non_compliant,
 )
 from omics_secure.compliance.rules._policy import (
     actions,
     allow_statements,
-    as_list,
-    literal_text,
     mentions,
     principal_values,
+)
+from omics_secure.compliance.values import (
+    CannotJudge,
+    each,
+    field,
+    items,
+    known,
+    literal_text,
+    mapping,
+    mappings,
+    text,
 )
 
 OMICS_STORES = frozenset({
@@ -48,29 +58,29 @@ _ENCRYPTION_AT_REST = Controls(
 
 
 def _omics_store_cmk(resource: Resource) -> Verdict:
-    config = resource.properties.get("SseConfig")
+    config = known(resource.properties, "SseConfig")
     if not isinstance(config, Mapping):
         return non_compliant("no SseConfig: the store uses an AWS-owned key")
-    if config.get("Type") != "KMS" or not config.get("KeyArn"):
+    if text(config, "Type") != "KMS" or field(config, "KeyArn") in (None, ""):
         return non_compliant("SseConfig names no KeyArn: the store uses an AWS-owned key")
     return COMPLIANT
 
 
 def _fhir_datastore_cmk(resource: Resource) -> Verdict:
-    sse = resource.properties.get("SseConfiguration")
-    config = sse.get("KmsEncryptionConfig") if isinstance(sse, Mapping) else None
+    config = known(resource.properties, "SseConfiguration", "KmsEncryptionConfig")
     if not isinstance(config, Mapping):
         return non_compliant("no SseConfiguration: the datastore uses an AWS-owned key")
-    if config.get("CmkType") != "CUSTOMER_MANAGED_KMS_KEY":
-        return non_compliant(f"CmkType is {config.get('CmkType')}, not CUSTOMER_MANAGED_KMS_KEY")
-    if not config.get("KmsKeyId"):
+    cmk_type = text(config, "CmkType")
+    if cmk_type != "CUSTOMER_MANAGED_KMS_KEY":
+        return non_compliant(f"CmkType is {cmk_type or 'absent'}, not CUSTOMER_MANAGED_KMS_KEY")
+    if field(config, "KmsKeyId") in (None, ""):
         return non_compliant("CUSTOMER_MANAGED_KMS_KEY without KmsKeyId")
     return COMPLIANT
 
 
 def _sequence_store_logs_access(resource: Resource) -> Verdict:
-    location = resource.properties.get("AccessLogLocation")
-    if location is None or literal_text(location).strip() in ("", "s3://"):
+    location = field(resource.properties, "AccessLogLocation")
+    if location is None or (isinstance(location, str) and location.strip() in ("", "s3://")):
         return non_compliant("no AccessLogLocation: S3 access to the store's read sets is not logged")
     return COMPLIANT
 
@@ -78,26 +88,21 @@ def _sequence_store_logs_access(resource: Resource) -> Verdict:
 def is_omics_run_role(resource: Resource) -> bool:
     """True when the role's trust policy lets HealthOmics assume it."""
     return any(mentions(principal_values(statement).get("Service", []), "omics.")
-               for statement in allow_statements(resource.properties.get("AssumeRolePolicyDocument")))
+               for statement in allow_statements(known(resource.properties, "AssumeRolePolicyDocument")))
 
 
 def _policies_of(resource: Resource) -> list[tuple[str, Any]]:
     """(label, document) of every inline policy and every template policy attached to the role."""
     documents: list[tuple[str, Any]] = [
-        (f"inline policy {literal_text(p.get('PolicyName')) or index}", p.get("PolicyDocument"))
-        for index, p in enumerate(as_list(resource.properties.get("Policies"))) if isinstance(p, Mapping)]
+        (f"inline policy {literal_text(field(p, 'PolicyName')) or index}", field(p, "PolicyDocument"))
+        for index, p in enumerate(mappings(resource.properties, "Policies"))]
     reference = {"Ref": resource.logical_id}
-    for logical_id, body in resource.template_resources.items():
-        if not isinstance(body, Mapping) or body.get("Type") not in ("AWS::IAM::Policy", "AWS::IAM::ManagedPolicy"):
-            continue
-        properties = body.get("Properties") or {}
-        if reference in as_list(properties.get("Roles")):
-            documents.append((logical_id, properties.get("PolicyDocument")))
-    for logical_id, body in resource.template_resources.items():
-        if not isinstance(body, Mapping) or body.get("Type") != "AWS::IAM::ManagedPolicy":
-            continue
-        if {"Ref": logical_id} in as_list(resource.properties.get("ManagedPolicyArns")):
-            documents.append((logical_id, (body.get("Properties") or {}).get("PolicyDocument")))
+    managed_arns = items(resource.properties, "ManagedPolicyArns")
+    for logical_id, body in resource.others_of_type("AWS::IAM::Policy", "AWS::IAM::ManagedPolicy"):
+        properties = mapping(body, "Properties")
+        if reference in items(properties, "Roles") or (
+                body.get("Type") == "AWS::IAM::ManagedPolicy" and {"Ref": logical_id} in managed_arns):
+            documents.append((logical_id, field(properties, "PolicyDocument")))
     return documents
 
 
@@ -113,34 +118,46 @@ def _any_resource(resource: Any) -> bool:
     return bool(_BROAD_RESOURCE.search(literal_text(resource).strip()))
 
 
-def _wildcard_problems(label: str, document: Any) -> list[str]:
+def _statement_problems(label: str, index: int, statement: Mapping[str, Any]) -> list[str]:
+    where = f"{label} {text(statement, 'Sid') or f'statement {index}'}"
     problems = []
-    for index, statement in enumerate(allow_statements(document)):
-        where = f"{label} {statement.get('Sid') or f'statement {index}'}"
-        data_actions = [a for a in actions(statement) if _data_action(a)]
-        if "NotAction" in statement:
-            problems.append(f"{where} uses NotAction")
-        wildcard_actions = [a for a in data_actions if "*" in a]
-        if wildcard_actions:
-            problems.append(f"{where} allows wildcard actions {', '.join(wildcard_actions)}")
-        if data_actions and ("NotResource" in statement
-                             or any(_any_resource(r) for r in as_list(statement.get("Resource")))):
-            problems.append(f"{where} allows {', '.join(data_actions)} on every resource")
+    data_actions = [a for a in actions(statement) if _data_action(a)]
+    if "NotAction" in statement:
+        problems.append(f"{where} uses NotAction")
+    wildcard_actions = [a for a in data_actions if "*" in a]
+    if wildcard_actions:
+        problems.append(f"{where} allows wildcard actions {', '.join(wildcard_actions)}")
+    if data_actions and ("NotResource" in statement or any(_any_resource(r) for r in items(statement, "Resource"))):
+        problems.append(f"{where} allows {', '.join(data_actions)} on every resource")
     return problems
 
 
 def _run_role_no_wildcard_data_access(resource: Resource) -> Verdict:
     if not is_omics_run_role(resource):
         return NOT_APPLICABLE
-    problems = []
+    problems: list[str] = []
+    unknown: list[CannotJudge] = []
     for label, document in _policies_of(resource):
-        problems.extend(_wildcard_problems(label, document))
-    for arn in as_list(resource.properties.get("ManagedPolicyArns")):
-        text = literal_text(arn)
-        name = text.rsplit("/", 1)[-1]
-        if ":iam::aws:policy/" in text and name in BROAD_MANAGED_POLICIES:
+        try:
+            statements = list(enumerate(allow_statements(document)))
+        except CannotJudge as unreadable:
+            unknown.append(unreadable)
+            continue
+
+        def judge(entry: tuple[int, Mapping[str, Any]], label: str = label) -> list[str]:
+            return _statement_problems(label, *entry)
+
+        found, cannot = each(statements, judge)
+        problems += found
+        unknown += cannot
+    for arn in items(resource.properties, "ManagedPolicyArns"):
+        arn_text = literal_text(arn)
+        name = arn_text.rsplit("/", 1)[-1]
+        if ":iam::aws:policy/" in arn_text and name in BROAD_MANAGED_POLICIES:
             problems.append(f"AWS managed policy {name} gives account-wide data access")
-    return non_compliant("; ".join(problems)) if problems else COMPLIANT
+    if problems:
+        return non_compliant("; ".join(problems))
+    return cannot_judge("; ".join(dict.fromkeys(str(u) for u in unknown))) if unknown else COMPLIANT
 
 
 OMICS_STORE_CUSTOMER_MANAGED_KEY = Rule(

@@ -8,6 +8,7 @@ bucket (bucket keys with SSE-KMS, a TLS floor, no PHI-like names) judge all buck
 
 from __future__ import annotations
 
+import json
 from collections.abc import Mapping
 from typing import Any
 
@@ -20,19 +21,35 @@ from omics_secure.compliance.model import (
     Resource,
     Rule,
     Verdict,
+    cannot_judge,
     non_compliant,
 )
 from omics_secure.compliance.rules._policy import (
     actions,
-    as_list,
     is_wildcard_principal,
-    literal_text,
     statements,
+)
+from omics_secure.compliance.values import (
+    CannotJudge,
+    field,
+    flag,
+    items,
+    known,
+    literal_text,
+    mapping,
+    mappings,
+    number,
+    referenced_id,
+    show,
+    text,
 )
 
 S3_BUCKET = frozenset({"AWS::S3::Bucket"})
 KMS_ALGORITHMS = ("aws:kms", "aws:kms:dsse")
 MINIMUM_TLS_VERSION = 1.2
+# Object lock retention modes; Days and Years must be positive whole numbers. ObjectLockConfiguration:
+# https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-s3-bucket-defaultretention.html
+RETENTION_MODES = ("GOVERNANCE", "COMPLIANCE")
 
 _ENCRYPTION_AT_REST = Controls(
     hipaa=("164.312(a)(2)(iv)", "164.312(e)(2)(ii)"),
@@ -44,79 +61,102 @@ _ENCRYPTION_AT_REST = Controls(
 
 def is_phi_bucket(resource: Resource) -> bool:
     """True when the bucket is tagged ``omics-secure:data-classification=phi``."""
-    return any(isinstance(tag, Mapping) and tag.get("Key") == DATA_CLASSIFICATION_TAG and tag.get("Value") == PHI
-               for tag in as_list(resource.properties.get("Tags")))
+    return any(text(tag, "Key") == DATA_CLASSIFICATION_TAG and text(tag, "Value") == PHI
+               for tag in mappings(resource.properties, "Tags"))
 
 
 def _encryption_rules(resource: Resource) -> list[Mapping[str, Any]]:
-    encryption = resource.properties.get("BucketEncryption")
-    if not isinstance(encryption, Mapping):
-        return []
-    return [rule for rule in as_list(encryption.get("ServerSideEncryptionConfiguration"))
-            if isinstance(rule, Mapping)]
+    return mappings(resource.properties, "BucketEncryption", "ServerSideEncryptionConfiguration")
 
 
 def _default_encryption(rule: Mapping[str, Any]) -> Mapping[str, Any]:
-    default = rule.get("ServerSideEncryptionByDefault")
-    return default if isinstance(default, Mapping) else {}
+    return mapping(rule, "ServerSideEncryptionByDefault")
 
 
 def _object_lock(resource: Resource) -> Verdict:
     if not is_phi_bucket(resource):
         return NOT_APPLICABLE
     properties = resource.properties
-    configuration = properties.get("ObjectLockConfiguration")
-    configuration = configuration if isinstance(configuration, Mapping) else {}
-    if properties.get("ObjectLockEnabled") not in (True, "true") or configuration.get("ObjectLockEnabled") != "Enabled":
+    configuration = mapping(properties, "ObjectLockConfiguration")
+    if flag(properties, "ObjectLockEnabled") is not True or text(configuration, "ObjectLockEnabled") != "Enabled":
         return non_compliant("object lock is not enabled")
-    rule = configuration.get("Rule")
-    retention = rule.get("DefaultRetention") if isinstance(rule, Mapping) else None
-    if not isinstance(retention, Mapping) or retention.get("Mode") not in ("GOVERNANCE", "COMPLIANCE"):
+    retention = mapping(configuration, "Rule", "DefaultRetention")
+    if text(retention, "Mode") not in RETENTION_MODES:
         return non_compliant("object lock has no default retention mode (GOVERNANCE or COMPLIANCE)")
-    period = retention.get("Days") or retention.get("Years")
-    if not isinstance(period, int | str) or str(period) in ("", "0"):
+    periods = []
+    for unit in ("Days", "Years"):
+        try:
+            periods.append(number(retention, unit))
+        except CannotJudge:
+            # A period from a parameter without a default, or an import: S3 refuses any value that is not
+            # a positive whole number, so the retention exists whatever value it is given.
+            return COMPLIANT
+    if not any(period is not None and period > 0 for period in periods):
         return non_compliant("object lock default retention has no Days or Years")
     return COMPLIANT
 
 
+def _versioning(resource: Resource) -> Verdict:
+    if not is_phi_bucket(resource):
+        return NOT_APPLICABLE
+    status = text(resource.properties, "VersioningConfiguration", "Status")
+    if status == "Enabled":
+        return COMPLIANT
+    return non_compliant(f"versioning is {status or 'not configured (off)'}, not Enabled")
+
+
 def _bucket_key(resource: Resource) -> Verdict:
     kms_rules = [rule for rule in _encryption_rules(resource)
-                 if _default_encryption(rule).get("SSEAlgorithm") == "aws:kms"]
+                 if text(_default_encryption(rule), "SSEAlgorithm") == "aws:kms"]
     if not kms_rules:
         return NOT_APPLICABLE
-    if all(rule.get("BucketKeyEnabled") in (True, "true") for rule in kms_rules):
+    if all(flag(rule, "BucketKeyEnabled") is True for rule in kms_rules):
         return COMPLIANT
     return non_compliant("SSE-KMS default encryption without BucketKeyEnabled: true")
 
 
+def _policies_by_bucket(resource: Resource) -> tuple[dict[str, list[Mapping[str, Any]]], list[CannotJudge]]:
+    """The template's bucket-policy documents by the bucket they name (a Ref or a literal name), and the
+    policies whose bucket is only known at deploy time."""
+    by_bucket: dict[str, list[Mapping[str, Any]]] = {}
+    unknown: list[CannotJudge] = []
+    for _, body in resource.others_of_type("AWS::S3::BucketPolicy"):
+        properties = mapping(body, "Properties")
+        bucket = field(properties, "Bucket")
+        if isinstance(bucket, str) or referenced_id(bucket) is not None:
+            by_bucket.setdefault(json.dumps(bucket, sort_keys=True), []).append(mapping(properties, "PolicyDocument"))
+        elif not isinstance(bucket, Mapping):
+            unknown.append(CannotJudge("the bucket policy's Bucket", bucket))
+    return by_bucket, unknown
+
+
 def _bucket_policies(resource: Resource) -> list[Mapping[str, Any]]:
-    """The policy documents of the template's bucket policies attached to this bucket."""
+    """The policy documents of the template's bucket policies attached to this bucket.
+
+    Raises CannotJudge when a policy names a bucket only known at deploy time and no policy names this one.
+    """
+    by_bucket, unknown = resource.derived("s3-bucket-policies", lambda: _policies_by_bucket(resource))
     names: list[Any] = [{"Ref": resource.logical_id}]
     if isinstance(resource.properties.get("BucketName"), str):
         names.append(resource.properties["BucketName"])
-    documents: list[Mapping[str, Any]] = []
-    for _, body in resource.others_of_type("AWS::S3::BucketPolicy"):
-        properties = body.get("Properties") or {}
-        if properties.get("Bucket") in names and isinstance(properties.get("PolicyDocument"), Mapping):
-            documents.append(properties["PolicyDocument"])
+    documents = [document for name in names for document in by_bucket.get(json.dumps(name, sort_keys=True), [])]
+    if not documents and unknown:
+        raise unknown[0]
     return documents
 
 
 def tls_floor(statement: Mapping[str, Any]) -> float | None:
     """The TLS version below which ``statement`` denies every S3 action to everyone, if it does."""
-    if statement.get("Effect") != "Deny" or not is_wildcard_principal(statement):
+    if text(statement, "Effect") != "Deny" or not is_wildcard_principal(statement):
         return None
     if not {"s3:*", "*"} & set(actions(statement)):
         return None
-    for operator, block in (statement.get("Condition") or {}).items():
-        if operator != "NumericLessThan" or not isinstance(block, Mapping):
-            continue
-        for key, value in block.items():
-            if str(key).lower() == "s3:tlsversion":
-                try:
-                    return min(float(v) for v in as_list(value))
-                except (TypeError, ValueError):
-                    return None
+    block = mapping(statement, "Condition", "NumericLessThan")
+    for key, value in block.items():
+        if str(key).lower() == "s3:tlsversion":
+            versions = [number({"v": v}, "v") for v in items(value)]
+            known_versions = [v for v in versions if v is not None]
+            return min(known_versions) if known_versions else None
     return None
 
 
@@ -138,48 +178,58 @@ def _kms_encrypted(resource: Resource) -> Verdict:
         return non_compliant("no default encryption configured (S3 would use SSE-S3)")
     for rule in rules:
         default = _default_encryption(rule)
-        algorithm = default.get("SSEAlgorithm")
+        algorithm = text(default, "SSEAlgorithm")
         if algorithm not in KMS_ALGORITHMS:
-            return non_compliant(f"default encryption is {algorithm}, not SSE-KMS or DSSE-KMS")
-        if not default.get("KMSMasterKeyID"):
+            return non_compliant(f"default encryption is {algorithm or 'not set'}, not SSE-KMS or DSSE-KMS")
+        key = field(default, "KMSMasterKeyID")
+        if key is None or key == "":
             return non_compliant(f"{algorithm} without KMSMasterKeyID uses the AWS managed key aws/s3")
+        if literal_text(key).endswith("alias/aws/s3"):
+            return non_compliant(f"{algorithm} with the AWS managed key {show(key)}")
     return COMPLIANT
 
 
+def _replication_rule_problems(index: int, rule: Mapping[str, Any]) -> list[str]:
+    if text(rule, "Status") != "Enabled":
+        return []
+    label = text(rule, "Id") or f"rule {index}"
+    problems = []
+    if text(rule, "SourceSelectionCriteria", "SseKmsEncryptedObjects", "Status") != "Enabled":
+        problems.append(f"{label} does not select SSE-KMS encrypted objects (they are silently skipped)")
+    replica_key = field(rule, "Destination", "EncryptionConfiguration", "ReplicaKmsKeyID")
+    if replica_key is None or replica_key == "":
+        problems.append(f"{label} names no ReplicaKmsKeyID for the destination")
+    return problems
+
+
 def _replication_kms(resource: Resource) -> Verdict:
-    configuration = resource.properties.get("ReplicationConfiguration")
+    configuration = known(resource.properties, "ReplicationConfiguration")
     if not isinstance(configuration, Mapping):
         return NOT_APPLICABLE
-    if not any(_default_encryption(rule).get("SSEAlgorithm") in KMS_ALGORITHMS
+    if not any(text(_default_encryption(rule), "SSEAlgorithm") in KMS_ALGORITHMS
                for rule in _encryption_rules(resource)):
         return NOT_APPLICABLE
-    problems = []
-    for index, rule in enumerate(as_list(configuration.get("Rules"))):
-        if not isinstance(rule, Mapping) or rule.get("Status") != "Enabled":
-            continue
-        label = str(rule.get("Id") or f"rule {index}")
-        criteria = rule.get("SourceSelectionCriteria") or {}
-        kms_objects = criteria.get("SseKmsEncryptedObjects") if isinstance(criteria, Mapping) else None
-        if not isinstance(kms_objects, Mapping) or kms_objects.get("Status") != "Enabled":
-            problems.append(f"{label} does not select SSE-KMS encrypted objects (they are silently skipped)")
-        destination = rule.get("Destination") or {}
-        encryption = destination.get("EncryptionConfiguration") if isinstance(destination, Mapping) else None
-        if not isinstance(encryption, Mapping) or not encryption.get("ReplicaKmsKeyID"):
-            problems.append(f"{label} names no ReplicaKmsKeyID for the destination")
-    return non_compliant("; ".join(problems)) if problems else COMPLIANT
+    problems: list[str] = []
+    unknown: list[CannotJudge] = []
+    for index, rule in enumerate(mappings(configuration, "Rules")):
+        try:
+            problems.extend(_replication_rule_problems(index, rule))
+        except CannotJudge as cannot:
+            unknown.append(cannot)
+    if problems:
+        return non_compliant("; ".join(problems))
+    return cannot_judge(str(unknown[0])) if unknown else COMPLIANT
 
 
 def _no_phi_in_names_or_tags(resource: Resource) -> Verdict:
     problems = []
-    name = resource.properties.get("BucketName")
+    name = field(resource.properties, "BucketName")
     if name is not None and (kind := phi_like(literal_text(name))):
         problems.append(f"BucketName looks like PHI ({kind})")
-    for tag in as_list(resource.properties.get("Tags")):
-        if not isinstance(tag, Mapping):
-            continue
+    for tag in mappings(resource.properties, "Tags"):
         for part in ("Key", "Value"):
-            if kind := phi_like(literal_text(tag.get(part))):
-                problems.append(f"tag {part.lower()} of {literal_text(tag.get('Key'))!r} looks like PHI ({kind})")
+            if kind := phi_like(literal_text(field(tag, part))):
+                problems.append(f"tag {part.lower()} of {literal_text(field(tag, 'Key'))!r} looks like PHI ({kind})")
     return non_compliant("; ".join(problems)) if problems else COMPLIANT
 
 
@@ -302,8 +352,27 @@ NO_PHI_IN_NAMES_OR_TAGS = Rule(
          "listings, so use an opaque study or project code"),
 )
 
+PHI_BUCKET_VERSIONING = Rule(
+    id="S3PhiBucketVersioning",
+    resource_types=S3_BUCKET,
+    finding="The PHI bucket's versioning is not Enabled (suspended, or never configured).",
+    explanation=(
+        "Versioning keeps every overwritten or deleted object of PHI recoverable, and object lock and "
+        "replication both depend on it; an escape hatch that suspends it removes that protection silently. "
+        "cdk-nag's HIPAA and NIST packs judge versioning only on buckets they can see as L2 constructs."
+    ),
+    controls=Controls(
+        hipaa=("164.312(c)(1)", "164.308(a)(7)(ii)(A)"),
+        nist_800_53_r5=("CP-9", "SI-12"),
+        nist_800_171_r2=("3.8.9",),
+        dbgap=("Cleaning Up Data and Retaining Results",),
+    ),
+    check=_versioning,
+)
+
 S3_RULES = (
     PHI_BUCKET_OBJECT_LOCK,
+    PHI_BUCKET_VERSIONING,
     BUCKET_KEY_ENABLED,
     BUCKET_POLICY_MINIMUM_TLS,
     PHI_BUCKET_KMS_ENCRYPTED,

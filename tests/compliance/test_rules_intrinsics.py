@@ -1,0 +1,386 @@
+"""Every rule on the shapes templates give it: intrinsic functions, parameters, conditions, CloudFormation's
+string coercions, and near misses (a value one step from compliant). Each case names the rule, the
+resource, the verdict and a part of the detail the verdict must carry."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import pytest
+
+from omics_secure.compliance.model import Resource, Rule, Status, TemplateIndex, Verdict
+from omics_secure.compliance.rules import audit, kms, network, omics, s3
+from omics_secure.compliance.values import TemplateValues
+
+C, NC, CJ, NA = Status.COMPLIANT, Status.NON_COMPLIANT, Status.CANNOT_JUDGE, Status.NOT_APPLICABLE
+PHI_TAGS = [{"Key": "omics-secure:data-classification", "Value": "phi"}]
+PARAMETERS = {"NoDefault": {"Type": "String"}, "Env": {"Type": "String", "Default": "dev"},
+              "Days": {"Type": "Number", "Default": "30"}, "Cidrs": {"Type": "CommaDelimitedList",
+                                                                    "Default": "10.0.0.0/8, 0.0.0.0/0"}}
+CONDITIONS = {"Free": {"Fn::Equals": [{"Ref": "NoDefault"}, "yes"]}, "IsProd": {"Fn::Equals": [{"Ref": "Env"}, "prod"]},
+              "NotProd": {"Fn::Not": [{"Condition": "IsProd"}]},
+              "Both": {"Fn::And": [{"Condition": "NotProd"}, {"Fn::Equals": ["a", "a"]}]},
+              "Either": {"Fn::Or": [{"Condition": "IsProd"}, {"Condition": "Free"}]}}
+
+
+def judge_in(rule: Rule, resources: dict[str, Any], logical_id: str = "R",
+             parameters: dict[str, str] | None = None) -> Verdict:
+    template = {"Parameters": PARAMETERS, "Conditions": CONDITIONS, "Resources": resources}
+    return rule.evaluate(Resource.from_template(logical_id, resources[logical_id], resources,
+                                                TemplateIndex(resources), TemplateValues(template, parameters)))
+
+
+def one(type_: str, properties: Any, **attributes: Any) -> dict[str, Any]:
+    return {"R": {"Type": type_, "Properties": properties, **attributes}}
+
+
+def key(properties: dict[str, Any], deletion: Any = "Retain") -> dict[str, Any]:
+    return one("AWS::KMS::Key", properties, DeletionPolicy=deletion)
+
+
+def policy(*statements: dict[str, Any]) -> dict[str, Any]:
+    return {"KeyPolicy": {"Statement": list(statements)}}
+
+
+def allow(principal: Any, **extra: Any) -> dict[str, Any]:
+    return {"Effect": "Allow", "Principal": principal, "Action": "kms:Decrypt", "Resource": "*", **extra}
+
+
+def bucket(properties: dict[str, Any], *, phi: bool = True, extra: dict[str, Any] | None = None) -> dict[str, Any]:
+    return {"R": {"Type": "AWS::S3::Bucket", "Properties": {**properties, **({"Tags": PHI_TAGS} if phi else {})}},
+            **(extra or {})}
+
+
+def sg(*ingress: Any) -> dict[str, Any]:
+    return one("AWS::EC2::SecurityGroup", {"GroupDescription": "g", "SecurityGroupIngress": list(ingress)})
+
+
+def tls_policy(version: Any, bucket_ref: Any = None, **statement: Any) -> dict[str, Any]:
+    return {"P": {"Type": "AWS::S3::BucketPolicy", "Properties": {
+        "Bucket": bucket_ref or {"Ref": "R"}, "PolicyDocument": {"Statement": [{
+            "Effect": "Deny", "Principal": "*", "Action": "s3:*", "Resource": "*",
+            "Condition": {"NumericLessThan": {"s3:TlsVersion": version}}, **statement}]}}}}
+
+
+LOCK = {"ObjectLockEnabled": True, "ObjectLockConfiguration": {"ObjectLockEnabled": "Enabled", "Rule": {
+    "DefaultRetention": {"Mode": "GOVERNANCE", "Days": 30}}}}
+KMS_ENCRYPTION = {"BucketEncryption": {"ServerSideEncryptionConfiguration": [{
+    "BucketKeyEnabled": True, "ServerSideEncryptionByDefault": {"SSEAlgorithm": "aws:kms", "KMSMasterKeyID": "k"}}]}}
+TRAIL = {"IsLogging": True, "IsMultiRegionTrail": True, "EnableLogFileValidation": True, "KMSKeyId": "k"}
+LT = "AWS::EC2::LaunchTemplate"
+ENDPOINT_TEMPLATE = {"Vpc": {"Type": "AWS::EC2::VPC", "Properties": {"CidrBlock": "10.0.0.0/16"}},
+                     "Sg": {"Type": "AWS::EC2::SecurityGroup", "Properties": {}}}
+
+
+def endpoint(ingress: list[Any], **properties: Any) -> dict[str, Any]:
+    resources = {**ENDPOINT_TEMPLATE, "R": {"Type": "AWS::EC2::VPCEndpoint", "Properties": {
+        "VpcEndpointType": "Interface", "VpcId": {"Ref": "Vpc"},
+        "SecurityGroupIds": [{"Fn::GetAtt": ["Sg", "GroupId"]}],
+        **properties}}}
+    resources["Sg"] = {"Type": "AWS::EC2::SecurityGroup", "Properties": {"SecurityGroupIngress": ingress}}
+    return resources
+
+
+def lt(data: dict[str, Any]) -> dict[str, Any]:
+    return one(LT, {"LaunchTemplateData": data})
+
+
+def ebs(**volume: Any) -> dict[str, Any]:
+    return lt({"BlockDeviceMappings": [{"DeviceName": "/dev/xvda", "Ebs": volume}]})
+
+
+def isolated_vpc(extra: dict[str, Any]) -> dict[str, Any]:
+    return {"R": {"Type": "AWS::EC2::VPC", "Properties": {"Tags": [{"Key": "omics-secure:isolated", "Value": True}]}},
+            "T": {"Type": "AWS::EC2::RouteTable", "Properties": {"VpcId": {"Ref": "R"}}}, **extra}
+
+
+def route(**target: Any) -> dict[str, Any]:
+    return {"Route": {"Type": "AWS::EC2::Route", "Properties": {"RouteTableId": {"Ref": "T"},
+                                                                 "DestinationCidrBlock": "0.0.0.0/0", **target}}}
+
+
+def omics_role(*statements: dict[str, Any], **properties: Any) -> dict[str, Any]:
+    return one("AWS::IAM::Role", {"AssumeRolePolicyDocument": {"Statement": [
+        {"Effect": "Allow", "Principal": {"Service": "omics.amazonaws.com"}, "Action": "sts:AssumeRole"}]},
+        "Policies": [{"PolicyName": "p", "PolicyDocument": {"Statement": list(statements)}}], **properties})
+
+
+def data_trail(values: list[Any], **selector: Any) -> dict[str, Any]:
+    return bucket({}, extra={"Trail": {"Type": "AWS::CloudTrail::Trail", "Properties": {**TRAIL, "EventSelectors": [
+        {"DataResources": [{"Type": "AWS::S3::Object", "Values": values}], **selector}]}}})
+
+
+def key_rule(**rule: Any) -> dict[str, Any]:
+    return {**key({}), "E": {"Type": "AWS::Events::Rule", "Properties": {
+        "EventPattern": {"source": ["aws.kms"], "detail": {"resources": {"ARN": [{"Fn::GetAtt": ["R", "Arn"]}]}}},
+        "Targets": [{"Id": "t", "Arn": "arn:aws:sns:us-east-1:111122223333:alerts"}], **rule}}}
+
+
+CASES: list[tuple[Rule, dict[str, Any], Status, str]] = [
+    # KMSKeyRotationEnabled
+    (kms.KEY_ROTATION_ENABLED, key({"EnableKeyRotation": "True"}), C, ""),
+    (kms.KEY_ROTATION_ENABLED, key({"EnableKeyRotation": "yes"}), NC, "EnableKeyRotation is yes"),
+    (kms.KEY_ROTATION_ENABLED, key({"EnableKeyRotation": {"Fn::If": ["Free", True, False]}}), NC,
+     "when condition Free is false"),
+    (kms.KEY_ROTATION_ENABLED, key({"EnableKeyRotation": {"Ref": "NoDefault"}}), CJ, "!Ref NoDefault"),
+    (kms.KEY_ROTATION_ENABLED, key({"KeySpec": "RSA_2048"}), NA, ""),
+    (kms.KEY_ROTATION_ENABLED, key({"KeySpec": {"Fn::If": ["IsProd", "RSA_2048", "SYMMETRIC_DEFAULT"]}}), NC,
+     "EnableKeyRotation is absent"),
+    # KMSKeyRetained
+    (kms.KEY_RETAINED, key({}, "RetainExceptOnCreate"), C, ""),
+    (kms.KEY_RETAINED, key({}, "RetainExceptOnUpdate"), NC, "DeletionPolicy is RetainExceptOnUpdate"),
+    (kms.KEY_RETAINED, key({}, "Snapshot"), NC, "Snapshot"),
+    (kms.KEY_RETAINED, key({}, {"Fn::If": ["Free", "Retain", "Delete"]}), NC, "when condition Free is false"),
+    (kms.KEY_RETAINED, key({}, {"Ref": "NoDefault"}), CJ, "DeletionPolicy is !Ref NoDefault"),
+    # KMSKeyPolicyNoOpenPrincipal
+    (kms.KEY_POLICY_NO_OPEN_PRINCIPAL, key(policy(allow({"AWS": "*"}, Condition={"StringEquals": {
+        "aws:PrincipalOrgID": "o-1"}}))), C, ""),
+    (kms.KEY_POLICY_NO_OPEN_PRINCIPAL, key(policy(allow({"AWS": ["arn:aws:iam::1:root", "*"]}))), NC, "wildcard"),
+    (kms.KEY_POLICY_NO_OPEN_PRINCIPAL, key(policy(allow({"Fn::If": ["Free", "*", {"AWS": "a"}]}))), NC,
+     "when condition Free is true: statement 0 allows a wildcard"),
+    (kms.KEY_POLICY_NO_OPEN_PRINCIPAL, key(policy(allow({"AWS": {"Fn::ImportValue": "P"}}))), CJ,
+     "AWS is !ImportValue P"),
+    (kms.KEY_POLICY_NO_OPEN_PRINCIPAL, key(policy(allow({"AWS": {"Fn::ImportValue": "P"}}), allow("*"))), NC,
+     "statement 1 allows a wildcard"),
+    (kms.KEY_POLICY_NO_OPEN_PRINCIPAL, key(policy(allow({"Service": [""]}))), NC, "empty principal"),
+    (kms.KEY_POLICY_NO_OPEN_PRINCIPAL, key(policy({"Effect": "Deny", "Principal": "*", "Action": "kms:*"})), C, ""),
+    (kms.KEY_POLICY_NO_OPEN_PRINCIPAL, key(policy(allow("*", Condition={"Ref": "AWS::NoValue"}))), NC, "wildcard"),
+    # KMSGrantServiceStatementScoped
+    (kms.GRANT_SERVICE_STATEMENTS_SCOPED, key(policy(allow({"AWS": "a"}, Condition={"StringEquals": {
+        "kms:ViaService": {"Fn::Sub": "omics.${AWS::Region}.amazonaws.com"},
+        "kms:CallerAccount": {"Ref": "AWS::AccountId"}}}))), C, ""),
+    (kms.GRANT_SERVICE_STATEMENTS_SCOPED, key(policy(allow({"AWS": "a"}, Condition={"StringEquals": {
+        "kms:ViaService": {"Fn::Sub": "healthlake.${AWS::Region}.amazonaws.com"}}}))), NC,
+     "(healthlake) lacks kms:CallerAccount"),
+    (kms.GRANT_SERVICE_STATEMENTS_SCOPED, key(policy(allow({"Service": "omics.amazonaws.com"},
+                                                           Action=["kms:CreateGrant"], Condition={"StringEquals": {
+        "kms:ViaService": "omics.us-east-1.amazonaws.com", "kms:CallerAccount": "1"}}))), NC,
+     "without kms:GrantIsForAWSResource"),
+    (kms.GRANT_SERVICE_STATEMENTS_SCOPED, key(policy(allow({"Service": "s3.amazonaws.com"}))), C, ""),
+    # S3PhiBucketObjectLock
+    (s3.PHI_BUCKET_OBJECT_LOCK, bucket(LOCK), C, ""),
+    (s3.PHI_BUCKET_OBJECT_LOCK, bucket({**LOCK, "ObjectLockEnabled": "true"}), C, ""),
+    (s3.PHI_BUCKET_OBJECT_LOCK, bucket({**LOCK, "ObjectLockConfiguration": {
+        "ObjectLockEnabled": "Enabled", "Rule": {"DefaultRetention": {
+            "Mode": "COMPLIANCE", "Days": {"Ref": "Days"}}}}}),
+     C, ""),
+    (s3.PHI_BUCKET_OBJECT_LOCK, bucket({**LOCK, "ObjectLockConfiguration": {
+        "ObjectLockEnabled": "Enabled", "Rule": {"DefaultRetention": {"Mode": "GOVERNANCE", "Years": {
+            "Ref": "NoDefault"}}}}}), C, ""),
+    (s3.PHI_BUCKET_OBJECT_LOCK, bucket({**LOCK, "ObjectLockConfiguration": {
+        "ObjectLockEnabled": "Enabled", "Rule": {"DefaultRetention": {"Mode": "GOVERNANCE", "Days": "0"}}}}), NC,
+     "no Days or Years"),
+    (s3.PHI_BUCKET_OBJECT_LOCK, bucket({**LOCK, "ObjectLockConfiguration": {
+        "ObjectLockEnabled": "Enabled", "Rule": {"DefaultRetention": {"Mode": "governance", "Days": 1}}}}), NC,
+     "no default retention mode"),
+    (s3.PHI_BUCKET_OBJECT_LOCK, bucket({**LOCK, "ObjectLockEnabled": {"Fn::If": ["Free", True, False]}}), NC,
+     "when condition Free is false: object lock is not enabled"),
+    (s3.PHI_BUCKET_OBJECT_LOCK, bucket({}, phi=False), NA, ""),
+    # S3PhiBucketVersioning
+    (s3.PHI_BUCKET_VERSIONING, bucket({"VersioningConfiguration": {"Status": "Enabled"}}), C, ""),
+    (s3.PHI_BUCKET_VERSIONING, bucket({"VersioningConfiguration": {"Status": "Suspended"}}), NC, "Suspended"),
+    (s3.PHI_BUCKET_VERSIONING, bucket({"VersioningConfiguration": {"Status": "enabled"}}), NC, "enabled, not"),
+    (s3.PHI_BUCKET_VERSIONING, bucket({"VersioningConfiguration": {"Status": {
+        "Fn::If": ["IsProd", "Enabled", "Suspended"]}}}), NC, "versioning is Suspended"),
+    (s3.PHI_BUCKET_VERSIONING, bucket({"VersioningConfiguration": {"Status": {"Fn::ImportValue": "S"}}}), CJ,
+     "Status is !ImportValue S"),
+    (s3.PHI_BUCKET_VERSIONING, bucket({}, phi=False), NA, ""),
+    # S3BucketKeyEnabled
+    (s3.BUCKET_KEY_ENABLED, bucket(KMS_ENCRYPTION), C, ""),
+    (s3.BUCKET_KEY_ENABLED, bucket({"BucketEncryption": {"ServerSideEncryptionConfiguration": [{
+        "BucketKeyEnabled": "false", "ServerSideEncryptionByDefault": {"SSEAlgorithm": "aws:kms"}}]}}), NC,
+     "without BucketKeyEnabled"),
+    (s3.BUCKET_KEY_ENABLED, bucket({"BucketEncryption": {"ServerSideEncryptionConfiguration": [{
+        "ServerSideEncryptionByDefault": {"SSEAlgorithm": "aws:kms:dsse"}}]}}), NA, ""),
+    # S3BucketPolicyMinimumTls
+    (s3.BUCKET_POLICY_MINIMUM_TLS, bucket({}, extra=tls_policy("1.2")), C, ""),
+    (s3.BUCKET_POLICY_MINIMUM_TLS, bucket({}, extra=tls_policy(1.3)), C, ""),
+    (s3.BUCKET_POLICY_MINIMUM_TLS, bucket({}, extra=tls_policy("1.1")), NC, "older than 1.1"),
+    (s3.BUCKET_POLICY_MINIMUM_TLS, bucket({}, extra=tls_policy("1.2", {"Ref": "Other"})), NC, "no bucket-policy"),
+    (s3.BUCKET_POLICY_MINIMUM_TLS, bucket({}, extra=tls_policy("1.2", Effect="Allow")), NC, "no bucket-policy"),
+    (s3.BUCKET_POLICY_MINIMUM_TLS, bucket({}, extra=tls_policy("1.2", Action="s3:GetObject")), NC, "no bucket-policy"),
+    (s3.BUCKET_POLICY_MINIMUM_TLS, bucket({}, extra=tls_policy("1.2", Principal={"AWS": "arn:aws:iam::1:root"})),
+     NC, "no bucket-policy"),
+    (s3.BUCKET_POLICY_MINIMUM_TLS, bucket({}, extra=tls_policy("1.2", Condition=[{"NumericLessThan": {
+        "s3:TlsVersion": "1.2"}}])), NC, "no bucket-policy"),
+    (s3.BUCKET_POLICY_MINIMUM_TLS, bucket({}, extra=tls_policy({"Fn::If": ["Free", "1.2", "1.0"]})), NC,
+     "when condition Free is false"),
+    (s3.BUCKET_POLICY_MINIMUM_TLS, bucket({}, extra=tls_policy("1.2", {"Fn::ImportValue": "B"})), CJ,
+     "Bucket is !ImportValue B"),
+    (s3.BUCKET_POLICY_MINIMUM_TLS, bucket({}, extra=tls_policy("1.2", Principal={"Ref": "NoDefault"})), CJ,
+     "Principal is !Ref NoDefault"),
+    # S3PhiBucketKmsEncrypted
+    (s3.PHI_BUCKET_KMS_ENCRYPTED, bucket(KMS_ENCRYPTION), C, ""),
+    (s3.PHI_BUCKET_KMS_ENCRYPTED, bucket({"BucketEncryption": {"ServerSideEncryptionConfiguration": [{
+        "ServerSideEncryptionByDefault": {"SSEAlgorithm": "aws:kms:dsse", "KMSMasterKeyID": {"Ref": "NoDefault"}}}]}}),
+     C, ""),
+    (s3.PHI_BUCKET_KMS_ENCRYPTED, bucket({"BucketEncryption": {"ServerSideEncryptionConfiguration": [{
+        "ServerSideEncryptionByDefault": {"SSEAlgorithm": "aws:kms"}}]}}), NC, "without KMSMasterKeyID"),
+    (s3.PHI_BUCKET_KMS_ENCRYPTED, bucket({"BucketEncryption": {"ServerSideEncryptionConfiguration": [{
+        "ServerSideEncryptionByDefault": {"SSEAlgorithm": "aws:kms", "KMSMasterKeyID": "alias/aws/s3"}}]}}), NC,
+     "AWS managed key alias/aws/s3"),
+    (s3.PHI_BUCKET_KMS_ENCRYPTED, bucket({"BucketEncryption": {}}), NC, "no default encryption"),
+    (s3.PHI_BUCKET_KMS_ENCRYPTED, bucket({"BucketEncryption": {"ServerSideEncryptionConfiguration": [{
+        "ServerSideEncryptionByDefault": {}}]}}), NC, "default encryption is not set"),
+    (s3.PHI_BUCKET_KMS_ENCRYPTED, bucket({"BucketEncryption": {"ServerSideEncryptionConfiguration": [{
+        "ServerSideEncryptionByDefault": {"SSEAlgorithm": {"Fn::ImportValue": "Alg"}}}]}}), CJ, "SSEAlgorithm is"),
+    # S3ReplicationKmsEncryptedObjects
+    (s3.REPLICATION_KMS_OBJECTS, bucket({**KMS_ENCRYPTION, "ReplicationConfiguration": {"Rules": [{
+        "Status": "Enabled", "SourceSelectionCriteria": {"SseKmsEncryptedObjects": {"Status": "Enabled"}},
+        "Destination": {"EncryptionConfiguration": {"ReplicaKmsKeyID": {"Ref": "NoDefault"}}}}]}}), C, ""),
+    (s3.REPLICATION_KMS_OBJECTS, bucket({**KMS_ENCRYPTION, "ReplicationConfiguration": {"Rules": [{
+        "Id": "r", "Status": "Enabled", "Destination": {}}]}}), NC, "r names no ReplicaKmsKeyID"),
+    (s3.REPLICATION_KMS_OBJECTS, bucket({**KMS_ENCRYPTION, "ReplicationConfiguration": {"Rules": [{
+        "Status": "Disabled"}]}}), C, ""),
+    (s3.REPLICATION_KMS_OBJECTS, bucket({**KMS_ENCRYPTION, "ReplicationConfiguration": {"Rules": [{
+        "Status": {"Ref": "NoDefault"}}]}}), CJ, "Status is !Ref NoDefault"),
+    (s3.REPLICATION_KMS_OBJECTS, bucket({"ReplicationConfiguration": {"Rules": []}}), NA, ""),
+    # S3NoPhiInNamesOrTags
+    (s3.NO_PHI_IN_NAMES_OR_TAGS, bucket({"BucketName": {"Fn::Sub": "x-${AWS::Region}-555-12-3456"}}), NC,
+     "BucketName looks like PHI"),
+    (s3.NO_PHI_IN_NAMES_OR_TAGS, bucket({"BucketName": {"Fn::Join": ["-", ["study", {"Ref": "Env"}]]}}), C, ""),
+    # trails
+    (audit.TRAIL_LOG_FILE_VALIDATION, one("AWS::CloudTrail::Trail", {"EnableLogFileValidation": "True"}), C, ""),
+    (audit.TRAIL_LOG_FILE_VALIDATION, one("AWS::CloudTrail::Trail", {"EnableLogFileValidation": {
+        "Fn::If": ["IsProd", True, False]}}), NC, "EnableLogFileValidation is false"),
+    (audit.TRAIL_KMS_ENCRYPTED, one("AWS::CloudTrail::Trail", {"KMSKeyId": {"Fn::ImportValue": "K"}}), C, ""),
+    (audit.TRAIL_KMS_ENCRYPTED, one("AWS::CloudTrail::Trail", {"KMSKeyId": {
+        "Fn::If": ["Free", "k", {"Ref": "AWS::NoValue"}]}}), NC, "when condition Free is false: no KMSKeyId"),
+    (audit.TRAIL_ALL_REGIONS, one("AWS::CloudTrail::Trail", {**TRAIL, "IsMultiRegionTrail": "true"}), C, ""),
+    (audit.TRAIL_ALL_REGIONS, one("AWS::CloudTrail::Trail", {**TRAIL, "IncludeGlobalServiceEvents": "False"}), NC,
+     "IncludeGlobalServiceEvents is false"),
+    (audit.TRAIL_ALL_REGIONS, one("AWS::CloudTrail::Trail", {**TRAIL, "IsLogging": {"Ref": "NoDefault"}}), CJ,
+     "IsLogging is !Ref NoDefault"),
+    (audit.TRAIL_ALL_REGIONS, one("AWS::CloudTrail::Trail", {**TRAIL, "AdvancedEventSelectors": [{
+        "FieldSelectors": [{"Field": "eventCategory", "Equals": ["Data"]}]}]}), NC, "no event selector"),
+    # CloudTrailPhiBucketDataEvents
+    (audit.PHI_BUCKET_DATA_EVENTS, data_trail([{"Fn::Sub": "arn:${AWS::Partition}:s3:::${R}/"}]), C, ""),
+    (audit.PHI_BUCKET_DATA_EVENTS, data_trail([{"Fn::Sub": "${R.Arn}/"}]), C, ""),
+    (audit.PHI_BUCKET_DATA_EVENTS, data_trail([{"Fn::Sub": "arn:${AWS::Partition}:s3"}]), C, ""),
+    (audit.PHI_BUCKET_DATA_EVENTS, data_trail([{"Fn::Sub": "${R.Arn}/genomes/"}]), NC, "read or write"),
+    (audit.PHI_BUCKET_DATA_EVENTS, data_trail([{"Fn::Sub": "${R.Arn}/"}], ReadWriteType="WriteOnly"), NC,
+     "records read data events"),
+    (audit.PHI_BUCKET_DATA_EVENTS, data_trail([{"Fn::ImportValue": "Arn"}]), CJ, "!ImportValue Arn"),
+    (audit.PHI_BUCKET_DATA_EVENTS, data_trail([{"Fn::If": ["Free", {"Fn::Sub": "${R.Arn}/"}, "arn:aws:s3:::x/"]}]),
+     NC, "when condition Free is false"),
+    (audit.PHI_BUCKET_DATA_EVENTS, bucket({}), NA, ""),
+    # KMSKeyEventsAlerted
+    (audit.KEY_EVENTS_ALERTED, key_rule(), C, ""),
+    (audit.KEY_EVENTS_ALERTED, key_rule(State="DISABLED"), NC, "DisableKey"),
+    (audit.KEY_EVENTS_ALERTED, key_rule(State={"Fn::If": ["Free", "ENABLED", "DISABLED"]}), NC,
+     "when condition Free is false"),
+    (audit.KEY_EVENTS_ALERTED, key_rule(State={"Ref": "NoDefault"}), CJ, "State is !Ref NoDefault"),
+    (audit.KEY_EVENTS_ALERTED, key_rule(Targets=[]), NC, "no enabled, targeted"),
+    # network
+    (network.NO_OPEN_INGRESS, sg({"IpProtocol": "tcp", "CidrIp": {"Fn::Select": [1, {"Ref": "Cidrs"}]}}), NC,
+     "from 0.0.0.0/0"),
+    (network.NO_OPEN_INGRESS, sg({"IpProtocol": "tcp", "CidrIp": {"Fn::Select": [0, {"Ref": "Cidrs"}]}}), C, ""),
+    (network.NO_OPEN_INGRESS, sg({"IpProtocol": "tcp", "CidrIp": "0.0.0.1/1"}), C, ""),
+    (network.NO_OPEN_INGRESS, sg({"IpProtocol": "tcp", "CidrIpv6": "0000:0000::/0"}), NC, "from 0000:0000::/0"),
+    (network.NO_OPEN_INGRESS, sg({"IpProtocol": "tcp", "CidrIp": "0.0.0.0/0 "}), NC, "0.0.0.0/0"),
+    (network.NO_OPEN_INGRESS, sg({"IpProtocol": "tcp", "CidrIp": {"Fn::GetAtt": ["Other", "CidrBlock"]}}), CJ,
+     "!GetAtt Other.CidrBlock"),
+    (network.NO_OPEN_INGRESS, sg({"Fn::If": ["Free", {"IpProtocol": "-1", "CidrIp": "0.0.0.0/0"},
+                                             {"Ref": "AWS::NoValue"}]}), NC, "when condition Free is true"),
+    (network.NO_OPEN_INGRESS, one("AWS::EC2::SecurityGroupIngress", {"IpProtocol": "-1", "CidrIp": {
+        "Fn::Sub": ["${Prefix}.0.0/0", {"Prefix": {"Ref": "NoDefault"}}]}}), CJ, 'CidrIp is !Sub "${NoDefault}.0.0/0"'),
+    (network.IMDSV2_REQUIRED, lt({"MetadataOptions": {"HttpTokens": {"Fn::If": ["IsProd", "required", "optional"]}}}),
+     NC, "HttpTokens is optional"),
+    (network.IMDSV2_REQUIRED, lt({"MetadataOptions": {"HttpEndpoint": "disabled"}}), C, ""),
+    (network.IMDSV2_REQUIRED, lt({"MetadataOptions": {"HttpTokens": "Required"}}), NC, "HttpTokens is Required"),
+    (network.IMDSV2_REQUIRED, one("AWS::AutoScaling::LaunchConfiguration", {"MetadataOptions": {
+        "HttpTokens": "required"}}), C, ""),
+    (network.IMDSV2_REQUIRED, one("AWS::EC2::Instance", {"LaunchTemplate": {"LaunchTemplateId": "lt-1"}}), NA, ""),
+    (network.EBS_ENCRYPTED_WITH_CUSTOMER_KEY, ebs(Encrypted="True", KmsKeyId={"Fn::ImportValue": "Key"}), C, ""),
+    (network.EBS_ENCRYPTED_WITH_CUSTOMER_KEY, ebs(Encrypted={"Ref": "NoDefault"}, KmsKeyId="k"), CJ,
+     "Encrypted is !Ref NoDefault"),
+    (network.EBS_ENCRYPTED_WITH_CUSTOMER_KEY, ebs(Encrypted=True, KmsKeyId="arn:aws:kms:us-east-1:1:alias/aws/ebs"),
+     NC, "AWS-managed key"),
+    (network.EBS_ENCRYPTED_WITH_CUSTOMER_KEY, one("AWS::AutoScaling::LaunchConfiguration", {"BlockDeviceMappings": [
+        {"DeviceName": "/dev/sda1", "Ebs": {"Encrypted": "true"}}]}), CJ, "account's default EBS key"),
+    (network.EBS_ENCRYPTED_WITH_CUSTOMER_KEY, one("AWS::AutoScaling::LaunchConfiguration", {"BlockDeviceMappings": [
+        {"DeviceName": "/dev/sda1", "VirtualName": "ephemeral0"}]}), NC, "no block device mappings"),
+    (network.EBS_ENCRYPTED_WITH_CUSTOMER_KEY, one("AWS::EC2::Volume", {"Encrypted": "false"}), NC, "not encrypted"),
+    (network.ISOLATED_VPC_NO_INTERNET_PATH, isolated_vpc(route(GatewayId="local")), C, ""),
+    (network.ISOLATED_VPC_NO_INTERNET_PATH, isolated_vpc(route(GatewayId="vgw-0123")), C, ""),
+    (network.ISOLATED_VPC_NO_INTERNET_PATH, isolated_vpc(route(GatewayId="igw-0123")), NC, "GatewayId"),
+    (network.ISOLATED_VPC_NO_INTERNET_PATH, isolated_vpc(route(GatewayId={"Fn::ImportValue": "Gw"})), CJ,
+     "GatewayId is !ImportValue Gw"),
+    (network.ISOLATED_VPC_NO_INTERNET_PATH, isolated_vpc(route(GatewayId={"Ref": "Elsewhere"})), CJ,
+     "GatewayId is !Ref Elsewhere"),
+    (network.ISOLATED_VPC_NO_INTERNET_PATH, isolated_vpc(route(CarrierGatewayId="cagw-1")), NC, "CarrierGatewayId"),
+    (network.ISOLATED_VPC_NO_INTERNET_PATH, isolated_vpc({**route(GatewayId={"Ref": "Igw"}), "Igw": {
+        "Type": "AWS::EC2::InternetGateway"}}), NC, "an internet gateway"),
+    (network.VPC_FLOW_LOGS_ALL_TRAFFIC, {"R": {"Type": "AWS::EC2::VPC", "Properties": {}}, "F": {
+        "Type": "AWS::EC2::FlowLog", "Properties": {"ResourceType": "VPC", "ResourceId": {"Ref": "R"},
+                                                   "TrafficType": {"Ref": "NoDefault"}}}}, CJ, "TrafficType is"),
+    (network.VPC_FLOW_LOGS_ALL_TRAFFIC, {"R": {"Type": "AWS::EC2::VPC", "Properties": {}}, "F": {
+        "Type": "AWS::EC2::FlowLog", "Condition": "Free", "Properties": {
+            "ResourceType": "VPC", "ResourceId": {"Ref": "R"}, "TrafficType": "ALL"}}}, NC,
+     "when condition Free is false: no flow log"),
+    (network.ENDPOINT_SECURITY_GROUPS_VPC_ONLY, endpoint([{"CidrIp": {"Fn::GetAtt": ["Vpc", "CidrBlock"]}}]), C, ""),
+    (network.ENDPOINT_SECURITY_GROUPS_VPC_ONLY, endpoint([{"CidrIp": "10.0.0.0/8"}]), NC, "outside the VPC's"),
+    (network.ENDPOINT_SECURITY_GROUPS_VPC_ONLY, endpoint([{"Description": "x"}]), NC, "names no source"),
+    (network.ENDPOINT_SECURITY_GROUPS_VPC_ONLY, endpoint([{"CidrIp": {"Fn::If": [
+        "Free", "10.0.1.0/24", "0.0.0.0/0"]}}]), NC, "when condition Free is false"),
+    (network.ENDPOINT_SECURITY_GROUPS_VPC_ONLY, endpoint([], VpcEndpointType="Gateway"), NA, ""),
+    # omics
+    (omics.OMICS_RUN_ROLE_NO_WILDCARD_DATA_ACCESS, omics_role(
+        {"Effect": "Allow", "Action": "s3:GetObject", "Resource": {"Fn::Sub": "arn:${AWS::Partition}:s3:::b/*"}}),
+     C, ""),
+    (omics.OMICS_RUN_ROLE_NO_WILDCARD_DATA_ACCESS, omics_role(
+        {"Effect": "Allow", "Action": "s3:GetObject", "Resource": {"Fn::Sub": "arn:${AWS::Partition}:s3:::*"}}), NC,
+     "on every resource"),
+    (omics.OMICS_RUN_ROLE_NO_WILDCARD_DATA_ACCESS, omics_role(
+        {"Effect": "Allow", "Action": {"Fn::If": ["Free", "kms:*", "kms:Decrypt"]}, "Resource": "k"}), NC,
+     "when condition Free is true"),
+    (omics.OMICS_RUN_ROLE_NO_WILDCARD_DATA_ACCESS, omics_role(
+        {"Effect": "Allow", "Action": {"Ref": "NoDefault"}, "Resource": "k"}), CJ, "!Ref NoDefault"),
+    (omics.OMICS_RUN_ROLE_NO_WILDCARD_DATA_ACCESS, omics_role(
+        {"Effect": "Allow", "Action": "logs:*", "Resource": "*"}), C, ""),
+    (omics.OMICS_RUN_ROLE_NO_WILDCARD_DATA_ACCESS, omics_role(
+        {"Effect": "Allow", "NotAction": "iam:*", "Resource": "*"}), NC, "uses NotAction"),
+    (omics.OMICS_STORE_CUSTOMER_MANAGED_KEY, one("AWS::Omics::VariantStore", {"SseConfig": {
+        "Type": "KMS", "KeyArn": {"Fn::If": ["Free", "k", {"Ref": "AWS::NoValue"}]}}}), NC,
+     "when condition Free is false"),
+    (omics.OMICS_STORE_CUSTOMER_MANAGED_KEY, one("AWS::Omics::VariantStore", {"SseConfig": {
+        "Fn::ImportValue": "Sse"}}), CJ, "SseConfig is !ImportValue Sse"),
+    (omics.HEALTHLAKE_DATASTORE_CUSTOMER_MANAGED_KEY, one("AWS::HealthLake::FHIRDatastore", {"SseConfiguration": {
+        "KmsEncryptionConfig": {"CmkType": "CUSTOMER_MANAGED_KMS_KEY", "KmsKeyId": {"Ref": "NoDefault"}}}}), C, ""),
+    (omics.HEALTHLAKE_DATASTORE_CUSTOMER_MANAGED_KEY, one("AWS::HealthLake::FHIRDatastore", {"SseConfiguration": {
+        "KmsEncryptionConfig": {"CmkType": "CUSTOMER_MANAGED_KMS_KEY"}}}), NC, "without KmsKeyId"),
+    (omics.SEQUENCE_STORE_ACCESS_LOGGING, one("AWS::Omics::SequenceStore", {"AccessLogLocation": " s3:// "}), NC,
+     "no AccessLogLocation"),
+    (omics.SEQUENCE_STORE_ACCESS_LOGGING, one("AWS::Omics::SequenceStore", {"AccessLogLocation": {
+        "Fn::Sub": "s3://logs-${AWS::AccountId}/"}}), C, ""),
+]
+
+
+@pytest.mark.parametrize(("rule", "resources", "status", "detail"), CASES,
+                         ids=[f"{case[0].id}-{index}" for index, case in enumerate(CASES)])
+def test_rule_on_template_shapes(rule, resources, status, detail):
+    verdict = judge_in(rule, resources)
+    assert verdict.status is status, verdict.detail
+    assert detail in verdict.detail
+    assert "{'" not in verdict.detail and "None" not in verdict.detail
+
+
+def test_every_rule_has_intrinsic_cases():
+    from omics_secure.compliance.packs import OMICS_SECURE_PACK
+
+    assert {case[0].id for case in CASES} == {rule.id for rule in OMICS_SECURE_PACK.rules}
+
+
+def test_a_resource_whose_condition_is_false_is_not_judged():
+    resources = {"R": {"Type": "AWS::KMS::Key", "Condition": "IsProd", "Properties": {}}}
+    assert judge_in(kms.KEY_ROTATION_ENABLED, resources).status is NA
+    assert judge_in(kms.KEY_ROTATION_ENABLED, resources, parameters={"Env": "prod"}).status is NC
+
+
+def test_conditions_combine_with_and_or_not():
+    def rotation(condition: str, parameters: dict[str, str] | None = None) -> Status:
+        return judge_in(kms.KEY_ROTATION_ENABLED, key({"EnableKeyRotation": {"Fn::If": [condition, True, False]}}),
+                        parameters=parameters).status
+    assert rotation("NotProd") is C and rotation("NotProd", {"Env": "prod"}) is NC
+    assert rotation("Both") is C and rotation("Both", {"Env": "prod"}) is NC
+    assert rotation("Either", {"Env": "prod"}) is C and rotation("Either") is NC  # Free decides Either
