@@ -84,6 +84,8 @@ class _Output:
 
 def main(argv: Sequence[str] | None = None) -> int:
     args = _parser().parse_args(argv)
+    if getattr(args, "debug", False):
+        os.environ["OMICS_SECURE_DEBUG"] = "1"  # compliance.engine.DEBUG_VARIABLE: rules raise, not error verdicts
     out = _Output(sys.stdout)
     try:
         if args.command == "verify":
@@ -289,7 +291,7 @@ def _check(args: argparse.Namespace, *, out: TextIO, progress: TextIO) -> int:
     print("\n".join(lines), file=out)
     print(f"reports: {', '.join(str(path) for path in written)}", file=out)
     if rule_errors:
-        return EXIT_ERROR
+        raise CheckError(_rule_errors_line(rule_errors))
     failed = any(not p.passed for p in packs) or any(n.level == "error" for n in notices)
     return EXIT_FINDINGS if failed else EXIT_PASS
 
@@ -364,20 +366,25 @@ def _with_clean_packs(packs: list[PackResult], assembly_dir: Path) -> list[PackR
                       for n in (ran if isinstance(ran, list) else []) if n not in reported)]
 
 
-def _with_project_pack(packs: list[PackResult], stacks: list[StackArtifact]) -> tuple[list[PackResult], int]:
-    """Add the OmicsSecure pack's result from the assembly when the app did not register the pack, and the
-    number of rules that failed on a resource (an error verdict: the check could not be made)."""
+def _with_project_pack(packs: list[PackResult], stacks: list[StackArtifact]
+                       ) -> tuple[list[PackResult], list[ReportedFinding]]:
+    """Add the OmicsSecure pack's result from the assembly when the app did not register the pack; and the
+    error verdicts among its findings (a rule that failed on a resource: the check could not be made)."""
     from omics_secure.compliance.engine import RULE_ERROR_PREFIX, evaluate_stacks
-    from omics_secure.compliance.model import Status
     from omics_secure.compliance.templates import pack_result
 
-    if any(p.name == OMICS_SECURE_PACK.name for p in packs):
-        errors = sum(1 for p in packs if p.name == OMICS_SECURE_PACK.name
-                     for f in p.open_findings if f.description.startswith(RULE_ERROR_PREFIX))
-        return packs, errors
-    findings = evaluate_stacks(OMICS_SECURE_PACK, stacks)
-    errors = sum(1 for f in findings if f.status is Status.ERROR)
-    return [*packs, pack_result(OMICS_SECURE_PACK, findings)], errors
+    if not any(p.name == OMICS_SECURE_PACK.name for p in packs):
+        packs = [*packs, pack_result(OMICS_SECURE_PACK, evaluate_stacks(OMICS_SECURE_PACK, stacks))]
+    errors = [f for p in packs if p.name == OMICS_SECURE_PACK.name
+              for f in p.open_findings if f.description.startswith(RULE_ERROR_PREFIX)]
+    return packs, errors
+
+
+def _rule_errors_line(errors: Sequence[ReportedFinding]) -> str:
+    first = errors[0]
+    more = f" (and {len(errors) - 1} more, listed above)" if len(errors) > 1 else ""
+    return (f"rule {first.rule_id} failed on {first.construct_path}{more}: {first.description} "
+            "Rerun with --debug for the traceback.")
 
 
 if __name__ == "__main__":

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 from collections.abc import Iterable
 from dataclasses import dataclass
 from pathlib import Path
@@ -10,6 +11,8 @@ from omics_secure.compliance.assembly import Acknowledgment, StackArtifact, read
 from omics_secure.compliance.model import Pack, Resource, Rule, Status, TemplateIndex, Verdict, rule_error
 from omics_secure.compliance.values import TemplateValues
 
+# Set by ``omics-secure --debug``: a rule that raises propagates, so that its traceback is shown.
+DEBUG_VARIABLE = "OMICS_SECURE_DEBUG"
 # How an error verdict's message starts, so readers of CDK's validation report can tell it from a finding.
 RULE_ERROR_PREFIX = "The rule could not judge"
 # The verdicts that become findings; compliant and not-applicable ones do not.
@@ -54,6 +57,8 @@ def judge(rule: Rule, resource: Resource) -> Verdict:
     try:
         return rule.evaluate(resource)
     except Exception as error:
+        if os.environ.get(DEBUG_VARIABLE):
+            raise  # omics-secure --debug: the rule's own traceback
         return rule_error(f"{rule.id} raised {type(error).__name__}: {error}")
 
 
