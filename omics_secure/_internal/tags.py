@@ -18,3 +18,5 @@ ISOLATED_TAG = "omics-secure:isolated"
 APPROVAL_ID_TAG = "omics-secure:approval-id"
 APPROVAL_ENDS_TAG = "omics-secure:approval-ends"
 APPROVAL_KIND_TAG = "omics-secure:approval-kind"
+# The project's own rule pack, named where the rules and the reports both need it.
+OMICS_SECURE_PACK_NAME = "OmicsSecure"

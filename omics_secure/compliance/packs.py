@@ -1,5 +1,7 @@
 """The project's rule packs. Packs are data: a name and the rules it runs."""
 
+from omics_secure._internal.tags import OMICS_SECURE_PACK_NAME
+from omics_secure._internal.tags import OMICS_SECURE_PACK_NAME
 from omics_secure.compliance.model import Pack
 from omics_secure.compliance.rules.access import ACCESS_RULES
 from omics_secure.compliance.rules.audit import AUDIT_RULES
@@ -8,8 +10,6 @@ from omics_secure.compliance.rules.kms import KMS_RULES
 from omics_secure.compliance.rules.network import NETWORK_RULES
 from omics_secure.compliance.rules.omics import OMICS_RULES
 from omics_secure.compliance.rules.s3 import S3_RULES
-
-OMICS_SECURE_PACK_NAME = "OmicsSecure"
 
 OMICS_SECURE_PACK = Pack(
     name=OMICS_SECURE_PACK_NAME,

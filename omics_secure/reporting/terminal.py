@@ -10,6 +10,7 @@ from __future__ import annotations
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 
+from omics_secure._internal.tags import OMICS_SECURE_PACK_NAME as PROJECT_PACK
 from omics_secure.reporting.hints import ACKNOWLEDGE_IMPORT, acknowledge_line, concern_of, rule_name
 from omics_secure.reporting.validation_report import PackResult, ReportedFinding
 
@@ -113,6 +114,9 @@ def _group_lines(group: FindingGroup, fix_for: Callable[[ReportedFinding], str])
     target = acknowledgment_target(group.construct_path)
     lines = [f"  {group.construct_path}: {group.title}",
              f"    reported by: {', '.join(f.rule_id for f in group.findings)}"]
+    # The project's own findings say what exactly is wrong in this resource; cdk-nag's repeat the rule.
+    details = dict.fromkeys(f.description for f in group.findings if f.pack == PROJECT_PACK)
+    lines += [f"    found: {detail}" for detail in details]
     lines.append(f"    fix: {fix_for(first)}")
     lines.append(f"    accept (construct = {target}):")
     lines += [f"      {acknowledge_line(f.pack, f.rule_id)}" for f in group.findings]

@@ -30,6 +30,7 @@ from omics_secure.compliance.rules._policy import (
     principal_values,
     statements,
 )
+from omics_secure.compliance.values import show
 
 # A stack that rolls back, or that cannot be redeployed, is a contingency-plan and configuration failure.
 _AVAILABILITY = Controls(
@@ -372,9 +373,9 @@ def _retained_fixed_name(resource: Resource) -> Verdict:
     if name is None:
         return COMPLIANT
     # A name built from the stack id changes with every stack created, so it never collides.
-    if "AWS::StackId" in literal_text(name):
+    if "AWS::StackId" in show(name):
         return COMPLIANT
-    shown = name if isinstance(name, str) else "a name built from parameters or pseudo parameters"
+    shown = name if isinstance(name, str) else f"{show(name)} (built from parameters or pseudo parameters)"
     return non_compliant(
         f"{name_property} {shown!r} is fixed and the resource is retained ({resource.deletion_policy}): after "
         "the stack is deleted it stays, so the next deploy of this template fails with 'already exists'. "
