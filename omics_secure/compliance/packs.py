@@ -1,7 +1,6 @@
 """The project's rule packs. Packs are data: a name and the rules it runs."""
 
 from omics_secure._internal.tags import OMICS_SECURE_PACK_NAME
-from omics_secure._internal.tags import OMICS_SECURE_PACK_NAME
 from omics_secure.compliance.model import Pack
 from omics_secure.compliance.rules.access import ACCESS_RULES
 from omics_secure.compliance.rules.audit import AUDIT_RULES
