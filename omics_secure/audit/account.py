@@ -19,6 +19,7 @@ from aws_cdk import aws_macie
 from constructs import Construct
 
 from omics_secure._internal.errors import ProblemCollector
+from omics_secure._internal.props import checked_props
 from omics_secure.audit._common import require_concrete_environment
 from omics_secure.audit.trail import AuditTrail
 
@@ -71,6 +72,7 @@ class AccountSecurityServices(Construct):
     on the PHI buckets are created with the Macie API or console.
     """
 
+    @checked_props
     def __init__(
         self,
         scope: Construct,

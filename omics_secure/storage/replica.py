@@ -12,6 +12,8 @@ from aws_cdk import aws_iam as iam
 from constructs import Construct
 
 from omics_secure._internal.errors import ProblemCollector, is_unresolved
+from omics_secure._internal.labels import check_phi
+from omics_secure._internal.props import checked_props
 from omics_secure.compliance.acknowledgments import acknowledge
 from omics_secure.keys import KeyService, PhiKey, default_key_alias
 from omics_secure.storage._common import (
@@ -50,6 +52,7 @@ class PhiReplicaBucket(HardenedBucket):
     HIPAA and NIST replication findings on it are acknowledged with that reason.
     """
 
+    @checked_props
     def __init__(
         self,
         scope: Construct,
@@ -98,8 +101,9 @@ class PhiReplicaBucket(HardenedBucket):
             problems.add("key_alias", key_alias,
                          "pass a literal alias the source stack can name, 'alias/' followed by letters, digits, "
                          "'/', '_' or '-' (not 'alias/aws/'), e.g. 'alias/genomics/phi-replica'")
+        check_phi(problems, "key_alias", key_alias)
         if access_logs is not None and cdk.Stack.of(access_logs) is not stack:
-            problems.add("access_logs", access_logs.node.path,
+            problems.add("access_logs", access_logs,
                          "use an AccessLogBucket in the same stack (S3 delivers logs within one region)")
         problems.raise_if_any()
         super().__init__(scope, id)
