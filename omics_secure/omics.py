@@ -285,7 +285,9 @@ class WorkflowDefinition:
         """The definition's S3 URI and the account that must own its bucket (None when unknown)."""
         stack = cdk.Stack.of(scope)
         if self._path is not None:
-            asset = s3_assets.Asset(scope, "Definition", path=self._path)
+            # Absolute, because the jsii runtime resolves relative paths against its own working directory,
+            # which is not Python's once the app has changed directory.
+            asset = s3_assets.Asset(scope, "Definition", path=os.path.abspath(self._path))
             return asset.s3_object_url, stack.account if not is_unresolved(stack.account) else None
         assert self._bucket is not None and self._object_key is not None
         owner = self._bucket.env.account

@@ -186,7 +186,7 @@ class AuditTrail(Construct):
     def add_data_bucket(self, bucket: DataBucket) -> None:
         """Log object reads and writes (S3 data events) of ``bucket`` too; a bucket already added is skipped."""
         problems = ProblemCollector(f"AuditTrail '{self.node.id}'.add_data_bucket")
-        arn = _data_resource_arn(problems, cdk.Stack.of(self), bucket)
+        arn = _data_resource_arn(problems, cdk.Stack.of(self), bucket, "bucket")
         if arn and arn not in self._data_resources and len(self._data_resources) >= MAX_DATA_RESOURCES:
             problems.add("bucket", bucket,
                          f"the trail already logs data events for {MAX_DATA_RESOURCES} buckets, CloudTrail's limit")
@@ -290,18 +290,19 @@ class AuditTrail(Construct):
         return role
 
 
-def _data_resource_arn(problems: ProblemCollector, stack: cdk.Stack, bucket: object) -> str:
+def _data_resource_arn(problems: ProblemCollector, stack: cdk.Stack, bucket: object,
+                       prop: str = "data_buckets") -> str:
     """The S3 data-event value for ``bucket`` (its ARN and a slash), or records why it cannot be logged."""
     if isinstance(bucket, PhiReplicaBucket):
         return f"{bucket.bucket_arn_literal}/"
     target = bucket.bucket if isinstance(bucket, HardenedBucket) else bucket
     if not is_bucket(target):
-        problems.add("data_buckets", bucket, "pass s3.IBucket objects, PhiBucket or PhiReplicaBucket")
+        problems.add(prop, bucket, "pass s3.IBucket objects, PhiBucket or PhiReplicaBucket")
         return ""
     owner = cdk.Stack.of(target)  # type: ignore[arg-type]
     if owner is not stack and not is_unresolved(owner.region) and not is_unresolved(stack.region) \
             and owner.region != stack.region:
-        problems.add("data_buckets", bucket,
+        problems.add(prop, bucket,
                      f"the bucket's stack is in {owner.region}, the trail's in {stack.region}, and CDK cannot "
                      "reference across regions; pass a PhiReplicaBucket or s3.Bucket.from_bucket_name(...) "
                      "created in the trail's stack (a multi-region trail logs buckets of every region)")
