@@ -19,7 +19,6 @@ from typing import Any
 import aws_cdk as cdk
 from aws_cdk import aws_healthlake as healthlake
 from aws_cdk import aws_iam as iam
-from aws_cdk import aws_kms as kms
 from aws_cdk import aws_lambda as lambda_
 from constructs import Construct
 

@@ -85,8 +85,8 @@ def describe_type(hint: Any) -> str:
     if origin in (collections.abc.Sequence, list, tuple, collections.abc.Iterable):
         args = typing.get_args(hint)
         if args and isinstance(args[0], type) and issubclass(args[0], Enum):
-            members = ", ".join(f"{args[0].__name__}.{m.name}" for m in args[0])
-            return f"a list of {args[0].__name__} members ({members})"
+            names = ", ".join(f"{args[0].__name__}.{m.name}" for m in args[0])
+            return f"a list of {args[0].__name__} members ({names})"
         return f"a list of {_plain(args[0])}" if args else "a list"
     if origin in (collections.abc.Mapping, dict):
         key, value = (*typing.get_args(hint), Any, Any)[:2]

@@ -16,6 +16,7 @@ from constructs import Construct
 from omics_secure._internal.durations import whole_days
 from omics_secure._internal.errors import ProblemCollector, is_unresolved
 from omics_secure._internal.family import HasRole, grantee_of
+from omics_secure._internal.grants import add_to_grantee_policy
 from omics_secure._internal.naming import PHI_NAME_FIX, phi_like
 from omics_secure._internal.props import checked_props
 from omics_secure._internal.tags import AUDIT_LOGS, DATA_CLASSIFICATION_TAG
@@ -199,15 +200,20 @@ class AuditTrail(Construct):
         decrypting them with the trail's key through S3 only. Nothing else: CloudTrail is the only writer,
         and object lock keeps every version."""
         stack = cdk.Stack.of(self)
-        grantee = grantee_of(grantee)
-        grant = iam.Grant.add_to_principal(grantee=grantee, actions=["s3:ListBucket", "s3:GetBucketLocation"],
-                                           resource_arns=[self.bucket.bucket_arn])
-        grant = grant.combine(iam.Grant.add_to_principal(
-            grantee=grantee, actions=["s3:GetObject", "s3:GetObjectVersion"],
-            resource_arns=[self.bucket.arn_for_objects(f"AWSLogs/{stack.account}/*")]))
-        return grant.combine(iam.Grant.add_to_principal(
-            grantee=grantee, actions=["kms:Decrypt"], resource_arns=[self.key.key_arn],
-            conditions={"StringEquals": {"kms:ViaService": f"s3.{stack.region}.amazonaws.com"}}))
+        log_files = self.bucket.arn_for_objects(f"AWSLogs/{stack.account}/*")
+        # A role of this app gets the grant in its OmicsSecureGrants managed policy, as PhiBucket grants do.
+        grant, policy = add_to_grantee_policy(
+            grantee_of(grantee),
+            iam.PolicyStatement(actions=["s3:ListBucket", "s3:GetBucketLocation"], resources=[self.bucket.bucket_arn]),
+            iam.PolicyStatement(actions=["s3:GetObject", "s3:GetObjectVersion"], resources=[log_files]),
+            iam.PolicyStatement(actions=["kms:Decrypt"], resources=[self.key.key_arn], conditions={
+                "StringEquals": {"kms:ViaService": f"s3.{stack.region}.amazonaws.com"}}))
+        if policy is not None:
+            acknowledge(policy, f"AwsSolutions-IAM5[Resource::{nag_text(stack.resolve(log_files))}]",
+                        "CloudTrail names log files AWSLogs/<account>/CloudTrail/<region>/<date>/<file>, unknown "
+                        "until delivered; this grant reads only this account's log and digest files of one trail "
+                        "bucket, with two read actions and no delete.")
+        return grant
 
     @property
     def data_resources(self) -> tuple[str, ...]:
