@@ -24,16 +24,16 @@ from constructs import Construct
 
 from omics_secure._internal.environment import require_concrete_environment
 from omics_secure._internal.errors import ProblemCollector, is_unresolved
-from omics_secure._internal.labels import check_label, check_prefix, check_tags
+from omics_secure._internal.labels import check_label, check_prefix, check_role_name, check_tags
 from omics_secure._internal.props import checked_props
 from omics_secure.keys import KeyLike, KeyService, key_of, prepare_key_for_services
 from omics_secure.omics import check_key, check_removal_policy, default_name, finish_store
 from omics_secure.storage import PhiBucket
 
 # AWS::HealthLake::FHIRDatastore DatastoreName (CloudFormation resource schema): maxLength 256, pattern
-# [\p{L}\p{Z}\p{N}_.:/=+\-@]*, i.e. Unicode letters, separators and digits and those marks.
+# [\p{L}\p{Z}\p{N}_.:/=+\-%@]*, i.e. Unicode letters, separators and digits and those marks.
 DATASTORE_NAME_MAX = 256
-_DATASTORE_NAME = re.compile(r"[\w .:/=+\-@]*")
+_DATASTORE_NAME = re.compile(r"[\w .:/=+\-%@]*")
 SMART_METADATA_ENDPOINTS = ("issuer", "authorization_endpoint", "token_endpoint")
 # HealthLake checks that job buckets are private and encrypted before it reads or writes them.
 JOB_BUCKET_CHECK_ACTIONS = ("s3:GetBucketPublicAccessBlock", "s3:GetEncryptionConfiguration")
@@ -99,7 +99,7 @@ class FhirDatastore(Construct):
         check_key(problems, scope, key)
         check_label(problems, "name", name, DATASTORE_NAME_MAX)
         if name is not None and not is_unresolved(name) and not _DATASTORE_NAME.fullmatch(name):
-            problems.add("name", name, "HealthLake datastore names are letters, digits, spaces and _ . : / = + - @ "
+            problems.add("name", name, "HealthLake datastore names are letters, digits, spaces and _ . : / = + - % @ "
                                        "only, e.g. 'study42-fhir'")
         if not isinstance(preload_synthea, bool):
             problems.add("preload_synthea", preload_synthea, "pass True or False")
@@ -194,7 +194,7 @@ class FhirImportExportRole(Construct):
                 problems.add(prop, bucket, "use a PHI bucket of the role's own stack")
         for prop, prefix in (("output_prefix", output_prefix), ("source_prefix", source_prefix)):
             check_prefix(problems, prop, prefix, example="healthlake/output/")
-        check_label(problems, "role_name", role_name, 64)
+        check_role_name(problems, "role_name", role_name)
         require_concrete_environment(problems, stack, "env", f"stack '{stack.node.id}'",
                                      "the trust policy's conditions (aws:SourceAccount)")
         problems.raise_if_any()

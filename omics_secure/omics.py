@@ -27,7 +27,7 @@ from constructs import Construct
 
 from omics_secure._internal.environment import CONCRETE_ENV_EXAMPLE, check_region, require_concrete_environment
 from omics_secure._internal.errors import ProblemCollector, is_unresolved
-from omics_secure._internal.labels import check_label, check_phi, check_prefix, check_tags
+from omics_secure._internal.labels import check_label, check_phi, check_prefix, check_role_name, check_tags
 from omics_secure._internal.props import checked_props
 from omics_secure._internal.tags import DATA_CLASSIFICATION_TAG, PHI
 from omics_secure.compliance.acknowledgments import acknowledge, nag_rendering
@@ -486,7 +486,7 @@ class WorkflowRunRole(Construct):
                 if not isinstance(bucket, PhiBucket):
                     problems.add(prop, bucket, "pass PhiBuckets: their grants cover the bucket and its key")
                 elif cdk.Stack.of(bucket) is not stack:
-                    problems.add(prop, bucket.node.path, "use PHI buckets of the role's own stack")
+                    problems.add(prop, bucket, "use PHI buckets of the role's own stack")
         if not inputs and not outputs:
             problems.add("inputs", [], "a run role without inputs or outputs can do nothing; pass PHI buckets")
         for prop, prefix in (("input_prefix", input_prefix), ("output_prefix", output_prefix)):
@@ -494,7 +494,7 @@ class WorkflowRunRole(Construct):
         for store in reference_stores:
             if not isinstance(store, ReferenceStore):
                 problems.add("reference_stores", store, "pass ReferenceStore constructs")
-        check_label(problems, "role_name", role_name, 64)
+        check_role_name(problems, "role_name", role_name)
         require_concrete_environment(problems, stack, "env", f"stack '{stack.node.id}'",
                                      "the trust policy's conditions (the account and region of the runs)")
         problems.raise_if_any()

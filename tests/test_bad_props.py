@@ -449,6 +449,7 @@ CASES = [
     Case("WorkflowRunRole", "container_repositories", run_role(container_repositories=["my-repo"])),
     Case("WorkflowRunRole", "role_name", run_role(role_name=PHI_EMAIL)),
     Case("WorkflowRunRole", "role_name", run_role(role_name="r" * 65)),
+    Case("WorkflowRunRole", "role_name", run_role(role_name="genomics run role"), "a space IAM refuses"),
     # FhirDatastore
     Case("FhirDatastore", "key", datastore(key=KEY_ARN)),
     Case("FhirDatastore", "key", lambda w: FhirDatastore(w.stack, w.new_id(), key=w.eu_key)),
@@ -475,6 +476,7 @@ CASES = [
     Case("FhirImportExportRole", "output_prefix", job_role(output_prefix="/abs/")),
     Case("FhirImportExportRole", "source_prefix", job_role(source_prefix=f"import/{PHI_SSN}/")),
     Case("FhirImportExportRole", "role_name", job_role(role_name=PHI_EMAIL)),
+    Case("FhirImportExportRole", "role_name", job_role(role_name="fhir/jobs")),
     # AuditTrail
     Case("AuditTrail", "key", trail(key=KEY_ARN)),
     Case("AuditTrail", "key", lambda w: AuditTrail(w.stack, w.new_id(), key=w.eu_key), "a key of another region"),

@@ -116,5 +116,5 @@ def require_concrete_environment(problems: ProblemCollector, stack: cdk.Stack, p
     """
     missing = [name for name, v in (("account", stack.account), ("region", stack.region)) if is_unresolved(v)]
     if missing:
-        problems.add(prop, value, f"{needs} name the {' and '.join(missing)}, but stack '{stack.node.id}' has "
-                                  f"none; create it with {CONCRETE_ENV_EXAMPLE}")
+        problems.add(prop, value, f"the {' and '.join(missing)} must be literal for {needs}, but stack "
+                                  f"'{stack.node.id}' has none; create it with {CONCRETE_ENV_EXAMPLE}")

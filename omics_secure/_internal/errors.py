@@ -86,6 +86,8 @@ def readable(value: Any) -> str:
         return "[" + ", ".join(readable(item) for item in value) + "]"
     if isinstance(value, Mapping):
         return "{" + ", ".join(f"{readable(k)}: {readable(v)}" for k, v in value.items()) + "}"
+    if type(value).__module__.startswith("aws_cdk") and hasattr(value, "to_string"):
+        return str(value.to_string())  # principals and other jsii values: ServicePrincipal(ec2.amazonaws.com)
     text = repr(value)
     if " object at 0x" in text or len(text) > _MAX_SHOWN:
         cls = type(value)

@@ -8,7 +8,7 @@ The project's constructs expose the aws-cdk-lib resource they wrap under a fixed
 
 from __future__ import annotations
 
-from typing import Any, Protocol
+from typing import Any, ClassVar, Protocol
 
 from aws_cdk import aws_iam as iam
 from constructs import Construct
@@ -16,6 +16,8 @@ from constructs import Construct
 
 class HasRole(Protocol):
     """A project construct that wraps an IAM role: ``WorkflowRunRole``, ``FhirImportExportRole``, ..."""
+
+    described_as: ClassVar[str] = "a project construct with a role (WorkflowRunRole, FhirImportExportRole, ...)"
 
     @property
     def role(self) -> iam.IRole: ...

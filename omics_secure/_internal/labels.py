@@ -7,6 +7,7 @@ character rules CloudFormation enforces for the field.
 
 from __future__ import annotations
 
+import re
 from collections.abc import Mapping
 
 from omics_secure._internal.errors import ProblemCollector, is_unresolved
@@ -79,6 +80,21 @@ def check_object_pattern(problems: ProblemCollector, prop: str, value: str) -> N
         return
     if not value or value.startswith("/") or len(value) > 1024:
         problems.add(prop, value, "pass an object-key pattern such as 'cohort-a/*', or '*' for the whole bucket")
+    check_phi(problems, prop, value)
+
+
+# AWS::IAM::Role RoleName (CloudFormation resource schema): 1 to 64 of letters, digits and + = , . @ _ -.
+ROLE_NAME_MAX = 64
+_ROLE_NAME = re.compile(r"[\w+=,.@-]{1,64}", re.ASCII)
+
+
+def check_role_name(problems: ProblemCollector, prop: str, value: str | None) -> None:
+    """An IAM role name: IAM's characters and length, and nothing that looks like PHI."""
+    if value is None or not isinstance(value, str) or is_unresolved(value):
+        return
+    if not _ROLE_NAME.fullmatch(value):
+        problems.add(prop, value, f"use 1 to {ROLE_NAME_MAX} letters, digits and + = , . @ _ - (IAM role names), "
+                                  "e.g. 'genomics-run-role'")
     check_phi(problems, prop, value)
 
 

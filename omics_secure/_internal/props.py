@@ -78,6 +78,9 @@ def describe_type(hint: Any) -> str:
     origin = typing.get_origin(hint)
     if hint is Any or hint is object:
         return "any value"
+    described_as = getattr(hint, "described_as", None)
+    if isinstance(described_as, str):  # a project class or protocol that names itself for users
+        return described_as
     if _is_union(hint):
         members = [m for m in typing.get_args(hint) if m is not _NONE]
         words = " or ".join(describe_type(m) for m in members)
@@ -107,7 +110,8 @@ def describe_type(hint: Any) -> str:
 
 
 def _a(noun: str) -> str:
-    return f"{'an' if noun[:1] in 'aeiouAEIOU' else 'a'} {noun}"
+    vowel_sound = noun[:1] in "aeiouAEIOU" or noun.lower().startswith(("s3", "sns", "ssm", "sqs"))
+    return f"{'an' if vowel_sound else 'a'} {noun}"
 
 
 def _mismatch(prop: str, value: Any, hint: Any) -> tuple[str, Any, str] | None:
@@ -277,7 +281,7 @@ def _protocol_members(cls: type) -> frozenset[str]:
     for base in cls.__mro__:
         if base in (object, typing.Protocol, typing.Generic) or not _is_protocol(base):
             continue
-        members.update(name for name in vars(base) if not name.startswith("_"))
+        members.update(name for name in vars(base) if not name.startswith("_") and name != "described_as")
     return frozenset(members)
 
 

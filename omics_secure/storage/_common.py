@@ -202,7 +202,7 @@ def warn_if_destroy(scope: Construct, removal_policy: cdk.RemovalPolicy) -> None
 
 def require_concrete_environment(problems: ProblemCollector, stack: cdk.Stack) -> None:
     environment.require_concrete_environment(
-        problems, stack, "env", f"stack '{stack.node.id}'", "cross-region replication's literal ARNs")
+        problems, stack, "env", f"stack '{stack.node.id}'", "cross-region replication (its ARNs are literal)")
 
 
 partition_of = environment.partition_of

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import datetime
 from collections.abc import Mapping, Sequence
+from typing import ClassVar
 
 import aws_cdk as cdk
 from aws_cdk import aws_iam as iam
@@ -48,6 +49,7 @@ from omics_secure.storage.access_logs import AccessLogBucket
 class HardenedBucket(Construct):
     """What a PHI bucket and its replica share: key, encryption, lock, TLS, logging, lifecycle, policy."""
 
+    described_as: ClassVar[str] = "a PhiBucket or PhiReplicaBucket"
     bucket: s3.Bucket
     key: kms.IKey
     encryption: Encryption

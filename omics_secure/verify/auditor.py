@@ -6,12 +6,11 @@ from aws_cdk import aws_iam as iam
 from constructs import Construct
 
 from omics_secure._internal.errors import ProblemCollector
-from omics_secure._internal.labels import check_label
+from omics_secure._internal.labels import check_role_name
 from omics_secure._internal.props import checked_props
 from omics_secure.compliance.acknowledgments import acknowledge
 from omics_secure.verify.aws import required_actions
 
-ROLE_NAME_MAX = 64  # AWS::IAM::Role RoleName (CloudFormation resource schema: maxLength 64)
 _RESOURCE_WILDCARD_REASON = (
     "verify reads whichever buckets, keys, trails, VPCs, stores and stacks the auditor names, so the "
     "resources are not known when the role is deployed; the EC2 Describe actions (DescribeVpcs, "
@@ -44,7 +43,7 @@ class VerifyAuditorRole(Construct):
     def __init__(self, scope: Construct, id: str, *, assumed_by: iam.IPrincipal,
                  role_name: str | None = None) -> None:
         problems = ProblemCollector(f"VerifyAuditorRole '{id}'")
-        check_label(problems, "role_name", role_name, ROLE_NAME_MAX)
+        check_role_name(problems, "role_name", role_name)
         problems.raise_if_any()
         super().__init__(scope, id)
         self.policy = iam.ManagedPolicy(
