@@ -276,7 +276,8 @@ def test_log_files_must_outlive_their_lock(stack):
 def test_a_bucket_of_another_regions_stack_is_refused_with_the_alternatives(app, stack):
     west = cdk.Stack(app, "West", env=cdk.Environment(account=ACCOUNT, region=REPLICA_REGION))
     bucket = s3.Bucket(west, "Reads")
-    with pytest.raises(OmicsSecureConfigError, match=r"data_buckets=Bucket at West/Reads: the bucket's stack is in us-west-2, "
+    with pytest.raises(OmicsSecureConfigError, match=r"data_buckets=Bucket at West/Reads: the bucket's stack is in "
+                                                     r"us-west-2, "
                                                      r"the trail's in us-east-1.*pass a PhiReplicaBucket"):
         AuditTrail(stack, "Trail", data_buckets=[bucket])
 
@@ -287,7 +288,8 @@ def test_at_most_250_data_buckets(stack):
                                                      r"most 250 buckets"):
         AuditTrail(stack, "Trail", data_buckets=buckets)
     trail = AuditTrail(stack, "Trail", data_buckets=buckets[:250])
-    with pytest.raises(OmicsSecureConfigError, match=r"bucket=imported resource at TestStack/B250: the trail already logs data events "
+    with pytest.raises(OmicsSecureConfigError, match=r"bucket=imported resource at TestStack/B250: the trail already "
+                                                     r"logs data events "
                                                      r"for 250 buckets"):
         trail.add_data_bucket(buckets[250])
     trail.add_data_bucket(buckets[0])  # already logged: skipped, not refused
@@ -336,7 +338,8 @@ def test_alert_topic_errors(app, stack):
     assert "key='k': pass a kms.IKey" in str(raised.value)
     with pytest.raises(OmicsSecureConfigError, match=r"display_name='': use 1 to 100"):
         AlertTopic(stack, "Alerts", display_name="")
-    with pytest.raises(OmicsSecureConfigError, match=r"the account and region must be literal for the publishers' aws:SourceArn"):
+    with pytest.raises(OmicsSecureConfigError, match=r"the account and region must be literal for the publishers' "
+                                                     r"aws:SourceArn"):
         AlertTopic(cdk.Stack(app, "Agnostic"), "Alerts")
 
 

@@ -320,14 +320,16 @@ def test_grant_session_attaches_a_managed_policy_requiring_the_logged_document(s
 
 def test_grant_session_refuses_a_service_principal(stack):
     ws = workstation(stack)
-    with pytest.raises(OmicsSecureConfigError, match=r"principal=.*: pass an iam.IRole or an iam.IUser or an iam.IGroup"):
+    with pytest.raises(OmicsSecureConfigError, match=r"principal=.*: pass an iam.IRole or an iam.IUser or an "
+                                                     r"iam.IGroup"):
         ws.grant_session(iam.ServicePrincipal("ec2.amazonaws.com"))  # type: ignore[arg-type]
 
 
 def test_workstation_needs_the_session_manager_endpoints(stack):
     key = PhiKey(stack, "DataKey")
     network = IsolatedVpc(stack, "Network", key=key, interface_endpoints=[InterfaceEndpoint.KMS])
-    with pytest.raises(OmicsSecureConfigError, match=r"network=IsolatedVpc at TestStack/Network: the IsolatedVpc lacks the "
+    with pytest.raises(OmicsSecureConfigError, match=r"network=IsolatedVpc at TestStack/Network: the IsolatedVpc "
+                                                     r"lacks the "
                                                      r"interface endpoints SSM, SSM_MESSAGES, EC2_MESSAGES, "
                                                      r"CLOUDWATCH_LOGS: Session Manager reaches"):
         AnalysisWorkstation(stack, "Workstation", network=network, key=key)

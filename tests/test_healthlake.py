@@ -194,7 +194,8 @@ def test_job_role_errors(stack, app):
         assert expected in message
     agnostic = cdk.Stack(app, "Agnostic")
     foreign = kms.Key.from_key_arn(agnostic, "K", f"arn:aws:kms:{REGION}:{ACCOUNT}:key/1234abcd-12ab")
-    with pytest.raises(OmicsSecureConfigError, match=r"env=\"stack 'Agnostic'\": the account must be literal for the trust policy"):
+    with pytest.raises(OmicsSecureConfigError, match=r"env=\"stack 'Agnostic'\": the account must be literal for the "
+                                                     r"trust policy"):
         FhirImportExportRole(agnostic, "Jobs", datastore=FhirDatastore(agnostic, "Fhir", key=foreign),
                              output=PhiBucket(agnostic, "Out", key=foreign))
 

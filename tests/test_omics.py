@@ -363,7 +363,8 @@ def test_run_role_errors(stack, app):
     with pytest.raises(OmicsSecureConfigError, match=r"inputs=\[\]: a run role without inputs or outputs"):
         WorkflowRunRole(stack, "Empty")
     agnostic = cdk.Stack(app, "Agnostic")
-    with pytest.raises(OmicsSecureConfigError, match=r"env=\"stack 'Agnostic'\": the account and region must be literal for the trust policy"):
+    with pytest.raises(OmicsSecureConfigError, match=r"env=\"stack 'Agnostic'\": the account and region must be "
+                                                     r"literal for the trust policy"):
         WorkflowRunRole(agnostic, "RunRole", outputs=[
             PhiBucket(agnostic, "Out", key=kms.Key.from_key_arn(agnostic, "K", FOREIGN_KEY_ARN))])
 

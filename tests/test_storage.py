@@ -386,9 +386,12 @@ def test_access_log_bucket_errors(stack, kwargs, match):
     ({"tags": {"owner": "555-867-5309"}}, r"tags\['owner'\]=.*looks like PHI \(phone number\)"),
     ({"tags": {"MRN 0012345": "x"}}, r"looks like PHI \(medical record number\)"),
     ({"tags": {"omics-secure:data-classification": "public"}}, r"this tag is set by the construct"),
-    ({"encryption": "AES256"}, r"encryption='AES256': pass a member of Encryption \(Encryption.SSE_KMS, Encryption.DSSE_KMS\)"),
-    ({"object_lock_mode": "GOVERNANCE"}, r"object_lock_mode='GOVERNANCE': pass ObjectLockMode.GOVERNANCE, not the string"),
-    ({"minimum_tls_version": 1.0}, r"minimum_tls_version=1.0: pass a member of TlsVersion \(TlsVersion.TLS_1_2, TlsVersion.TLS_1_3\)"),
+    ({"encryption": "AES256"}, r"encryption='AES256': pass a member of Encryption \(Encryption.SSE_KMS, "
+                               r"Encryption.DSSE_KMS\)"),
+    ({"object_lock_mode": "GOVERNANCE"}, r"object_lock_mode='GOVERNANCE': pass ObjectLockMode.GOVERNANCE, not the "
+                                         r"string"),
+    ({"minimum_tls_version": 1.0}, r"minimum_tls_version=1.0: pass a member of TlsVersion \(TlsVersion.TLS_1_2, "
+                                   r"TlsVersion.TLS_1_3\)"),
     ({"object_lock_retention": cdk.Duration.days(0)}, r"object_lock_retention='0 days': must be 1 to 36500"),
     ({"object_lock_retention": cdk.Duration.days(36501)}, r"object_lock_retention='36501 days'"),
     ({"object_lock_retention": cdk.Duration.hours(36)}, r"object_lock_retention='1 day 12 hours'.*whole number"),
@@ -426,7 +429,8 @@ def test_break_glass_roles_need_vpc_endpoints(stack):
 
 def test_access_logs_must_be_in_the_same_stack(app, stack):
     other = cdk.Stack(app, "Other", env=ENV)
-    with pytest.raises(OmicsSecureConfigError, match=r"access_logs=AccessLogBucket at Other/Logs: use an AccessLogBucket in the same"):
+    with pytest.raises(OmicsSecureConfigError, match=r"access_logs=AccessLogBucket at Other/Logs: use an "
+                                                     r"AccessLogBucket in the same"):
         PhiBucket(stack, "Phi", access_logs=AccessLogBucket(other, "Logs"))
 
 
@@ -586,7 +590,8 @@ def test_warning_when_an_imported_key_cannot_take_the_replication_statement(repl
 
 def test_replica_in_the_same_region_is_refused(app, stack):
     replica = PhiReplicaBucket(cdk.Stack(app, "SameRegion", env=ENV), "Replica")
-    with pytest.raises(OmicsSecureConfigError, match=r"replica=PhiReplicaBucket at SameRegion/Replica: the replica is in us-east-1 too"):
+    with pytest.raises(OmicsSecureConfigError, match=r"replica=PhiReplicaBucket at SameRegion/Replica: the replica "
+                                                     r"is in us-east-1 too"):
         PhiBucket(stack, "Phi", replica=replica)
 
 
@@ -666,6 +671,7 @@ def test_replica_access_logs_must_be_in_its_stack(app):
 def test_source_stack_needs_a_concrete_environment_to_replicate(app):
     replica = PhiReplicaBucket(cdk.Stack(app, "ReplicaStack", env=REPLICA_ENV), "Replica")
     agnostic = cdk.Stack(app, "Agnostic")
-    with pytest.raises(OmicsSecureConfigError, match=r"env=\"stack 'Agnostic'\": the account and region must be literal for "
+    with pytest.raises(OmicsSecureConfigError, match=r"env=\"stack 'Agnostic'\": the account and region must be "
+                                                     r"literal for "
                                                      r"cross-region replication"):
         PhiBucket(agnostic, "Phi", replica=replica)
