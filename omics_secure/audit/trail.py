@@ -28,7 +28,7 @@ from omics_secure.audit._common import (
     nag_text,
     require_concrete_environment,
 )
-from omics_secure.compliance.acknowledgments import acknowledge
+from omics_secure.compliance.acknowledgments import acknowledge, nag_rendering
 from omics_secure.keys import KeyLike, KeyService, PhiKey, key_of
 from omics_secure.storage import AccessLogBucket, PhiReplicaBucket
 from omics_secure.storage._common import TlsVersion
@@ -209,7 +209,7 @@ class AuditTrail(Construct):
             iam.PolicyStatement(actions=["kms:Decrypt"], resources=[self.key.key_arn], conditions={
                 "StringEquals": {"kms:ViaService": f"s3.{stack.region}.amazonaws.com"}}))
         if policy is not None:
-            acknowledge(policy, f"AwsSolutions-IAM5[Resource::{nag_text(stack.resolve(log_files))}]",
+            acknowledge(policy, f"AwsSolutions-IAM5[Resource::{nag_rendering(stack.resolve(log_files))}]",
                         "CloudTrail names log files AWSLogs/<account>/CloudTrail/<region>/<date>/<file>, unknown "
                         "until delivered; this grant reads only this account's log and digest files of one trail "
                         "bucket, with two read actions and no delete.")
