@@ -78,7 +78,7 @@ def describe_type(hint: Any) -> str:
     origin = typing.get_origin(hint)
     if hint is Any or hint is object:
         return "any value"
-    described_as = getattr(hint, "described_as", None)
+    described_as = vars(hint).get("described_as") if isinstance(hint, type) else None
     if isinstance(described_as, str):  # a project class or protocol that names itself for users
         return described_as
     if _is_union(hint):
