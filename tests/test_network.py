@@ -213,7 +213,8 @@ def test_https_egress_without_prefix_lists_relies_on_the_isolated_routes(stack):
     ({"cidr": "10.64.0.1/16"}, r"cidr='10.64.0.1/16': pass an IPv4 CIDR block with its network address"),
     ({"cidr": "8.8.0.0/16"}, r"cidr='8.8.0.0/16': 8.8.0.0/16 is publicly routable.*private range: RFC 1918"),
     ({"availability_zones": ["us-east-1a"]}, r"availability_zones=\['us-east-1a'\]: name at least two distinct"),
-    ({"interface_endpoints": ["kms"]}, r"interface_endpoints\[0\]='kms': pass InterfaceEndpoint.KMS, not the string 'kms'"),
+    ({"interface_endpoints": ["kms"]}, r"interface_endpoints\[0\]='kms': pass InterfaceEndpoint.KMS, not the string "
+                                       r"'kms'"),
     ({"flow_log_retention_days": 100}, r"flow_log_retention_days=100: CloudWatch Logs keeps logs for one of"),
     ({"flow_log_retention_days": "365"}, r"flow_log_retention_days='365': pass a whole number"),
     ({"flow_log_removal_policy": cdk.RemovalPolicy.SNAPSHOT},

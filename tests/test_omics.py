@@ -194,7 +194,8 @@ def test_reference_store_errors(stack):
     message = str(error.value)
     assert "key=None: pass a kms.IKey" in message
     with pytest.raises(OmicsSecureConfigError) as error:
-        ReferenceStore(stack, "Refs", key=PhiKey(stack, "Key"), name="x" * 128)
+        ReferenceStore(stack, "Refs", key=PhiKey(stack, "Key"), name="x" * 128,
+                       removal_policy=cdk.RemovalPolicy.SNAPSHOT)
     message = str(error.value)
     assert "use 1 to 127 characters" in message
     assert "removal_policy=" in message

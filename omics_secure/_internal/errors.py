@@ -78,7 +78,8 @@ def readable(value: Any) -> str:
     path = _construct_path(value)
     if path is not None:
         arn = _literal_arn(value)
-        kind = type(value).__name__ if isinstance(value, Construct) else "imported resource"
+        name = type(value).__name__
+        kind = name if isinstance(value, Construct) and not name.startswith("_") else "imported resource"
         return f"{kind} at {path}" + (f" ({arn})" if arn else "")
     if isinstance(value, Duration):
         return f"Duration {value.to_human_string()}"

@@ -268,6 +268,8 @@ def _shape_fits(value: Any, hint: Any) -> bool:
         return _is_sequence(value)
     if origin in (collections.abc.Mapping, dict):
         return isinstance(value, collections.abc.Mapping)
+    if isinstance(hint, type) and not _is_protocol(hint) and hint not in (bool, int, float, str):
+        return isinstance(value, hint)  # a dataclass of the right class is checked field by field
     return _mismatch("", value, hint) is None
 
 
@@ -311,7 +313,8 @@ def _enum_member(hint: Any) -> type[Enum] | None:
 
 def _wants_object(hint: Any) -> bool:
     members = typing.get_args(hint) if _is_union(hint) else (hint,)
-    return any(isinstance(m, type) and m not in (str, _NONE) and not issubclass(m, Enum) for m in members)
+    # Only aws-cdk-lib types have from_..._arn importers; the project's constructs are created, not imported.
+    return any(isinstance(m, type) and getattr(m, "__module__", "").startswith("aws_cdk") for m in members)
 
 
 def _import_hint(hint: Any) -> str:
