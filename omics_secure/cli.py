@@ -216,9 +216,11 @@ def _verify(args: argparse.Namespace, *, out: TextIO) -> int:
                           sequence_stores=args.sequence_store, reference_stores=args.reference_store,
                           datastores=args.datastore)
     try:
-        session = boto3.Session(profile_name=args.profile, region_name=args.region)
+        # boto3 reads AWS_DEFAULT_REGION only; AWS_REGION is what the AWS SDKs and CLI v2 read, so honour both.
+        region = args.region or os.environ.get("AWS_REGION") or None
+        session = boto3.Session(profile_name=args.profile, region_name=region)
         if session.region_name is None:
-            raise VerifyError("no AWS region: pass --region or set AWS_REGION")
+            raise VerifyError("no AWS region: pass --region or set AWS_DEFAULT_REGION (or AWS_REGION)")
         results = verify(AwsReader(session), selection)
     except VerifyError as error:
         raise CheckError(str(error)) from error

@@ -14,21 +14,26 @@ from aws_cdk import aws_batch as batch
 from aws_cdk import aws_ec2 as ec2
 from aws_cdk import aws_iam as iam
 from aws_cdk import aws_kms as kms
-from aws_cdk import aws_logs as logs
 from aws_cdk import aws_omics as omics
-from aws_cdk import aws_s3 as s3
 from aws_cdk import aws_ssm as ssm
 from constructs import Construct
 
 from omics_secure._internal.acknowledgments import acknowledge, nag_rendering
+from omics_secure._internal.environment import check_region, environment_of, known, warn_other_account
 from omics_secure._internal.errors import ProblemCollector, is_unresolved
-from omics_secure.keys import KeyService, PhiKey
+from omics_secure._internal.family import HasRole, unwrap
+from omics_secure._internal.grants import add_to_grantee_policy
+from omics_secure._internal.labels import check_label, check_object_pattern, check_phi
+from omics_secure._internal.props import checked_props
+from omics_secure.keys import KeyLike, KeyService, PhiKey, key_of
 from omics_secure.network import (
     DEFAULT_FLOW_LOG_RETENTION_DAYS,
-    FLOW_LOG_RETENTION_DAYS,
     InterfaceEndpoint,
     IsolatedVpc,
+    check_log_retention,
+    encrypted_log_group,
 )
+from omics_secure.storage import BucketLike, bucket_key_of, bucket_of
 
 DEFAULT_MAX_VCPUS = 256
 MAX_VCPUS_RANGE = (1, 100_000)
@@ -37,6 +42,8 @@ DEFAULT_ROOT_VOLUME_GIB = 100
 ROOT_VOLUME_GIB_RANGE = (30, 16_384)
 ROOT_DEVICE = "/dev/xvda"
 
+# AWS::Omics::Configuration Description (CloudFormation resource schema: maxLength 256).
+OMICS_CONFIGURATION_DESCRIPTION_MAX = 256
 _OMICS_CONFIGURATION_NAME = re.compile(r"^[A-Za-z0-9][A-Za-z0-9._-]{0,127}$")
 # What Batch capacity in subnets without internet access must reach (AWS Batch and Amazon ECS user
 # guides, interface VPC endpoints); S3 for image layers is the gateway endpoint.
@@ -106,13 +113,14 @@ class PipelineCompute(Construct):
     a log group encrypted with the project key.
     """
 
+    @checked_props
     def __init__(
         self,
         scope: Construct,
         id: str,
         *,
         network: IsolatedVpc,
-        key: kms.IKey,
+        key: KeyLike,
         fargate: bool = False,
         spot: bool = False,
         instance_types: Sequence[ec2.InstanceType] = (),
@@ -134,10 +142,42 @@ class PipelineCompute(Construct):
         :param log_retention_days: days to keep job logs. Default: 365.
         """
         problems = ProblemCollector(f"PipelineCompute '{id}'")
-        if not isinstance(network, IsolatedVpc):
-            problems.add("network", network, "pass an IsolatedVpc: the compute relies on its endpoints and CIDR")
-        if not hasattr(key, "key_arn"):  # kms.IKey is a jsii protocol, not runtime-checkable
-            problems.add("key", key, "pass a kms.IKey, e.g. PhiKey(stack, 'DataKey')")
+        self._validate(problems, scope, key=key, fargate=fargate, instance_types=instance_types,
+                       max_vcpus=max_vcpus, root_volume_gib=root_volume_gib, log_retention_days=log_retention_days)
+        problems.raise_if_any()
+
+        super().__init__(scope, id)
+        self.network = network
+        self.key = key_of(key)
+        warn_other_account(scope, id, "key", self.key, what="a key")
+        self._prepare_key(self.key, ec2_volumes=not fargate)
+        self._warn_missing_endpoints(BATCH_FARGATE_ENDPOINTS if fargate else BATCH_EC2_ENDPOINTS)
+        self.security_group = ec2.SecurityGroup(
+            self, "SecurityGroup", vpc=network.vpc, allow_all_outbound=False,
+            description="Batch jobs: no inbound; HTTPS out to the VPC endpoints only")
+        network.allow_https_egress(self.security_group)
+        self.job_log_group = encrypted_log_group(self, "JobLogGroup", self.key, log_retention_days)
+        self._add_job_role()
+        self.launch_template: ec2.LaunchTemplate | None = None
+        self.compute_environment: batch.FargateComputeEnvironment | batch.ManagedEc2EcsComputeEnvironment
+        if fargate:
+            self.compute_environment = batch.FargateComputeEnvironment(
+                self, "ComputeEnvironment", vpc=network.vpc, vpc_subnets=network.subnets,
+                security_groups=[self.security_group], spot=spot, maxv_cpus=max_vcpus)
+        else:
+            self._add_ec2_environment(spot=spot, instance_types=instance_types, max_vcpus=max_vcpus,
+                                      root_volume_gib=root_volume_gib)
+        self.job_queue = batch.JobQueue(
+            self, "JobQueue", priority=1,
+            compute_environments=[batch.OrderedComputeEnvironment(
+                compute_environment=self.compute_environment, order=1)])
+
+    @staticmethod
+    def _validate(problems: ProblemCollector, scope: Construct, *, key: KeyLike, fargate: bool,
+                  instance_types: Sequence[ec2.InstanceType], max_vcpus: int, root_volume_gib: int,
+                  log_retention_days: int) -> None:
+        check_region(problems, scope, "key", key_of(key), what="the key",
+                     why="EBS volumes and CloudWatch Logs use only a KMS key of their own region")
         _check_range(problems, "max_vcpus", max_vcpus, MAX_VCPUS_RANGE, "cap the environment's vCPUs")
         if fargate and (instance_types or root_volume_gib != DEFAULT_ROOT_VOLUME_GIB):
             problems.add("fargate", fargate,
@@ -145,37 +185,18 @@ class PipelineCompute(Construct):
         else:
             _check_range(problems, "root_volume_gib", root_volume_gib, ROOT_VOLUME_GIB_RANGE,
                          "size the encrypted root volume")
-        if log_retention_days not in FLOW_LOG_RETENTION_DAYS:
-            problems.add("log_retention_days", log_retention_days,
-                         "CloudWatch Logs keeps logs for one of "
-                         + ", ".join(map(str, sorted(FLOW_LOG_RETENTION_DAYS))) + " days")
-        problems.raise_if_any()
+        check_log_retention(problems, "log_retention_days", log_retention_days)
 
-        super().__init__(scope, id)
-        stack = cdk.Stack.of(self)
-        self.network = network
-        self.key = key
-        self._prepare_key(key, ec2_volumes=not fargate)
-        needed = BATCH_FARGATE_ENDPOINTS if fargate else BATCH_EC2_ENDPOINTS
-        missing = [e.name for e in needed if e not in network.interface_endpoints]
+    def _warn_missing_endpoints(self, needed: Sequence[InterfaceEndpoint]) -> None:
+        missing = [e.name for e in needed if e not in self.network.interface_endpoints]
         if missing:
             cdk.Annotations.of(self).add_warning_v2(
                 "omics-secure:batch-endpoints",
                 f"The isolated VPC lacks the interface endpoints {', '.join(missing)}: without them Batch "
                 "capacity cannot register with ECS, pull images or send logs, and jobs stay RUNNABLE.")
 
-        self.security_group = ec2.SecurityGroup(
-            self, "SecurityGroup", vpc=network.vpc, allow_all_outbound=False,
-            description="Batch jobs: no inbound; HTTPS out to the VPC endpoints only")
-        network.allow_https_egress(self.security_group)
-
-        self.job_log_group = logs.LogGroup(
-            self, "JobLogGroup", encryption_key=key, retention=logs.RetentionDays.INFINITE,
-            removal_policy=cdk.RemovalPolicy.RETAIN)
-        cfn_log_group = self.job_log_group.node.default_child
-        assert isinstance(cfn_log_group, logs.CfnLogGroup)
-        cfn_log_group.retention_in_days = log_retention_days
-
+    def _add_job_role(self) -> None:
+        stack = cdk.Stack.of(self)
         self.job_role = iam.Role(
             self, "JobRole",
             description="Batch pipeline jobs: only the data explicitly granted",
@@ -193,80 +214,90 @@ class PipelineCompute(Construct):
                 resources=[self.job_log_group.log_group_arn])],
         )
 
-        self.launch_template: ec2.LaunchTemplate | None = None
-        self.compute_environment: batch.FargateComputeEnvironment | batch.ManagedEc2EcsComputeEnvironment
-        if fargate:
-            self.compute_environment = batch.FargateComputeEnvironment(
-                self, "ComputeEnvironment", vpc=network.vpc, vpc_subnets=network.subnets,
-                security_groups=[self.security_group], spot=spot, maxv_cpus=max_vcpus)
-        else:
-            self.launch_template = ec2.LaunchTemplate(
-                self, "LaunchTemplate",
-                require_imdsv2=True,
-                http_tokens=ec2.LaunchTemplateHttpTokens.REQUIRED,
-                http_put_response_hop_limit=1,
-                block_devices=[ec2.BlockDevice(
-                    device_name=ROOT_DEVICE,
-                    volume=ec2.BlockDeviceVolume.ebs(
-                        root_volume_gib, encrypted=True, kms_key=key, volume_type=ec2.EbsDeviceVolumeType.GP3,
-                        delete_on_termination=True))],
-            )
-            self.compute_environment = batch.ManagedEc2EcsComputeEnvironment(
-                self, "ComputeEnvironment", vpc=network.vpc, vpc_subnets=network.subnets,
-                security_groups=[self.security_group], spot=spot, maxv_cpus=max_vcpus, minv_cpus=0,
-                launch_template=self.launch_template,
-                instance_types=list(instance_types) or None,
-                use_optimal_instance_classes=not instance_types,
-                allocation_strategy=(batch.AllocationStrategy.SPOT_PRICE_CAPACITY_OPTIMIZED if spot
-                                     else batch.AllocationStrategy.BEST_FIT_PROGRESSIVE),
-            )
-            # CDK's instance role, with AWS's policy for the ECS agent, rather than a copy of it.
-            acknowledge(
-                self.compute_environment,
-                "AwsSolutions-IAM4[Policy::arn:<AWS::Partition>:iam::aws:policy/service-role/"
-                "AmazonEC2ContainerServiceforEC2Role]",
-                "AWS Batch documents AmazonEC2ContainerServiceforEC2Role as the ECS container instance role "
-                "its agent needs (register, poll, pull images, send logs); AWS keeps it current with the agent, "
-                "and jobs cannot use it because IMDSv2 with hop limit 1 keeps containers from its credentials.")
-        self.job_queue = batch.JobQueue(
-            self, "JobQueue", priority=1,
-            compute_environments=[batch.OrderedComputeEnvironment(
-                compute_environment=self.compute_environment, order=1)])
+    def _add_ec2_environment(self, *, spot: bool, instance_types: Sequence[ec2.InstanceType], max_vcpus: int,
+                             root_volume_gib: int) -> None:
+        self.launch_template = ec2.LaunchTemplate(
+            self, "LaunchTemplate",
+            require_imdsv2=True,
+            http_tokens=ec2.LaunchTemplateHttpTokens.REQUIRED,
+            http_put_response_hop_limit=1,
+            block_devices=[ec2.BlockDevice(
+                device_name=ROOT_DEVICE,
+                volume=ec2.BlockDeviceVolume.ebs(
+                    root_volume_gib, encrypted=True, kms_key=self.key, volume_type=ec2.EbsDeviceVolumeType.GP3,
+                    delete_on_termination=True))],
+        )
+        self.compute_environment = batch.ManagedEc2EcsComputeEnvironment(
+            self, "ComputeEnvironment", vpc=self.network.vpc, vpc_subnets=self.network.subnets,
+            security_groups=[self.security_group], spot=spot, maxv_cpus=max_vcpus, minv_cpus=0,
+            launch_template=self.launch_template,
+            instance_types=list(instance_types) or None,
+            use_optimal_instance_classes=not instance_types,
+            allocation_strategy=(batch.AllocationStrategy.SPOT_PRICE_CAPACITY_OPTIMIZED if spot
+                                 else batch.AllocationStrategy.BEST_FIT_PROGRESSIVE),
+        )
+        # CDK's instance role, with AWS's policy for the ECS agent, rather than a copy of it.
+        acknowledge(
+            self.compute_environment,
+            "AwsSolutions-IAM4[Policy::arn:<AWS::Partition>:iam::aws:policy/service-role/"
+            "AmazonEC2ContainerServiceforEC2Role]",
+            "AWS Batch documents AmazonEC2ContainerServiceforEC2Role as the ECS container instance role "
+            "its agent needs (register, poll, pull images, send logs); AWS keeps it current with the agent, "
+            "and jobs cannot use it because IMDSv2 with hop limit 1 keeps containers from its credentials.")
 
-    def grant_data_access(self, bucket: s3.IBucket, key: kms.IKey, *, write: bool = False,
-                          prefix: str = "*") -> None:
+    @checked_props
+    def grant_data_access(self, bucket: BucketLike, key: KeyLike | None = None, *, write: bool = False,
+                          prefix: str = "*") -> iam.Grant:
         """Let the job role read (and with ``write``, write) objects under ``prefix`` in ``bucket``.
 
-        KMS use is limited to S3 on behalf of this account (kms:ViaService, kms:CallerAccount); a
-        :class:`PhiKey` gets its S3 key-policy statement added. No delete, no bucket configuration.
+        ``bucket`` is a :class:`PhiBucket` (whose key is used by default) or any ``s3.IBucket``
+        (default: its ``encryption_key``). KMS use is limited to S3 on behalf of this account
+        (kms:ViaService, kms:CallerAccount); a :class:`PhiKey` gets its S3 key-policy statement added.
+        No delete, no bucket configuration. A bucket of another region is allowed with a warning.
         """
         problems = ProblemCollector(f"PipelineCompute '{self.node.id}'.grant_data_access")
-        if not hasattr(bucket, "bucket_arn"):
-            problems.add("bucket", bucket, "pass an s3.IBucket")
-        if not hasattr(key, "key_arn"):
-            problems.add("key", key, "pass the bucket's kms.IKey")
-        if not is_unresolved(prefix) and (not prefix or prefix.startswith("/")):
-            problems.add("prefix", prefix, "pass a key prefix such as 'cohort-a/*', or '*' for the whole bucket")
+        target = bucket_of(bucket)
+        data_key = key_of(key) if key is not None else bucket_key_of(bucket)
+        if data_key is None:
+            problems.add("key", key, "pass the bucket's kms.IKey: an imported bucket does not say which key "
+                                     "encrypts it")
+        else:
+            _, bucket_region = environment_of(target)
+            _, key_region = environment_of(data_key)
+            if bucket_region and key_region and bucket_region != key_region:
+                problems.add("key", data_key, f"the key is in {key_region}, the bucket in {bucket_region}: S3 "
+                                              "encrypts only with a key of the bucket's region")
+        check_object_pattern(problems, "prefix", prefix)
         problems.raise_if_any()
+        assert data_key is not None
         stack = cdk.Stack.of(self)
-        if isinstance(key, PhiKey):
-            key.enable_services(KeyService.S3)
+        _, bucket_region = environment_of(target)
+        if bucket_region and known(stack.region) and bucket_region != stack.region:
+            cdk.Annotations.of(self).add_warning_v2(
+                "omics-secure:cross-region-data",
+                f"grant_data_access: the bucket is in {bucket_region}, the jobs in {stack.region}; reads cross "
+                "regions (inter-region transfer charges, and the S3 gateway endpoint serves only this region's "
+                "buckets, so the isolated jobs cannot reach it).")
+        if isinstance(data_key, PhiKey):
+            data_key.enable_services(KeyService.S3)
         object_actions = ["s3:GetObject"] + (["s3:PutObject", "s3:AbortMultipartUpload"] if write else [])
         key_actions = ["kms:Decrypt", "kms:DescribeKey"] + (["kms:GenerateDataKey"] if write else [])
-        objects_arn = bucket.arn_for_objects(prefix)
-        self.job_policy.add_statements(
-            iam.PolicyStatement(actions=["s3:ListBucket"], resources=[bucket.bucket_arn]),
+        objects_arn = target.arn_for_objects(prefix)
+        grant, _ = add_to_grantee_policy(
+            self.job_policy,
+            iam.PolicyStatement(actions=["s3:ListBucket"], resources=[target.bucket_arn]),
             iam.PolicyStatement(actions=object_actions, resources=[objects_arn]),
-            iam.PolicyStatement(actions=key_actions, resources=[key.key_arn], conditions={"StringEquals": {
-                "kms:ViaService": f"s3.{stack.region}.amazonaws.com", "kms:CallerAccount": stack.account}}),
+            iam.PolicyStatement(actions=key_actions, resources=[data_key.key_arn], conditions={"StringEquals": {
+                "kms:ViaService": f"s3.{bucket_region or stack.region}.amazonaws.com",
+                "kms:CallerAccount": stack.account}}),
         )
-
         if "*" in prefix:
             acknowledge(
                 self.job_policy, f"AwsSolutions-IAM5[Resource::{nag_rendering(stack.resolve(objects_arn))}]",
                 "S3 object actions can be scoped to objects only by an ARN pattern; this grant names one bucket "
                 f"and the key prefix '{prefix}', with object read{'/write' if write else ''} only: no delete, "
                 "no bucket configuration, and KMS use limited to S3 in this account.")
+        return grant
 
     def _prepare_key(self, key: kms.IKey, *, ec2_volumes: bool) -> None:
         stack = cdk.Stack.of(self)
@@ -298,13 +329,14 @@ class AnalysisWorkstation(Construct):
     The network needs the SSM, SSM messages, EC2 messages, KMS and CloudWatch Logs endpoints.
     """
 
+    @checked_props
     def __init__(
         self,
         scope: Construct,
         id: str,
         *,
         network: IsolatedVpc,
-        key: kms.IKey,
+        key: KeyLike,
         instance_type: ec2.InstanceType | None = None,
         root_volume_gib: int = DEFAULT_ROOT_VOLUME_GIB,
         idle_timeout_minutes: int = 20,
@@ -319,39 +351,41 @@ class AnalysisWorkstation(Construct):
         :param log_retention_days: days to keep session transcripts. Default: 365.
         """
         problems = ProblemCollector(f"AnalysisWorkstation '{id}'")
-        if not isinstance(network, IsolatedVpc):
-            problems.add("network", network, "pass an IsolatedVpc: the instance relies on its endpoints and CIDR")
-        if not hasattr(key, "key_arn"):
-            problems.add("key", key, "pass a kms.IKey, e.g. PhiKey(stack, 'DataKey')")
+        self._validate(problems, scope, network=network, key=key, root_volume_gib=root_volume_gib,
+                       idle_timeout_minutes=idle_timeout_minutes, log_retention_days=log_retention_days)
+        problems.raise_if_any()
+
+        super().__init__(scope, id)
+        self.network = network
+        self.key = key_of(key)
+        warn_other_account(scope, id, "key", self.key, what="a key")
+        if isinstance(self.key, PhiKey):
+            self.key.enable_services(KeyService.CLOUDWATCH_LOGS, KeyService.EC2_EBS)
+        self.session_log_group = encrypted_log_group(self, "SessionLogGroup", self.key, log_retention_days)
+        self._add_role(self.key)
+        self._add_session_document(self.key, idle_timeout_minutes)
+        self._add_instance(self.key, instance_type, root_volume_gib)
+        self._add_session_access_policy(self.key)
+
+    @staticmethod
+    def _validate(problems: ProblemCollector, scope: Construct, *, network: IsolatedVpc, key: KeyLike,
+                  root_volume_gib: int, idle_timeout_minutes: int, log_retention_days: int) -> None:
+        check_region(problems, scope, "key", key_of(key), what="the key",
+                     why="EBS volumes, Session Manager and CloudWatch Logs use only a KMS key of their own region")
         _check_range(problems, "root_volume_gib", root_volume_gib, ROOT_VOLUME_GIB_RANGE,
                      "size the encrypted root volume")
         _check_range(problems, "idle_timeout_minutes", idle_timeout_minutes, (1, 60),
                      "Session Manager's idle timeout in minutes")
-        if log_retention_days not in FLOW_LOG_RETENTION_DAYS:
-            problems.add("log_retention_days", log_retention_days,
-                         "CloudWatch Logs keeps logs for one of "
-                         + ", ".join(map(str, sorted(FLOW_LOG_RETENTION_DAYS))) + " days")
-        if isinstance(network, IsolatedVpc):
-            missing = [e.name for e in SESSION_MANAGER_ENDPOINTS if e not in network.interface_endpoints]
-            if missing:
-                problems.add("network", f"IsolatedVpc without {', '.join(missing)}",
-                             "Session Manager reaches an isolated instance only through these interface "
-                             "endpoints; add them with interface_endpoints or add_interface_endpoint")
-        problems.raise_if_any()
+        check_log_retention(problems, "log_retention_days", log_retention_days)
+        missing = [e.name for e in SESSION_MANAGER_ENDPOINTS if e not in network.interface_endpoints]
+        if missing:
+            problems.add("network", network,
+                         f"the IsolatedVpc lacks the interface endpoints {', '.join(missing)}: Session Manager "
+                         "reaches an isolated instance only through them; add them with interface_endpoints "
+                         "or add_interface_endpoint")
 
-        super().__init__(scope, id)
-        stack = cdk.Stack.of(self)
-        self.network = network
-        self.key = key
-        if isinstance(key, PhiKey):
-            key.enable_services(KeyService.CLOUDWATCH_LOGS, KeyService.EC2_EBS)
-        self.session_log_group = logs.LogGroup(
-            self, "SessionLogGroup", encryption_key=key, retention=logs.RetentionDays.INFINITE,
-            removal_policy=cdk.RemovalPolicy.RETAIN)
-        cfn_log_group = self.session_log_group.node.default_child
-        assert isinstance(cfn_log_group, logs.CfnLogGroup)
-        cfn_log_group.retention_in_days = log_retention_days
-
+    def _add_role(self, key: kms.IKey) -> None:
+        network = self.network
         self.security_group = ec2.SecurityGroup(
             self, "SecurityGroup", vpc=network.vpc, allow_all_outbound=False,
             description="Analysis workstation: no inbound (Session Manager only); HTTPS out to the endpoints")
@@ -381,6 +415,8 @@ class AnalysisWorkstation(Construct):
             "logs:DescribeLogGroups supports no resource-level permissions (Service Authorization Reference), "
             "and Session Manager calls it to confirm the transcript log group is encrypted before streaming.")
 
+
+    def _add_session_document(self, key: kms.IKey, idle_timeout_minutes: int) -> None:
         self.session_document = ssm.CfnDocument(
             self, "SessionDocument",
             document_type="Session",
@@ -402,6 +438,9 @@ class AnalysisWorkstation(Construct):
                 },
             },
         )
+
+    def _add_instance(self, key: kms.IKey, instance_type: ec2.InstanceType | None, root_volume_gib: int) -> None:
+        network = self.network
         # Volumes and metadata options live in a launch template that the instance names: cdk-nag 3.0.2's
         # AwsSolutions-EC26 throws on an instance without a launch template in any stack that has one
         # (as a stack with PipelineCompute does), so the template keeps the rule judging.
@@ -438,33 +477,38 @@ class AnalysisWorkstation(Construct):
         cfn_instance.launch_template = ec2.CfnInstance.LaunchTemplateSpecificationProperty(
             launch_template_id=self.launch_template.launch_template_id,
             version=self.launch_template.latest_version_number)
+
+    def _add_session_access_policy(self, key: kms.IKey) -> None:
+        stack = cdk.Stack.of(self)
         self._document_arn = stack.format_arn(service="ssm", resource="document",
                                               resource_name=self.session_document.ref)
         instance_arn = stack.format_arn(service="ec2", resource="instance", resource_name=self.instance.instance_id)
         session_arn = stack.format_arn(service="ssm", resource="session", resource_name="${aws:userid}-*")
         self.session_access_policy = iam.ManagedPolicy(
             self, "SessionAccessPolicy",
-            description="Start Session Manager sessions on the analysis workstation, logged document only",
-            statements=[
-                iam.PolicyStatement(
-                    actions=["ssm:StartSession"], resources=[instance_arn, self._document_arn],
-                    conditions={"BoolIfExists": {"ssm:SessionDocumentAccessCheck": "true"}}),
-                iam.PolicyStatement(actions=["ssm:TerminateSession", "ssm:ResumeSession"], resources=[session_arn]),
-                iam.PolicyStatement(actions=["kms:GenerateDataKey"], resources=[key.key_arn]),
-            ])
+            description="Start Session Manager sessions on the analysis workstation, logged document only")
+        self._session_grant, _ = add_to_grantee_policy(
+            self.session_access_policy,
+            iam.PolicyStatement(
+                actions=["ssm:StartSession"], resources=[instance_arn, self._document_arn],
+                conditions={"BoolIfExists": {"ssm:SessionDocumentAccessCheck": "true"}}),
+            iam.PolicyStatement(actions=["ssm:TerminateSession", "ssm:ResumeSession"], resources=[session_arn]),
+            iam.PolicyStatement(actions=["kms:GenerateDataKey"], resources=[key.key_arn]))
         rendered = nag_rendering(stack.resolve(session_arn)).replace("${aws:userid}", "<aws:userid>")
         acknowledge(
             self.session_access_policy, f"AwsSolutions-IAM5[Resource::{rendered}]",
             "Session Manager names sessions '<caller user id>-<random suffix>'; the ${aws:userid} variable limits "
             "terminate and resume to the caller's own sessions, and the suffix is unknown until StartSession.")
 
-    def grant_session(self, principal: iam.IRole | iam.IUser | iam.IGroup) -> None:
-        """Attach :attr:`session_access_policy`: sessions on this instance with the logged document only."""
-        if not hasattr(principal, "add_managed_policy"):
-            problems = ProblemCollector(f"AnalysisWorkstation '{self.node.id}'.grant_session")
-            problems.add("principal", principal, "pass an iam.IRole, iam.IUser or iam.IGroup")
-            problems.raise_if_any()
-        principal.add_managed_policy(self.session_access_policy)
+    @checked_props
+    def grant_session(self, principal: iam.IRole | iam.IUser | iam.IGroup | HasRole) -> iam.Grant:
+        """Attach :attr:`session_access_policy`: sessions on this instance with the logged document only.
+
+        Returns the grant of those session permissions, whose statements live in that managed policy.
+        """
+        target = unwrap(principal, "role")
+        target.add_managed_policy(self.session_access_policy)
+        return self._session_grant
 
 
 class HealthOmicsRunNetwork(Construct):
@@ -479,6 +523,7 @@ class HealthOmicsRunNetwork(Construct):
     The subnets' Availability Zones must be ones HealthOmics Workflows runs in.
     """
 
+    @checked_props
     def __init__(self, scope: Construct, id: str, *, network: IsolatedVpc,
                  configuration_name: str | None = None, description: str | None = None) -> None:
         """
@@ -495,6 +540,8 @@ class HealthOmicsRunNetwork(Construct):
         if not is_unresolved(name) and not _OMICS_CONFIGURATION_NAME.match(name):
             problems.add("configuration_name", configuration_name,
                          "use 1-128 letters, digits, '-', '.' or '_', starting with a letter or digit")
+        check_phi(problems, "configuration_name", configuration_name)
+        check_label(problems, "description", description, OMICS_CONFIGURATION_DESCRIPTION_MAX)
         problems.raise_if_any()
         super().__init__(scope, id)
         self.configuration_name = name

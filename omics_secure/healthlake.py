@@ -10,6 +10,7 @@ HealthLake creates must never be revoked or retired (delete the datastore instea
 from __future__ import annotations
 
 import json
+import re
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from enum import Enum
@@ -18,17 +19,21 @@ from typing import Any
 import aws_cdk as cdk
 from aws_cdk import aws_healthlake as healthlake
 from aws_cdk import aws_iam as iam
-from aws_cdk import aws_kms as kms
 from aws_cdk import aws_lambda as lambda_
 from constructs import Construct
 
+from omics_secure._internal.environment import require_concrete_environment
 from omics_secure._internal.errors import ProblemCollector, is_unresolved
-from omics_secure._internal.labels import check_label, check_tags
-from omics_secure.keys import KeyService, prepare_key_for_services
+from omics_secure._internal.labels import check_label, check_prefix, check_role_name, check_tags
+from omics_secure._internal.props import checked_props
+from omics_secure.keys import KeyLike, KeyService, key_of, prepare_key_for_services
 from omics_secure.omics import check_key, check_removal_policy, default_name, finish_store
 from omics_secure.storage import PhiBucket
 
+# AWS::HealthLake::FHIRDatastore DatastoreName (CloudFormation resource schema): maxLength 256, pattern
+# [\p{L}\p{Z}\p{N}_.:/=+\-%@]*, i.e. Unicode letters, separators and digits and those marks.
 DATASTORE_NAME_MAX = 256
+_DATASTORE_NAME = re.compile(r"[\w .:/=+\-%@]*")
 SMART_METADATA_ENDPOINTS = ("issuer", "authorization_endpoint", "token_endpoint")
 # HealthLake checks that job buckets are private and encrypted before it reads or writes them.
 JOB_BUCKET_CHECK_ACTIONS = ("s3:GetBucketPublicAccessBlock", "s3:GetEncryptionConfiguration")
@@ -68,12 +73,13 @@ class FhirDatastore(Construct):
     deletion; tagged ``omics-secure:data-classification=phi``.
     """
 
+    @checked_props
     def __init__(
         self,
         scope: Construct,
         id: str,
         *,
-        key: kms.IKey,
+        key: KeyLike,
         name: str | None = None,
         preload_synthea: bool = False,
         smart_on_fhir: SmartOnFhirConfig | None = None,
@@ -92,6 +98,9 @@ class FhirDatastore(Construct):
         problems = ProblemCollector(f"FhirDatastore '{id}'")
         check_key(problems, scope, key)
         check_label(problems, "name", name, DATASTORE_NAME_MAX)
+        if name is not None and not is_unresolved(name) and not _DATASTORE_NAME.fullmatch(name):
+            problems.add("name", name, "HealthLake datastore names are letters, digits, spaces and _ . : / = + - % @ "
+                                       "only, e.g. 'study42-fhir'")
         if not isinstance(preload_synthea, bool):
             problems.add("preload_synthea", preload_synthea, "pass True or False")
         if smart_on_fhir is not None:
@@ -101,6 +110,7 @@ class FhirDatastore(Construct):
         problems.raise_if_any()
 
         super().__init__(scope, id)
+        key = key_of(key)
         prepare_key_for_services(self, key, KeyService.HEALTHLAKE)
         self.key = key
         identity = None
@@ -154,6 +164,7 @@ class FhirImportExportRole(Construct):
     customer-managed key for import and export output. Permissions live in a customer-managed policy.
     """
 
+    @checked_props
     def __init__(
         self,
         scope: Construct,
@@ -179,22 +190,13 @@ class FhirImportExportRole(Construct):
         if not isinstance(datastore, FhirDatastore):
             problems.add("datastore", datastore, "pass the FhirDatastore whose jobs use this role")
         for prop, bucket in (("output", output), ("source", source)):
-            if bucket is None and prop == "source":
-                continue
-            if not isinstance(bucket, PhiBucket):
-                problems.add(prop, bucket, "pass a PhiBucket: HealthLake job files are PHI")
-            elif cdk.Stack.of(bucket) is not stack:
-                problems.add(prop, bucket.node.path, "use a PHI bucket of the role's own stack")
+            if bucket is not None and cdk.Stack.of(bucket) is not stack:
+                problems.add(prop, bucket, "use a PHI bucket of the role's own stack")
         for prop, prefix in (("output_prefix", output_prefix), ("source_prefix", source_prefix)):
-            if not isinstance(prefix, str) or "*" in prefix or prefix.startswith("/") or (
-                    prefix and not prefix.endswith("/")):
-                problems.add(prop, prefix, "use '' or a key prefix ending in '/', without wildcards")
-            else:
-                check_label(problems, prop, prefix or None, 1024)
-        check_label(problems, "role_name", role_name, 64)
-        if is_unresolved(stack.account):
-            problems.add("env", f"stack '{stack.node.id}'",
-                         "the trust policy names the account; create the stack with env=cdk.Environment(...)")
+            check_prefix(problems, prop, prefix, example="healthlake/output/")
+        check_role_name(problems, "role_name", role_name)
+        require_concrete_environment(problems, stack, "env", f"stack '{stack.node.id}'",
+                                     "the trust policy's conditions (aws:SourceAccount)")
         problems.raise_if_any()
 
         super().__init__(scope, id)

@@ -19,10 +19,18 @@ from aws_cdk import aws_kms as kms
 from constructs import Construct
 
 from omics_secure._internal.durations import whole_days
+from omics_secure._internal.environment import parse_arn, require_concrete_environment
 from omics_secure._internal.errors import ProblemCollector, is_unresolved
+from omics_secure._internal.family import HasRole, grantee_of, unwrap
 from omics_secure._internal.grants import add_to_grantee_policy
+from omics_secure._internal.labels import check_label
+from omics_secure._internal.props import checked_props
 
 ROTATION_DAYS_RANGE = (90, 2560)
+# AWS::KMS::Key Description (CloudFormation resource schema: maxLength 8192); AWS::KMS::Alias AliasName
+# (maxLength 256). tests/test_cfn_constraints.py holds these against the schemas cfn-lint ships.
+KEY_DESCRIPTION_MAX = 8192
+ALIAS_NAME_MAX = 256
 PENDING_WINDOW_DAYS_RANGE = (7, 30)
 DEFAULT_ROTATION_DAYS = 365
 DEFAULT_PENDING_WINDOW_DAYS = 30
@@ -162,6 +170,7 @@ class PhiKey(kms.Key):
     manageable and never locked out; only the service statements you ask for.
     """
 
+    @checked_props
     def __init__(
         self,
         scope: Construct,
@@ -196,8 +205,10 @@ class PhiKey(kms.Key):
                               ROTATION_DAYS_RANGE, "the KMS automatic-rotation period")
         pending_days = whole_days(problems, "pending_window", pending_window, DEFAULT_PENDING_WINDOW_DAYS,
                              PENDING_WINDOW_DAYS_RANGE, "the KMS deletion waiting period")
-        if _check_services(problems, "services", services) and services:
+        if services:
             _require_concrete_environment(problems, stack, "services", [s.value for s in services])
+        check_label(problems, "description", description, KEY_DESCRIPTION_MAX)
+        check_label(problems, "alias", alias, ALIAS_NAME_MAX)
         resolved_alias = alias if alias is not None else default_key_alias(scope, id)
         if not is_unresolved(resolved_alias) and (
                 not _ALIAS.match(resolved_alias) or resolved_alias.startswith("alias/aws/")):
@@ -267,12 +278,12 @@ class PhiKey(kms.Key):
         assert result is not None
         return result
 
+    @checked_props
     def enable_services(self, *services: KeyService) -> None:
         """Add the key-policy statements for ``services``; a service already enabled is skipped."""
         problems = ProblemCollector(f"PhiKey '{self.node.id}'.enable_services")
-        known = _check_services(problems, "services", services)
         new = [s for s in dict.fromkeys(services) if s not in self._services]
-        if known and new:
+        if new:
             _require_concrete_environment(problems, self.stack, "services", [s.value for s in new])
         problems.raise_if_any()
         for service in new:
@@ -281,7 +292,8 @@ class PhiKey(kms.Key):
                 self.add_to_resource_policy(statement)
             self._services.append(service)
 
-    def grant_via_service(self, grantee: iam.IGrantable, service: KeyService) -> None:
+    @checked_props
+    def grant_via_service(self, grantee: iam.IGrantable | HasRole, service: KeyService) -> iam.Grant:
         """Let ``grantee`` use this key only through ``service``, in this account.
 
         The grant goes on the grantee's identity policy (a role of this app: its ``OmicsSecureGrants``
@@ -307,7 +319,8 @@ class PhiKey(kms.Key):
             statements.append(iam.PolicyStatement(
                 actions=["kms:CreateGrant"], resources=[self.key_arn],
                 conditions={**conditions, "Bool": {"kms:GrantIsForAWSResource": "true"}}))
-        add_to_grantee_policy(grantee, *statements)
+        grant, _ = add_to_grantee_policy(grantee_of(grantee), *statements)
+        return grant
 
     @staticmethod
     def from_existing_key_arn(scope: Construct, id: str, key_arn: str, *,
@@ -324,6 +337,7 @@ class ExistingPhiKey(Construct):
     add, a synthesis warning names them, and :meth:`required_key_policy` renders them as JSON.
     """
 
+    @checked_props
     def __init__(self, scope: Construct, id: str, *, key_arn: str,
                  services: Sequence[KeyService] = (), service_users: Sequence[iam.IPrincipal] = ()) -> None:
         stack = cdk.Stack.of(scope)
@@ -332,7 +346,13 @@ class ExistingPhiKey(Construct):
             problems.add("key_arn", key_arn,
                          "pass the key's ARN, arn:aws:kms:<region>:<account>:key/<key id>; an alias ARN "
                          "cannot carry a key policy")
-        if _check_services(problems, "services", services) and services:
+        arn = parse_arn(key_arn)
+        if arn is not None and not is_unresolved(stack.region) and arn.region != stack.region:
+            problems.add("key_arn", key_arn,
+                         f"the key is in {arn.region}, stack '{stack.node.id}' in {stack.region}: the service "
+                         "statements and every service that uses the key need a key of the stack's region; "
+                         f"use a key of {stack.region} (or a multi-Region replica key there)")
+        if services:
             _require_concrete_environment(problems, stack, "services", [s.value for s in services])
         problems.raise_if_any()
         super().__init__(scope, id)
@@ -392,14 +412,18 @@ def _check_services(problems: ProblemCollector, prop: str, services: Sequence[ob
 
 def _require_concrete_environment(problems: ProblemCollector, stack: cdk.Stack, prop: str,
                                   value: object) -> None:
-    missing = [name for name, v in (("account", stack.account), ("region", stack.region)) if is_unresolved(v)]
-    if missing:
-        problems.add(
-            prop, value,
-            f"the service statements name the {' and '.join(missing)} (kms:ViaService, kms:CallerAccount), "
-            f"but stack '{stack.stack_name}' has none; create it with "
-            "env=cdk.Environment(account='111122223333', region='us-east-1')",
-        )
+    require_concrete_environment(problems, stack, prop, value,
+                                 "the service statements (kms:ViaService, kms:CallerAccount)")
+
+
+KeyLike = kms.IKey | ExistingPhiKey
+"""A key prop: any ``kms.IKey`` (a :class:`PhiKey` included) or an :class:`ExistingPhiKey`."""
+
+
+def key_of(key: KeyLike) -> kms.IKey:
+    """The ``kms.IKey`` of a key prop (an ExistingPhiKey's imported key)."""
+    unwrapped: kms.IKey = unwrap(key, "key")
+    return unwrapped
 
 
 def default_key_alias(scope: Construct, id: str) -> str:

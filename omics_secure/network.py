@@ -20,9 +20,11 @@ from aws_cdk import aws_logs as logs
 from constructs import Construct
 
 from omics_secure._internal.acknowledgments import acknowledge
+from omics_secure._internal.environment import check_region, known, warn_other_account
 from omics_secure._internal.errors import ProblemCollector, is_unresolved
+from omics_secure._internal.props import checked_props
 from omics_secure._internal.tags import ISOLATED_TAG
-from omics_secure.keys import KeyService, PhiKey
+from omics_secure.keys import KeyLike, KeyService, PhiKey, key_of
 
 DEFAULT_CIDR = "10.64.0.0/16"
 DEFAULT_FLOW_LOG_RETENTION_DAYS = 365
@@ -32,6 +34,26 @@ CIDR_PREFIX_RANGE = (16, 24)
 HTTPS = 443
 EPHEMERAL_PORTS = (1024, 65535)
 _PREFIX_LIST = re.compile(r"^pl-[0-9a-f]{8,17}$")
+# The suffix of an Availability Zone name after its region (us-east-1a, us-west-2-lax-1a for Local Zones).
+_AZ_NAME = re.compile(r"^(-[a-z]+-\d+)?[a-z]$")
+# Ranges a VPC for PHI may use: RFC 1918 and RFC 6598 shared address space (Amazon VPC user guide,
+# "VPC CIDR blocks": https://docs.aws.amazon.com/vpc/latest/userguide/vpc-cidr-blocks.html).
+VPC_PRIVATE_RANGES = tuple(ipaddress.IPv4Network(r) for r in ("10.0.0.0/8", "172.16.0.0/12", "192.168.0.0/16",
+                                                             "100.64.0.0/10"))
+# What Python's ipaddress calls "private" but a VPC must not use, said honestly in the error.
+RESERVED_RANGES = tuple((ipaddress.IPv4Network(r), kind) for r, kind in (
+    ("169.254.0.0/16", "link-local (RFC 3927), where the instance metadata service and the Amazon DNS "
+                       "server live"),
+    ("127.0.0.0/8", "loopback (RFC 1122)"),
+    ("198.18.0.0/15", "reserved for network benchmarking (RFC 2544)"),
+    ("0.0.0.0/8", "'this network' (RFC 1122)"),
+    ("192.0.0.0/24", "reserved for IETF protocol assignments (RFC 6890)"),
+    ("192.0.2.0/24", "documentation address space (RFC 5737)"),
+    ("198.51.100.0/24", "documentation address space (RFC 5737)"),
+    ("203.0.113.0/24", "documentation address space (RFC 5737)"),
+    ("224.0.0.0/4", "multicast (RFC 5771)"),
+    ("240.0.0.0/4", "reserved (RFC 1112)"),
+))
 
 # The values CloudWatch Logs accepts for RetentionInDays (PutRetentionPolicy).
 FLOW_LOG_RETENTION_DAYS = frozenset({
@@ -99,12 +121,13 @@ class IsolatedVpc(Construct):
     ACLs that admit HTTPS and return traffic only.
     """
 
+    @checked_props
     def __init__(
         self,
         scope: Construct,
         id: str,
         *,
-        key: kms.IKey,
+        key: KeyLike,
         cidr: str = DEFAULT_CIDR,
         availability_zones: Sequence[str] | None = None,
         interface_endpoints: Sequence[InterfaceEndpoint] = DEFAULT_INTERFACE_ENDPOINTS,
@@ -134,16 +157,11 @@ class IsolatedVpc(Construct):
         problems = ProblemCollector(f"IsolatedVpc '{id}'")
         network = _check_cidr(problems, cidr)
         azs = list(availability_zones) if availability_zones is not None else None
-        if azs is not None and len(set(azs)) < 2:
-            problems.add("availability_zones", availability_zones,
-                         "name at least two distinct Availability Zones, e.g. ['us-east-1a', 'us-east-1b']")
-        unknown = [e for e in interface_endpoints if not isinstance(e, InterfaceEndpoint)]
-        if unknown:
-            problems.add("interface_endpoints", unknown,
-                         "use members of InterfaceEndpoint: " + ", ".join(e.name for e in InterfaceEndpoint))
-        retention_days = _check_retention(problems, flow_log_retention_days)
-        if not hasattr(key, "key_arn"):  # kms.IKey is a jsii protocol, not runtime-checkable
-            problems.add("key", key, "pass a kms.IKey, e.g. PhiKey(stack, 'DataKey')")
+        if azs is not None:
+            _check_availability_zones(problems, scope, azs)
+        retention_days = check_log_retention(problems, "flow_log_retention_days", flow_log_retention_days)
+        check_region(problems, scope, "key", key_of(key), what="the key",
+                     why="CloudWatch Logs encrypts a log group only with a KMS key of the log group's region")
         for prefix_list in gateway_prefix_list_ids:
             if not is_unresolved(prefix_list) and not _PREFIX_LIST.match(str(prefix_list)):
                 problems.add("gateway_prefix_list_ids", prefix_list,
@@ -152,6 +170,8 @@ class IsolatedVpc(Construct):
             problems.add("flow_log_removal_policy", flow_log_removal_policy,
                          "log groups support RETAIN (the default) or DESTROY")
         problems.raise_if_any()
+        key = key_of(key)
+        warn_other_account(scope, id, "key", key, what="a key")
 
         super().__init__(scope, id)
         stack = cdk.Stack.of(self)
@@ -191,7 +211,8 @@ class IsolatedVpc(Construct):
             self.add_interface_endpoint(endpoint)
         self._network_acl()
 
-    def allow_https_egress(self, security_group: ec2.SecurityGroup) -> None:
+    @checked_props
+    def allow_https_egress(self, security_group: ec2.ISecurityGroup) -> None:
         """Let ``security_group`` send HTTPS to the interface endpoints and the gateway endpoints only."""
         security_group.add_egress_rule(
             ec2.Peer.ipv4(self.cidr), ec2.Port.tcp(HTTPS), "HTTPS to the interface endpoints in the VPC")
@@ -204,6 +225,7 @@ class IsolatedVpc(Construct):
                 ec2.Peer.any_ipv4(), ec2.Port.tcp(HTTPS),
                 "HTTPS to the S3/DynamoDB gateway endpoints; the isolated route tables have no other route")
 
+    @checked_props
     def add_interface_endpoint(self, endpoint: InterfaceEndpoint) -> ec2.InterfaceVpcEndpoint:
         """Create the PrivateLink endpoint for ``endpoint`` (once; a second call returns the first)."""
         if not isinstance(endpoint, InterfaceEndpoint):
@@ -239,17 +261,7 @@ class IsolatedVpc(Construct):
                 "omics-secure:flow-log-retention-infinite",
                 "Flow logs are kept forever: set flow_log_retention_days to the period your data-use "
                 "agreement or records policy requires.")
-        log_group = logs.LogGroup(
-            self, "FlowLogGroup",
-            encryption_key=key,
-            retention=logs.RetentionDays.INFINITE,
-            removal_policy=removal_policy,
-        )
-        if retention_days is not None:
-            # logs.RetentionDays names periods rather than days; the L1 property takes the number.
-            cfn_log_group = log_group.node.default_child
-            assert isinstance(cfn_log_group, logs.CfnLogGroup)
-            cfn_log_group.retention_in_days = retention_days
+        log_group = encrypted_log_group(self, "FlowLogGroup", key, retention_days, removal_policy)
         stack = cdk.Stack.of(self)
         role = iam.Role(
             self, "FlowLogRole",
@@ -338,9 +350,17 @@ def _check_cidr(problems: ProblemCollector, cidr: str) -> ipaddress.IPv4Network 
     low, high = CIDR_PREFIX_RANGE
     if not low <= network.prefixlen <= high:
         problems.add("cidr", cidr, f"use a prefix length of /{low} to /{high}, e.g. '10.64.0.0/16'")
-    elif not network.is_private:
-        problems.add("cidr", cidr, "use a private (RFC 1918) range, e.g. '10.64.0.0/16'")
+    elif not any(network.subnet_of(allowed) for allowed in VPC_PRIVATE_RANGES):
+        problems.add("cidr", cidr, f"{_address_kind(network)}; use a private range: RFC 1918 (10.0.0.0/8, "
+                                   "172.16.0.0/12, 192.168.0.0/16) or RFC 6598 (100.64.0.0/10), e.g. '10.64.0.0/16'")
     return network
+
+
+def _address_kind(network: ipaddress.IPv4Network) -> str:
+    for reserved, kind in RESERVED_RANGES:
+        if network.overlaps(reserved):
+            return f"{network} is {kind}"
+    return f"{network} is publicly routable address space, not a private range"
 
 
 def _subnet_mask(network: ipaddress.IPv4Network, zones: int) -> int:
@@ -348,18 +368,46 @@ def _subnet_mask(network: ipaddress.IPv4Network, zones: int) -> int:
     return min(28, network.prefixlen + max(1, (zones - 1).bit_length()))
 
 
-def _check_retention(problems: ProblemCollector, days: int | None) -> int | None:
+def check_log_retention(problems: ProblemCollector, prop: str, days: int | None) -> int | None:
+    """``days`` if CloudWatch Logs accepts it as RetentionInDays (None: never expire), else the default."""
     if days is None:
         return None
     if isinstance(days, bool) or not isinstance(days, int):
-        problems.add("flow_log_retention_days", days, "pass a number of days, e.g. 365")
+        problems.add(prop, days, "pass a number of days, e.g. 365")
         return DEFAULT_FLOW_LOG_RETENTION_DAYS
     if days not in FLOW_LOG_RETENTION_DAYS:
-        problems.add("flow_log_retention_days", days,
+        problems.add(prop, days,
                      "CloudWatch Logs keeps logs for one of " + ", ".join(map(str, sorted(FLOW_LOG_RETENTION_DAYS)))
                      + " days")
         return DEFAULT_FLOW_LOG_RETENTION_DAYS
     return days
+
+
+def encrypted_log_group(scope: Construct, id: str, key: kms.IKey, retention_days: int | None,
+                        removal_policy: cdk.RemovalPolicy = cdk.RemovalPolicy.RETAIN) -> logs.LogGroup:
+    """A log group encrypted with ``key``, kept ``retention_days`` (None: forever), retained by default.
+
+    logs.RetentionDays names periods rather than days, so the L1 RetentionInDays takes the number.
+    """
+    log_group = logs.LogGroup(scope, id, encryption_key=key, retention=logs.RetentionDays.INFINITE,
+                              removal_policy=removal_policy)
+    if retention_days is not None:
+        cfn_log_group = log_group.node.default_child
+        assert isinstance(cfn_log_group, logs.CfnLogGroup)
+        cfn_log_group.retention_in_days = retention_days
+    return log_group
+
+
+def _check_availability_zones(problems: ProblemCollector, scope: Construct, zones: Sequence[str]) -> None:
+    if len(set(zones)) < 2:
+        problems.add("availability_zones", zones,
+                     "name at least two distinct Availability Zones, e.g. ['us-east-1a', 'us-east-1b']")
+    region = known(cdk.Stack.of(scope).region)
+    foreign = [zone for zone in zones if region and not is_unresolved(zone)
+               and not (zone.startswith(region) and _AZ_NAME.match(zone[len(region):]))]
+    if foreign:
+        problems.add("availability_zones", foreign,
+                     f"the stack is in {region}: name zones of that region, e.g. ['{region}a', '{region}b']")
 
 
 def _endpoint_id(endpoint: InterfaceEndpoint) -> str:

@@ -21,18 +21,18 @@ from enum import Enum
 import aws_cdk as cdk
 from aws_cdk import aws_ecr as ecr
 from aws_cdk import aws_iam as iam
-from aws_cdk import aws_kms as kms
 from aws_cdk import aws_omics as omics
-from aws_cdk import aws_s3 as s3
 from aws_cdk import aws_s3_assets as s3_assets
 from constructs import Construct
 
 from omics_secure._internal.acknowledgments import acknowledge, nag_rendering
+from omics_secure._internal.environment import CONCRETE_ENV_EXAMPLE, check_region, require_concrete_environment
 from omics_secure._internal.errors import ProblemCollector, is_unresolved
-from omics_secure._internal.labels import check_label, check_tags
+from omics_secure._internal.labels import check_label, check_phi, check_prefix, check_role_name, check_tags
+from omics_secure._internal.props import checked_props
 from omics_secure._internal.tags import DATA_CLASSIFICATION_TAG, PHI
-from omics_secure.keys import KeyService, PhiKey, prepare_key_for_services
-from omics_secure.storage import AccessLogBucket, PhiBucket
+from omics_secure.keys import KeyLike, KeyService, PhiKey, key_of, prepare_key_for_services
+from omics_secure.storage import AccessLogBucket, BucketLike, PhiBucket, bucket_of
 
 OMICS_NAME_MAX = 127
 DESCRIPTION_MAX = 255
@@ -48,20 +48,19 @@ REFERENCE_READ_ACTIONS = ("omics:GetReference", "omics:GetReferenceMetadata")
 STORE_KEY_READ_ACTIONS = ("kms:Decrypt", "kms:DescribeKey")
 
 
-def check_key(problems: ProblemCollector, scope: Construct, key: object) -> None:
-    if not (hasattr(key, "key_arn") and hasattr(key, "add_to_resource_policy")):  # kms.IKey is a jsii protocol
+def check_key(problems: ProblemCollector, scope: Construct, key: KeyLike) -> None:
+    """The customer-managed key of a store: in the store's region, with a concrete environment for a PhiKey."""
+    key = key_of(key)
+    if not hasattr(key, "add_to_resource_policy"):
         problems.add("key", key, "pass the customer-managed key (a PhiKey, or kms.Key.from_key_arn(...)); "
                                  "AWS-owned keys cannot be audited or revoked")
         return
     if isinstance(key, PhiKey) and (is_unresolved(key.stack.account) or is_unresolved(key.stack.region)):
-        problems.add("key", key.node.path,
+        problems.add("key", key,
                      "the service statements this adds to the key name its account and region; create the key's "
-                     "stack with env=cdk.Environment(account='111122223333', region='us-east-1')")
-    region = cdk.Stack.of(scope).region
-    key_region = key.env.region  # type: ignore[attr-defined]
-    if not is_unresolved(region) and not is_unresolved(key_region) and key_region != region:
-        problems.add("key", key.key_arn,  # type: ignore[attr-defined]
-                     f"the key is in {key_region} but the store in {region}; use a key of the store's region")
+                     f"stack with {CONCRETE_ENV_EXAMPLE}")
+    check_region(problems, scope, "key", key, what="the key",
+                 why="HealthOmics and HealthLake encrypt a store only with a KMS key of the store's region")
 
 
 def check_removal_policy(problems: ProblemCollector, removal_policy: object) -> None:
@@ -103,12 +102,13 @@ class SequenceStore(Construct):
     attribute of the same resource); ``s3_access_policy`` is therefore opt-in for callers who know it.
     """
 
+    @checked_props
     def __init__(
         self,
         scope: Construct,
         id: str,
         *,
-        key: kms.IKey,
+        key: KeyLike,
         access_logs: AccessLogBucket,
         access_log_prefix: str | None = None,
         name: str | None = None,
@@ -132,8 +132,9 @@ class SequenceStore(Construct):
         """
         problems = ProblemCollector(f"SequenceStore '{id}'")
         check_key(problems, scope, key)
-        if not isinstance(access_logs, AccessLogBucket):
-            problems.add("access_logs", access_logs, "pass the project's AccessLogBucket")
+        if cdk.Stack.of(access_logs).region != cdk.Stack.of(scope).region:
+            problems.add("access_logs", access_logs, "use an AccessLogBucket of the store's region: S3 delivers "
+                                                     "access logs within one region")
         prefix = access_log_prefix if access_log_prefix is not None else f"omics/{id}/"
         if not is_unresolved(prefix) and (not prefix.endswith("/") or prefix.startswith("/") or len(prefix) > 800):
             problems.add("access_log_prefix", access_log_prefix,
@@ -148,6 +149,7 @@ class SequenceStore(Construct):
         problems.raise_if_any()
 
         super().__init__(scope, id)
+        key = key_of(key)
         prepare_key_for_services(self, key, KeyService.HEALTHOMICS_STORAGE)
         self.key = key
         self.access_logs = access_logs
@@ -185,12 +187,13 @@ class ReferenceStore(Construct):
     data, but the store shares the project key and its tags are create-only in CloudFormation).
     """
 
+    @checked_props
     def __init__(
         self,
         scope: Construct,
         id: str,
         *,
-        key: kms.IKey,
+        key: KeyLike,
         name: str | None = None,
         description: str | None = None,
         tags: Mapping[str, str] | None = None,
@@ -212,6 +215,7 @@ class ReferenceStore(Construct):
         problems.raise_if_any()
 
         super().__init__(scope, id)
+        key = key_of(key)
         prepare_key_for_services(self, key, KeyService.HEALTHOMICS_STORAGE)
         self.key = key
         self.store = omics.CfnReferenceStore(
@@ -245,10 +249,11 @@ class WorkflowDefinition:
     directory as a CDK asset, so synthesis needs no AWS account and ``cdk deploy`` uploads it.
     """
 
-    def __init__(self, *, path: str | None = None, bucket: s3.IBucket | None = None,
+    @checked_props
+    def __init__(self, *, path: str | None = None, bucket: BucketLike | None = None,
                  object_key: str | None = None) -> None:
         self._path = path
-        self._bucket = bucket
+        self._bucket = bucket_of(bucket) if bucket is not None else None
         self._object_key = object_key
 
     @staticmethod
@@ -257,11 +262,11 @@ class WorkflowDefinition:
         return WorkflowDefinition(path=path)
 
     @staticmethod
-    def from_bucket(bucket: s3.IBucket, object_key: str) -> WorkflowDefinition:
+    def from_bucket(bucket: BucketLike, object_key: str) -> WorkflowDefinition:
         """A ZIP already in S3, in this region; the workflow checks the bucket's owner is ``bucket``'s account."""
         return WorkflowDefinition(bucket=bucket, object_key=object_key)
 
-    def _check(self, problems: ProblemCollector) -> None:
+    def _check(self, problems: ProblemCollector, scope: Construct) -> None:
         if self._path is not None:
             if not os.path.exists(self._path):
                 problems.add("definition", self._path, "WorkflowDefinition.from_asset needs an existing "
@@ -269,12 +274,18 @@ class WorkflowDefinition:
         elif self._bucket is None or not self._object_key:
             problems.add("definition", self._object_key,
                          "pass WorkflowDefinition.from_bucket(bucket, 'workflows/main.zip') with an object key")
+        else:
+            check_phi(problems, "definition.object_key", self._object_key)
+            check_region(problems, scope, "definition", self._bucket, what="the definition's bucket",
+                         why="HealthOmics reads a workflow definition only from a bucket of the workflow's region")
 
     def _bind(self, scope: Construct) -> tuple[str, str | None]:
         """The definition's S3 URI and the account that must own its bucket (None when unknown)."""
         stack = cdk.Stack.of(scope)
         if self._path is not None:
-            asset = s3_assets.Asset(scope, "Definition", path=self._path)
+            # Absolute, because the jsii runtime resolves relative paths against its own working directory,
+            # which is not Python's once the app has changed directory.
+            asset = s3_assets.Asset(scope, "Definition", path=os.path.abspath(self._path))
             return asset.s3_object_url, stack.account if not is_unresolved(stack.account) else None
         assert self._bucket is not None and self._object_key is not None
         owner = self._bucket.env.account
@@ -290,6 +301,7 @@ class PrivateWorkflow(Construct):
     runs read and write PHI through the run role (:class:`WorkflowRunRole`).
     """
 
+    @checked_props
     def __init__(
         self,
         scope: Construct,
@@ -320,11 +332,12 @@ class PrivateWorkflow(Construct):
             problems.add("definition", definition,
                          "pass WorkflowDefinition.from_asset('workflows/x') or WorkflowDefinition.from_bucket(...)")
         else:
-            definition._check(problems)
+            definition._check(problems, scope)
         if engine is not None and not isinstance(engine, WorkflowEngine):
             problems.add("engine", engine, "use WorkflowEngine.WDL, NEXTFLOW or CWL")
         check_label(problems, "name", name, 128)
         check_label(problems, "description", description, 256)
+        check_label(problems, "main", main, 128)
         for parameter, text in (parameters or {}).items():
             check_label(problems, f"parameters[{parameter!r}]", parameter, 256)
             check_label(problems, f"parameters[{parameter!r}]", text, 256)
@@ -369,6 +382,7 @@ class RunGroup(Construct):
     "unlimited".
     """
 
+    @checked_props
     def __init__(
         self,
         scope: Construct,
@@ -442,6 +456,7 @@ class WorkflowRunRole(Construct):
     - The permissions live in a customer-managed policy (``Policy``), not an inline policy.
     """
 
+    @checked_props
     def __init__(
         self,
         scope: Construct,
@@ -471,23 +486,17 @@ class WorkflowRunRole(Construct):
                 if not isinstance(bucket, PhiBucket):
                     problems.add(prop, bucket, "pass PhiBuckets: their grants cover the bucket and its key")
                 elif cdk.Stack.of(bucket) is not stack:
-                    problems.add(prop, bucket.node.path, "use PHI buckets of the role's own stack")
+                    problems.add(prop, bucket, "use PHI buckets of the role's own stack")
         if not inputs and not outputs:
             problems.add("inputs", [], "a run role without inputs or outputs can do nothing; pass PHI buckets")
         for prop, prefix in (("input_prefix", input_prefix), ("output_prefix", output_prefix)):
-            if not isinstance(prefix, str) or "*" in prefix or prefix.startswith("/") or (
-                    prefix and not prefix.endswith("/")):
-                problems.add(prop, prefix, "use '' or a key prefix ending in '/', without wildcards, e.g. 'runs/'")
-            else:
-                check_label(problems, prop, prefix or None, 1024)
+            check_prefix(problems, prop, prefix)
         for store in reference_stores:
             if not isinstance(store, ReferenceStore):
                 problems.add("reference_stores", store, "pass ReferenceStore constructs")
-        check_label(problems, "role_name", role_name, 64)
-        if is_unresolved(stack.account) or is_unresolved(stack.region):
-            problems.add("env", f"stack '{stack.node.id}'",
-                         "the trust policy names the account and region of the runs; create the stack with "
-                         "env=cdk.Environment(account='111122223333', region='us-east-1')")
+        check_role_name(problems, "role_name", role_name)
+        require_concrete_environment(problems, stack, "env", f"stack '{stack.node.id}'",
+                                     "the trust policy's conditions (the account and region of the runs)")
         problems.raise_if_any()
 
         super().__init__(scope, id)

@@ -237,9 +237,9 @@ def test_a_plain_vpc_is_refused(stack):
 
 
 @pytest.mark.parametrize(("args", "message"), [
-    ({"prefix": "/cohort"}, r"prefix='/cohort': pass a key prefix"),
+    ({"prefix": "/cohort"}, r"prefix='/cohort': pass an object-key pattern"),
     ({"bucket": "phi-data"}, r"bucket='phi-data': pass an s3.IBucket"),
-    ({"key": "arn:aws:kms:us-east-1:111122223333:key/abc"}, r"key='arn:aws:kms.*': pass the bucket's kms.IKey"),
+    ({"key": "arn:aws:kms:us-east-1:111122223333:key/abc"}, r"key='arn:aws:kms.*': pass a kms.IKey.*not an ARN string"),
 ])
 def test_grant_data_access_errors(stack, args, message):
     compute = build(stack)
@@ -327,15 +327,18 @@ def test_grant_session_attaches_a_managed_policy_requiring_the_logged_document(s
 
 def test_grant_session_refuses_a_service_principal(stack):
     ws = workstation(stack)
-    with pytest.raises(OmicsSecureConfigError, match=r"principal=.*: pass an iam.IRole, iam.IUser or iam.IGroup"):
+    with pytest.raises(OmicsSecureConfigError, match=r"principal=.*: pass an iam.IRole or an iam.IUser or an "
+                                                     r"iam.IGroup"):
         ws.grant_session(iam.ServicePrincipal("ec2.amazonaws.com"))  # type: ignore[arg-type]
 
 
 def test_workstation_needs_the_session_manager_endpoints(stack):
     key = PhiKey(stack, "DataKey")
     network = IsolatedVpc(stack, "Network", key=key, interface_endpoints=[InterfaceEndpoint.KMS])
-    with pytest.raises(OmicsSecureConfigError, match=r"network='IsolatedVpc without SSM, SSM_MESSAGES, EC2_MESSAGES, "
-                                                     r"CLOUDWATCH_LOGS': Session Manager reaches"):
+    with pytest.raises(OmicsSecureConfigError, match=r"network=IsolatedVpc at TestStack/Network: the IsolatedVpc "
+                                                     r"lacks the "
+                                                     r"interface endpoints SSM, SSM_MESSAGES, EC2_MESSAGES, "
+                                                     r"CLOUDWATCH_LOGS: Session Manager reaches"):
         AnalysisWorkstation(stack, "Workstation", network=network, key=key)
 
 

@@ -14,9 +14,10 @@ def statement(action: str) -> iam.PolicyStatement:
 
 def test_a_role_of_the_app_collects_every_grant_in_one_managed_policy(stack):
     role = iam.Role(stack, "Role", assumed_by=iam.ServicePrincipal("batch.amazonaws.com"))
-    first = add_to_grantee_policy(role, statement("s3:GetObject"))
-    second = add_to_grantee_policy(role, statement("s3:PutObject"))
-    assert first is second and first.node.id == GRANTS_POLICY_ID
+    first_grant, first = add_to_grantee_policy(role, statement("s3:GetObject"))
+    _, second = add_to_grantee_policy(role, statement("s3:PutObject"))
+    assert first is second and first is not None and first.node.id == GRANTS_POLICY_ID
+    assert isinstance(first_grant, iam.Grant) and first_grant.success
     template = Template.from_stack(stack)
     template.resource_count_is("AWS::IAM::Policy", 0)
     (policy,) = template.find_resources("AWS::IAM::ManagedPolicy").values()
@@ -26,7 +27,8 @@ def test_a_role_of_the_app_collects_every_grant_in_one_managed_policy(stack):
 
 def test_an_imported_role_keeps_cdks_default_policy(stack):
     imported = iam.Role.from_role_arn(stack, "Imported", "arn:aws:iam::111122223333:role/analyst")
-    assert add_to_grantee_policy(imported, statement("s3:GetObject")) is None
+    grant, policy = add_to_grantee_policy(imported, statement("s3:GetObject"))
+    assert policy is None and grant.success
     template = Template.from_stack(stack)
     template.resource_count_is("AWS::IAM::ManagedPolicy", 0)
     template.resource_count_is("AWS::IAM::Policy", 1)

@@ -112,30 +112,39 @@ def test_smart_on_fhir_lets_healthlake_invoke_the_idp_lambda_for_this_datastore_
 
 
 def test_datastore_errors_name_every_bad_prop(stack):
+    # Wrong types first, all at once; then every bad value of the right type.
     with pytest.raises(OmicsSecureConfigError) as error:
-        FhirDatastore(stack, "Fhir", key="aws/healthlake", name="patient 555-12-3456",  # type: ignore[arg-type]
-                      preload_synthea="yes", tags={"contact": "jane@example.org"},  # type: ignore[arg-type]
-                      removal_policy=cdk.RemovalPolicy.SNAPSHOT)
+        FhirDatastore(stack, "Fhir", key="aws/healthlake", preload_synthea="yes")  # type: ignore[arg-type]
     message = str(error.value)
     assert message.startswith("FhirDatastore 'Fhir': invalid props")
-    for expected in ("key='aws/healthlake': pass the customer-managed key",
-                     "name='patient 555-12-3456': it looks like PHI (social security number)",
-                     "preload_synthea='yes'", "tags['contact']='jane@example.org'", "removal_policy="):
+    for expected in ("key='aws/healthlake': pass a kms.IKey", "preload_synthea='yes': pass True or False"):
         assert expected in message
     assert not stack.node.children
+    with pytest.raises(OmicsSecureConfigError) as error:
+        FhirDatastore(stack, "Fhir", key=PhiKey(stack, "Key"), name="patient 555-12-3456",
+                      tags={"contact": "jane@example.org"}, removal_policy=cdk.RemovalPolicy.SNAPSHOT)
+    message = str(error.value)
+    for expected in ("name='patient 555-12-3456': it looks like PHI (social security number)",
+                     "tags['contact']='jane@example.org'", "removal_policy="):
+        assert expected in message
+    assert stack.node.try_find_child("Fhir") is None
 
 
 def test_smart_on_fhir_errors(stack):
-    with pytest.raises(OmicsSecureConfigError, match=r"smart_on_fhir=.*pass SmartOnFhirConfig"):
+    with pytest.raises(OmicsSecureConfigError, match=r"smart_on_fhir=.*pass a SmartOnFhirConfig"):
         FhirDatastore(stack, "A", key=PhiKey(stack, "KeyA"), smart_on_fhir={"idp": IDP_ARN})  # type: ignore[arg-type]
-    bad = SmartOnFhirConfig(idp_lambda=IDP_ARN, strategy="SMART",  # type: ignore[arg-type]
-                            metadata={"issuer": "http://auth.example.org", "token_endpoint": "https://t",
-                                      "capabilities": {"launch-ehr"}})
     with pytest.raises(OmicsSecureConfigError) as error:
-        FhirDatastore(stack, "B", key=PhiKey(stack, "KeyB"), smart_on_fhir=bad)
+        FhirDatastore(stack, "B", key=PhiKey(stack, "KeyB"), smart_on_fhir=SmartOnFhirConfig(
+            idp_lambda=IDP_ARN, strategy="SMART"))  # type: ignore[arg-type]
     message = str(error.value)
-    for expected in (f"smart_on_fhir.idp_lambda='{IDP_ARN}'", "smart_on_fhir.strategy='SMART'",
-                     "smart_on_fhir.metadata['issuer']='http://auth.example.org': give the authorization server's "
+    assert f"smart_on_fhir.idp_lambda='{IDP_ARN}': pass a lambda.IFunction, not an ARN string" in message
+    idp = lambda_.Function.from_function_arn(stack, "Idp", IDP_ARN)
+    bad = SmartOnFhirConfig(idp_lambda=idp, metadata={"issuer": "http://auth.example.org", "token_endpoint": "https://t",
+                                                      "capabilities": {"launch-ehr"}})
+    with pytest.raises(OmicsSecureConfigError) as error:
+        FhirDatastore(stack, "C", key=PhiKey(stack, "KeyC"), smart_on_fhir=bad)
+    message = str(error.value)
+    for expected in ("smart_on_fhir.metadata['issuer']='http://auth.example.org': give the authorization server's "
                      "https URL", "smart_on_fhir.metadata['authorization_endpoint']=None",
                      "smart_on_fhir.metadata=", "use JSON-serialisable values"):
         assert expected in message
@@ -184,17 +193,24 @@ def test_job_role_reads_the_source_prefix_and_writes_the_output_prefix_through_t
 def test_job_role_errors(stack, app):
     other = cdk.Stack(app, "Other", env=cdk.Environment(account=ACCOUNT, region=REGION))
     with pytest.raises(OmicsSecureConfigError) as error:
-        FhirImportExportRole(stack, "Jobs", datastore="fhir", output="bucket",  # type: ignore[arg-type]
-                             source=PhiBucket(other, "Elsewhere"), output_prefix="out",
-                             source_prefix="*", role_name="call 555-123-4567")
+        FhirImportExportRole(stack, "Jobs", datastore="fhir", output="bucket")  # type: ignore[arg-type]
     message = str(error.value)
-    for expected in ("datastore='fhir'", "output='bucket': pass a PhiBucket",
-                     "source='Other/Elsewhere': use a PHI bucket of the role's own stack", "output_prefix='out'",
-                     "source_prefix='*'", "role_name='call 555-123-4567': it looks like PHI (phone number)"):
+    for expected in ("datastore='fhir'", "output='bucket': pass a PhiBucket"):
+        assert expected in message
+    with pytest.raises(OmicsSecureConfigError) as error:
+        FhirImportExportRole(stack, "Jobs", datastore=FhirDatastore(stack, "Fhir", key=PhiKey(stack, "Key")),
+                             output=PhiBucket(stack, "Out"), source=PhiBucket(other, "Elsewhere"),
+                             output_prefix="out", source_prefix="*", role_name="call 555-123-4567")
+    message = str(error.value)
+    for expected in ("source=PhiBucket at Other/Elsewhere: use a PHI bucket of the role's own stack",
+                     "output_prefix='out'", "source_prefix='*'",
+                     "role_name='call 555-123-4567': it looks like PHI (phone number)"):
         assert expected in message
     agnostic = cdk.Stack(app, "Agnostic")
     foreign = kms.Key.from_key_arn(agnostic, "K", f"arn:aws:kms:{REGION}:{ACCOUNT}:key/1234abcd-12ab")
-    with pytest.raises(OmicsSecureConfigError, match=r"env=\"stack 'Agnostic'\": the trust policy names"):
+    with pytest.raises(OmicsSecureConfigError, match=r"env=\"stack 'Agnostic'\": the account and region must be "
+                                                     r"literal for the "
+                                                     r"trust policy"):
         FhirImportExportRole(agnostic, "Jobs", datastore=FhirDatastore(agnostic, "Fhir", key=foreign),
                              output=PhiBucket(agnostic, "Out", key=foreign))
 

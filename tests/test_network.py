@@ -211,11 +211,12 @@ def test_https_egress_without_prefix_lists_relies_on_the_isolated_routes(stack):
 @pytest.mark.parametrize(("props", "message"), [
     ({"cidr": "10.0.0.0/8"}, r"cidr='10.0.0.0/8': use a prefix length of /16 to /24"),
     ({"cidr": "10.64.0.1/16"}, r"cidr='10.64.0.1/16': pass an IPv4 CIDR block with its network address"),
-    ({"cidr": "8.8.0.0/16"}, r"cidr='8.8.0.0/16': use a private \(RFC 1918\) range"),
+    ({"cidr": "8.8.0.0/16"}, r"cidr='8.8.0.0/16': 8.8.0.0/16 is publicly routable.*private range: RFC 1918"),
     ({"availability_zones": ["us-east-1a"]}, r"availability_zones=\['us-east-1a'\]: name at least two distinct"),
-    ({"interface_endpoints": ["kms"]}, r"interface_endpoints=\['kms'\]: use members of InterfaceEndpoint"),
+    ({"interface_endpoints": ["kms"]}, r"interface_endpoints\[0\]='kms': pass InterfaceEndpoint.KMS, not the string "
+                                       r"'kms'"),
     ({"flow_log_retention_days": 100}, r"flow_log_retention_days=100: CloudWatch Logs keeps logs for one of"),
-    ({"flow_log_retention_days": "365"}, r"flow_log_retention_days='365': pass a number of days"),
+    ({"flow_log_retention_days": "365"}, r"flow_log_retention_days='365': pass a whole number"),
     ({"flow_log_removal_policy": cdk.RemovalPolicy.SNAPSHOT},
      r"flow_log_removal_policy=.*: log groups support RETAIN \(the default\) or DESTROY"),
     ({"gateway_prefix_list_ids": ["s3"]}, r"gateway_prefix_list_ids='s3': pass managed prefix-list ids"),
@@ -242,5 +243,5 @@ def test_a_token_cidr_is_refused_because_rules_cannot_judge_it(stack):
 
 def test_add_interface_endpoint_refuses_a_string(stack):
     network = build(stack, interface_endpoints=[])
-    with pytest.raises(OmicsSecureConfigError, match=r"endpoint='kms': use a member of InterfaceEndpoint"):
+    with pytest.raises(OmicsSecureConfigError, match=r"endpoint='kms': pass InterfaceEndpoint.KMS, not the string"):
         network.add_interface_endpoint("kms")  # type: ignore[arg-type]

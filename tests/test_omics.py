@@ -133,19 +133,29 @@ def test_sequence_store_takes_name_description_tags_access_policy_and_destroy(st
 def test_sequence_store_errors_name_every_bad_prop(stack):
     open_policy = iam.PolicyDocument(statements=[iam.PolicyStatement(
         sid="Open", principals=[iam.AnyPrincipal()], actions=["s3:GetObject"], resources=["*"])])
+    # Wrong types are reported first, all at once (no value check runs on a value of the wrong type) ...
     with pytest.raises(OmicsSecureConfigError) as error:
         SequenceStore(stack, "Reads", key="alias/aws/omics", access_logs="s3://logs",  # type: ignore[arg-type]
+                      removal_policy="SNAPSHOT")  # type: ignore[arg-type]
+    message = str(error.value)
+    assert message.startswith("SequenceStore 'Reads': invalid props")
+    for expected in ("key='alias/aws/omics'", "access_logs='s3://logs'", "removal_policy='SNAPSHOT'"):
+        assert expected in message
+    assert stack.node.try_find_child("Reads") is None, "nothing is created before validation passes"
+    # ... then every bad value of the right type.
+    key, logs = PhiKey(stack, "Key"), AccessLogBucket(stack, "Logs")
+    with pytest.raises(OmicsSecureConfigError) as error:
+        SequenceStore(stack, "Reads", key=key, access_logs=logs,
                       access_log_prefix="/logs", name="jane.doe@example.org", description="MRN 1234567",
                       s3_access_policy=open_policy, tags={"owner": "555-12-3456"},
                       removal_policy=cdk.RemovalPolicy.SNAPSHOT)
     message = str(error.value)
-    assert message.startswith("SequenceStore 'Reads': invalid props")
-    for expected in ("key='alias/aws/omics'", "access_logs='s3://logs'", "access_log_prefix='/logs'",
+    for expected in ("access_log_prefix='/logs'",
                      "name='jane.doe@example.org': it looks like PHI (e-mail address)",
                      "description='MRN 1234567': it looks like PHI (medical record number)",
                      "s3_access_policy='Open'", "tags['owner']='555-12-3456'", "removal_policy="):
         assert expected in message
-    assert not stack.node.children, "nothing is created before validation passes"
+    assert stack.node.try_find_child("Reads") is None, "nothing is created before validation passes"
 
 
 @pytest.mark.parametrize("prefix, fix", [
@@ -182,7 +192,11 @@ def test_reference_store_errors(stack):
         ReferenceStore(stack, "Refs", key=None, name="x" * 128,  # type: ignore[arg-type]
                        removal_policy=cdk.RemovalPolicy.SNAPSHOT)
     message = str(error.value)
-    assert "key=None: pass the customer-managed key" in message
+    assert "key=None: pass a kms.IKey" in message
+    with pytest.raises(OmicsSecureConfigError) as error:
+        ReferenceStore(stack, "Refs", key=PhiKey(stack, "Key"), name="x" * 128,
+                       removal_policy=cdk.RemovalPolicy.SNAPSHOT)
+    message = str(error.value)
     assert "use 1 to 127 characters" in message
     assert "removal_policy=" in message
 
@@ -215,17 +229,22 @@ def test_workflow_from_bucket_with_gpus(stack):
     assert properties["Tags"] == {"pipeline": "germline"}
 
 
-def test_workflow_errors(stack, tmp_path):
+def test_workflow_errors(stack, tmp_path, workflow_dir):
     bucket = s3.Bucket.from_bucket_name(stack, "Defs", "genomics-workflow-defs")
     with pytest.raises(OmicsSecureConfigError, match=r"definition='.*missing'.*existing directory"):
         PrivateWorkflow(stack, "A", definition=WorkflowDefinition.from_asset(str(tmp_path / "missing")))
     with pytest.raises(OmicsSecureConfigError, match=r"definition='': pass WorkflowDefinition.from_bucket"):
         PrivateWorkflow(stack, "B", definition=WorkflowDefinition.from_bucket(bucket, ""))
     with pytest.raises(OmicsSecureConfigError) as error:
-        PrivateWorkflow(stack, "C", definition="s3://x/y.zip", engine="wdl",  # type: ignore[arg-type]
+        PrivateWorkflow(stack, "C", definition="s3://x/y.zip", engine="wdl")  # type: ignore[arg-type]
+    message = str(error.value)
+    for expected in ("definition='s3://x/y.zip': pass a WorkflowDefinition", "engine='wdl': pass a member of"):
+        assert expected in message
+    with pytest.raises(OmicsSecureConfigError) as error:
+        PrivateWorkflow(stack, "C", definition=WorkflowDefinition.from_asset(str(workflow_dir)),
                         name="call 555-123-4567", parameters={"sample": "patient jane@example.org"})
     message = str(error.value)
-    for expected in ("definition='s3://x/y.zip'", "engine='wdl'", "it looks like PHI (phone number)",
+    for expected in ("it looks like PHI (phone number)",
                      "parameters['sample']='patient jane@example.org': it looks like PHI (e-mail address)"):
         assert expected in message
 
@@ -249,10 +268,14 @@ def test_run_group_takes_other_caps(stack):
 
 def test_run_group_errors(stack):
     with pytest.raises(OmicsSecureConfigError) as error:
-        RunGroup(stack, "Rg", max_cpus=0, max_gpus=None, max_runs=True,  # type: ignore[arg-type]
-                 max_duration=cdk.Duration.days(100))
+        RunGroup(stack, "Rg", max_gpus=None, max_runs=True)  # type: ignore[arg-type]
     message = str(error.value)
-    for prop in ("max_cpus=0", "max_gpus=None", "max_runs=True"):
+    assert "max_gpus=None: pass a whole number; None is not allowed" in message
+    assert "max_runs=True: pass a whole number, not True or False" in message
+    with pytest.raises(OmicsSecureConfigError) as error:
+        RunGroup(stack, "Rg", max_cpus=0, max_gpus=100001, max_duration=cdk.Duration.days(100))
+    message = str(error.value)
+    for prop in ("max_cpus=0", "max_gpus=100001"):
         assert f"{prop}: use a whole number from 1 to 100000; every cap must be set" in message
     assert "max_duration='100 days': use 1 to 100000 minutes" in message
     with pytest.raises(OmicsSecureConfigError, match=r"max_duration=.*use whole minutes"):
@@ -326,19 +349,23 @@ def test_run_role_errors(stack, app):
     elsewhere = PhiBucket(other, "Elsewhere")
     plain = s3.Bucket(stack, "Plain")
     with pytest.raises(OmicsSecureConfigError) as error:
-        WorkflowRunRole(stack, "RunRole", inputs=[plain, elsewhere], input_prefix="raw",  # type: ignore[list-item]
-                        output_prefix="runs/*", reference_stores=["refs"],  # type: ignore[list-item]
+        WorkflowRunRole(stack, "RunRole", inputs=[plain], reference_stores=["refs"])  # type: ignore[list-item]
+    message = str(error.value)
+    for expected in ("inputs[0]=Bucket at TestStack/Plain: pass a PhiBucket", "reference_stores[0]='refs'"):
+        assert expected in message
+    with pytest.raises(OmicsSecureConfigError) as error:
+        WorkflowRunRole(stack, "RunRole", inputs=[elsewhere], input_prefix="raw", output_prefix="runs/*",
                         role_name="jane@example.org")
     message = str(error.value)
-    for expected in ("inputs=<aws_cdk.aws_s3.Bucket", "pass PhiBuckets",
-                     "inputs='Other/Elsewhere': use PHI buckets of the role's own stack",
-                     "input_prefix='raw': use '' or a key prefix ending in '/'", "output_prefix='runs/*'",
-                     "reference_stores='refs'", "role_name='jane@example.org': it looks like PHI"):
+    for expected in ("inputs=PhiBucket at Other/Elsewhere: use PHI buckets of the role's own stack",
+                     "input_prefix='raw': use '' or a relative key prefix ending in '/'", "output_prefix='runs/*'",
+                     "role_name='jane@example.org': it looks like PHI"):
         assert expected in message
     with pytest.raises(OmicsSecureConfigError, match=r"inputs=\[\]: a run role without inputs or outputs"):
         WorkflowRunRole(stack, "Empty")
     agnostic = cdk.Stack(app, "Agnostic")
-    with pytest.raises(OmicsSecureConfigError, match=r"env=\"stack 'Agnostic'\": the trust policy names"):
+    with pytest.raises(OmicsSecureConfigError, match=r"env=\"stack 'Agnostic'\": the account and region must be "
+                                                     r"literal for the trust policy"):
         WorkflowRunRole(agnostic, "RunRole", outputs=[
             PhiBucket(agnostic, "Out", key=kms.Key.from_key_arn(agnostic, "K", FOREIGN_KEY_ARN))])
 
@@ -373,10 +400,10 @@ def test_every_healthomics_construct_passes_every_pack(tmp_path, workflow_dir, c
 
 def test_store_key_must_be_in_the_stores_region_and_a_phi_key_needs_an_environment(stack, app):
     other_region = f"arn:aws:kms:{REPLICA_REGION}:{ACCOUNT}:key/1234abcd-12ab-34cd-56ef-1234567890ab"
-    with pytest.raises(OmicsSecureConfigError, match=rf"the key is in {REPLICA_REGION} but the store in {REGION}"):
+    with pytest.raises(OmicsSecureConfigError, match=rf"the key is in {REPLICA_REGION}, this stack in {REGION}"):
         ReferenceStore(stack, "Refs", key=kms.Key.from_key_arn(stack, "Far", other_region))
     agnostic = cdk.Stack(app, "Agnostic")
     key = PhiKey(agnostic, "Key")
-    with pytest.raises(OmicsSecureConfigError, match=r"key='Agnostic/Key': the service statements this adds"):
+    with pytest.raises(OmicsSecureConfigError, match=r"key=PhiKey at Agnostic/Key: the service statements this adds"):
         ReferenceStore(agnostic, "Refs", key=key)
     assert agnostic.node.try_find_child("Refs") is None

@@ -387,9 +387,12 @@ def test_access_log_bucket_errors(stack, kwargs, match):
     ({"tags": {"owner": "555-867-5309"}}, r"tags\['owner'\]=.*looks like PHI \(phone number\)"),
     ({"tags": {"MRN 0012345": "x"}}, r"looks like PHI \(medical record number\)"),
     ({"tags": {"omics-secure:data-classification": "public"}}, r"this tag is set by the construct"),
-    ({"encryption": "AES256"}, r"encryption='AES256': use Encryption.SSE_KMS .*SSE-S3 is not allowed"),
-    ({"object_lock_mode": "GOVERNANCE"}, r"object_lock_mode='GOVERNANCE': use ObjectLockMode.GOVERNANCE"),
-    ({"minimum_tls_version": 1.0}, r"minimum_tls_version=1.0: use TlsVersion.TLS_1_2"),
+    ({"encryption": "AES256"}, r"encryption='AES256': pass a member of Encryption \(Encryption.SSE_KMS, "
+                               r"Encryption.DSSE_KMS\)"),
+    ({"object_lock_mode": "GOVERNANCE"}, r"object_lock_mode='GOVERNANCE': pass ObjectLockMode.GOVERNANCE, not the "
+                                         r"string"),
+    ({"minimum_tls_version": 1.0}, r"minimum_tls_version=1.0: pass a member of TlsVersion \(TlsVersion.TLS_1_2, "
+                                   r"TlsVersion.TLS_1_3\)"),
     ({"object_lock_retention": cdk.Duration.days(0)}, r"object_lock_retention='0 days': must be 1 to 36500"),
     ({"object_lock_retention": cdk.Duration.days(36501)}, r"object_lock_retention='36501 days'"),
     ({"object_lock_retention": cdk.Duration.hours(36)}, r"object_lock_retention='1 day 12 hours'.*whole number"),
@@ -401,7 +404,7 @@ def test_access_log_bucket_errors(stack, kwargs, match):
     ({"data_use_end_date": "2030-06-30"}, r"data_use_end_date='2030-06-30': pass a datetime.date"),
     ({"data_use_end_date": datetime.datetime(2030, 6, 30)}, r"data_use_end_date=.*pass a datetime.date"),
     ({"removal_policy": cdk.RemovalPolicy.SNAPSHOT}, r"removal_policy=.*RETAIN \(the default\) or DESTROY"),
-    ({"tiering": "raw/"}, r"tiering='raw/': pass RawDataTiering"),
+    ({"tiering": "raw/"}, r"tiering='raw/': pass a RawDataTiering"),
     ({"tiering": RawDataTiering(storage_class=s3.StorageClass.INFREQUENT_ACCESS)},
      r"tiering.storage_class='STANDARD_IA': use INTELLIGENT_TIERING"),
     ({"tiering": RawDataTiering(storage_class=s3.StorageClass.GLACIER, archive_access_after=cdk.Duration.days(90))},
@@ -427,7 +430,8 @@ def test_break_glass_roles_need_vpc_endpoints(stack):
 
 def test_access_logs_must_be_in_the_same_stack(app, stack):
     other = cdk.Stack(app, "Other", env=ENV)
-    with pytest.raises(OmicsSecureConfigError, match=r"access_logs='Other/Logs': use an AccessLogBucket in the same"):
+    with pytest.raises(OmicsSecureConfigError, match=r"access_logs=AccessLogBucket at Other/Logs: use an "
+                                                     r"AccessLogBucket in the same"):
         PhiBucket(stack, "Phi", access_logs=AccessLogBucket(other, "Logs"))
 
 
@@ -619,7 +623,8 @@ def test_warning_when_an_imported_key_cannot_take_the_replication_statement(repl
 
 def test_replica_in_the_same_region_is_refused(app, stack):
     replica = PhiReplicaBucket(cdk.Stack(app, "SameRegion", env=ENV), "Replica")
-    with pytest.raises(OmicsSecureConfigError, match=r"replica='SameRegion/Replica': the replica is in us-east-1 too"):
+    with pytest.raises(OmicsSecureConfigError, match=r"replica=PhiReplicaBucket at SameRegion/Replica: the replica "
+                                                     r"is in us-east-1 too"):
         PhiBucket(stack, "Phi", replica=replica)
 
 
@@ -631,8 +636,8 @@ def test_replica_in_another_account_is_refused(app, stack):
 
 
 def test_replica_needs_a_concrete_environment_and_a_literal_name(app):
-    with pytest.raises(OmicsSecureConfigError, match=r"env=\"stack 'Agnostic'\": cross-region replication names "
-                                                     r"the account and region"):
+    with pytest.raises(OmicsSecureConfigError, match=r"env=\"stack 'Agnostic'\": the account and region must be "
+                                                     r"literal for cross-region replication"):
         PhiReplicaBucket(cdk.Stack(app, "Agnostic"), "Replica")
     stack = cdk.Stack(app, "Replica", env=REPLICA_ENV)
     with pytest.raises(OmicsSecureConfigError, match=r"bucket_name=.*pass a literal string"):
@@ -724,12 +729,14 @@ def test_replica_custom_alias_is_what_the_source_names(replication_app):
 def test_replica_access_logs_must_be_in_its_stack(app):
     stack = cdk.Stack(app, "Replica", env=REPLICA_ENV)
     other = cdk.Stack(app, "Other", env=REPLICA_ENV)
-    with pytest.raises(OmicsSecureConfigError, match=r"access_logs='Other/Logs'"):
+    with pytest.raises(OmicsSecureConfigError, match=r"access_logs=AccessLogBucket at Other/Logs"):
         PhiReplicaBucket(stack, "Replica", access_logs=AccessLogBucket(other, "Logs"))
 
 
 def test_source_stack_needs_a_concrete_environment_to_replicate(app):
     replica = PhiReplicaBucket(cdk.Stack(app, "ReplicaStack", env=REPLICA_ENV), "Replica")
     agnostic = cdk.Stack(app, "Agnostic")
-    with pytest.raises(OmicsSecureConfigError, match=r"env=\"stack 'Agnostic'\": cross-region replication"):
+    with pytest.raises(OmicsSecureConfigError, match=r"env=\"stack 'Agnostic'\": the account and region must be "
+                                                     r"literal for "
+                                                     r"cross-region replication"):
         PhiBucket(agnostic, "Phi", replica=replica)

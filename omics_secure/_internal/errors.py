@@ -2,10 +2,15 @@
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from dataclasses import dataclass
+from enum import Enum
 from typing import Any
 
-from aws_cdk import Token
+from aws_cdk import Duration, Token
+from constructs import Construct
+
+_MAX_SHOWN = 200
 
 
 @dataclass(frozen=True)
@@ -17,7 +22,7 @@ class Problem:
     fix: str
 
     def __str__(self) -> str:
-        return f"{self.prop}={self.value!r}: {self.fix}"
+        return f"{self.prop}={readable(self.value)}: {self.fix}"
 
 
 class OmicsSecureConfigError(ValueError):
@@ -56,3 +61,60 @@ class ProblemCollector:
 def is_unresolved(value: Any) -> bool:
     """True for a CDK token whose value is only known at deploy time; such values are not validated."""
     return isinstance(value, str | int | float) and Token.is_unresolved(value)
+
+
+def readable(value: Any) -> str:
+    """``value`` as a user recognises it: a construct's path (and literal ARN), an enum member, a literal.
+
+    Never an object repr such as ``<aws_cdk.aws_s3.Bucket object at 0x...>``.
+    """
+    if isinstance(value, str):
+        text = repr(value)
+        return text if len(text) <= _MAX_SHOWN else f"{text[:_MAX_SHOWN]}...' ({len(value)} characters)"
+    if isinstance(value, bool | int | float) or value is None:
+        return repr(value)
+    if isinstance(value, Enum):
+        return f"{type(value).__name__}.{value.name}"
+    path = _construct_path(value)
+    if path is not None:
+        arn = _literal_arn(value)
+        name = type(value).__name__
+        kind = name if isinstance(value, Construct) and not name.startswith("_") else "imported resource"
+        return f"{kind} at {path}" + (f" ({arn})" if arn else "")
+    if isinstance(value, Duration):
+        return f"Duration {value.to_human_string()}"
+    if isinstance(value, list | tuple | set | frozenset):
+        return "[" + ", ".join(readable(item) for item in value) + "]"
+    if isinstance(value, Mapping):
+        return "{" + ", ".join(f"{readable(k)}: {readable(v)}" for k, v in value.items()) + "}"
+    if type(value).__module__.startswith("aws_cdk") and hasattr(value, "to_string"):
+        return str(value.to_string())  # principals and other jsii values: ServicePrincipal(ec2.amazonaws.com)
+    text = repr(value)
+    if " object at 0x" in text or len(text) > _MAX_SHOWN:
+        cls = type(value)
+        return f"a {cls.__module__}.{cls.__qualname__} object"
+    return text
+
+
+def _construct_path(value: Any) -> str | None:
+    """The construct path of a construct or of a jsii proxy of one (an imported resource)."""
+    if isinstance(value, Construct):
+        return value.node.path
+    if type(value).__module__.startswith("jsii"):
+        try:
+            path = value.node.path
+        except Exception:  # not a construct after all
+            return None
+        return path if isinstance(path, str) else None
+    return None
+
+
+def _literal_arn(construct: Any) -> str | None:
+    for attribute in ("key_arn", "bucket_arn", "role_arn", "topic_arn"):
+        if hasattr(type(construct), attribute) or type(construct).__module__.startswith("jsii"):
+            try:
+                arn = getattr(construct, attribute)
+            except Exception:  # a jsii getter that cannot answer is no reason to hide the real error
+                continue
+            return arn if isinstance(arn, str) and not Token.is_unresolved(arn) else None
+    return None

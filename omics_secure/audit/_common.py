@@ -9,7 +9,8 @@ import aws_cdk as cdk
 from aws_cdk import aws_kms as kms
 from constructs import Construct
 
-from omics_secure._internal.errors import ProblemCollector, is_unresolved
+from omics_secure._internal import environment
+from omics_secure._internal.errors import ProblemCollector, is_unresolved, readable
 from omics_secure.keys import KeyService, PhiKey, key_policy_statements
 
 
@@ -36,19 +37,13 @@ def enable_key_services(scope: Construct, key: kms.IKey, services: Sequence[KeyS
 
 
 def require_concrete_environment(problems: ProblemCollector, stack: cdk.Stack, needs: str) -> None:
-    missing = [name for name, v in (("account", stack.account), ("region", stack.region)) if is_unresolved(v)]
-    if missing:
-        problems.add("env", f"stack '{stack.node.id}'",
-                     f"{needs} names the {' and '.join(missing)}; create the stack with "
-                     "env=cdk.Environment(account='111122223333', region='us-east-1')")
+    environment.require_concrete_environment(problems, stack, "env", f"stack '{stack.node.id}'", needs)
 
 
-def check_same_region(problems: ProblemCollector, stack: cdk.Stack, prop: str, key: kms.IKey) -> None:
-    key_region = cdk.Stack.of(key).region if isinstance(key, Construct) else None
-    if isinstance(key, kms.Key) and key_region and not is_unresolved(key_region) \
-            and not is_unresolved(stack.region) and key_region != stack.region:
-        problems.add(prop, key.node.path,
-                     f"the key is in {key_region}, this stack in {stack.region}; use a key of this region")
+def check_same_region(problems: ProblemCollector, stack: cdk.Stack, prop: str, key: kms.IKey, why: str,
+                      fix: str | None = None) -> None:
+    """Refuse a key of another region (known from its stack or its ARN, imported keys included)."""
+    environment.check_region(problems, stack, prop, key, what="the key", why=why, fix=fix)
 
 
 def is_key(value: object) -> bool:
@@ -61,7 +56,7 @@ def is_bucket(value: object) -> bool:
 
 
 def describe(bucket: object) -> str:
-    return bucket.node.path if isinstance(bucket, Construct) else repr(bucket)
+    return readable(bucket)
 
 
 def nag_text(value: object) -> str:

@@ -21,6 +21,7 @@ from constructs import Construct
 
 from omics_secure._internal.acknowledgments import acknowledge
 from omics_secure._internal.errors import ProblemCollector
+from omics_secure._internal.props import checked_props
 from omics_secure._internal.tags import AUDIT_LOGS, DATA_CLASSIFICATION_TAG
 from omics_secure.audit._common import require_concrete_environment
 from omics_secure.audit.trail import DEFAULT_LOG_FILE_RETENTION_DAYS, AuditTrail
@@ -76,6 +77,7 @@ class AccountSecurityServices(Construct):
     API or console.
     """
 
+    @checked_props
     def __init__(
         self,
         scope: Construct,

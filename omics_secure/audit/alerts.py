@@ -20,18 +20,22 @@ from constructs import Construct
 
 from omics_secure._internal.errors import ProblemCollector, is_unresolved
 from omics_secure._internal.events import KMS_KEY_EVENT_NAMES
+from omics_secure._internal.labels import check_phi
+from omics_secure._internal.props import checked_props
 from omics_secure.audit._common import (
     check_same_region,
     child_alias,
     enable_key_services,
-    is_key,
     require_concrete_environment,
 )
 from omics_secure.audit.trail import AuditTrail
-from omics_secure.keys import KeyService, PhiKey
+from omics_secure.keys import KeyLike, KeyService, PhiKey, key_of
 
 ALARM_NAMESPACE = "OmicsSecure/CloudTrail"
-_EMAIL = re.compile(r"^[A-Za-z0-9._%+-]+@[A-Za-z0-9-]+(\.[A-Za-z0-9-]+)*\.[A-Za-z]{2,}$")
+# fullmatch, not match with '$': '$' also matches before a trailing newline, which SNS would refuse.
+_EMAIL = re.compile(r"[A-Za-z0-9._%+-]+@[A-Za-z0-9-]+(\.[A-Za-z0-9-]+)*\.[A-Za-z]{2,}")
+# SNS topic DisplayName: up to 100 characters (SNS API reference, SetTopicAttributes).
+DISPLAY_NAME_MAX = 100
 
 
 class AlertTopic(Construct):
@@ -44,7 +48,8 @@ class AlertTopic(Construct):
     arrive).
     """
 
-    def __init__(self, scope: Construct, id: str, *, key: kms.IKey | None = None, email: str | None = None,
+    @checked_props
+    def __init__(self, scope: Construct, id: str, *, key: KeyLike | None = None, email: str | None = None,
                  display_name: str = "omics-secure security alerts") -> None:
         """
         :param key: encrypts messages at rest. Default: a new :class:`PhiKey` child ``Key``. A PhiKey gets
@@ -57,20 +62,21 @@ class AlertTopic(Construct):
         stack = cdk.Stack.of(scope)
         problems = ProblemCollector(f"AlertTopic '{id}'")
         require_concrete_environment(problems, stack, "the publishers' aws:SourceArn conditions")
-        if email is not None and not is_unresolved(email) and (not isinstance(email, str) or not _EMAIL.match(email)):
+        if email is not None and not is_unresolved(email) and not _EMAIL.fullmatch(email):
             problems.add("email", email, "pass one e-mail address, e.g. 'security-alerts@example.org'")
-        if key is not None and not is_key(key):
-            problems.add("key", key, "pass a kms.IKey, ideally a PhiKey")
-        elif key is not None:
-            check_same_region(problems, stack, "key", key)
-        if not isinstance(display_name, str) or not 1 <= len(display_name) <= 100:
-            problems.add("display_name", display_name, "use 1 to 100 characters")
+        if key is not None:
+            check_same_region(problems, stack, "key", key_of(key), "SNS encrypts a topic only with a KMS key of "
+                                                                   "the topic's region")
+        if not 1 <= len(display_name) <= DISPLAY_NAME_MAX:
+            problems.add("display_name", display_name, f"use 1 to {DISPLAY_NAME_MAX} characters")
+        check_phi(problems, "display_name", display_name)
         problems.raise_if_any()
 
         super().__init__(scope, id)
         if key is None:
             key = PhiKey(self, "Key", alias=child_alias(stack, id),
                          description="omics-secure: encrypts security alerts")
+        key = key_of(key)
         self.key: kms.IKey = key
         enable_key_services(self, key, (KeyService.SNS,))
         self.topic = sns.Topic(self, "Resource", master_key=key, enforce_ssl=True, display_name=display_name)
@@ -114,7 +120,8 @@ class KeyWatch(Construct):
     a deletion is recoverable only during the key's waiting period, so the alert must reach people then.
     """
 
-    def __init__(self, scope: Construct, id: str, *, alerts: AlertTopic, keys: Sequence[kms.IKey] = ()) -> None:
+    @checked_props
+    def __init__(self, scope: Construct, id: str, *, alerts: AlertTopic, keys: Sequence[KeyLike] = ()) -> None:
         """
         :param alerts: where alerts go.
         :param keys: the keys to watch, in this stack's region (EventBridge sees KMS calls in the key's own
@@ -126,18 +133,19 @@ class KeyWatch(Construct):
         if not isinstance(alerts, AlertTopic):
             problems.add("alerts", alerts, "pass an AlertTopic")
         for index, key in enumerate(keys):
-            if not is_key(key):
-                problems.add(f"keys[{index}]", key, "pass kms.IKey objects (PhiKey, kms.Key.from_key_arn(...))")
-            else:
-                check_same_region(problems, stack, f"keys[{index}]", key)
+            check_same_region(problems, stack, f"keys[{index}]", key_of(key),
+                              "EventBridge receives a key's KMS calls only in the key's own region, so this rule "
+                              "could never fire for it",
+                              "watch it with a KeyWatch in a stack of the key's region, and here only keys of "
+                              f"{stack.region}")
         problems.raise_if_any()
 
         super().__init__(scope, id)
         self.alerts = alerts
-        self.keys = tuple(keys)
+        self.keys = tuple(key_of(key) for key in keys)
         detail: dict[str, object] = {"eventSource": ["kms.amazonaws.com"], "eventName": list(KMS_KEY_EVENT_NAMES)}
-        if keys:
-            detail["resources"] = {"ARN": [key.key_arn for key in keys]}
+        if self.keys:
+            detail["resources"] = {"ARN": [key.key_arn for key in self.keys]}
         self.rule = events.Rule(
             self, "Resource",
             description="omics-secure: a KMS key was disabled, scheduled for deletion, had its policy replaced, "
@@ -198,6 +206,7 @@ class AccountAlarms(Construct):
     event) is not breaching. Metrics go to the ``OmicsSecure/CloudTrail`` namespace.
     """
 
+    @checked_props
     def __init__(self, scope: Construct, id: str, *, trail: AuditTrail, alerts: AlertTopic,
                  alarms: Sequence[AccountAlarm] = tuple(AccountAlarm)) -> None:
         """

@@ -13,22 +13,23 @@ from aws_cdk import aws_logs as logs
 from aws_cdk import aws_s3 as s3
 from constructs import Construct
 
-from omics_secure._internal.acknowledgments import acknowledge
+from omics_secure._internal.acknowledgments import acknowledge, nag_rendering
 from omics_secure._internal.durations import whole_days
 from omics_secure._internal.errors import ProblemCollector, is_unresolved
+from omics_secure._internal.family import HasRole, grantee_of
+from omics_secure._internal.grants import add_to_grantee_policy
 from omics_secure._internal.naming import NAME_SUFFIX_FIX, PHI_NAME_FIX, is_valid_name_suffix, phi_like
+from omics_secure._internal.props import checked_props
 from omics_secure._internal.tags import AUDIT_LOGS, DATA_CLASSIFICATION_TAG
 from omics_secure.audit._common import (
     check_same_region,
     child_alias,
-    describe,
     enable_key_services,
     is_bucket,
-    is_key,
     nag_text,
     require_concrete_environment,
 )
-from omics_secure.keys import KeyService, PhiKey
+from omics_secure.keys import KeyLike, KeyService, PhiKey, key_of
 from omics_secure.storage import AccessLogBucket, PhiReplicaBucket
 from omics_secure.storage._common import TlsVersion
 from omics_secure.storage._hardened import HardenedBucket
@@ -65,12 +66,13 @@ class AuditTrail(Construct):
     stack needs a concrete account and region.
     """
 
+    @checked_props
     def __init__(
         self,
         scope: Construct,
         id: str,
         *,
-        key: kms.IKey | None = None,
+        key: KeyLike | None = None,
         data_buckets: Sequence[DataBucket] = (),
         trail_name: str | None = None,
         name_suffix: str | None = None,
@@ -123,10 +125,9 @@ class AuditTrail(Construct):
                 problems.add("trail_name", trail_name, f"it looks like PHI ({kind}); {PHI_NAME_FIX}")
         elif trail_name is not None:
             problems.add("trail_name", trail_name, "pass a literal name: the bucket policy names the trail's ARN")
-        if key is not None and not is_key(key):
-            problems.add("key", key, "pass a kms.IKey, ideally a PhiKey")
-        elif key is not None:
-            check_same_region(problems, stack, "key", key)
+        if key is not None:
+            check_same_region(problems, stack, "key", key_of(key),
+                              "CloudTrail, S3 and CloudWatch Logs encrypt only with a KMS key of their own region")
         if not isinstance(log_group_retention, logs.RetentionDays) or \
                 log_group_retention is logs.RetentionDays.INFINITE:
             problems.add("log_group_retention", log_group_retention,
@@ -154,6 +155,7 @@ class AuditTrail(Construct):
         if key is None:
             key = PhiKey(self, "Key", alias=child_alias(stack, id),
                          description="omics-secure: encrypts the audit trail and its log files")
+        key = key_of(key)
         self.key: kms.IKey = key
         enable_key_services(self, key, (KeyService.CLOUDTRAIL, KeyService.CLOUDWATCH_LOGS, KeyService.S3))
         self.access_logs = access_logs or AccessLogBucket(self, "AccessLogs")
@@ -191,29 +193,37 @@ class AuditTrail(Construct):
                 "removal_policy=DESTROY: deleting the stack deletes the trail, its log group and (if empty) its "
                 "bucket, and with them the audit record HIPAA asks you to keep for six years.")
 
+    @checked_props
     def add_data_bucket(self, bucket: DataBucket) -> None:
         """Log object reads and writes (S3 data events) of ``bucket`` too; a bucket already added is skipped."""
         problems = ProblemCollector(f"AuditTrail '{self.node.id}'.add_data_bucket")
-        arn = _data_resource_arn(problems, cdk.Stack.of(self), bucket)
+        arn = _data_resource_arn(problems, cdk.Stack.of(self), bucket, "bucket")
         if arn and arn not in self._data_resources and len(self._data_resources) >= MAX_DATA_RESOURCES:
-            problems.add("bucket", describe(bucket),
+            problems.add("bucket", bucket,
                          f"the trail already logs data events for {MAX_DATA_RESOURCES} buckets, CloudTrail's limit")
         problems.raise_if_any()
         self._add_arn(arn)
 
-    def grant_read(self, grantee: iam.IGrantable) -> iam.Grant:
+    @checked_props
+    def grant_read(self, grantee: iam.IGrantable | HasRole) -> iam.Grant:
         """Let ``grantee`` (an auditor's or a SIEM's role) list and read the trail's log and digest files,
         decrypting them with the trail's key through S3 only. Nothing else: CloudTrail is the only writer,
         and object lock keeps every version."""
         stack = cdk.Stack.of(self)
-        grant = iam.Grant.add_to_principal(grantee=grantee, actions=["s3:ListBucket", "s3:GetBucketLocation"],
-                                           resource_arns=[self.bucket.bucket_arn])
-        grant = grant.combine(iam.Grant.add_to_principal(
-            grantee=grantee, actions=["s3:GetObject", "s3:GetObjectVersion"],
-            resource_arns=[self.bucket.arn_for_objects(f"AWSLogs/{stack.account}/*")]))
-        return grant.combine(iam.Grant.add_to_principal(
-            grantee=grantee, actions=["kms:Decrypt"], resource_arns=[self.key.key_arn],
-            conditions={"StringEquals": {"kms:ViaService": f"s3.{stack.region}.amazonaws.com"}}))
+        log_files = self.bucket.arn_for_objects(f"AWSLogs/{stack.account}/*")
+        # A role of this app gets the grant in its OmicsSecureGrants managed policy, as PhiBucket grants do.
+        grant, policy = add_to_grantee_policy(
+            grantee_of(grantee),
+            iam.PolicyStatement(actions=["s3:ListBucket", "s3:GetBucketLocation"], resources=[self.bucket.bucket_arn]),
+            iam.PolicyStatement(actions=["s3:GetObject", "s3:GetObjectVersion"], resources=[log_files]),
+            iam.PolicyStatement(actions=["kms:Decrypt"], resources=[self.key.key_arn], conditions={
+                "StringEquals": {"kms:ViaService": f"s3.{stack.region}.amazonaws.com"}}))
+        if policy is not None:
+            acknowledge(policy, f"AwsSolutions-IAM5[Resource::{nag_rendering(stack.resolve(log_files))}]",
+                        "CloudTrail names log files AWSLogs/<account>/CloudTrail/<region>/<date>/<file>, unknown "
+                        "until delivered; this grant reads only this account's log and digest files of one trail "
+                        "bucket, with two read actions and no delete.")
+        return grant
 
     @property
     def data_resources(self) -> tuple[str, ...]:
@@ -301,18 +311,19 @@ class AuditTrail(Construct):
         return role
 
 
-def _data_resource_arn(problems: ProblemCollector, stack: cdk.Stack, bucket: object) -> str:
+def _data_resource_arn(problems: ProblemCollector, stack: cdk.Stack, bucket: object,
+                       prop: str = "data_buckets") -> str:
     """The S3 data-event value for ``bucket`` (its ARN and a slash), or records why it cannot be logged."""
     if isinstance(bucket, PhiReplicaBucket):
         return f"{bucket.bucket_arn_literal}/"
     target = bucket.bucket if isinstance(bucket, HardenedBucket) else bucket
     if not is_bucket(target):
-        problems.add("data_buckets", bucket, "pass s3.IBucket objects, PhiBucket or PhiReplicaBucket")
+        problems.add(prop, bucket, "pass s3.IBucket objects, PhiBucket or PhiReplicaBucket")
         return ""
     owner = cdk.Stack.of(target)  # type: ignore[arg-type]
     if owner is not stack and not is_unresolved(owner.region) and not is_unresolved(stack.region) \
             and owner.region != stack.region:
-        problems.add("data_buckets", describe(bucket),
+        problems.add(prop, bucket,
                      f"the bucket's stack is in {owner.region}, the trail's in {stack.region}, and CDK cannot "
                      "reference across regions; pass a PhiReplicaBucket or s3.Bucket.from_bucket_name(...) "
                      "created in the trail's stack (a multi-region trail logs buckets of every region)")

@@ -9,6 +9,7 @@ from pathlib import Path
 import aws_cdk as cdk
 from constructs import Construct
 
+from omics_secure._internal.environment import is_account_id, is_region_name, partition_of
 from omics_secure._internal.errors import ProblemCollector
 from omics_secure.access import AccessLevel, ApprovedAccess, CollaboratorAccess, Researchers
 from omics_secure.audit import AccountAlarms, AlertTopic, AuditTrail, KeyWatch
@@ -52,14 +53,32 @@ class ReferenceConfig:
 
     @classmethod
     def from_context(cls, scope: Construct) -> ReferenceConfig:
+        problems = ProblemCollector("reference app context")
+
         def context(key: str, default: str) -> str:
             value = scope.node.try_get_context(f"omics-secure:{key}")
-            return str(value) if value not in (None, "") else default
+            return str(value).strip() if value not in (None, "") else default
 
         suffix = scope.node.try_get_context("omics-secure:name-suffix")
-        return cls(account=context("account", DEFAULT_ACCOUNT), region=context("region", DEFAULT_REGION),
-                   replica_region=context("replica-region", DEFAULT_REPLICA_REGION),
-                   name_suffix=str(suffix) if suffix not in (None, "") else None)
+        config = cls(account=context("account", DEFAULT_ACCOUNT), region=context("region", DEFAULT_REGION),
+                     replica_region=context("replica-region", DEFAULT_REPLICA_REGION),
+                     name_suffix=str(suffix) if suffix not in (None, "") else None)
+        if not is_account_id(config.account):
+            problems.add("omics-secure:account", config.account, "use a 12-digit AWS account id, e.g. 111122223333")
+        for key, region in (("region", config.region), ("replica-region", config.replica_region)):
+            if not is_region_name(region):
+                problems.add(f"omics-secure:{key}", region, "use an AWS region name, e.g. us-east-1 or eu-west-2")
+        if is_region_name(config.region) and is_region_name(config.replica_region):
+            if config.region == config.replica_region:
+                problems.add("omics-secure:replica-region", config.replica_region,
+                             f"the replica must be in a second region, not {config.region} too")
+            elif partition_of(config.region) != partition_of(config.replica_region):
+                problems.add("omics-secure:replica-region", config.replica_region,
+                             f"S3 replicates only within a partition; {config.region} is in "
+                             f"{partition_of(config.region)}, {config.replica_region} in "
+                             f"{partition_of(config.replica_region)}")
+        problems.raise_if_any()
+        return config
 
 
 class ReferenceReplicaStack(cdk.Stack):

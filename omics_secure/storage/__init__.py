@@ -13,16 +13,20 @@ OmicsSecure rules read that tag to know, from the template alone, which buckets 
 """
 
 from omics_secure.storage._common import Encryption, ObjectLockMode, RawDataTiering, TlsVersion
+from omics_secure.storage._hardened import BucketLike, bucket_key_of, bucket_of
 from omics_secure.storage.access_logs import AccessLogBucket
 from omics_secure.storage.phi_bucket import PhiBucket
 from omics_secure.storage.replica import PhiReplicaBucket
 
 __all__ = [
     "AccessLogBucket",
+    "BucketLike",
     "Encryption",
     "ObjectLockMode",
     "PhiBucket",
     "PhiReplicaBucket",
     "RawDataTiering",
     "TlsVersion",
+    "bucket_key_of",
+    "bucket_of",
 ]

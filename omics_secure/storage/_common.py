@@ -12,8 +12,10 @@ import aws_cdk as cdk
 from aws_cdk import aws_s3 as s3
 from constructs import Construct
 
+from omics_secure._internal import environment
 from omics_secure._internal.durations import optional_days
 from omics_secure._internal.errors import ProblemCollector, is_unresolved
+from omics_secure._internal.labels import check_phi
 from omics_secure._internal.naming import PHI_NAME_FIX, phi_like
 
 DEFAULT_OBJECT_LOCK_DAYS = 30
@@ -48,7 +50,13 @@ DATA_ACCESS_ACTIONS = ("s3:GetObject*", "s3:PutObject*", "s3:DeleteObject*", "s3
                        "s3:ListBucket*", "s3:ListMultipartUploadParts", "s3:AbortMultipartUpload")
 
 BUCKET_NAME_PATTERN = re.compile(r"^[a-z0-9][a-z0-9.-]{1,61}[a-z0-9]$")
-RESERVED_BUCKET_AFFIXES = (("xn--", "sthree-", "amzn-s3-demo-"), ("-s3alias", "--ol-s3", "--x-s3"))
+# "General purpose bucket naming rules" (S3 user guide,
+# https://docs.aws.amazon.com/AmazonS3/latest/userguide/bucketnamingrules.html): names must not start with
+# these prefixes or end with these suffixes, which S3 reserves for access points, Object Lambda, Multi-Region
+# Access Points, directory buckets and table buckets. CloudFormation's schema has no pattern for BucketName,
+# so cfn-lint and the schema cannot refuse them; S3 does, at deploy time.
+RESERVED_BUCKET_PREFIXES = ("xn--", "sthree-", "amzn-s3-demo-")
+RESERVED_BUCKET_SUFFIXES = ("-s3alias", "--ol-s3", ".mrap", "--x-s3", "--table-s3")
 
 
 class Encryption(Enum):
@@ -138,6 +146,10 @@ def check_tiering(problems: ProblemCollector, tiering: RawDataTiering | None) ->
     if not isinstance(tiering, RawDataTiering):
         problems.add("tiering", tiering, "pass RawDataTiering(prefix='raw/', ...)")
         return
+    if "*" in tiering.prefix or len(tiering.prefix) > 1024:
+        problems.add("tiering.prefix", tiering.prefix, "use a key prefix of up to 1024 characters without "
+                                                       "wildcards (lifecycle prefixes match literally), e.g. 'raw/'")
+    check_phi(problems, "tiering.prefix", tiering.prefix)
     storage_class = tiering.storage_class.value if isinstance(tiering.storage_class, s3.StorageClass) else None
     if storage_class not in TIERING_CLASSES:
         problems.add("tiering.storage_class", storage_class,
@@ -162,12 +174,17 @@ def check_bucket_name(problems: ProblemCollector, name: str | None) -> None:
     kind = phi_like(name)
     if kind is not None:
         problems.add("bucket_name", name, f"it looks like PHI ({kind}); {PHI_NAME_FIX}")
-    prefixes, suffixes = RESERVED_BUCKET_AFFIXES
-    if (not BUCKET_NAME_PATTERN.match(name) or ".." in name or name.startswith(prefixes) or name.endswith(suffixes)
-            or re.fullmatch(r"\d+\.\d+\.\d+\.\d+", name)):
+    if not BUCKET_NAME_PATTERN.match(name) or ".." in name or re.fullmatch(r"\d+\.\d+\.\d+\.\d+", name):
         problems.add("bucket_name", name,
                      "use 3-63 lower-case letters, digits, '-' and '.', starting and ending with a letter or "
-                     "digit (S3 bucket naming rules), e.g. 'genomics-phi-study42'")
+                     "digit, no '..', not an IP address (S3 bucket naming rules), e.g. 'genomics-phi-study42'")
+    reserved = [affix for affix in RESERVED_BUCKET_PREFIXES if name.startswith(affix)] + [
+        affix for affix in RESERVED_BUCKET_SUFFIXES if name.endswith(affix)]
+    if reserved:
+        problems.add("bucket_name", name,
+                     f"S3 reserves names with {reserved[0]!r} (reserved prefixes: "
+                     f"{', '.join(RESERVED_BUCKET_PREFIXES)}; suffixes: {', '.join(RESERVED_BUCKET_SUFFIXES)}); "
+                     "choose another name (S3 bucket naming rules)")
 
 
 def check_removal_policy(problems: ProblemCollector, removal_policy: cdk.RemovalPolicy) -> None:
@@ -184,16 +201,8 @@ def warn_if_destroy(scope: Construct, removal_policy: cdk.RemovalPolicy) -> None
 
 
 def require_concrete_environment(problems: ProblemCollector, stack: cdk.Stack) -> None:
-    missing = [name for name, v in (("account", stack.account), ("region", stack.region)) if is_unresolved(v)]
-    if missing:
-        problems.add("env", f"stack '{stack.node.id}'",
-                     f"cross-region replication names the {' and '.join(missing)} in literal ARNs; create the "
-                     "stack with env=cdk.Environment(account='111122223333', region='us-west-2')")
+    environment.require_concrete_environment(
+        problems, stack, "env", f"stack '{stack.node.id}'", "cross-region replication (its ARNs are literal)")
 
 
-def partition_of(region: str) -> str:
-    if region.startswith("cn-"):
-        return "aws-cn"
-    if region.startswith("us-gov-"):
-        return "aws-us-gov"
-    return "aws"
+partition_of = environment.partition_of

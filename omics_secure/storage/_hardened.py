@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import datetime
 from collections.abc import Mapping, Sequence
+from typing import ClassVar
 
 import aws_cdk as cdk
 from aws_cdk import aws_iam as iam
@@ -14,8 +15,10 @@ from constructs import Construct
 from omics_secure._internal.acknowledgments import acknowledge, nag_rendering
 from omics_secure._internal.durations import optional_days, whole_days
 from omics_secure._internal.errors import ProblemCollector
+from omics_secure._internal.family import HasRole, grantee_of, unwrap
 from omics_secure._internal.grants import add_to_grantee_policy
-from omics_secure._internal.labels import check_tags
+from omics_secure._internal.labels import check_object_pattern, check_tags
+from omics_secure._internal.props import checked_props
 from omics_secure._internal.tags import DATA_CLASSIFICATION_TAG, PHI
 from omics_secure.keys import KeyService, PhiKey
 from omics_secure.storage._common import (
@@ -46,6 +49,7 @@ from omics_secure.storage.access_logs import AccessLogBucket
 class HardenedBucket(Construct):
     """What a PHI bucket and its replica share: key, encryption, lock, TLS, logging, lifecycle, policy."""
 
+    described_as: ClassVar[str] = "a PhiBucket or PhiReplicaBucket"
     bucket: s3.Bucket
     key: kms.IKey
     encryption: Encryption
@@ -169,9 +173,12 @@ class HardenedBucket(Construct):
                 "written from now on stay locked past the date your data-use agreement requires deletion. "
                 "Shorten object_lock_retention or plan the close-out with GOVERNANCE bypass.")
 
-    def _grant(self, grantee: iam.IGrantable, bucket_actions: Sequence[str], object_actions: Sequence[str],
-               key_actions: Sequence[str], objects_key_pattern: str,
-               conditions: Mapping[str, Mapping[str, object]] | None = None) -> None:
+    def _grant(self, grantee: iam.IGrantable | HasRole, bucket_actions: Sequence[str],
+               object_actions: Sequence[str], key_actions: Sequence[str], objects_key_pattern: str,
+               conditions: Mapping[str, Mapping[str, object]] | None = None) -> iam.Grant:
+        problems = ProblemCollector(f"{type(self).__name__} '{self.node.id}'.grant")
+        check_object_pattern(problems, "objects_key_pattern", objects_key_pattern)
+        problems.raise_if_any()
         if isinstance(self.key, PhiKey):
             self.key.enable_services(KeyService.S3)
         stack = cdk.Stack.of(self)
@@ -185,16 +192,18 @@ class HardenedBucket(Construct):
         for statement in granted:
             for operator, block in (conditions or {}).items():
                 statement.add_condition(operator, dict(block))  # merged with an existing operator's keys
-        policy = add_to_grantee_policy(grantee, *granted)
+        grant, policy = add_to_grantee_policy(grantee_of(grantee), *granted)
         if policy is not None and "*" in objects_key_pattern:
             acknowledge(
                 policy, f"AwsSolutions-IAM5[Resource::{nag_rendering(stack.resolve(objects_arn))}]",
                 "S3 object actions can be scoped to objects only by an ARN pattern; this grant names one PHI "
                 f"bucket and the key pattern '{objects_key_pattern}', never s3:* or s3:Delete*, and the key "
                 "only through S3.")
+        return grant
 
-    def grant_read(self, grantee: iam.IGrantable, objects_key_pattern: str = "*", *,
-                   conditions: Mapping[str, Mapping[str, object]] | None = None) -> None:
+    @checked_props
+    def grant_read(self, grantee: iam.IGrantable | HasRole, objects_key_pattern: str = "*", *,
+                   conditions: Mapping[str, Mapping[str, object]] | None = None) -> iam.Grant:
         """Let ``grantee`` list the bucket and read objects matching ``objects_key_pattern``, and decrypt
         them with the key (through S3 only). Actions are named one by one, never ``s3:Get*``. A role of
         this app gets the grant in its ``OmicsSecureGrants`` managed policy, not an inline one.
@@ -202,15 +211,17 @@ class HardenedBucket(Construct):
         return self._grant(grantee, READ_BUCKET_ACTIONS, READ_OBJECT_ACTIONS, KEY_READ_ACTIONS,
                            objects_key_pattern, conditions)
 
-    def grant_write(self, grantee: iam.IGrantable, objects_key_pattern: str = "*", *,
-                    conditions: Mapping[str, Mapping[str, object]] | None = None) -> None:
+    @checked_props
+    def grant_write(self, grantee: iam.IGrantable | HasRole, objects_key_pattern: str = "*", *,
+                    conditions: Mapping[str, Mapping[str, object]] | None = None) -> iam.Grant:
         """Let ``grantee`` upload objects (multipart included) and encrypt them with the key (through S3
         only). Deleting is not included: with versioning and object lock a PHI bucket keeps history."""
         return self._grant(grantee, WRITE_BUCKET_ACTIONS, WRITE_OBJECT_ACTIONS, KEY_WRITE_ACTIONS,
                            objects_key_pattern, conditions)
 
-    def grant_read_write(self, grantee: iam.IGrantable, objects_key_pattern: str = "*", *,
-                         conditions: Mapping[str, Mapping[str, object]] | None = None) -> None:
+    @checked_props
+    def grant_read_write(self, grantee: iam.IGrantable | HasRole, objects_key_pattern: str = "*", *,
+                         conditions: Mapping[str, Mapping[str, object]] | None = None) -> iam.Grant:
         """:meth:`grant_read` and :meth:`grant_write` together."""
         return self._grant(grantee, (*READ_BUCKET_ACTIONS, *WRITE_BUCKET_ACTIONS),
                            (*READ_OBJECT_ACTIONS, *WRITE_OBJECT_ACTIONS),
@@ -218,3 +229,20 @@ class HardenedBucket(Construct):
                            conditions)
 
 
+
+
+BucketLike = s3.IBucket | HardenedBucket | AccessLogBucket
+"""A bucket prop: any ``s3.IBucket``, a :class:`PhiBucket`, :class:`PhiReplicaBucket` or :class:`AccessLogBucket`."""
+
+
+def bucket_of(bucket: BucketLike) -> s3.IBucket:
+    """The ``s3.IBucket`` of a bucket prop."""
+    unwrapped: s3.IBucket = unwrap(bucket, "bucket")
+    return unwrapped
+
+
+def bucket_key_of(bucket: BucketLike) -> kms.IKey | None:
+    """The key that encrypts ``bucket``, when it is known (a PhiBucket's key, a bucket's encryption_key)."""
+    if isinstance(bucket, HardenedBucket):
+        return bucket.key
+    return bucket_of(bucket).encryption_key

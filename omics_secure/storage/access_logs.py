@@ -9,6 +9,7 @@ from constructs import Construct
 from omics_secure._internal.acknowledgments import acknowledge
 from omics_secure._internal.durations import whole_days
 from omics_secure._internal.errors import ProblemCollector
+from omics_secure._internal.props import checked_props
 from omics_secure._internal.tags import ACCESS_LOGS, DATA_CLASSIFICATION_TAG
 from omics_secure.storage._common import (
     DEFAULT_LOG_NONCURRENT_EXPIRATION_DAYS,
@@ -34,6 +35,7 @@ class AccessLogBucket(Construct):
     are acknowledged on this construct with the constraint as reason.
     """
 
+    @checked_props
     def __init__(
         self,
         scope: Construct,

@@ -13,8 +13,12 @@ from aws_cdk import aws_s3 as s3
 from constructs import Construct
 
 from omics_secure._internal.acknowledgments import acknowledge
+from omics_secure._internal.environment import check_region, warn_other_account
 from omics_secure._internal.errors import ProblemCollector, is_unresolved
-from omics_secure.keys import KeyService, PhiKey
+from omics_secure._internal.family import HasRole, role_of
+from omics_secure._internal.labels import check_label
+from omics_secure._internal.props import checked_props
+from omics_secure.keys import KeyLike, KeyService, PhiKey, key_of
 from omics_secure.storage._common import (
     DATA_ACCESS_ACTIONS,
     NONCURRENT_EXPIRATION,
@@ -31,6 +35,9 @@ from omics_secure.storage._common import (
 from omics_secure.storage._hardened import HardenedBucket
 from omics_secure.storage.access_logs import AccessLogBucket
 from omics_secure.storage.replica import PhiReplicaBucket
+
+# S3 server access logging's TargetPrefix; S3 object keys are at most 1024 bytes.
+ACCESS_LOG_PREFIX_MAX = 1024
 
 
 class PhiBucket(HardenedBucket):
@@ -54,12 +61,13 @@ class PhiBucket(HardenedBucket):
     - Tagged ``omics-secure:data-classification=phi`` so that the OmicsSecure rules judge it as PHI.
     """
 
+    @checked_props
     def __init__(
         self,
         scope: Construct,
         id: str,
         *,
-        key: kms.IKey | None = None,
+        key: KeyLike | None = None,
         encryption: Encryption = Encryption.SSE_KMS,
         bucket_name: str | None = None,
         access_logs: AccessLogBucket | None = None,
@@ -74,7 +82,7 @@ class PhiBucket(HardenedBucket):
         tiering: RawDataTiering | None = None,
         data_use_end_date: datetime.date | None = None,
         vpc_endpoints: Sequence[ec2.IVpcEndpoint] = (),
-        break_glass_roles: Sequence[iam.IRole] = (),
+        break_glass_roles: Sequence[iam.IRole | HasRole] = (),
         replica: PhiReplicaBucket | None = None,
         replication_time_control: bool = False,
         tags: Mapping[str, str] | None = None,
@@ -114,8 +122,53 @@ class PhiBucket(HardenedBucket):
         :param tags: tags for the bucket, its key and log bucket; values that look like PHI are refused.
         :param removal_policy: Default: RETAIN; DESTROY is allowed with a warning.
         """
-        stack = cdk.Stack.of(scope)
         problems = ProblemCollector(f"PhiBucket '{id}'")
+        days = self._validate(
+            problems, scope, key=key, bucket_name=bucket_name, encryption=encryption, access_logs=access_logs,
+            access_log_prefix=access_log_prefix, object_lock_mode=object_lock_mode,
+            object_lock_retention=object_lock_retention, minimum_tls_version=minimum_tls_version,
+            abort_incomplete_uploads_after=abort_incomplete_uploads_after,
+            noncurrent_transition_after=noncurrent_transition_after,
+            noncurrent_expiration_after=noncurrent_expiration_after,
+            current_version_expiration=current_version_expiration, tiering=tiering,
+            data_use_end_date=data_use_end_date, vpc_endpoints=vpc_endpoints, break_glass_roles=break_glass_roles,
+            replica=replica, replication_time_control=replication_time_control, tags=tags,
+            removal_policy=removal_policy)
+        problems.raise_if_any()
+
+        super().__init__(scope, id)
+        if key is not None:
+            warn_other_account(scope, id, "key", key_of(key), what="a key")
+        resolved_key = self._add_key(key_of(key) if key is not None else None)
+        logs = access_logs or AccessLogBucket(self, "AccessLogs")
+        self._build(bucket_name=bucket_name, key=resolved_key, encryption=encryption,
+                    object_lock_mode=object_lock_mode, minimum_tls_version=minimum_tls_version, days=days,
+                    access_logs=logs, access_log_prefix=access_log_prefix or f"{id}/",
+                    data_use_end_date=data_use_end_date, tiering=tiering, tags=tags, removal_policy=removal_policy)
+        self.access_logs = logs
+        self.replica = replica
+        exempt = [role_of(role).role_arn for role in break_glass_roles]
+        if replica is not None:
+            self._replicate_to(replica, replication_time_control)
+            exempt.append(replica.replication_role_arn)
+        if vpc_endpoints:
+            self._restrict_to_vpc_endpoints(vpc_endpoints, exempt)
+        if encryption is Encryption.DSSE_KMS:
+            self._acknowledge_dsse()
+
+    def _validate(self, problems: ProblemCollector, scope: Construct, *, key: KeyLike | None,
+                  bucket_name: str | None, encryption: Encryption, access_logs: AccessLogBucket | None,
+                  access_log_prefix: str | None, object_lock_mode: ObjectLockMode,
+                  object_lock_retention: cdk.Duration | None, minimum_tls_version: TlsVersion,
+                  abort_incomplete_uploads_after: cdk.Duration | None,
+                  noncurrent_transition_after: cdk.Duration | None,
+                  noncurrent_expiration_after: cdk.Duration | None, current_version_expiration: cdk.Duration | None,
+                  tiering: RawDataTiering | None, data_use_end_date: datetime.date | None,
+                  vpc_endpoints: Sequence[ec2.IVpcEndpoint], break_glass_roles: Sequence[iam.IRole | HasRole],
+                  replica: PhiReplicaBucket | None, replication_time_control: bool,
+                  tags: Mapping[str, str] | None, removal_policy: cdk.RemovalPolicy) -> dict[str, int | None]:
+        """Every problem of the props, collected; returns the lifecycle days the build steps use."""
+        stack = cdk.Stack.of(scope)
         days = self._validate_common(
             problems, bucket_name=bucket_name, encryption=encryption, object_lock_mode=object_lock_mode,
             object_lock_retention=object_lock_retention, minimum_tls_version=minimum_tls_version,
@@ -124,43 +177,37 @@ class PhiBucket(HardenedBucket):
             noncurrent_expiration_after=noncurrent_expiration_after,
             current_version_expiration=current_version_expiration, data_use_end_date=data_use_end_date,
             tags=tags, removal_policy=removal_policy)
+        if key is not None:
+            check_region(problems, scope, "key", key_of(key), what="the key",
+                         why="S3 encrypts a bucket only with a KMS key of the bucket's region")
+        check_label(problems, "access_log_prefix", access_log_prefix, ACCESS_LOG_PREFIX_MAX)
         check_tiering(problems, tiering)
         if break_glass_roles and not vpc_endpoints:
-            problems.add("break_glass_roles", [r.node.path for r in break_glass_roles],
+            problems.add("break_glass_roles", [role_of(r) for r in break_glass_roles],
                          "break-glass roles are exemptions from vpc_endpoints; pass vpc_endpoints too")
         if replica is not None:
             _check_replica(problems, stack, replica)
         elif replication_time_control:
             problems.add("replication_time_control", True, "pass replica=PhiReplicaBucket(...) to replicate")
         if access_logs is not None and cdk.Stack.of(access_logs) is not stack:
-            problems.add("access_logs", access_logs.node.path,
+            problems.add("access_logs", access_logs,
                          "use an AccessLogBucket in the same stack (S3 delivers logs within one region)")
-        problems.raise_if_any()
+        return days
 
-        super().__init__(scope, id)
+    def _add_key(self, key: kms.IKey | None) -> kms.IKey:
+        """The bucket's key: a new PhiKey child ``Key`` by default; a PhiKey given gets its S3 statements."""
         if key is None:
-            key = PhiKey(self, "Key", services=[KeyService.S3])
-        elif isinstance(key, PhiKey):
+            return PhiKey(self, "Key", services=[KeyService.S3])
+        if isinstance(key, PhiKey):
             key.enable_services(KeyService.S3)
-        logs = access_logs or AccessLogBucket(self, "AccessLogs")
-        self._build(bucket_name=bucket_name, key=key, encryption=encryption, object_lock_mode=object_lock_mode,
-                    minimum_tls_version=minimum_tls_version, days=days, access_logs=logs,
-                    access_log_prefix=access_log_prefix or f"{id}/", data_use_end_date=data_use_end_date,
-                    tiering=tiering, tags=tags, removal_policy=removal_policy)
-        self.access_logs = logs
-        self.replica = replica
-        exempt = [role.role_arn for role in break_glass_roles]
-        if replica is not None:
-            self._replicate_to(replica, replication_time_control)
-            exempt.append(replica.replication_role_arn)
-        if vpc_endpoints:
-            self._restrict_to_vpc_endpoints(vpc_endpoints, exempt)
-        if encryption is Encryption.DSSE_KMS:
-            for pack in ("HIPAA.Security", "NIST.800.53.R5"):
-                acknowledge(self.bucket, f"{pack}-S3DefaultEncryptionKMS",
-                            "The bucket uses DSSE-KMS (SSEAlgorithm aws:kms:dsse): two layers of encryption "
-                            "under its customer-managed KMS key. cdk-nag recognises only aws:kms; the "
-                            "OmicsSecure-S3PhiBucketKmsEncrypted rule verifies the key and algorithm instead.")
+        return key
+
+    def _acknowledge_dsse(self) -> None:
+        for pack in ("HIPAA.Security", "NIST.800.53.R5"):
+            acknowledge(self.bucket, f"{pack}-S3DefaultEncryptionKMS",
+                        "The bucket uses DSSE-KMS (SSEAlgorithm aws:kms:dsse): two layers of encryption "
+                        "under its customer-managed KMS key. cdk-nag recognises only aws:kms; the "
+                        "OmicsSecure-S3PhiBucketKmsEncrypted rule verifies the key and algorithm instead.")
 
     def _replicate_to(self, replica: PhiReplicaBucket, replication_time_control: bool) -> None:
         role = iam.ArnPrincipal(replica.replication_role_arn)
@@ -230,9 +277,9 @@ def _check_replica(problems: ProblemCollector, stack: cdk.Stack, replica: object
         return
     require_concrete_environment(problems, stack)
     if not is_unresolved(stack.region) and replica.region == stack.region:
-        problems.add("replica", replica.node.path,
+        problems.add("replica", replica,
                      f"the replica is in {stack.region} too; put it in a stack of a second region")
     if not is_unresolved(stack.account) and replica.account != stack.account:
-        problems.add("replica", replica.node.path,
+        problems.add("replica", replica,
                      f"the replica is in account {replica.account}, this bucket in {stack.account}; "
                      "cross-account replication is not supported")

@@ -14,7 +14,9 @@ from constructs import Construct
 from omics_secure._internal.acknowledgments import acknowledge, nag_rendering
 from omics_secure._internal.errors import ProblemCollector, is_unresolved
 from omics_secure._internal.grants import add_to_grantee_policy
+from omics_secure._internal.labels import check_phi
 from omics_secure._internal.naming import NAME_SUFFIX_FIX, is_valid_name_suffix
+from omics_secure._internal.props import checked_props
 from omics_secure.keys import KeyService, PhiKey, default_key_alias
 from omics_secure.storage._common import (
     NONCURRENT_EXPIRATION,
@@ -58,6 +60,7 @@ class PhiReplicaBucket(HardenedBucket):
     HIPAA and NIST replication findings on it are acknowledged with that reason.
     """
 
+    @checked_props
     def __init__(
         self,
         scope: Construct,
@@ -110,8 +113,9 @@ class PhiReplicaBucket(HardenedBucket):
             problems.add("key_alias", key_alias,
                          "pass a literal alias the source stack can name, 'alias/' followed by letters, digits, "
                          "'/', '_' or '-' (not 'alias/aws/'), e.g. 'alias/genomics/phi-replica'")
+        check_phi(problems, "key_alias", key_alias)
         if access_logs is not None and cdk.Stack.of(access_logs) is not stack:
-            problems.add("access_logs", access_logs.node.path,
+            problems.add("access_logs", access_logs,
                          "use an AccessLogBucket in the same stack (S3 delivers logs within one region)")
         # The digest of the construct path keeps default names stable: changing it renames deployed resources.
         digest = hashlib.sha256("/".join(p for p in (scope.node.path, id) if p).encode()).hexdigest()[:8]
@@ -184,7 +188,7 @@ class PhiReplicaBucket(HardenedBucket):
         key.add_to_resource_policy(iam.PolicyStatement(
             sid="AllowReplicationEncryptViaS3", principals=[account], actions=key_actions, resources=["*"],
             conditions={**in_this_account, "StringEquals": via_s3}))
-        policy = add_to_grantee_policy(
+        _, policy = add_to_grantee_policy(
             self.replication_role,
             iam.PolicyStatement(actions=list(REPLICATION_DESTINATION_OBJECT_ACTIONS), resources=[objects]),
             iam.PolicyStatement(actions=key_actions, resources=[key.key_arn], conditions={"StringEquals": via_s3}),

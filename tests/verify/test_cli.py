@@ -86,4 +86,26 @@ def test_no_region_is_one_line(monkeypatch: pytest.MonkeyPatch, capsys: pytest.C
     monkeypatch.delenv("AWS_REGION")
     monkeypatch.delenv("AWS_DEFAULT_REGION")
     assert main(["verify", "--bucket", "any"]) == 2
-    assert capsys.readouterr().err == "omics-secure: error: no AWS region: pass --region or set AWS_REGION\n"
+    assert capsys.readouterr().err == (
+        "omics-secure: error: no AWS region: pass --region or set AWS_DEFAULT_REGION (or AWS_REGION)\n")
+
+
+@pytest.mark.parametrize("variable", ["AWS_REGION", "AWS_DEFAULT_REGION"])
+def test_either_region_variable_is_honoured(variable: str, environment: Environment, tmp_path: Path,
+                                            monkeypatch: pytest.MonkeyPatch) -> None:
+    """boto3 reads only AWS_DEFAULT_REGION; verify reads AWS_REGION too, as the AWS CLI v2 and SDKs do."""
+    monkeypatch.delenv("AWS_REGION")
+    monkeypatch.delenv("AWS_DEFAULT_REGION")
+    monkeypatch.setenv(variable, REGION)
+    command = [a for a in args(environment, tmp_path) if a not in ("--region", REGION)]
+    assert main(command) == 0
+
+
+def test_aws_region_wins_over_aws_default_region(environment: Environment, tmp_path: Path,
+                                                 monkeypatch: pytest.MonkeyPatch,
+                                                 capsys: pytest.CaptureFixture[str]) -> None:
+    """The AWS CLI's order: --region, then AWS_REGION, then AWS_DEFAULT_REGION; a wrong region finds nothing."""
+    monkeypatch.setenv("AWS_DEFAULT_REGION", REGION)
+    monkeypatch.setenv("AWS_REGION", "eu-west-1")
+    command = [a for a in args(environment, tmp_path) if a not in ("--region", REGION)]
+    assert main(command) != 0

@@ -1,0 +1,646 @@
+"""A catalogue of invalid or dangerous configurations of every public construct, as a new user writes them.
+
+Each case must end in OmicsSecureConfigError (never a TypeError, AttributeError or jsii error) whose
+message names the prop, shows a readable value (no object repr) and says how to fix it. The
+constructs a case needs (a key, a network, a trail, ...) are built once, in one app that is never
+synthesized; every case adds its construct under a fresh id, and a refused construct adds nothing.
+"""
+
+from __future__ import annotations
+
+import datetime
+import itertools
+import re
+from collections.abc import Callable
+from dataclasses import dataclass
+from typing import Any
+
+import aws_cdk as cdk
+import pytest
+from aws_cdk import aws_ec2 as ec2
+from aws_cdk import aws_iam as iam
+from aws_cdk import aws_kms as kms
+from aws_cdk import aws_lambda as lambda_
+from aws_cdk import aws_logs as logs
+from aws_cdk import aws_s3 as s3
+
+from omics_secure import (
+    AccessLogBucket,
+    AccountAlarm,
+    AccountAlarms,
+    AccountSecurityServices,
+    AlertTopic,
+    AnalysisWorkstation,
+    AuditTrail,
+    ConfigRule,
+    Encryption,
+    ExistingPhiKey,
+    FhirDatastore,
+    FhirImportExportRole,
+    HealthOmicsRunNetwork,
+    InterfaceEndpoint,
+    IsolatedVpc,
+    KeyService,
+    KeyWatch,
+    MacieFrequency,
+    ObjectLockMode,
+    OmicsSecureConfigError,
+    PhiBucket,
+    PhiKey,
+    PhiReplicaBucket,
+    PipelineCompute,
+    PrivateWorkflow,
+    RawDataTiering,
+    ReferenceStore,
+    RunGroup,
+    SequenceStore,
+    SmartAuthorizationStrategy,
+    SmartOnFhirConfig,
+    TlsVersion,
+    VerifyAuditorRole,
+    WorkflowDefinition,
+    WorkflowEngine,
+    WorkflowRunRole,
+)
+from omics_secure.stacks.reference import build_reference_app
+from tests.harness import ACCOUNT, ENV, REPLICA_REGION, make_app
+
+EU_KEY_ARN = f"arn:aws:kms:eu-west-1:{ACCOUNT}:key/1234abcd-12ab-34cd-56ef-1234567890ab"
+KEY_ARN = f"arn:aws:kms:us-east-1:{ACCOUNT}:key/1234abcd-12ab-34cd-56ef-1234567890ab"
+ROLE_ARN = f"arn:aws:iam::{ACCOUNT}:role/analyst"
+WORKFLOW_DIR = "omics_secure/stacks/workflows/example"
+
+
+class World:
+    """Valid dependencies for the cases, built once; ``new_id()`` gives each case a fresh construct id."""
+
+    def __init__(self, outdir: str) -> None:
+        self.app = make_app(outdir)
+        self.stack = cdk.Stack(self.app, "Catalogue", env=ENV)
+        self.west = cdk.Stack(self.app, "West", env=cdk.Environment(account=ACCOUNT, region=REPLICA_REGION))
+        self.envless = cdk.Stack(self.app, "Envless")
+        stack = self.stack
+        self.key = PhiKey(stack, "Key")
+        self.eu_key = kms.Key.from_key_arn(stack, "EuKey", EU_KEY_ARN)
+        self.west_key = PhiKey(self.west, "WestKey")
+        self.logs = AccessLogBucket(stack, "Logs")
+        self.west_logs = AccessLogBucket(self.west, "WestLogs")
+        self.bucket = PhiBucket(stack, "Data", key=self.key, access_logs=self.logs)
+        self.west_bucket = PhiBucket(self.west, "WestData", key=self.west_key, access_logs=self.west_logs)
+        self.raw_bucket = s3.Bucket.from_bucket_name(stack, "Raw", "raw-bucket")
+        self.replica = PhiReplicaBucket(self.west, "Replica", access_logs=self.west_logs)
+        self.network = IsolatedVpc(stack, "Network", key=self.key)
+        self.bare_network = IsolatedVpc(stack, "BareNetwork", key=self.key, interface_endpoints=[])
+        self.compute = PipelineCompute(stack, "Compute", network=self.network, key=self.key)
+        self.workstation = AnalysisWorkstation(stack, "Workstation", network=self.network, key=self.key)
+        self.trail = AuditTrail(stack, "Trail", access_logs=self.logs)
+        self.alerts = AlertTopic(stack, "Alerts", key=self.trail.key)
+        self.refs = ReferenceStore(stack, "Refs", key=self.key)
+        self.datastore = FhirDatastore(stack, "Fhir", key=self.key)
+        self.role = iam.Role(stack, "Role", assumed_by=iam.AccountRootPrincipal())
+        self.function = lambda_.Function.from_function_arn(
+            stack, "Idp", f"arn:aws:lambda:us-east-1:{ACCOUNT}:function:idp")
+        self._ids = itertools.count()
+
+    def new_id(self) -> str:
+        return f"Case{next(self._ids)}"
+
+
+@dataclass(frozen=True)
+class Case:
+    construct: str
+    prop: str
+    make: Callable[[World], Any]
+    note: str = ""
+
+
+W = World  # for the type of the lambdas' argument
+PHI_EMAIL = "jane.doe@example.org"
+PHI_SSN = "123-45-6789"
+SMART_METADATA = {"issuer": "https://idp.example.org", "authorization_endpoint": "https://idp.example.org/auth",
+                  "token_endpoint": "https://idp.example.org/token"}
+
+
+def phi_key(**props: Any) -> Callable[[World], Any]:
+    return lambda w: PhiKey(w.stack, w.new_id(), **props)
+
+
+def phi_bucket(**props: Any) -> Callable[[World], Any]:
+    return lambda w: PhiBucket(w.stack, w.new_id(), **props)
+
+
+def vpc(**props: Any) -> Callable[[World], Any]:
+    return lambda w: IsolatedVpc(w.stack, w.new_id(), **{"key": w.key, **props})
+
+
+def compute(**props: Any) -> Callable[[World], Any]:
+    return lambda w: PipelineCompute(w.stack, w.new_id(), **{"network": w.network, "key": w.key, **props})
+
+
+def workstation(**props: Any) -> Callable[[World], Any]:
+    return lambda w: AnalysisWorkstation(w.stack, w.new_id(), **{"network": w.network, "key": w.key, **props})
+
+
+def sequence_store(**props: Any) -> Callable[[World], Any]:
+    return lambda w: SequenceStore(w.stack, w.new_id(), **{"key": w.key, "access_logs": w.logs, **props})
+
+
+def reference_store(**props: Any) -> Callable[[World], Any]:
+    return lambda w: ReferenceStore(w.stack, w.new_id(), **{"key": w.key, **props})
+
+
+def workflow(**props: Any) -> Callable[[World], Any]:
+    return lambda w: PrivateWorkflow(w.stack, w.new_id(), **{
+        "definition": WorkflowDefinition.from_asset(WORKFLOW_DIR), **props})
+
+
+def run_group(**props: Any) -> Callable[[World], Any]:
+    return lambda w: RunGroup(w.stack, w.new_id(), **props)
+
+
+def run_role(**props: Any) -> Callable[[World], Any]:
+    return lambda w: WorkflowRunRole(w.stack, w.new_id(), **{"inputs": [w.bucket], **props})
+
+
+def datastore(**props: Any) -> Callable[[World], Any]:
+    return lambda w: FhirDatastore(w.stack, w.new_id(), **{"key": w.key, **props})
+
+
+def job_role(**props: Any) -> Callable[[World], Any]:
+    return lambda w: FhirImportExportRole(w.stack, w.new_id(), **{"datastore": w.datastore, "output": w.bucket,
+                                                                  **props})
+
+
+def trail(**props: Any) -> Callable[[World], Any]:
+    return lambda w: AuditTrail(w.stack, w.new_id(), **{"access_logs": w.logs, **props})
+
+
+def topic(**props: Any) -> Callable[[World], Any]:
+    return lambda w: AlertTopic(w.stack, w.new_id(), **props)
+
+
+def account_services(**props: Any) -> Callable[[World], Any]:
+    return lambda w: AccountSecurityServices(w.stack, w.new_id(), **{"trail": w.trail, **props})
+
+
+def smart(**fields: Any) -> Callable[[World], Any]:
+    return lambda w: FhirDatastore(w.stack, w.new_id(), key=w.key, smart_on_fhir=SmartOnFhirConfig(
+        **{"idp_lambda": w.function, "metadata": SMART_METADATA, **fields}))
+
+
+CASES = [
+    # PhiKey
+    Case("PhiKey", "services", phi_key(services=KeyService.S3), "a member, not a list"),
+    Case("PhiKey", "services", phi_key(services=["S3"]), "names instead of members"),
+    Case("PhiKey", "services", phi_key(services="S3")),
+    Case("PhiKey", "admins", phi_key(admins=[ROLE_ARN]), "an ARN string where a principal is expected"),
+    Case("PhiKey", "admins", phi_key(admins=iam.AccountRootPrincipal())),
+    Case("PhiKey", "users", phi_key(users=[ROLE_ARN])),
+    Case("PhiKey", "service_users", phi_key(service_users=["omics.amazonaws.com"])),
+    Case("PhiKey", "alias", phi_key(alias="genomics/phi"), "missing alias/ prefix"),
+    Case("PhiKey", "alias", phi_key(alias="alias/aws/phi"), "reserved alias"),
+    Case("PhiKey", "alias", phi_key(alias=f"alias/{PHI_EMAIL}")),
+    Case("PhiKey", "alias", phi_key(alias=42)),
+    Case("PhiKey", "description", phi_key(description="x" * 9000), "over the 8192 KMS limit"),
+    Case("PhiKey", "description", phi_key(description=f"key for {PHI_EMAIL}")),
+    Case("PhiKey", "description", phi_key(description=f"patient {PHI_SSN}")),
+    Case("PhiKey", "description", phi_key(description="")),
+    Case("PhiKey", "rotation_period", phi_key(rotation_period=365), "a number, not a Duration"),
+    Case("PhiKey", "rotation_period", phi_key(rotation_period=cdk.Duration.days(30))),
+    Case("PhiKey", "rotation_period", phi_key(rotation_period=cdk.Duration.hours(36))),
+    Case("PhiKey", "pending_window", phi_key(pending_window=cdk.Duration.days(3))),
+    Case("PhiKey", "pending_window", phi_key(pending_window="30 days")),
+    Case("PhiKey", "removal_policy", phi_key(removal_policy=cdk.RemovalPolicy.SNAPSHOT)),
+    Case("PhiKey", "removal_policy", phi_key(removal_policy="RETAIN")),
+    Case("PhiKey", "servces", phi_key(servces=[KeyService.S3]), "a misspelt prop"),
+    Case("PhiKey", "services", lambda w: PhiKey(w.envless, w.new_id(), services=[KeyService.S3]),
+         "no account or region"),
+    Case("PhiKey.enable_services", "services", lambda w: w.key.enable_services([KeyService.S3]),
+         "a list where *services are expected"),
+    Case("PhiKey.enable_services", "services", lambda w: w.key.enable_services("S3")),
+    Case("PhiKey.grant_via_service", "service", lambda w: w.key.grant_via_service(w.role, KeyService.CLOUDTRAIL)),
+    Case("PhiKey.grant_via_service", "grantee", lambda w: w.key.grant_via_service(ROLE_ARN, KeyService.S3)),
+    Case("PhiKey.grant_via_service", "service", lambda w: w.key.grant_via_service(w.role, "S3")),
+    # ExistingPhiKey
+    Case("ExistingPhiKey", "key_arn", lambda w: ExistingPhiKey(w.stack, w.new_id(), key_arn="alias/phi")),
+    Case("ExistingPhiKey", "key_arn", lambda w: ExistingPhiKey(w.stack, w.new_id(), key_arn=EU_KEY_ARN),
+         "another region"),
+    Case("ExistingPhiKey", "key_arn", lambda w: ExistingPhiKey(w.stack, w.new_id(), key_arn=w.key)),
+    Case("ExistingPhiKey", "services", lambda w: ExistingPhiKey(w.stack, w.new_id(), key_arn=KEY_ARN,
+                                                               services=KeyService.HEALTHLAKE)),
+    Case("ExistingPhiKey", "key_arn", lambda w: ExistingPhiKey(w.stack, w.new_id())),
+    # PhiBucket
+    Case("PhiBucket", "key", phi_bucket(key=KEY_ARN), "an ARN string where a key is expected"),
+    Case("PhiBucket", "key", lambda w: PhiBucket(w.stack, w.new_id(), key=w.eu_key), "a key of another region"),
+    Case("PhiBucket", "key", lambda w: PhiBucket(w.stack, w.new_id(), key=w.west_key)),
+    Case("PhiBucket", "key", lambda w: PhiBucket(w.stack, w.new_id(), key=w.raw_bucket)),
+    Case("PhiBucket", "tags", phi_bucket(tags="phi")),
+    Case("PhiBucket", "tags", phi_bucket(tags={"project": None}), "None inside a mapping"),
+    Case("PhiBucket", "tags", phi_bucket(tags={"aws:owner": "genomics"}), "reserved tag prefix"),
+    Case("PhiBucket", "tags", phi_bucket(tags={"owner": "x" * 300}), "tag value over 256"),
+    Case("PhiBucket", "tags", phi_bucket(tags={"k" * 129: "v"}), "tag key over 128"),
+    Case("PhiBucket", "tags", phi_bucket(tags={"owner": PHI_EMAIL})),
+    Case("PhiBucket", "tags", phi_bucket(tags={"omics-secure:data-classification": "public"})),
+    Case("PhiBucket", "tags", phi_bucket(tags={"owner": 7})),
+    Case("PhiBucket", "tags", phi_bucket(tags={"owner": "a;b"}), "a character tags refuse"),
+    Case("PhiBucket", "bucket_name", phi_bucket(bucket_name=12345)),
+    Case("PhiBucket", "bucket_name", phi_bucket(bucket_name="Genomics_PHI")),
+    Case("PhiBucket", "bucket_name", phi_bucket(bucket_name="genomics.mrap"), "reserved suffix"),
+    Case("PhiBucket", "bucket_name", phi_bucket(bucket_name="genomics--table-s3")),
+    Case("PhiBucket", "bucket_name", phi_bucket(bucket_name="genomics--x-s3")),
+    Case("PhiBucket", "bucket_name", phi_bucket(bucket_name="genomics-s3alias")),
+    Case("PhiBucket", "bucket_name", phi_bucket(bucket_name="genomics--ol-s3")),
+    Case("PhiBucket", "bucket_name", phi_bucket(bucket_name="xn--genomics")),
+    Case("PhiBucket", "bucket_name", phi_bucket(bucket_name="sthree-genomics")),
+    Case("PhiBucket", "bucket_name", phi_bucket(bucket_name="amzn-s3-demo-genomics")),
+    Case("PhiBucket", "bucket_name", phi_bucket(bucket_name="192.168.10.1")),
+    Case("PhiBucket", "bucket_name", phi_bucket(bucket_name="genomics..phi")),
+    Case("PhiBucket", "bucket_name", phi_bucket(bucket_name="patient-123-45-6789")),
+    Case("PhiBucket", "encryption", phi_bucket(encryption="aws:kms")),
+    Case("PhiBucket", "encryption", phi_bucket(encryption=s3.BucketEncryption.S3_MANAGED)),
+    Case("PhiBucket", "object_lock_mode", phi_bucket(object_lock_mode="COMPLIANCE")),
+    Case("PhiBucket", "object_lock_retention", phi_bucket(object_lock_retention=30)),
+    Case("PhiBucket", "object_lock_retention", phi_bucket(object_lock_retention=cdk.Duration.days(0))),
+    Case("PhiBucket", "minimum_tls_version", phi_bucket(minimum_tls_version=1.0)),
+    Case("PhiBucket", "minimum_tls_version", phi_bucket(minimum_tls_version="TLS_1_2")),
+    Case("PhiBucket", "abort_incomplete_uploads_after", phi_bucket(abort_incomplete_uploads_after=7)),
+    Case("PhiBucket", "noncurrent_expiration_after", phi_bucket(noncurrent_expiration_after=cdk.Duration.days(10))),
+    Case("PhiBucket", "noncurrent_transition_after", phi_bucket(noncurrent_transition_after=True)),
+    Case("PhiBucket", "current_version_expiration", phi_bucket(current_version_expiration=cdk.Duration.days(0))),
+    Case("PhiBucket", "data_use_end_date", phi_bucket(data_use_end_date="2030-06-30")),
+    Case("PhiBucket", "data_use_end_date", phi_bucket(data_use_end_date=datetime.datetime(2030, 6, 30))),
+    Case("PhiBucket", "tiering", phi_bucket(tiering="raw/")),
+    Case("PhiBucket", "tiering", phi_bucket(tiering=RawDataTiering(prefix=f"{PHI_EMAIL}/")), "PHI in a prefix"),
+    Case("PhiBucket", "tiering", phi_bucket(tiering=RawDataTiering(prefix="raw/*"))),
+    Case("PhiBucket", "tiering", phi_bucket(tiering=RawDataTiering(prefix=7))),
+    Case("PhiBucket", "tiering", phi_bucket(tiering=RawDataTiering(storage_class="GLACIER"))),
+    Case("PhiBucket", "tiering",
+         phi_bucket(tiering=RawDataTiering(storage_class=s3.StorageClass.ONE_ZONE_INFREQUENT_ACCESS))),
+    Case("PhiBucket", "tiering", phi_bucket(tiering=RawDataTiering(archive_access_after=90))),
+    Case("PhiBucket", "tiering", phi_bucket(tiering=RawDataTiering(archive_access_after=cdk.Duration.days(30)))),
+    Case("PhiBucket", "access_log_prefix", phi_bucket(access_log_prefix=f"{PHI_EMAIL}/"), "PHI in a prefix"),
+    Case("PhiBucket", "access_log_prefix", phi_bucket(access_log_prefix=["logs/"])),
+    Case("PhiBucket", "access_logs", lambda w: PhiBucket(w.stack, w.new_id(), access_logs=w.raw_bucket)),
+    Case("PhiBucket", "access_logs", lambda w: PhiBucket(w.stack, w.new_id(), access_logs=w.west_logs)),
+    Case("PhiBucket", "vpc_endpoints", phi_bucket(vpc_endpoints=["vpce-0123456789abcdef0"])),
+    Case("PhiBucket", "break_glass_roles", phi_bucket(break_glass_roles=[ROLE_ARN])),
+    Case("PhiBucket", "break_glass_roles", lambda w: PhiBucket(w.stack, w.new_id(), break_glass_roles=[w.role])),
+    Case("PhiBucket", "replica", phi_bucket(replica="arn:aws:s3:::replica")),
+    Case("PhiBucket", "replica", lambda w: PhiBucket(w.stack, w.new_id(), replica=w.bucket)),
+    Case("PhiBucket", "replication_time_control", phi_bucket(replication_time_control=True)),
+    Case("PhiBucket", "replication_time_control", phi_bucket(replication_time_control="yes")),
+    Case("PhiBucket", "removal_policy", phi_bucket(removal_policy=cdk.RemovalPolicy.SNAPSHOT)),
+    Case("PhiBucket.grant_read", "grantee", lambda w: w.bucket.grant_read(ROLE_ARN)),
+    Case("PhiBucket.grant_read", "objects_key_pattern", lambda w: w.bucket.grant_read(w.role, f"{PHI_EMAIL}/*")),
+    Case("PhiBucket.grant_write", "objects_key_pattern", lambda w: w.bucket.grant_write(w.role, "/abs/*")),
+    Case("PhiBucket.grant_read_write", "objects_key_pattern", lambda w: w.bucket.grant_read_write(w.role, 5)),
+    # AccessLogBucket
+    Case("AccessLogBucket", "bucket_name", lambda w: AccessLogBucket(w.stack, w.new_id(), bucket_name="logs.mrap")),
+    Case("AccessLogBucket", "bucket_name", lambda w: AccessLogBucket(w.stack, w.new_id(), bucket_name=PHI_EMAIL)),
+    Case("AccessLogBucket", "retention", lambda w: AccessLogBucket(w.stack, w.new_id(), retention=365)),
+    Case("AccessLogBucket", "removal_policy",
+         lambda w: AccessLogBucket(w.stack, w.new_id(), removal_policy=cdk.RemovalPolicy.SNAPSHOT)),
+    # PhiReplicaBucket
+    Case("PhiReplicaBucket", "key_alias", lambda w: PhiReplicaBucket(w.west, w.new_id(), key_alias="replica")),
+    Case("PhiReplicaBucket", "key_alias",
+         lambda w: PhiReplicaBucket(w.west, w.new_id(), key_alias=f"alias/{PHI_EMAIL}")),
+    Case("PhiReplicaBucket", "bucket_name",
+         lambda w: PhiReplicaBucket(w.west, w.new_id(), bucket_name="replica--table-s3")),
+    Case("PhiReplicaBucket", "env", lambda w: PhiReplicaBucket(w.envless, w.new_id())),
+    Case("PhiReplicaBucket", "tags", lambda w: PhiReplicaBucket(w.west, w.new_id(), tags={"aws:cost": "x"})),
+    Case("PhiReplicaBucket", "access_logs", lambda w: PhiReplicaBucket(w.west, w.new_id(), access_logs=w.logs)),
+    # IsolatedVpc
+    Case("IsolatedVpc", "key", vpc(key=KEY_ARN)),
+    Case("IsolatedVpc", "key", lambda w: IsolatedVpc(w.stack, w.new_id(), key=w.eu_key), "a key of another region"),
+    Case("IsolatedVpc", "key", lambda w: IsolatedVpc(w.stack, w.new_id())),
+    Case("IsolatedVpc", "cidr", vpc(cidr="169.254.0.0/16"), "link-local"),
+    Case("IsolatedVpc", "cidr", vpc(cidr="127.0.0.0/16"), "loopback"),
+    Case("IsolatedVpc", "cidr", vpc(cidr="198.18.0.0/16"), "benchmarking"),
+    Case("IsolatedVpc", "cidr", vpc(cidr="8.8.0.0/16"), "public"),
+    Case("IsolatedVpc", "cidr", vpc(cidr="10.64.0.0/8")),
+    Case("IsolatedVpc", "cidr", vpc(cidr="10.64.0.1/16")),
+    Case("IsolatedVpc", "cidr", vpc(cidr="10.64.0.0/26")),
+    Case("IsolatedVpc", "cidr", vpc(cidr=1064)),
+    Case("IsolatedVpc", "availability_zones", vpc(availability_zones=["eu-west-1a", "eu-west-1b"]),
+         "zones of another region"),
+    Case("IsolatedVpc", "availability_zones", vpc(availability_zones=["us-east-1a"])),
+    Case("IsolatedVpc", "availability_zones", vpc(availability_zones="us-east-1a")),
+    Case("IsolatedVpc", "interface_endpoints", vpc(interface_endpoints=["kms"])),
+    Case("IsolatedVpc", "interface_endpoints", vpc(interface_endpoints=InterfaceEndpoint.KMS)),
+    Case("IsolatedVpc", "flow_log_retention_days", vpc(flow_log_retention_days=True), "a bool for a number"),
+    Case("IsolatedVpc", "flow_log_retention_days", vpc(flow_log_retention_days=100)),
+    Case("IsolatedVpc", "flow_log_retention_days", vpc(flow_log_retention_days="365")),
+    Case("IsolatedVpc", "flow_log_removal_policy", vpc(flow_log_removal_policy=cdk.RemovalPolicy.SNAPSHOT)),
+    Case("IsolatedVpc", "gateway_prefix_list_ids", vpc(gateway_prefix_list_ids=["pl-xyz"])),
+    Case("IsolatedVpc", "gateway_prefix_list_ids", vpc(gateway_prefix_list_ids="pl-63a5400a")),
+    Case("IsolatedVpc.add_interface_endpoint", "endpoint", lambda w: w.network.add_interface_endpoint("kms")),
+    Case("IsolatedVpc.allow_https_egress", "security_group",
+         lambda w: w.network.allow_https_egress("sg-0123456789abcdef0")),
+    # PipelineCompute
+    Case("PipelineCompute", "network", lambda w: PipelineCompute(w.stack, w.new_id(), network=w.network.vpc,
+                                                                 key=w.key), "a plain ec2.Vpc"),
+    Case("PipelineCompute", "key", compute(key=KEY_ARN)),
+    Case("PipelineCompute", "key", lambda w: PipelineCompute(w.stack, w.new_id(), network=w.network, key=w.eu_key)),
+    Case("PipelineCompute", "instance_types", compute(instance_types=["m5.large"])),
+    Case("PipelineCompute", "instance_types", compute(instance_types=ec2.InstanceType("m5.large"))),
+    Case("PipelineCompute", "max_vcpus", compute(max_vcpus=0)),
+    Case("PipelineCompute", "max_vcpus", compute(max_vcpus=True)),
+    Case("PipelineCompute", "max_vcpus", compute(max_vcpus=2.5)),
+    Case("PipelineCompute", "root_volume_gib", compute(root_volume_gib=8)),
+    Case("PipelineCompute", "fargate", compute(fargate=True, root_volume_gib=200)),
+    Case("PipelineCompute", "fargate", compute(fargate="yes")),
+    Case("PipelineCompute", "spot", compute(spot=1)),
+    Case("PipelineCompute", "log_retention_days", compute(log_retention_days=True)),
+    Case("PipelineCompute", "log_retention_days", compute(log_retention_days=10)),
+    Case("PipelineCompute.grant_data_access", "bucket",
+         lambda w: w.compute.grant_data_access("arn:aws:s3:::phi-data", w.key)),
+    Case("PipelineCompute.grant_data_access", "key", lambda w: w.compute.grant_data_access(w.raw_bucket)),
+    Case("PipelineCompute.grant_data_access", "key", lambda w: w.compute.grant_data_access(w.bucket, KEY_ARN)),
+    Case("PipelineCompute.grant_data_access", "key",
+         lambda w: w.compute.grant_data_access(w.west_bucket, w.key), "key and bucket in different regions"),
+    Case("PipelineCompute.grant_data_access", "prefix",
+         lambda w: w.compute.grant_data_access(w.bucket, prefix=f"{PHI_EMAIL}/*")),
+    Case("PipelineCompute.grant_data_access", "prefix", lambda w: w.compute.grant_data_access(w.bucket, prefix="")),
+    Case("PipelineCompute.grant_data_access", "write",
+         lambda w: w.compute.grant_data_access(w.bucket, write="true")),
+    # AnalysisWorkstation
+    Case("AnalysisWorkstation", "network", workstation(network="vpc-0123")),
+    Case("AnalysisWorkstation", "network", lambda w: AnalysisWorkstation(w.stack, w.new_id(), network=w.bare_network,
+                                                                         key=w.key), "no Session Manager endpoints"),
+    Case("AnalysisWorkstation", "key", workstation(key=KEY_ARN)),
+    Case("AnalysisWorkstation", "key",
+         lambda w: AnalysisWorkstation(w.stack, w.new_id(), network=w.network, key=w.eu_key)),
+    Case("AnalysisWorkstation", "instance_type", workstation(instance_type="r6i.2xlarge")),
+    Case("AnalysisWorkstation", "root_volume_gib", workstation(root_volume_gib=20000)),
+    Case("AnalysisWorkstation", "root_volume_gib", workstation(root_volume_gib="100")),
+    Case("AnalysisWorkstation", "idle_timeout_minutes", workstation(idle_timeout_minutes=0)),
+    Case("AnalysisWorkstation", "idle_timeout_minutes", workstation(idle_timeout_minutes=False)),
+    Case("AnalysisWorkstation", "log_retention_days", workstation(log_retention_days=366)),
+    Case("AnalysisWorkstation.grant_session", "principal",
+         lambda w: w.workstation.grant_session(iam.ServicePrincipal("ec2.amazonaws.com"))),
+    Case("AnalysisWorkstation.grant_session", "principal", lambda w: w.workstation.grant_session(ROLE_ARN)),
+    # HealthOmicsRunNetwork
+    Case("HealthOmicsRunNetwork", "network",
+         lambda w: HealthOmicsRunNetwork(w.stack, w.new_id(), network=w.network.vpc)),
+    Case("HealthOmicsRunNetwork", "configuration_name",
+         lambda w: HealthOmicsRunNetwork(w.stack, w.new_id(), network=w.network, configuration_name="-runs")),
+    Case("HealthOmicsRunNetwork", "configuration_name",
+         lambda w: HealthOmicsRunNetwork(w.stack, w.new_id(), network=w.network, configuration_name=PHI_EMAIL)),
+    Case("HealthOmicsRunNetwork", "description",
+         lambda w: HealthOmicsRunNetwork(w.stack, w.new_id(), network=w.network, description=f"runs of {PHI_EMAIL}"),
+         "PHI in a run-network description"),
+    Case("HealthOmicsRunNetwork", "description",
+         lambda w: HealthOmicsRunNetwork(w.stack, w.new_id(), network=w.network, description="x" * 300)),
+    # SequenceStore
+    Case("SequenceStore", "key", sequence_store(key=KEY_ARN)),
+    Case("SequenceStore", "key", lambda w: SequenceStore(w.stack, w.new_id(), key=w.eu_key, access_logs=w.logs)),
+    Case("SequenceStore", "access_logs", lambda w: SequenceStore(w.stack, w.new_id(), key=w.key,
+                                                                 access_logs=w.raw_bucket)),
+    Case("SequenceStore", "access_logs", lambda w: SequenceStore(w.stack, w.new_id(), key=w.key)),
+    Case("SequenceStore", "access_log_prefix", sequence_store(access_log_prefix="omics")),
+    Case("SequenceStore", "access_log_prefix", sequence_store(access_log_prefix=f"omics/{PHI_EMAIL}/")),
+    Case("SequenceStore", "name", sequence_store(name=f"reads-{PHI_SSN}")),
+    Case("SequenceStore", "name", sequence_store(name="x" * 200)),
+    Case("SequenceStore", "description", sequence_store(description=f"reads of {PHI_EMAIL}")),
+    Case("SequenceStore", "s3_access_policy", sequence_store(s3_access_policy={"Statement": []})),
+    Case("SequenceStore", "tags", sequence_store(tags={"aws:x": "y"})),
+    Case("SequenceStore", "removal_policy", sequence_store(removal_policy="DESTROY")),
+    # ReferenceStore
+    Case("ReferenceStore", "key", reference_store(key=None)),
+    Case("ReferenceStore", "key", lambda w: ReferenceStore(w.stack, w.new_id(), key=w.west_key)),
+    Case("ReferenceStore", "name", reference_store(name=PHI_EMAIL)),
+    Case("ReferenceStore", "description", reference_store(description="d" * 300)),
+    Case("ReferenceStore", "tags", reference_store(tags=[("k", "v")])),
+    # PrivateWorkflow and WorkflowDefinition
+    Case("PrivateWorkflow", "definition", workflow(definition=WORKFLOW_DIR)),
+    Case("PrivateWorkflow", "definition", workflow(definition=WorkflowDefinition.from_asset("no/such/dir"))),
+    Case("PrivateWorkflow", "definition", lambda w: PrivateWorkflow(
+        w.stack, w.new_id(), definition=WorkflowDefinition.from_bucket(w.raw_bucket, ""))),
+    Case("PrivateWorkflow", "definition", lambda w: PrivateWorkflow(
+        w.stack, w.new_id(), definition=WorkflowDefinition.from_bucket(w.west_bucket, "wf/main.zip")),
+         "a definition bucket of another region"),
+    Case("PrivateWorkflow", "engine", workflow(engine="WDL")),
+    Case("PrivateWorkflow", "name", workflow(name=PHI_EMAIL)),
+    Case("PrivateWorkflow", "description", workflow(description=f"call variants for {PHI_SSN}")),
+    Case("PrivateWorkflow", "parameters", workflow(parameters={"sample": None})),
+    Case("PrivateWorkflow", "parameters", workflow(parameters={"sample": f"FASTQ of {PHI_EMAIL}"})),
+    Case("PrivateWorkflow", "gpu", workflow(gpu="no")),
+    Case("PrivateWorkflow", "main", workflow(main=7)),
+    Case("WorkflowDefinition", "bucket", lambda w: WorkflowDefinition.from_bucket("arn:aws:s3:::wf", "main.zip")),
+    Case("WorkflowDefinition", "path", lambda w: WorkflowDefinition.from_asset(7)),
+    # RunGroup
+    Case("RunGroup", "max_cpus", run_group(max_cpus=0)),
+    Case("RunGroup", "max_cpus", run_group(max_cpus=True)),
+    Case("RunGroup", "max_gpus", run_group(max_gpus=100001)),
+    Case("RunGroup", "max_runs", run_group(max_runs="10")),
+    Case("RunGroup", "max_duration", run_group(max_duration=24)),
+    Case("RunGroup", "max_duration", run_group(max_duration=cdk.Duration.seconds(30))),
+    Case("RunGroup", "name", run_group(name=PHI_EMAIL)),
+    Case("RunGroup", "tags", run_group(tags={"k": None})),
+    # WorkflowRunRole
+    Case("WorkflowRunRole", "inputs", run_role(inputs="phi-data")),
+    Case("WorkflowRunRole", "inputs", lambda w: WorkflowRunRole(w.stack, w.new_id(), inputs=[w.raw_bucket])),
+    Case("WorkflowRunRole", "inputs", lambda w: WorkflowRunRole(w.stack, w.new_id(), inputs=[w.west_bucket])),
+    Case("WorkflowRunRole", "inputs", lambda w: WorkflowRunRole(w.stack, w.new_id())),
+    Case("WorkflowRunRole", "input_prefix", run_role(input_prefix="fastq")),
+    Case("WorkflowRunRole", "output_prefix", run_role(output_prefix=f"runs/{PHI_EMAIL}/")),
+    Case("WorkflowRunRole", "output_prefix", run_role(output_prefix="runs/*/")),
+    Case("WorkflowRunRole", "reference_stores", run_role(reference_stores=["refs"])),
+    Case("WorkflowRunRole", "container_repositories", run_role(container_repositories=["my-repo"])),
+    Case("WorkflowRunRole", "role_name", run_role(role_name=PHI_EMAIL)),
+    Case("WorkflowRunRole", "role_name", run_role(role_name="r" * 65)),
+    Case("WorkflowRunRole", "role_name", run_role(role_name="genomics run role"), "a space IAM refuses"),
+    # FhirDatastore
+    Case("FhirDatastore", "key", datastore(key=KEY_ARN)),
+    Case("FhirDatastore", "key", lambda w: FhirDatastore(w.stack, w.new_id(), key=w.eu_key)),
+    Case("FhirDatastore", "name", datastore(name="study!"), "a character HealthLake refuses"),
+    Case("FhirDatastore", "name", datastore(name=PHI_EMAIL)),
+    Case("FhirDatastore", "name", datastore(name="n" * 257)),
+    Case("FhirDatastore", "preload_synthea", datastore(preload_synthea="yes")),
+    Case("FhirDatastore", "tags", datastore(tags={"aws:x": "y"})),
+    Case("FhirDatastore", "removal_policy", datastore(removal_policy=cdk.RemovalPolicy.SNAPSHOT)),
+    Case("FhirDatastore", "smart_on_fhir", datastore(smart_on_fhir={"issuer": "https://idp"})),
+    Case("FhirDatastore", "smart_on_fhir", smart(idp_lambda="arn:aws:lambda:us-east-1:111122223333:function:idp")),
+    Case("FhirDatastore", "smart_on_fhir", smart(strategy="SMART_ON_FHIR")),
+    Case("FhirDatastore", "smart_on_fhir", smart(metadata={"issuer": "http://idp.example.org"})),
+    Case("FhirDatastore", "smart_on_fhir", smart(fine_grained_authorization="true")),
+    Case("FhirDatastore", "smart_on_fhir", smart(metadata="{}")),
+    # FhirImportExportRole
+    Case("FhirImportExportRole", "datastore", job_role(datastore="fhir")),
+    Case("FhirImportExportRole", "output", lambda w: FhirImportExportRole(w.stack, w.new_id(), datastore=w.datastore,
+                                                                          output=w.raw_bucket)),
+    Case("FhirImportExportRole", "output", lambda w: FhirImportExportRole(w.stack, w.new_id(), datastore=w.datastore,
+                                                                          output=w.west_bucket)),
+    Case("FhirImportExportRole", "source", lambda w: FhirImportExportRole(w.stack, w.new_id(), datastore=w.datastore,
+                                                                          output=w.bucket, source="phi")),
+    Case("FhirImportExportRole", "output_prefix", job_role(output_prefix="/abs/")),
+    Case("FhirImportExportRole", "source_prefix", job_role(source_prefix=f"import/{PHI_SSN}/")),
+    Case("FhirImportExportRole", "role_name", job_role(role_name=PHI_EMAIL)),
+    Case("FhirImportExportRole", "role_name", job_role(role_name="fhir/jobs")),
+    # AuditTrail
+    Case("AuditTrail", "key", trail(key=KEY_ARN)),
+    Case("AuditTrail", "key", lambda w: AuditTrail(w.stack, w.new_id(), key=w.eu_key), "a key of another region"),
+    Case("AuditTrail", "data_buckets", lambda w: AuditTrail(w.stack, w.new_id(), data_buckets=w.bucket),
+         "a bucket, not a list"),
+    Case("AuditTrail", "data_buckets", trail(data_buckets=["arn:aws:s3:::phi-data"])),
+    Case("AuditTrail", "data_buckets", lambda w: AuditTrail(w.stack, w.new_id(), data_buckets=[w.west_bucket])),
+    Case("AuditTrail", "trail_name", trail(trail_name="ab")),
+    Case("AuditTrail", "trail_name", trail(trail_name=f"trail-{PHI_SSN}")),
+    Case("AuditTrail", "trail_name", trail(trail_name="10.0.0.1")),
+    Case("AuditTrail", "access_logs", lambda w: AuditTrail(w.stack, w.new_id(), access_logs=w.raw_bucket)),
+    Case("AuditTrail", "log_group_retention", trail(log_group_retention=logs.RetentionDays.INFINITE)),
+    Case("AuditTrail", "log_group_retention", trail(log_group_retention=365)),
+    Case("AuditTrail", "log_file_retention", trail(log_file_retention=cdk.Duration.days(30))),
+    Case("AuditTrail", "object_lock_retention", trail(object_lock_retention=365)),
+    Case("AuditTrail", "removal_policy", trail(removal_policy=cdk.RemovalPolicy.SNAPSHOT)),
+    Case("AuditTrail", "env", lambda w: AuditTrail(w.envless, w.new_id())),
+    Case("AuditTrail.add_data_bucket", "bucket", lambda w: w.trail.add_data_bucket("phi-data")),
+    Case("AuditTrail.add_data_bucket", "bucket", lambda w: w.trail.add_data_bucket(w.west_bucket)),
+    Case("AuditTrail.grant_read", "grantee", lambda w: w.trail.grant_read(ROLE_ARN)),
+    # AlertTopic
+    Case("AlertTopic", "email", topic(email="security-alerts@example.org\n"), "a trailing newline"),
+    Case("AlertTopic", "email", topic(email="security alerts@example.org")),
+    Case("AlertTopic", "email", topic(email=["a@example.org", "b@example.org"])),
+    Case("AlertTopic", "key", topic(key=KEY_ARN)),
+    Case("AlertTopic", "key", lambda w: AlertTopic(w.stack, w.new_id(), key=w.eu_key), "a key of another region"),
+    Case("AlertTopic", "display_name", topic(display_name="")),
+    Case("AlertTopic", "display_name", topic(display_name="d" * 101)),
+    Case("AlertTopic", "display_name", topic(display_name=f"alerts for {PHI_EMAIL}")),
+    Case("AlertTopic", "env", lambda w: AlertTopic(w.envless, w.new_id())),
+    # KeyWatch
+    Case("KeyWatch", "keys", lambda w: KeyWatch(w.stack, w.new_id(), alerts=w.alerts, keys=[w.eu_key]),
+         "a key in another region can never fire"),
+    Case("KeyWatch", "keys", lambda w: KeyWatch(w.stack, w.new_id(), alerts=w.alerts, keys=[w.west_key])),
+    Case("KeyWatch", "keys", lambda w: KeyWatch(w.stack, w.new_id(), alerts=w.alerts, keys=w.key)),
+    Case("KeyWatch", "keys", lambda w: KeyWatch(w.stack, w.new_id(), alerts=w.alerts, keys=[KEY_ARN])),
+    Case("KeyWatch", "alerts", lambda w: KeyWatch(w.stack, w.new_id(), alerts=w.alerts.topic)),
+    Case("KeyWatch", "alerts", lambda w: KeyWatch(w.stack, w.new_id())),
+    # AccountAlarms
+    Case("AccountAlarms", "trail", lambda w: AccountAlarms(w.stack, w.new_id(), trail="trail", alerts=w.alerts)),
+    Case("AccountAlarms", "alerts", lambda w: AccountAlarms(w.stack, w.new_id(), trail=w.trail, alerts="topic")),
+    Case("AccountAlarms", "alarms", lambda w: AccountAlarms(w.stack, w.new_id(), trail=w.trail, alerts=w.alerts,
+                                                            alarms=[])),
+    Case("AccountAlarms", "alarms", lambda w: AccountAlarms(w.stack, w.new_id(), trail=w.trail, alerts=w.alerts,
+                                                            alarms=AccountAlarm.ROOT_USE)),
+    Case("AccountAlarms", "alarms", lambda w: AccountAlarms(w.stack, w.new_id(), trail=w.trail, alerts=w.alerts,
+                                                            alarms=["ROOT_USE"])),
+    # AccountSecurityServices
+    Case("AccountSecurityServices", "config_recorder", account_services()),
+    Case("AccountSecurityServices", "config_recorder", account_services(config_recorder="true")),
+    Case("AccountSecurityServices", "config_rules", account_services(config_recorder=True,
+                                                                     config_rules=["CLOUD_TRAIL_ENABLED"])),
+    Case("AccountSecurityServices", "config_rules", account_services(macie=True,
+                                                                     config_rules=[ConfigRule.CLOUD_TRAIL_ENABLED])),
+    Case("AccountSecurityServices", "macie_finding_frequency",
+         account_services(macie=True, macie_finding_frequency="ONE_HOUR")),
+    Case("AccountSecurityServices", "macie", account_services(macie=1)),
+    Case("AccountSecurityServices", "trail",
+         lambda w: AccountSecurityServices(w.stack, w.new_id(), trail=w.bucket, macie=True)),
+    Case("AccountSecurityServices", "record_global_resources",
+         account_services(config_recorder=True, record_global_resources=None)),
+    # VerifyAuditorRole
+    Case("VerifyAuditorRole", "assumed_by", lambda w: VerifyAuditorRole(w.stack, w.new_id(), assumed_by=ACCOUNT)),
+    Case("VerifyAuditorRole", "assumed_by", lambda w: VerifyAuditorRole(w.stack, w.new_id(), assumed_by=None)),
+    Case("VerifyAuditorRole", "role_name", lambda w: VerifyAuditorRole(
+        w.stack, w.new_id(), assumed_by=iam.AccountRootPrincipal(), role_name=PHI_EMAIL)),
+    # Every construct: the scope and the id themselves
+    Case("PhiKey", "scope", lambda w: PhiKey("stack", "Key")),
+    Case("PhiBucket", "id", lambda w: PhiBucket(w.stack, 7)),
+    Case("AuditTrail", "id", lambda w: AuditTrail(w.stack)),
+]
+
+
+@pytest.fixture(scope="module")
+def world(tmp_path_factory: pytest.TempPathFactory) -> World:
+    return World(str(tmp_path_factory.mktemp("catalogue") / "cdk.out"))
+
+
+def test_the_catalogue_is_large_and_covers_every_public_construct() -> None:
+    from constructs import Construct
+
+    import omics_secure
+
+    exported = {name: getattr(omics_secure, name) for name in omics_secure.__all__}
+    constructs = {name for name, value in exported.items() if isinstance(value, type) and issubclass(value, Construct)}
+    covered = {case.construct.split(".")[0] for case in CASES}
+    assert len(CASES) >= 150
+    assert constructs <= covered, f"no bad-props case for {sorted(constructs - covered)}"
+
+
+@pytest.mark.parametrize("case", CASES, ids=[f"{c.construct}-{c.prop}-{i}" for i, c in enumerate(CASES)])
+def test_a_bad_prop_ends_in_the_project_error_naming_the_prop(world: World, case: Case) -> None:
+    with pytest.raises(OmicsSecureConfigError) as raised:
+        case.make(world)
+    message = str(raised.value)
+    assert re.search(rf"(^|\s|\.){re.escape(case.prop)}(=|\[|\.)", message), message
+    assert " object at 0x" not in message, message
+    assert message.startswith(case.construct.split(".")[0]), message
+
+
+@pytest.mark.parametrize(("context", "prop"), [
+    ({"omics-secure:account": "abc"}, "omics-secure:account"),
+    ({"omics-secure:account": "12345"}, "omics-secure:account"),
+    ({"omics-secure:region": "mars-1"}, "omics-secure:region"),
+    ({"omics-secure:replica-region": "us-east-1"}, "omics-secure:replica-region"),
+    ({"omics-secure:replica-region": "cn-north-1"}, "omics-secure:replica-region"),
+    ({"omics-secure:vpc-cidr": "169.254.0.0/16"}, "cidr"),
+    ({"omics-secure:alarm-email": "ops@example.org\n"}, "email"),
+    ({"omics-secure:endpoints": "KMS,NOPE"}, "omics-secure:endpoints"),
+    ({"omics-secure:batch-spot": "maybe"}, "omics-secure:batch-spot"),
+])
+def test_bad_reference_app_context_is_refused_before_synthesis(tmp_path, context: dict[str, str],
+                                                              prop: str) -> None:
+    with pytest.raises(OmicsSecureConfigError) as raised:
+        build_reference_app(make_app(tmp_path / "cdk.out", **context), with_compliance_packs=False)
+    assert re.search(rf"(^|\s){re.escape(prop)}(=|\[)", str(raised.value)), str(raised.value)
+
+
+def test_every_problem_of_a_construct_is_reported_at_once(world: World) -> None:
+    with pytest.raises(OmicsSecureConfigError) as raised:
+        PhiBucket(world.stack, world.new_id(), bucket_name="Bad_Name", tags={"aws:x": "y"},
+                  access_log_prefix=f"{PHI_EMAIL}/", key=world.eu_key)
+    assert {p.prop for p in raised.value.problems} == {"bucket_name", "tags['aws:x']", "access_log_prefix", "key"}
+
+
+def test_an_object_is_shown_by_its_construct_path_and_arn(world: World) -> None:
+    with pytest.raises(OmicsSecureConfigError, match=re.escape(f"key=imported resource at Catalogue/EuKey "
+                                                               f"({EU_KEY_ARN})")):
+        PhiBucket(world.stack, world.new_id(), key=world.eu_key)
+    with pytest.raises(OmicsSecureConfigError, match=r"key=Bucket at Catalogue/\w+/Resource: pass a kms.IKey"):
+        PhiBucket(world.stack, world.new_id(), key=world.bucket.bucket)
+
+
+def test_a_misspelt_prop_gets_a_suggestion(world: World) -> None:
+    with pytest.raises(OmicsSecureConfigError, match=r"servces=.*did you mean 'services'\?"):
+        PhiKey(world.stack, world.new_id(), servces=[KeyService.S3])
+
+
+def test_an_arn_where_an_object_is_expected_says_how_to_import_it(world: World) -> None:
+    with pytest.raises(OmicsSecureConfigError, match=r"admins\[0\]=.*not an ARN string.*iam.ArnPrincipal\(arn\)"):
+        PhiKey(world.stack, world.new_id(), admins=[ROLE_ARN])
+
+
+def test_a_member_where_a_list_is_expected_suggests_the_list(world: World) -> None:
+    with pytest.raises(OmicsSecureConfigError, match=r"services=KeyService.S3: .*e.g. \[KeyService.S3\]"):
+        PhiKey(world.stack, world.new_id(), services=KeyService.S3)
+
+
+def test_an_account_mismatch_is_a_warning_not_an_error(tmp_path) -> None:
+    app = make_app(tmp_path / "cdk.out")
+    stack = cdk.Stack(app, "Own", env=ENV)
+    foreign = kms.Key.from_key_arn(stack, "Foreign", "arn:aws:kms:us-east-1:444455556666:key/abcd")
+    PhiBucket(stack, "Data", key=foreign)
+    warnings = [entry.data for entry in stack.node.metadata if entry.type == "aws:cdk:warning"]
+    assert any("account 444455556666" in str(w) for w in warnings), warnings
+
+
+def test_values_that_merely_resemble_bad_ones_are_accepted(world: World) -> None:
+    """Near misses: ordinary names and tags, unresolved tokens, private ranges of every RFC 1918 block."""
+    PhiBucket(world.stack, world.new_id(), bucket_name="genomics-phi-study42.mrapx",
+              tags={"project": "study-42", "cost:center": "genomics lab", "owner@team": ""})
+    PhiKey(world.stack, world.new_id(), description=cdk.Fn.ref("AWS::StackName"), alias="alias/genomics/phi-2")
+    for cidr in ("172.16.0.0/16", "192.168.0.0/20", "100.64.0.0/16"):
+        IsolatedVpc(world.stack, world.new_id(), key=world.key, cidr=cidr, interface_endpoints=[])
+    FhirDatastore(world.stack, world.new_id(), key=world.key, name="Study 42: FHIR/R4 @lab+1=ok")
+    AlertTopic(world.stack, world.new_id(), email="security-alerts+phi@example.org")
+    _ = (Encryption, ObjectLockMode, TlsVersion, MacieFrequency, SmartAuthorizationStrategy, WorkflowEngine)
