@@ -37,6 +37,7 @@ from omics_secure._internal.errors import ProblemCollector, is_unresolved
 from omics_secure._internal.grants import add_to_grantee_policy
 from omics_secure._internal.labels import check_label
 from omics_secure._internal.naming import PHI_NAME_FIX, phi_like
+from omics_secure._internal.props import checked_props
 from omics_secure._internal.tags import APPROVAL_ENDS_TAG, APPROVAL_ID_TAG, APPROVAL_KIND_TAG
 from omics_secure.healthlake import FhirDatastore
 from omics_secure.omics import REFERENCE_READ_ACTIONS, STORE_KEY_READ_ACTIONS, ReferenceStore, SequenceStore
@@ -262,6 +263,7 @@ class ApprovedAccess(Construct):
     - A synthesis warning when the approval ends within 30 days.
     """
 
+    @checked_props
     def __init__(
         self,
         scope: Construct,
@@ -580,6 +582,7 @@ class CollaboratorAccess(Construct):
       ``kms:Decrypt`` on the key.
     """
 
+    @checked_props
     def __init__(
         self,
         scope: Construct,

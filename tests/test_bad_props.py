@@ -25,13 +25,16 @@ from aws_cdk import aws_logs as logs
 from aws_cdk import aws_s3 as s3
 
 from omics_secure import (
+    AccessLevel,
     AccessLogBucket,
     AccountAlarm,
     AccountAlarms,
     AccountSecurityServices,
     AlertTopic,
     AnalysisWorkstation,
+    ApprovedAccess,
     AuditTrail,
+    CollaboratorAccess,
     ConfigRule,
     Encryption,
     ExistingPhiKey,
@@ -52,6 +55,7 @@ from omics_secure import (
     PrivateWorkflow,
     RawDataTiering,
     ReferenceStore,
+    Researchers,
     RunGroup,
     SequenceStore,
     SmartAuthorizationStrategy,
@@ -188,7 +192,38 @@ def smart(**fields: Any) -> Callable[[World], Any]:
         **{"idp_lambda": w.function, "metadata": SMART_METADATA, **fields}))
 
 
+IN_A_YEAR = datetime.date.today() + datetime.timedelta(days=365)
+
+
+def approved(**props: Any) -> Callable[[World], Any]:
+    defaults: dict[str, Any] = {"approval_id": "phs000123.v1.p1", "ends": IN_A_YEAR, "prefix": "cohort/",
+                                "researchers": Researchers.account_principals([ROLE_ARN])}
+    return lambda w: ApprovedAccess(w.stack, w.new_id(), **{"buckets": [w.bucket], **defaults, **props})
+
+
+def collaborator(**props: Any) -> Callable[[World], Any]:
+    defaults: dict[str, Any] = {"approval_id": "phs000123.v1.p1", "account": "444455556666", "prefix": "shared/",
+                                "ends": IN_A_YEAR}
+    return lambda w: CollaboratorAccess(w.stack, w.new_id(), **{"bucket": w.bucket, **defaults, **props})
+
+
+ACCESS_CASES = [
+    Case("ApprovedAccess", "approval_id", approved(approval_id=123)),
+    Case("ApprovedAccess", "researchers", approved(researchers=ROLE_ARN)),
+    Case("ApprovedAccess", "ends", approved(ends=datetime.date(2020, 1, 1))),
+    Case("ApprovedAccess", "ends", approved(ends="2030-01-01")),
+    Case("ApprovedAccess", "buckets", lambda w: approved(buckets=w.bucket)(w)),
+    Case("ApprovedAccess", "access", approved(access="read")),
+    Case("ApprovedAccess", "max_session_duration", approved(max_session_duration=3600)),
+    Case("CollaboratorAccess", "account", collaborator(account="12345")),
+    Case("CollaboratorAccess", "account", collaborator(account=ACCOUNT)),
+    Case("CollaboratorAccess", "access", collaborator(access=AccessLevel.READ_WRITE_RESULTS)),
+    Case("CollaboratorAccess", "prefix", collaborator(prefix=5)),
+    Case("CollaboratorAccess", "bucket", collaborator(bucket="my-bucket")),
+]
+
 CASES = [
+    *ACCESS_CASES,
     # PhiKey
     Case("PhiKey", "services", phi_key(services=KeyService.S3), "a member, not a list"),
     Case("PhiKey", "services", phi_key(services=["S3"]), "names instead of members"),
