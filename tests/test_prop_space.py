@@ -148,7 +148,8 @@ def test_phi_bucket_prop_space(replicated, encryption, lock_mode, lock_days, tls
             noncurrent_transition_after=None if transition is None else cdk.Duration.days(transition),
             noncurrent_expiration_after=None if expiration is None else cdk.Duration.days(expiration),
             tiering=tiering, tags=tags, access_log_prefix=prefix, replica=replica)
-        bucket.grant_read(iam.Role(stack, "Reader", assumed_by=iam.AccountRootPrincipal()), "runs/*")
+        bucket.grant_read(iam.Role(stack, "Reader", assumed_by=iam.ServicePrincipal("ecs-tasks.amazonaws.com")),
+                          "runs/*")
         assert_sound(app, allowed=lambda rule_id: not replicated and rule_id in UNREPLICATED)
 
 
@@ -200,7 +201,11 @@ def test_workstation_and_run_network_prop_space(root, idle, retention, instance_
         workstation = AnalysisWorkstation(
             stack, "Workstation", network=network, key=key, root_volume_gib=root, idle_timeout_minutes=idle,
             log_retention_days=retention, instance_type=ec2.InstanceType(instance_type) if instance_type else None)
-        assert workstation.grant_session(iam.Role(stack, "Analyst", assumed_by=iam.AccountRootPrincipal())).success
+        # A person: OmicsSecure-IAMPeopleRoleMfaAndExpiry asks for MFA and an end date in the trust.
+        analyst = iam.AccountRootPrincipal().with_conditions({
+            "Bool": {"aws:MultiFactorAuthPresent": "true"},
+            "DateLessThan": {"aws:CurrentTime": "2030-01-01T00:00:00Z"}})
+        assert workstation.grant_session(iam.Role(stack, "Analyst", assumed_by=analyst)).success
         HealthOmicsRunNetwork(stack, "Runs", network=network, configuration_name=name, description=description)
         assert_sound(app)
 
@@ -264,5 +269,6 @@ def test_audit_prop_space(own_key, lock_days, extra_days, retention, email, alar
         AccountSecurityServices(stack, "Account", trail=trail, config_recorder=config_recorder, macie=macie,
                                 macie_finding_frequency=frequency)
         VerifyAuditorRole(stack, "Auditor", assumed_by=iam.AccountPrincipal("444455556666"))
-        assert trail.grant_read(iam.Role(stack, "Siem", assumed_by=iam.AccountRootPrincipal())).success
+        siem = iam.Role(stack, "Siem", assumed_by=iam.ServicePrincipal("lambda.amazonaws.com"))
+        assert trail.grant_read(siem).success
         assert_sound(app)

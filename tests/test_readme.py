@@ -18,7 +18,7 @@ from aws_cdk import aws_iam as iam
 from aws_cdk import aws_lambda as lambda_
 from aws_cdk import aws_s3 as s3
 
-from omics_secure import AccessLogBucket, AuditTrail, PhiBucket, PhiKey
+from omics_secure import AccessLogBucket, AuditTrail, IsolatedVpc, PhiBucket, PhiKey
 from tests.harness import ACCOUNT, ENV, REPLICA_REGION, REPOSITORY, make_app
 
 README = REPOSITORY / "README.md"
@@ -44,6 +44,8 @@ def prelude(outdir: Path, block: str) -> dict[str, object]:
         "trail": AuditTrail(stack, "PreludeTrail"),
         "log_bucket": s3.Bucket(stack, "PreludeLogBucket", enforce_ssl=True),
         "security_account_id": "444455556666",
+        "network": (IsolatedVpc(stack, "PreludeNetwork", key=data_key)
+                    if "network" in block and "network = " not in block else None),
     }
 
 

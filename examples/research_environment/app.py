@@ -48,7 +48,12 @@ stack = cdk.Stack(app, "GenomicsData", env=cdk.Environment(account=ACCOUNT, regi
 
 # Keys
 data_key = PhiKey(stack, "DataKey", services=[KeyService.HEALTHOMICS_STORAGE, KeyService.HEALTHLAKE, KeyService.S3])
-analysis_role = iam.Role(stack, "AnalysisRole", assumed_by=iam.AccountPrincipal(ACCOUNT),
+# People who reach PHI sign in with MFA and only until their approval ends (ApprovedAccess builds the whole
+# pattern: session tags, a permissions boundary, region pinning).
+analysts = iam.AccountPrincipal(ACCOUNT).with_conditions({
+    "Bool": {"aws:MultiFactorAuthPresent": "true"},
+    "DateLessThan": {"aws:CurrentTime": "2030-06-30T00:00:00Z"}})
+analysis_role = iam.Role(stack, "AnalysisRole", assumed_by=analysts,
                          description="Analysts of the cohort study; reads the runs prefix")
 data_key.grant_via_service(analysis_role, KeyService.S3)
 

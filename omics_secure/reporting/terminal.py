@@ -115,7 +115,8 @@ def _group_lines(group: FindingGroup, fix_for: Callable[[ReportedFinding], str])
     lines = [f"  {group.construct_path}: {group.title}",
              f"    reported by: {', '.join(f.rule_id for f in group.findings)}"]
     # The project's own findings say what exactly is wrong in this resource; cdk-nag's repeat the rule.
-    details = dict.fromkeys(f.description for f in group.findings if f.pack == PROJECT_PACK)
+    details = dict.fromkeys(f.description for f in group.findings if f.pack == PROJECT_PACK
+                            and _first_sentence(f.description) != group.title)
     lines += [f"    found: {detail}" for detail in details]
     lines.append(f"    fix: {fix_for(first)}")
     lines.append(f"    accept (construct = {target}):")

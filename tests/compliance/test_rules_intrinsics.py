@@ -9,7 +9,7 @@ from typing import Any
 import pytest
 
 from omics_secure.compliance.model import Resource, Rule, Status, TemplateIndex, Verdict
-from omics_secure.compliance.rules import audit, kms, network, omics, s3
+from omics_secure.compliance.rules import access, audit, deploy, kms, network, omics, s3
 from omics_secure.compliance.values import TemplateValues
 
 C, NC, CJ, NA = Status.COMPLIANT, Status.NON_COMPLIANT, Status.CANNOT_JUDGE, Status.NOT_APPLICABLE
@@ -114,6 +114,82 @@ def key_rule(**rule: Any) -> dict[str, Any]:
     return {**key({}), "E": {"Type": "AWS::Events::Rule", "Properties": {
         "EventPattern": {"source": ["aws.kms"], "detail": {"resources": {"ARN": [{"Fn::GetAtt": ["R", "Arn"]}]}}},
         "Targets": [{"Id": "t", "Arn": "arn:aws:sns:us-east-1:111122223333:alerts"}], **rule}}}
+
+
+NAMED_ROLE = {"Type": "AWS::IAM::Role", "Properties": {"RoleName": "named", "AssumeRolePolicyDocument": {
+    "Statement": [{"Effect": "Allow", "Principal": {"Service": "s3.amazonaws.com"}, "Action": "sts:AssumeRole"}]}}}
+ROLE_ARN = {"Fn::GetAtt": ["Role", "Arn"]}
+ROOT = "arn:aws:iam::111122223333:root"
+
+
+def key_naming(principal: Any, **extra: Any) -> dict[str, Any]:
+    return {**key(policy(allow({"AWS": principal}, **extra))), "Role": NAMED_ROLE}
+
+
+def resource_policy(type_: str, principal: Any, document: Any = None) -> dict[str, Any]:
+    target = {"Topics": ["arn:aws:sns:us-east-1:111122223333:t"]} if type_ == "AWS::SNS::TopicPolicy" \
+        else {"Bucket": "b"}
+    return {"R": {"Type": type_, "Properties": {**target, "PolicyDocument": document or {"Statement": [{
+        "Effect": "Allow", "Principal": {"AWS": principal}, "Action": "sns:Publish", "Resource": "*"}]}}},
+        "Role": NAMED_ROLE}
+
+
+def lifecycle(*rules: Any) -> dict[str, Any]:
+    return bucket({"LifecycleConfiguration": {"Rules": list(rules)}}, phi=False)
+
+
+def replica(key_actions: Any, bucket_key: Any = True) -> dict[str, Any]:
+    """A destination bucket with an S3 Bucket Key whose bucket policy lets Role replicate into it."""
+    return {"Role": NAMED_ROLE, "Key": key(policy(allow({"AWS": ROLE_ARN}, Action=key_actions)))["R"],
+            **bucket({"BucketEncryption": {"ServerSideEncryptionConfiguration": [{
+                "BucketKeyEnabled": bucket_key, "ServerSideEncryptionByDefault": {
+                    "SSEAlgorithm": "aws:kms", "KMSMasterKeyID": {"Fn::GetAtt": ["Key", "Arn"]}}}]}}),
+            "P": {"Type": "AWS::S3::BucketPolicy", "Properties": {"Bucket": {"Ref": "R"}, "PolicyDocument": {
+                "Statement": [allow({"AWS": ROLE_ARN}, Action="s3:ReplicateObject")]}}}}
+
+
+def retained(type_: str, properties: dict[str, Any], deletion: Any = "Retain") -> dict[str, Any]:
+    return one(type_, properties, DeletionPolicy=deletion)
+
+
+def run_configuration(subnet_ids: Any, **subnets: dict[str, Any]) -> dict[str, Any]:
+    resources = one("AWS::Omics::Configuration", {"Name": "c", "RunConfigurations": {"VpcConfig": {
+        "SecurityGroupIds": ["sg-1"], "SubnetIds": subnet_ids}}})
+    for logical_id, zone in subnets.items():
+        resources[logical_id] = {"Type": "AWS::EC2::Subnet", "Properties": {
+            "VpcId": "vpc-1", "CidrBlock": "10.0.0.0/24", **zone}}
+    return resources
+
+
+def delivery(lock: Any) -> dict[str, Any]:
+    return {"R": {"Type": "AWS::Config::DeliveryChannel", "Properties": {"S3BucketName": {"Ref": "B"}}},
+            "B": {"Type": "AWS::S3::Bucket", "Properties": {"ObjectLockEnabled": lock}}}
+
+
+EXPIRY = {"DateLessThan": {"aws:CurrentTime": "2030-01-01T00:00:00Z"}}
+
+
+def people_role(condition: dict[str, Any]) -> dict[str, Any]:
+    return one("AWS::IAM::Role", {"AssumeRolePolicyDocument": {"Statement": [{
+        "Effect": "Allow", "Principal": {"AWS": ROOT}, "Action": "sts:AssumeRole", "Condition": condition}]},
+        "Policies": [{"PolicyName": "p", "PolicyDocument": {"Statement": [{
+            "Effect": "Allow", "Action": "s3:GetObject", "Resource": "arn:aws:s3:::b/*"}]}}]})
+
+
+def credential(type_: str, phi_store: dict[str, Any] | None) -> dict[str, Any]:
+    properties = {"UserName": "u"} if type_ == "AWS::IAM::AccessKey" else {}
+    return {**one(type_, properties), **({"Data": phi_store} if phi_store else {})}
+
+
+PHI_BUCKET = {"Type": "AWS::S3::Bucket", "Properties": {"Tags": PHI_TAGS}}
+BLOCK_ALL = {"BlockPublicAcls": True, "IgnorePublicAcls": True, "BlockPublicPolicy": True,
+             "RestrictPublicBuckets": True}
+AP_POLICY = {"Statement": [{"Effect": "Allow", "Principal": {"AWS": "arn:aws:iam::444455556666:root"},
+                            "Action": "s3:GetObject", "Resource": "*", "Condition": EXPIRY}]}
+
+
+def access_point(**properties: Any) -> dict[str, Any]:
+    return {**one("AWS::S3::AccessPoint", {"Bucket": {"Ref": "Data"}, **properties}), "Data": PHI_BUCKET}
 
 
 CASES: list[tuple[Rule, dict[str, Any], Status, str]] = [
@@ -353,6 +429,129 @@ CASES: list[tuple[Rule, dict[str, Any], Status, str]] = [
      "no AccessLogLocation"),
     (omics.SEQUENCE_STORE_ACCESS_LOGGING, one("AWS::Omics::SequenceStore", {"AccessLogLocation": {
         "Fn::Sub": "s3://logs-${AWS::AccountId}/"}}), C, ""),
+    # KMSKeyPolicyPrincipalNotCreatedInTemplate
+    (deploy.KEY_POLICY_PRINCIPAL_NOT_NEW, key_naming(ROOT, Condition={"ArnEquals": {
+        "aws:PrincipalArn": "arn:aws:iam::111122223333:role/named"}}), C, ""),
+    (deploy.KEY_POLICY_PRINCIPAL_NOT_NEW, key_naming(ROLE_ARN), NC,
+     "statement 0 names Role, created in this template"),
+    (deploy.KEY_POLICY_PRINCIPAL_NOT_NEW, key_naming("arn:aws:iam::111122223333:role/named"), NC, "names Role"),
+    (deploy.KEY_POLICY_PRINCIPAL_NOT_NEW, key_naming({"Fn::If": ["Free", ROLE_ARN, ROOT]}), NC,
+     "when condition Free is true: statement 0 names Role"),
+    (deploy.KEY_POLICY_PRINCIPAL_NOT_NEW, key_naming({"Ref": "NoDefault"}), CJ, "AWS is !Ref NoDefault"),
+    # ResourcePolicyPrincipalNotCreatedInTemplate
+    (deploy.RESOURCE_POLICY_PRINCIPAL_NOT_NEW, resource_policy("AWS::SNS::TopicPolicy", ROOT), C, ""),
+    (deploy.RESOURCE_POLICY_PRINCIPAL_NOT_NEW, resource_policy("AWS::SNS::TopicPolicy", ROLE_ARN), NC,
+     "statement 0 names Role"),
+    (deploy.RESOURCE_POLICY_PRINCIPAL_NOT_NEW, resource_policy("AWS::S3::BucketPolicy", {
+        "Fn::If": ["Free", ROOT, ROLE_ARN]}), NC, "when condition Free is false: statement 0 names Role"),
+    (deploy.RESOURCE_POLICY_PRINCIPAL_NOT_NEW, resource_policy("AWS::S3::BucketPolicy", ROOT, {
+        "Fn::ImportValue": "Doc"}), CJ, "policy document is !ImportValue Doc"),
+    # S3LifecycleRulesAccepted
+    (deploy.LIFECYCLE_RULES_ACCEPTED, lifecycle(
+        {"Id": "markers", "Status": "Enabled", "ExpiredObjectDeleteMarker": True,
+         "NoncurrentVersionExpiration": {"NoncurrentDays": 30}},
+        {"Id": "expire", "Status": "Enabled", "ExpirationInDays": 365}), C, ""),
+    (deploy.LIFECYCLE_RULES_ACCEPTED, lifecycle({"Id": "r", "Status": "Enabled", "ExpiredObjectDeleteMarker": "false",
+                                                 "ExpirationInDays": "30"}), NC,
+     "r sets ExpiredObjectDeleteMarker with ExpirationInDays"),
+    (deploy.LIFECYCLE_RULES_ACCEPTED, lifecycle({"Status": "Enabled", "ExpiredObjectDeleteMarker": True}), NC,
+     "rule 0 sets only ExpiredObjectDeleteMarker"),
+    (deploy.LIFECYCLE_RULES_ACCEPTED, lifecycle({"Id": "r", "Status": "Enabled", "ExpiredObjectDeleteMarker": True,
+                                                 "NoncurrentVersionExpirationInDays": 30, "ExpirationInDays": {
+                                                     "Fn::If": ["Free", 30, {"Ref": "AWS::NoValue"}]}}), NC,
+     "when condition Free is true: r sets ExpiredObjectDeleteMarker with ExpirationInDays"),
+    (deploy.LIFECYCLE_RULES_ACCEPTED, bucket({"LifecycleConfiguration": {"Rules": {"Ref": "NoDefault"}}}), CJ,
+     "!Ref NoDefault"),
+    (deploy.LIFECYCLE_RULES_ACCEPTED, bucket({}), NA, ""),
+    # S3ReplicationRoleCanDecryptReplicaKey
+    (deploy.REPLICA_KEY_ALLOWS_DECRYPT, replica(["kms:Encrypt", "kms:Decrypt"]), C, ""),
+    (deploy.REPLICA_KEY_ALLOWS_DECRYPT, replica("kms:Encrypt"), NC,
+     "Role may not kms:Decrypt with Key (replicas written here)"),
+    (deploy.REPLICA_KEY_ALLOWS_DECRYPT, replica("kms:Encrypt", bucket_key="True"), NC, "may not kms:Decrypt"),
+    (deploy.REPLICA_KEY_ALLOWS_DECRYPT, replica("kms:Encrypt", bucket_key=False), NA, ""),
+    (deploy.REPLICA_KEY_ALLOWS_DECRYPT, replica({"Fn::If": ["Free", "kms:Decrypt", "kms:Encrypt"]}), NC,
+     "when condition Free is false: Role may not kms:Decrypt with Key"),
+    (deploy.REPLICA_KEY_ALLOWS_DECRYPT, replica("kms:Encrypt", bucket_key={"Ref": "NoDefault"}), CJ,
+     "BucketKeyEnabled is !Ref NoDefault"),
+    # RetainedResourceFixedName
+    (deploy.RETAINED_FIXED_NAME, retained("AWS::S3::Bucket", {"BucketName": {"Fn::Sub": "data-${AWS::StackId}"}}),
+     C, ""),
+    (deploy.RETAINED_FIXED_NAME, retained("AWS::DynamoDB::Table", {"TableName": "samples"}), NC,
+     "TableName 'samples' is fixed and the resource is retained (Retain)"),
+    (deploy.RETAINED_FIXED_NAME, retained("AWS::DynamoDB::Table", {"TableName": "samples"}, "Delete"), NA, ""),
+    (deploy.RETAINED_FIXED_NAME, retained("AWS::ECR::Repository", {"RepositoryName": "pipelines"}, {
+        "Fn::If": ["Free", "Retain", "Delete"]}), NC, "when condition Free is true: RepositoryName 'pipelines'"),
+    (deploy.RETAINED_FIXED_NAME, retained("AWS::Kinesis::Stream", {"Name": {
+        "Fn::If": ["Free", "events", {"Ref": "AWS::NoValue"}]}}), NC, "when condition Free is true: Name 'events'"),
+    (deploy.RETAINED_FIXED_NAME, retained("AWS::SecretsManager::Secret", {"Name": {"Ref": "NoDefault"}}), NC,
+     "!Ref NoDefault (built from parameters or pseudo parameters)"),
+    # OmicsRunSubnetZoneSupported
+    (deploy.OMICS_RUN_ZONE_IDS_SUPPORTED, run_configuration([{"Ref": "A"}], A={"AvailabilityZoneId": "use1-az1"}),
+     C, ""),
+    (deploy.OMICS_RUN_ZONE_IDS_SUPPORTED, run_configuration([{"Ref": "A"}], A={"AvailabilityZoneId": "use1-az3"}),
+     NC, "A is in use1-az3"),
+    (deploy.OMICS_RUN_ZONE_IDS_SUPPORTED, run_configuration([{"Ref": "A"}], A={"AvailabilityZoneId": {
+        "Fn::If": ["Free", "use1-az1", "use1-az3"]}}), NC, "when condition Free is false: A is in use1-az3"),
+    (deploy.OMICS_RUN_ZONE_IDS_SUPPORTED, run_configuration({"Fn::ImportValue": "Subnets"}), CJ,
+     "!ImportValue Subnets"),
+    # a zone id from a parameter, or of a region whose zones were not all read, is not judged (by design)
+    (deploy.OMICS_RUN_ZONE_IDS_SUPPORTED, run_configuration([{"Ref": "A"}], A={"AvailabilityZoneId": {
+        "Ref": "NoDefault"}}), NA, ""),
+    # OmicsRunSubnetZonePinned
+    (deploy.OMICS_RUN_ZONES_PINNED, run_configuration([{"Ref": "A"}], A={"AvailabilityZoneId": "use1-az1"}), C, ""),
+    (deploy.OMICS_RUN_ZONES_PINNED, run_configuration([{"Ref": "A"}], A={"AvailabilityZone": "us-east-1a"}), NC,
+     "A pick their zone by name"),
+    (deploy.OMICS_RUN_ZONES_PINNED, run_configuration({"Fn::If": ["Free", [{"Ref": "A"}], [{"Ref": "B"}]]}, A={
+        "AvailabilityZoneId": "use1-az1"}, B={"AvailabilityZone": "us-east-1a"}), NC,
+     "when condition Free is false: B pick their zone by name"),
+    (deploy.OMICS_RUN_ZONES_PINNED, run_configuration({"Fn::ImportValue": "Subnets"}), CJ, "!ImportValue Subnets"),
+    # ConfigDeliveryBucketWithoutObjectLock
+    (deploy.CONFIG_DELIVERY_BUCKET_UNLOCKED, delivery(False), C, ""),
+    (deploy.CONFIG_DELIVERY_BUCKET_UNLOCKED, delivery(True), NC, "S3BucketName is B, which has object lock enabled"),
+    (deploy.CONFIG_DELIVERY_BUCKET_UNLOCKED, delivery("True"), NC, "object lock enabled"),
+    (deploy.CONFIG_DELIVERY_BUCKET_UNLOCKED, delivery({"Fn::If": ["Free", True, False]}), NC,
+     "when condition Free is true: S3BucketName is B"),
+    (deploy.CONFIG_DELIVERY_BUCKET_UNLOCKED, delivery({"Ref": "NoDefault"}), CJ,
+     "ObjectLockEnabled is !Ref NoDefault"),
+    (deploy.CONFIG_DELIVERY_BUCKET_UNLOCKED, one("AWS::Config::DeliveryChannel", {
+        "S3BucketName": {"Fn::ImportValue": "ConfigBucket"}}), NA, ""),
+    # IAMPeopleRoleMfaAndExpiry
+    (access.PEOPLE_ROLE_MFA_AND_EXPIRY, people_role({**EXPIRY, "Bool": {"aws:MultiFactorAuthPresent": "true"}}),
+     C, ""),
+    (access.PEOPLE_ROLE_MFA_AND_EXPIRY, people_role(EXPIRY), NC, "trust statement 0 requires neither federation"),
+    (access.PEOPLE_ROLE_MFA_AND_EXPIRY, people_role({"Bool": {"aws:MultiFactorAuthPresent": True}}), NC,
+     "has no end date"),
+    (access.PEOPLE_ROLE_MFA_AND_EXPIRY, people_role({**EXPIRY, "Bool": {"aws:MultiFactorAuthPresent": {
+        "Fn::If": ["Free", "true", "false"]}}}), NC, "when condition Free is false: trust statement 0 requires"),
+    (access.PEOPLE_ROLE_MFA_AND_EXPIRY, people_role({**EXPIRY, "Bool": {"aws:MultiFactorAuthPresent": {
+        "Ref": "NoDefault"}}}), CJ, "!Ref NoDefault"),
+    # IAMNoUsersOrAccessKeysWithPhi (never compliant: not applicable without PHI in the template)
+    (access.NO_LONG_LIVED_CREDENTIALS, credential("AWS::IAM::User", None), NA, ""),
+    (access.NO_LONG_LIVED_CREDENTIALS, credential("AWS::IAM::User", PHI_BUCKET), NC,
+     "an IAM user in a template that holds PHI"),
+    (access.NO_LONG_LIVED_CREDENTIALS, credential("AWS::IAM::AccessKey", {
+        "Type": "AWS::Omics::SequenceStore", "Properties": {"Name": "s"}}), NC, "an IAM access key"),
+    (access.NO_LONG_LIVED_CREDENTIALS, credential("AWS::IAM::User", {**PHI_BUCKET, "Condition": "Free"}), NC,
+     "when condition Free is true: an IAM user"),
+    (access.NO_LONG_LIVED_CREDENTIALS, credential("AWS::IAM::User", {"Type": "AWS::S3::Bucket", "Properties": {
+        "Tags": [{"Key": "omics-secure:data-classification", "Value": {"Fn::If": ["IsProd", "phi", "public"]}}]}}),
+     NA, ""),
+    # S3PhiAccessPointPolicyPrivate
+    (access.PHI_ACCESS_POINT_PRIVATE, access_point(Policy=AP_POLICY, PublicAccessBlockConfiguration=BLOCK_ALL), C, ""),
+    (access.PHI_ACCESS_POINT_PRIVATE, access_point(Policy=AP_POLICY, VpcConfiguration={"VpcId": {
+        "Ref": "NoDefault"}}), C, ""),
+    (access.PHI_ACCESS_POINT_PRIVATE, access_point(PublicAccessBlockConfiguration=BLOCK_ALL), NC,
+     "no access-point policy: access to PHI bucket Data"),
+    (access.PHI_ACCESS_POINT_PRIVATE, access_point(Policy=AP_POLICY, PublicAccessBlockConfiguration={
+        **BLOCK_ALL, "BlockPublicPolicy": {"Fn::If": ["Free", True, False]}}), NC,
+     "when condition Free is false: internet network origin"),
+    (access.PHI_ACCESS_POINT_PRIVATE, access_point(Policy=AP_POLICY, VpcConfiguration={
+        "Fn::If": ["Free", {"VpcId": "vpc-1"}, {"Ref": "AWS::NoValue"}]}), NC,
+     "when condition Free is false: internet network origin"),
+    (access.PHI_ACCESS_POINT_PRIVATE, access_point(Policy={"Fn::ImportValue": "P"},
+                                                   PublicAccessBlockConfiguration=BLOCK_ALL), CJ,
+     "policy document is !ImportValue P"),
+    (access.PHI_ACCESS_POINT_PRIVATE, one("AWS::S3::AccessPoint", {"Bucket": {"Fn::ImportValue": "B"}}), NA, ""),
 ]
 
 

@@ -28,6 +28,60 @@ EXTRA_RESOURCES = {
     "Annotations": {"Type": "AWS::Omics::AnnotationStore", "Properties": {
         "Name": "a", "StoreFormat": "VCF", "SseConfig": {"Type": "KMS", "KeyArn": {"Ref": "Key"}}}},
     "Key": {"Type": "AWS::KMS::Key", "DeletionPolicy": "Retain", "Properties": {"EnableKeyRotation": True}},
+    # The types the deploy-time and people-access rules judge, with the properties those rules read.
+    "Data": {"Type": "AWS::S3::Bucket", "DeletionPolicy": "Retain", "Properties": {
+        "BucketName": "data", "ObjectLockEnabled": True,
+        "Tags": [{"Key": "omics-secure:data-classification", "Value": "phi"}],
+        "BucketEncryption": {"ServerSideEncryptionConfiguration": [{"BucketKeyEnabled": True,
+                                                                   "ServerSideEncryptionByDefault": {
+            "SSEAlgorithm": "aws:kms", "KMSMasterKeyID": {"Fn::GetAtt": ["Key", "Arn"]}}}]},
+        "LifecycleConfiguration": {"Rules": [{"Id": "markers", "Status": "Enabled", "ExpiredObjectDeleteMarker": True,
+                                              "NoncurrentVersionExpiration": {"NoncurrentDays": 30}}]},
+        "ReplicationConfiguration": {"Role": {"Fn::GetAtt": ["Researcher", "Arn"]}, "Rules": [{
+            "Id": "r", "Status": "Enabled", "Destination": {
+                "Bucket": "arn:aws:s3:::replica", "EncryptionConfiguration": {
+                    "ReplicaKmsKeyID": {"Fn::GetAtt": ["Key", "Arn"]}}}}]}}},
+    "Researcher": {"Type": "AWS::IAM::Role", "DeletionPolicy": "Retain", "Properties": {
+        "RoleName": "researcher", "AssumeRolePolicyDocument": {"Statement": [{
+            "Effect": "Allow", "Principal": {"AWS": "arn:aws:iam::111122223333:root"}, "Action": "sts:AssumeRole",
+            "Condition": {"Bool": {"aws:MultiFactorAuthPresent": "true"},
+                          "DateLessThan": {"aws:CurrentTime": "2030-01-01T00:00:00Z"}}}]},
+        "Policies": [{"PolicyName": "read", "PolicyDocument": {"Statement": [{
+            "Effect": "Allow", "Action": ["s3:GetObject", "kms:Decrypt"], "Resource": "*"}]}}]}},
+    "Person": {"Type": "AWS::IAM::User", "Properties": {"UserName": "person"}},
+    "PersonKey": {"Type": "AWS::IAM::AccessKey", "Properties": {"UserName": {"Ref": "Person"}}},
+    "DataPoint": {"Type": "AWS::S3::AccessPoint", "Properties": {
+        "Bucket": {"Ref": "Data"}, "VpcConfiguration": {"VpcId": "vpc-1"},
+        "PublicAccessBlockConfiguration": {"BlockPublicAcls": True, "IgnorePublicAcls": True,
+                                           "BlockPublicPolicy": True, "RestrictPublicBuckets": True},
+        "Policy": {"Statement": [{"Effect": "Allow", "Principal": {"AWS": {"Fn::GetAtt": ["Researcher", "Arn"]}},
+                                  "Action": "s3:GetObject", "Resource": "*"}]}}},
+    "Alerts": {"Type": "AWS::SNS::TopicPolicy", "Properties": {
+        "Topics": ["arn:aws:sns:us-east-1:111122223333:alerts"], "PolicyDocument": {"Statement": [{
+            "Sid": "publish", "Effect": "Allow", "Principal": {"AWS": "arn:aws:iam::111122223333:role/researcher"},
+            "Action": "sns:Publish", "Resource": "*"}]}}},
+    "Samples": {"Type": "AWS::DynamoDB::Table", "DeletionPolicy": "Retain", "Properties": {
+        "TableName": "samples", "KeySchema": [{"AttributeName": "id", "KeyType": "HASH"}],
+        "AttributeDefinitions": [{"AttributeName": "id", "AttributeType": "S"}], "BillingMode": "PAY_PER_REQUEST"}},
+    "Images": {"Type": "AWS::ECR::Repository", "DeletionPolicy": "RetainExceptOnCreate", "Properties": {
+        "RepositoryName": {"Fn::Sub": "images-${AWS::StackName}"}}},
+    "Credentials": {"Type": "AWS::SecretsManager::Secret", "DeletionPolicy": "Retain", "Properties": {
+        "Name": {"Fn::Sub": "db-${AWS::StackId}"}}},
+    "KeyAlias": {"Type": "AWS::KMS::Alias", "DeletionPolicy": "Retain", "Properties": {
+        "AliasName": "alias/phi", "TargetKeyId": {"Ref": "Key"}}},
+    "Events": {"Type": "AWS::Kinesis::Stream", "DeletionPolicy": "Retain", "Properties": {
+        "Name": "events", "ShardCount": 1}},
+    "Database": {"Type": "AWS::RDS::DBInstance", "DeletionPolicy": "Snapshot", "Properties": {
+        "DBInstanceIdentifier": "db", "DBInstanceClass": "db.t3.micro", "Engine": "postgres"}},
+    "Cluster": {"Type": "AWS::RDS::DBCluster", "DeletionPolicy": "Retain", "Properties": {
+        "DBClusterIdentifier": "cluster", "Engine": "aurora-postgresql"}},
+    "ZoneA": {"Type": "AWS::EC2::Subnet", "Properties": {
+        "VpcId": "vpc-1", "CidrBlock": "10.0.0.0/24", "AvailabilityZoneId": "use1-az1"}},
+    "ZoneB": {"Type": "AWS::EC2::Subnet", "Properties": {
+        "VpcId": "vpc-1", "CidrBlock": "10.0.1.0/24", "AvailabilityZone": "us-east-1c"}},
+    "Runs": {"Type": "AWS::Omics::Configuration", "Properties": {"Name": "runs", "RunConfigurations": {
+        "VpcConfig": {"SecurityGroupIds": ["sg-1"], "SubnetIds": [{"Ref": "ZoneA"}, {"Ref": "ZoneB"}]}}}},
+    "Recorder": {"Type": "AWS::Config::DeliveryChannel", "Properties": {"S3BucketName": {"Ref": "Data"}}},
 }
 PARAMETERS = {"WithDefault": {"Type": "String", "Default": "true"}, "NoDefault": {"Type": "String"},
               "Listed": {"Type": "CommaDelimitedList", "Default": "a,b"}}

@@ -212,6 +212,8 @@ PEOPLE_ROLE_MFA_AND_EXPIRY = Rule(
     ),
     controls=_PEOPLE_ACCESS,
     check=_people_role_mfa_and_expiry,
+    fix=("use ApprovedAccess; otherwise trust a SAML/OIDC provider or require Bool aws:MultiFactorAuthPresent "
+         "true, and add DateLessThan aws:CurrentTime <end date> to the trust policy"),
 )
 
 NO_LONG_LIVED_CREDENTIALS = Rule(
@@ -226,6 +228,8 @@ NO_LONG_LIVED_CREDENTIALS = Rule(
     ),
     controls=_LONG_LIVED_CREDENTIALS,
     check=_no_long_lived_credentials,
+    fix=("give people roles they assume with federation or MFA (ApprovedAccess, IAM Identity Center) instead "
+         "of IAM users and access keys"),
 )
 
 PHI_ACCESS_POINT_PRIVATE = Rule(
@@ -239,6 +243,8 @@ PHI_ACCESS_POINT_PRIVATE = Rule(
     ),
     controls=_SHARED_ACCESS,
     check=_access_point_private,
+    fix=("use CollaboratorAccess; otherwise give the access point a policy naming its principals and a "
+         "VpcConfiguration or all four PublicAccessBlockConfiguration settings"),
 )
 
 ACCESS_RULES = (PEOPLE_ROLE_MFA_AND_EXPIRY, NO_LONG_LIVED_CREDENTIALS, PHI_ACCESS_POINT_PRIVATE)

@@ -30,7 +30,7 @@ from omics_secure.compliance.rules._policy import (
     principal_values,
     statements,
 )
-from omics_secure.compliance.values import show
+from omics_secure.compliance.values import flag, show
 
 # A stack that rolls back, or that cannot be redeployed, is a contingency-plan and configuration failure.
 _AVAILABILITY = Controls(
@@ -140,6 +140,9 @@ KEY_POLICY_PRINCIPAL_NOT_NEW = Rule(
     ),
     controls=_AVAILABILITY,
     check=_key_policy_principals,
+    fix=("PhiKey does this for you; otherwise name the account (iam.AccountRootPrincipal() or AWS: "
+         "arn:aws:iam::<account>:root) with an ArnEquals aws:PrincipalArn condition on the new role's ARN "
+         "instead of the role itself"),
 )
 
 RESOURCE_POLICY_PRINCIPAL_NOT_NEW = Rule(
@@ -158,6 +161,8 @@ RESOURCE_POLICY_PRINCIPAL_NOT_NEW = Rule(
     controls=_AVAILABILITY,
     check=_resource_policy_principals,
     severity="warning",
+    fix=("name the account with an ArnEquals aws:PrincipalArn condition on the new role's ARN, or add a "
+         "DependsOn from the policy to the role and accept the eventual-consistency risk"),
 )
 
 
@@ -203,6 +208,8 @@ LIFECYCLE_RULES_ACCEPTED = Rule(
     ),
     controls=_AVAILABILITY,
     check=_lifecycle_rules_accepted,
+    fix=("put ExpiredObjectDeleteMarker in a lifecycle rule of its own (with NoncurrentVersionExpiration), "
+         "never beside ExpirationInDays, ExpirationDate or TagFilters"),
 )
 
 
@@ -211,7 +218,7 @@ LIFECYCLE_RULES_ACCEPTED = Rule(
 def _uses_bucket_key(properties: Mapping[str, Any]) -> bool:
     encryption = properties.get("BucketEncryption")
     rules = as_list(encryption.get("ServerSideEncryptionConfiguration")) if isinstance(encryption, Mapping) else []
-    return any(isinstance(rule, Mapping) and rule.get("BucketKeyEnabled") in (True, "true") for rule in rules)
+    return any(isinstance(rule, Mapping) and flag(rule, "BucketKeyEnabled") is True for rule in rules)
 
 
 def _bucket_key_id(properties: Mapping[str, Any]) -> Any:
@@ -225,7 +232,7 @@ def _bucket_key_id(properties: Mapping[str, Any]) -> Any:
 
 def _identity_documents(role_id: str, resource: Resource) -> list[Any]:
     """The policy documents the template attaches to role ``role_id``: inline, IAM::Policy, ManagedPolicy."""
-    role = resource.template_resources.get(role_id)
+    role = resource.other(role_id)
     role_properties = role.get("Properties") if isinstance(role, Mapping) else None
     documents: list[Any] = []
     managed: set[str | None] = set()
@@ -248,7 +255,7 @@ def _decrypt_allowed(principal: Any, key_id: str, resource: Resource, roles_by_n
 
     None when it cannot tell: the principal is outside the template and the key policy does not name it.
     """
-    key = resource.template_resources.get(key_id)
+    key = resource.other(key_id)
     key_properties = key.get("Properties") if isinstance(key, Mapping) else None
     key_policy = key_properties.get("KeyPolicy") if isinstance(key_properties, Mapping) else None
     role_id = _template_principal(principal, resource, roles_by_name)
@@ -310,7 +317,7 @@ def _replica_key_allows_decrypt(resource: Resource) -> Verdict:
             replica_key = _key_in_template(encryption.get("ReplicaKmsKeyID"), resource) \
                 if isinstance(encryption, Mapping) else None
             target_id = _referenced_id(destination.get("Bucket")) if isinstance(destination, Mapping) else None
-            target = resource.template_resources.get(target_id or "")
+            target = resource.other(target_id)
             target_properties = target.get("Properties") if isinstance(target, Mapping) else None
             bucket_keys = _uses_bucket_key(resource.properties) or (
                 isinstance(target_properties, Mapping) and _uses_bucket_key(target_properties))
@@ -343,6 +350,9 @@ REPLICA_KEY_ALLOWS_DECRYPT = Rule(
     ),
     controls=_CONTINGENCY,
     check=_replica_key_allows_decrypt,
+    fix=("use PhiBucket(replica=PhiReplicaBucket(...)), which grants it; otherwise allow kms:Decrypt (with "
+         "kms:Encrypt and kms:GenerateDataKey) on the replica key to the replication role, in the key policy "
+         "or the role's policy"),
 )
 
 
@@ -399,6 +409,9 @@ RETAINED_FIXED_NAME = Rule(
     controls=_AVAILABILITY,
     check=_retained_fixed_name,
     severity="warning",
+    fix=("drop the fixed name and let CloudFormation generate one, add a name suffix you change on redeploy "
+         "(name_suffix=, or -c omics-secure:name-suffix=... in the reference app), or adopt the retained "
+         "resource with cdk import"),
 )
 
 
@@ -425,7 +438,7 @@ def _run_subnets(resource: Resource) -> list[tuple[str, Mapping[str, Any]]]:
     subnets = []
     for value in as_list(vpc.get("SubnetIds")) if isinstance(vpc, Mapping) else []:
         logical_id = _referenced_id(value)
-        body = resource.template_resources.get(logical_id or "")
+        body = resource.other(logical_id)
         properties = body.get("Properties") if isinstance(body, Mapping) else None
         if logical_id and isinstance(body, Mapping) and body.get("Type") == "AWS::EC2::Subnet" \
                 and isinstance(properties, Mapping):
@@ -469,6 +482,8 @@ OMICS_RUN_ZONE_IDS_SUPPORTED = Rule(
     ),
     controls=_AVAILABILITY,
     check=_omics_zone_ids_supported,
+    fix=("place the HealthOmics run configuration's subnets in availability-zone ids HealthOmics runs support "
+         "(see the rule's explanation for the list); pass availability_zones=[...] to IsolatedVpc"),
 )
 
 OMICS_RUN_ZONES_PINNED = Rule(
@@ -488,19 +503,21 @@ OMICS_RUN_ZONES_PINNED = Rule(
     controls=_AVAILABILITY,
     check=_omics_zones_by_name,
     severity="warning",
+    fix=("check the zone ids of your account (aws ec2 describe-availability-zones) against the zone ids "
+         "HealthOmics runs support, or pin the subnets with AvailabilityZoneId"),
 )
 
 # --- AWS Config delivery ------------------------------------------------------------------------
 
 def _config_bucket_unlocked(resource: Resource) -> Verdict:
     bucket_id = _referenced_id(resource.properties.get("S3BucketName"))
-    body = resource.template_resources.get(bucket_id or "")
+    body = resource.other(bucket_id)
     if not isinstance(body, Mapping) or body.get("Type") != "AWS::S3::Bucket":
         return NOT_APPLICABLE
     properties = body.get("Properties")
     if not isinstance(properties, Mapping):
         properties = {}
-    if properties.get("ObjectLockEnabled") in (True, "true"):
+    if flag(properties, "ObjectLockEnabled"):
         return non_compliant(f"S3BucketName is {bucket_id}, which has object lock enabled")
     return COMPLIANT
 
@@ -517,6 +534,8 @@ CONFIG_DELIVERY_BUCKET_UNLOCKED = Rule(
     ),
     controls=_AVAILABILITY,
     check=_config_bucket_unlocked,
+    fix=("deliver AWS Config to a bucket without object lock (AccountSecurityServices creates one), never to "
+         "the trail's object-locked bucket"),
 )
 
 DEPLOY_RULES = (

@@ -368,6 +368,8 @@ PHI_BUCKET_VERSIONING = Rule(
         dbgap=("Cleaning Up Data and Retaining Results",),
     ),
     check=_versioning,
+    fix=("use PhiBucket (versioning always on); with s3.Bucket pass versioned=True and remove any escape "
+         "hatch that sets VersioningConfiguration.Status to Suspended"),
 )
 
 S3_RULES = (
