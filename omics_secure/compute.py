@@ -323,11 +323,14 @@ class AnalysisWorkstation(Construct):
     required; a gp3 root volume encrypted with the project key; termination protection and detailed
     monitoring on; HTTPS egress to the VPC endpoints only. Sessions run through this construct's own
     Session document, which encrypts the session with the key and streams its transcript to an encrypted,
-    retained log group; :attr:`session_access_policy` (attached by :meth:`grant_session`) allows
+    retained log group; ``session_access_policy`` (attached by :meth:`grant_session`) allows
     sessions with that document only (``ssm:SessionDocumentAccessCheck``), so a principal holding only
     it cannot fall back to the unlogged default document.
     The network needs the SSM, SSM messages, EC2 messages, KMS and CloudWatch Logs endpoints.
     """
+
+    session_access_policy: iam.ManagedPolicy
+    """Allows sessions on this instance with the logged Session document only; :meth:`grant_session` attaches it."""
 
     @checked_props
     def __init__(
@@ -502,7 +505,7 @@ class AnalysisWorkstation(Construct):
 
     @checked_props
     def grant_session(self, principal: iam.IRole | iam.IUser | iam.IGroup | HasRole) -> iam.Grant:
-        """Attach :attr:`session_access_policy`: sessions on this instance with the logged document only.
+        """Attach ``session_access_policy``: sessions on this instance with the logged document only.
 
         Returns the grant of those session permissions, whose statements live in that managed policy.
         """
