@@ -17,7 +17,7 @@ import traceback
 from collections.abc import Sequence
 from importlib import metadata
 from pathlib import Path
-from typing import Any, TextIO
+from typing import TYPE_CHECKING, Any, TextIO
 
 from omics_secure.compliance.assembly import AssemblyError, StackArtifact, read_assembly
 from omics_secure.compliance.bootstrap import PACKS_FILE
@@ -34,6 +34,9 @@ from omics_secure.reporting.validation_report import (
     read_validation_report,
 )
 from omics_secure.reporting.writers import write_reports
+
+if TYPE_CHECKING:
+    from omics_secure.verify.checks import Rules
 
 EXIT_PASS, EXIT_FINDINGS, EXIT_ERROR = 0, 1, 2
 CDK_NAG_PACKS = ("HIPAA.Security", "NIST.800.53.R5", "AwsSolutions")
@@ -205,6 +208,41 @@ def _add_verify_parser(commands: Any, common: argparse.ArgumentParser) -> None:
                         help="where to write the JUnit, SARIF and Markdown reports (default: verify-reports)")
 
 
+def verify_rules() -> Rules:
+    """The compliance rules' records and live judgments that verify's checks reuse (verify never imports compliance)."""
+    from functools import partial
+
+    from omics_secure.compliance import live
+    from omics_secure.compliance.rules import access, audit, kms, network, omics, s3
+    from omics_secure.verify.checks import Rules
+
+    return Rules(
+        phi_bucket_object_lock=s3.PHI_BUCKET_OBJECT_LOCK,
+        phi_bucket_kms_encrypted=s3.PHI_BUCKET_KMS_ENCRYPTED,
+        bucket_key_enabled=s3.BUCKET_KEY_ENABLED,
+        bucket_policy_minimum_tls=s3.BUCKET_POLICY_MINIMUM_TLS,
+        replication_kms_objects=s3.REPLICATION_KMS_OBJECTS,
+        key_rotation_enabled=kms.KEY_ROTATION_ENABLED,
+        grant_service_statements_scoped=kms.GRANT_SERVICE_STATEMENTS_SCOPED,
+        key_policy_no_open_principal=kms.KEY_POLICY_NO_OPEN_PRINCIPAL,
+        trail_all_regions=audit.TRAIL_ALL_REGIONS,
+        trail_log_file_validation=audit.TRAIL_LOG_FILE_VALIDATION,
+        trail_kms_encrypted=audit.TRAIL_KMS_ENCRYPTED,
+        phi_bucket_data_events=audit.PHI_BUCKET_DATA_EVENTS,
+        vpc_flow_logs_all_traffic=network.VPC_FLOW_LOGS_ALL_TRAFFIC,
+        isolated_vpc_no_internet_path=network.ISOLATED_VPC_NO_INTERNET_PATH,
+        omics_store_customer_managed_key=omics.OMICS_STORE_CUSTOMER_MANAGED_KEY,
+        healthlake_datastore_customer_managed_key=omics.HEALTHLAKE_DATASTORE_CUSTOMER_MANAGED_KEY,
+        people_role_mfa_and_expiry=access.PEOPLE_ROLE_MFA_AND_EXPIRY,
+        kms_algorithms=tuple(s3.KMS_ALGORITHMS),
+        minimum_tls_version=s3.MINIMUM_TLS_VERSION,
+        tls_floor=s3.tls_floor,
+        judge_grant_statements_scoped=partial(live.judge_key_policy, kms.GRANT_SERVICE_STATEMENTS_SCOPED),
+        judge_key_policy_no_open_principal=partial(live.judge_key_policy, kms.KEY_POLICY_NO_OPEN_PRINCIPAL),
+        judge_phi_bucket_data_events=live.judge_phi_bucket_data_events,
+    )
+
+
 def _verify(args: argparse.Namespace, *, out: TextIO) -> int:
     import boto3
     from botocore.exceptions import BotoCoreError, ClientError
@@ -221,7 +259,7 @@ def _verify(args: argparse.Namespace, *, out: TextIO) -> int:
         session = boto3.Session(profile_name=args.profile, region_name=region)
         if session.region_name is None:
             raise VerifyError("no AWS region: pass --region or set AWS_DEFAULT_REGION (or AWS_REGION)")
-        results = verify(AwsReader(session), selection)
+        results = verify(AwsReader(session), selection, rules=verify_rules())
     except VerifyError as error:
         raise CheckError(str(error)) from error
     except (BotoCoreError, ClientError) as error:

@@ -9,9 +9,9 @@ from __future__ import annotations
 import dataclasses
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
-from enum import Enum
 from typing import Any
 
+from omics_secure._internal import verdicts as _verdicts
 from omics_secure.compliance.values import (
     CannotJudge,
     Resolution,
@@ -20,51 +20,15 @@ from omics_secure.compliance.values import (
     explore,
 )
 
-
-class Status(Enum):
-    """A rule's verdict on one resource, from least to most severe (see :attr:`severity`).
-
-    CANNOT_JUDGE: a value the rule needs is only known at deploy time; reported as a warning, never as
-    compliant. ERROR: the rule itself failed on this resource (a defect of the rule, not of the template).
-    """
-
-    NOT_APPLICABLE = "not-applicable"
-    COMPLIANT = "compliant"
-    CANNOT_JUDGE = "cannot-judge"
-    NON_COMPLIANT = "non-compliant"
-    ERROR = "error"
-
-    @property
-    def severity(self) -> int:
-        return _SEVERITY[self]
-
-
-_SEVERITY = {status: rank for rank, status in enumerate(Status)}
-
-
-@dataclass(frozen=True)
-class Verdict:
-    status: Status
-    detail: str = ""
-
-
-COMPLIANT = Verdict(Status.COMPLIANT)
-NOT_APPLICABLE = Verdict(Status.NOT_APPLICABLE)
-
-
-def non_compliant(detail: str) -> Verdict:
-    """A failing verdict; ``detail`` says what exactly is wrong in this resource."""
-    return Verdict(Status.NON_COMPLIANT, detail)
-
-
-def cannot_judge(detail: str) -> Verdict:
-    """A warning verdict: ``detail`` names the property and the expression only known at deploy time."""
-    return Verdict(Status.CANNOT_JUDGE, detail)
-
-
-def rule_error(detail: str) -> Verdict:
-    """The rule raised on this resource; ``detail`` names the exception."""
-    return Verdict(Status.ERROR, detail)
+# The verdict vocabulary lives in _internal/, shared with verify; the rules keep reading it from here.
+COMPLIANT = _verdicts.COMPLIANT
+NOT_APPLICABLE = _verdicts.NOT_APPLICABLE
+Controls = _verdicts.Controls
+Status = _verdicts.Status
+Verdict = _verdicts.Verdict
+cannot_judge = _verdicts.cannot_judge
+non_compliant = _verdicts.non_compliant
+rule_error = _verdicts.rule_error
 
 
 def worst(verdicts: list[tuple[Mapping[str, bool], Verdict]]) -> Verdict:
@@ -86,30 +50,6 @@ def worst(verdicts: list[tuple[Mapping[str, bool], Verdict]]) -> Verdict:
         if detail and detail not in details:
             details.append(detail)
     return Verdict(status, "; ".join(details))
-
-
-@dataclass(frozen=True)
-class Controls:
-    """The controls a rule evidences, by framework.
-
-    hipaa: HIPAA Security Rule sections (45 CFR 164.3xx); nist_800_53_r5: NIST SP 800-53 rev. 5;
-    nist_800_171_r2: NIST SP 800-171 rev. 2 (required of NIH controlled-access data users since 2025);
-    dbgap: control areas of the AWS genomic-data (dbGaP) security whitepaper.
-    """
-
-    hipaa: tuple[str, ...] = ()
-    nist_800_53_r5: tuple[str, ...] = ()
-    nist_800_171_r2: tuple[str, ...] = ()
-    dbgap: tuple[str, ...] = ()
-
-    def summary(self) -> str:
-        parts = [
-            ("HIPAA", self.hipaa),
-            ("NIST 800-53r5", self.nist_800_53_r5),
-            ("NIST 800-171r2", self.nist_800_171_r2),
-            ("dbGaP", self.dbgap),
-        ]
-        return "; ".join(f"{name} {', '.join(ids)}" for name, ids in parts if ids)
 
 
 class TemplateIndex:

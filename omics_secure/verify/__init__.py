@@ -26,9 +26,6 @@ if TYPE_CHECKING:
         required_actions as required_actions,
     )
     from omics_secure.verify.checks import (
-        CHECKS as CHECKS,
-    )
-    from omics_secure.verify.checks import (
         CheckResult as CheckResult,
     )
     from omics_secure.verify.checks import (
@@ -36,6 +33,15 @@ if TYPE_CHECKING:
     )
     from omics_secure.verify.checks import (
         LiveResource as LiveResource,
+    )
+    from omics_secure.verify.checks import (
+        RuleRecord as RuleRecord,
+    )
+    from omics_secure.verify.checks import (
+        Rules as Rules,
+    )
+    from omics_secure.verify.checks import (
+        live_checks as live_checks,
     )
     from omics_secure.verify.runner import (
         Selection as Selection,
@@ -56,18 +62,20 @@ if TYPE_CHECKING:
 # Exports load on first use: the verify command needs boto3, not the jsii runtime the auditor
 # construct's aws_cdk import would start.
 _EXPORTS = {
-    "CHECKS": "omics_secure.verify.checks",
     "OPERATIONS": "omics_secure.verify.aws",
     "AwsReader": "omics_secure.verify.aws",
     "CheckResult": "omics_secure.verify.checks",
     "LiveCheck": "omics_secure.verify.checks",
     "LiveResource": "omics_secure.verify.checks",
+    "RuleRecord": "omics_secure.verify.checks",
+    "Rules": "omics_secure.verify.checks",
     "Selection": "omics_secure.verify.runner",
     "VerifyAuditorRole": "omics_secure.verify.auditor",
     "VerifyError": "omics_secure.verify.aws",
     "pack_results": "omics_secure.verify.runner",
     "render_summary": "omics_secure.verify.runner",
     "required_actions": "omics_secure.verify.aws",
+    "live_checks": "omics_secure.verify.checks",
     "verifier_policy_statement": "omics_secure.verify.auditor",
     "verify": "omics_secure.verify.runner",
     "write_verify_reports": "omics_secure.verify.runner",

@@ -3,9 +3,10 @@
 A :class:`LiveResource` holds the read-only API responses for one resource (collected by
 :mod:`omics_secure.verify.collect`) and, when it was found through a stack, what the template asked for.
 Each :class:`LiveCheck` judges one promise of the constructs and cites the same control ids as the
-compliance rules (:mod:`omics_secure.compliance.controls`). Where a live document has the same shape as
-its template counterpart (a key policy, a bucket policy statement, trail event selectors), the compliance
-rule's pure function is reused, so ``check`` and ``verify`` judge it the same way.
+compliance rules. Where a live document has the same shape as its template counterpart (a key policy, a
+bucket policy statement, trail event selectors), the compliance rule's judgment is reused, so ``check`` and
+``verify`` judge it the same way. verify never imports compliance: the command passes the rules' records and
+judgments in as :class:`Rules` (see :func:`live_checks`).
 """
 
 from __future__ import annotations
@@ -13,26 +14,12 @@ from __future__ import annotations
 import datetime
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
-from typing import Any
+from functools import partial
+from typing import Any, Protocol
 
-from omics_secure._internal.tags import ACCESS_LOGS, AUDIT_LOGS, DATA_CLASSIFICATION_TAG, PHI
-from omics_secure.compliance.model import (
-    COMPLIANT,
-    NOT_APPLICABLE,
-    Controls,
-    Resource,
-    Rule,
-    Status,
-    Verdict,
-    non_compliant,
-)
-from omics_secure.compliance.rules import access as access_rules
-from omics_secure.compliance.rules import audit as audit_rules
-from omics_secure.compliance.rules import kms as kms_rules
-from omics_secure.compliance.rules import network as network_rules
-from omics_secure.compliance.rules import omics as omics_rules
-from omics_secure.compliance.rules import s3 as s3_rules
-from omics_secure.compliance.rules._policy import actions, as_list, is_wildcard_principal, statements
+from omics_secure._internal.policy_documents import actions, as_list, is_wildcard_principal, statements
+from omics_secure._internal.tags import ACCESS_LOGS, AUDIT_LOGS, PHI
+from omics_secure._internal.verdicts import COMPLIANT, NOT_APPLICABLE, Controls, Status, Verdict, non_compliant
 
 S3_BUCKET = "S3Bucket"
 KMS_KEY = "KMSKey"
@@ -45,6 +32,53 @@ KINDS = (S3_BUCKET, KMS_KEY, TRAIL, VPC, OMICS_STORE, FHIR_DATASTORE, APPROVAL)
 # Buckets that by design cannot take SSE-KMS or object lock (access-log targets) get the baseline checks.
 BASELINE_CLASSIFICATIONS = frozenset({ACCESS_LOGS, AUDIT_LOGS})
 _UNUSABLE_KEY_STATES = frozenset({"NotFound", "PendingDeletion", "Disabled"})
+
+
+class RuleRecord(Protocol):
+    """What verify reads of a compliance rule: its id, its one-line finding and the controls it cites."""
+
+    @property
+    def id(self) -> str: ...
+
+    @property
+    def finding(self) -> str: ...
+
+    @property
+    def controls(self) -> Controls: ...
+
+
+@dataclass(frozen=True)
+class Rules:
+    """The compliance rules' records and judgments the live checks reuse, passed in by the command.
+
+    ``judge_grant_statements_scoped`` and ``judge_key_policy_no_open_principal`` judge a live key policy
+    (key name, policy document); ``judge_phi_bucket_data_events`` judges whether live event selectors record
+    the data events of one PHI bucket (bucket name, selectors); ``tls_floor`` reads one bucket-policy statement.
+    """
+
+    phi_bucket_object_lock: RuleRecord
+    phi_bucket_kms_encrypted: RuleRecord
+    bucket_key_enabled: RuleRecord
+    bucket_policy_minimum_tls: RuleRecord
+    replication_kms_objects: RuleRecord
+    key_rotation_enabled: RuleRecord
+    grant_service_statements_scoped: RuleRecord
+    key_policy_no_open_principal: RuleRecord
+    trail_all_regions: RuleRecord
+    trail_log_file_validation: RuleRecord
+    trail_kms_encrypted: RuleRecord
+    phi_bucket_data_events: RuleRecord
+    vpc_flow_logs_all_traffic: RuleRecord
+    isolated_vpc_no_internet_path: RuleRecord
+    omics_store_customer_managed_key: RuleRecord
+    healthlake_datastore_customer_managed_key: RuleRecord
+    people_role_mfa_and_expiry: RuleRecord
+    kms_algorithms: tuple[str, ...]
+    minimum_tls_version: float
+    tls_floor: Callable[[Mapping[str, Any]], float | None]
+    judge_grant_statements_scoped: Callable[[str, Mapping[str, Any]], Verdict]
+    judge_key_policy_no_open_principal: Callable[[str, Mapping[str, Any]], Verdict]
+    judge_phi_bucket_data_events: Callable[[str, Mapping[str, Any]], Verdict]
 
 
 @dataclass(frozen=True)
@@ -173,7 +207,7 @@ def _default(rule: Mapping[str, Any]) -> Mapping[str, Any]:
     return default if isinstance(default, Mapping) else {}
 
 
-def _kms_encryption(resource: LiveResource) -> Verdict:
+def _kms_encryption(rules_: Rules, resource: LiveResource) -> Verdict:
     rules = _encryption_rules(resource)
     if not rules:
         return non_compliant("no default encryption configuration")
@@ -182,7 +216,7 @@ def _kms_encryption(resource: LiveResource) -> Verdict:
     for rule in rules:
         default = _default(rule)
         algorithm, key = default.get("SSEAlgorithm"), default.get("KMSMasterKeyID")
-        if algorithm not in s3_rules.KMS_ALGORITHMS:
+        if algorithm not in rules_.kms_algorithms:
             return non_compliant(f"default encryption is {algorithm}, not SSE-KMS or DSSE-KMS")
         if not key:
             return non_compliant(f"{algorithm} without a KMS key uses the AWS managed key aws/s3")
@@ -243,11 +277,11 @@ def _tls_required(resource: LiveResource) -> Verdict:
     return non_compliant("no bucket-policy statement denies s3:* when aws:SecureTransport is false")
 
 
-def _minimum_tls(resource: LiveResource) -> Verdict:
-    floors = [f for s in statements(resource.state.get("policy")) if (f := s3_rules.tls_floor(s)) is not None]
+def _minimum_tls(rules: Rules, resource: LiveResource) -> Verdict:
+    floors = [f for s in statements(resource.state.get("policy")) if (f := rules.tls_floor(s)) is not None]
     if not floors:
         return non_compliant("no bucket-policy statement denies s3:* with NumericLessThan s3:TlsVersion")
-    if max(floors) < s3_rules.MINIMUM_TLS_VERSION:
+    if max(floors) < rules.minimum_tls_version:
         return non_compliant(f"the bucket policy denies only TLS older than {max(floors)}")
     return COMPLIANT
 
@@ -304,12 +338,10 @@ def _key_rotation(resource: LiveResource) -> Verdict:
     return COMPLIANT if rotation.get("KeyRotationEnabled") is True else non_compliant("automatic rotation is off")
 
 
-def _key_policy_rule(rule: Rule) -> Callable[[LiveResource], Verdict]:
+def _key_policy_rule(judge: Callable[[str, Mapping[str, Any]], Verdict]) -> Callable[[LiveResource], Verdict]:
     """A compliance rule over AWS::KMS::Key judging the live key policy, which is the same JSON."""
     def judged(resource: LiveResource) -> Verdict:
-        key = Resource(logical_id=resource.name, type="AWS::KMS::Key",
-                       properties={"KeyPolicy": resource.state.get("policy") or {}})
-        return rule.evaluate(key)
+        return judge(resource.name, resource.state.get("policy") or {})
     return judged
 
 
@@ -373,24 +405,14 @@ def _trail_all_regions(resource: LiveResource) -> Verdict:
     return non_compliant("; ".join(problems)) if problems else COMPLIANT
 
 
-def _trail_data_events(resource: LiveResource) -> Verdict:
+def _trail_data_events(rules: Rules, resource: LiveResource) -> Verdict:
     """The compliance rule over the PHI buckets of this run, judged against the live event selectors."""
     buckets: list[str] = list(resource.expected.get("phi_buckets") or [])
     if not buckets:
         return NOT_APPLICABLE
     selectors = resource.state.get("selectors") or {}
-    trail_body = {"Type": "AWS::CloudTrail::Trail", "Properties": {
-        "IsLogging": True,  # whether it logs at all is the logging check's finding, not this one's
-        "EventSelectors": selectors.get("EventSelectors") or [],
-        "AdvancedEventSelectors": selectors.get("AdvancedEventSelectors") or [],
-    }}
-    uncovered = []
-    for name in buckets:
-        bucket = Resource(logical_id="Bucket", type="AWS::S3::Bucket", properties={
-            "BucketName": name, "Tags": [{"Key": DATA_CLASSIFICATION_TAG, "Value": PHI}]},
-            template_resources={"Trail": trail_body, "Bucket": {"Type": "AWS::S3::Bucket"}})
-        if audit_rules.PHI_BUCKET_DATA_EVENTS.evaluate(bucket).status is Status.NON_COMPLIANT:
-            uncovered.append(name)
+    uncovered = [name for name in buckets
+                 if rules.judge_phi_bucket_data_events(name, selectors).status is Status.NON_COMPLIANT]
     if uncovered:
         return non_compliant(f"no event selector records read and write data events for every object of "
                              f"{', '.join(uncovered)}")
@@ -476,75 +498,78 @@ def _approval_revoked_after_end(resource: LiveResource) -> Verdict:
         "the approval from the app and deploy (revocation is a stack update)")
 
 
-CHECKS: tuple[LiveCheck, ...] = (
-    LiveCheck("S3BucketVersioning", S3_BUCKET, "Versioning is not enabled on the bucket.",
-              _INTEGRITY_BACKUP, _versioning),
-    LiveCheck("S3ObjectLockDefaultRetention", S3_BUCKET,
-              "The PHI bucket has no object lock with a default retention.",
-              s3_rules.PHI_BUCKET_OBJECT_LOCK.controls, _phi_only(_object_lock)),
-    LiveCheck("S3KmsEncryption", S3_BUCKET,
-              "The PHI bucket is not encrypted by default under its customer-managed KMS key.",
-              s3_rules.PHI_BUCKET_KMS_ENCRYPTED.controls, _phi_only(_kms_encryption)),
-    LiveCheck("S3BucketKeyEnabled", S3_BUCKET, "The SSE-KMS bucket does not use S3 Bucket Keys.",
-              s3_rules.BUCKET_KEY_ENABLED.controls, _phi_only(_bucket_key)),
-    LiveCheck("S3PublicAccessBlock", S3_BUCKET, "The bucket does not block all public access.",
-              _ACCESS_CONTROL, _public_access_block),
-    LiveCheck("S3OwnershipEnforced", S3_BUCKET, "ACLs are not disabled (object ownership is not BucketOwnerEnforced).",
-              _ACCESS_CONTROL, _ownership),
-    LiveCheck("S3TlsRequired", S3_BUCKET, "The bucket policy does not deny requests without TLS.",
-              _TRANSMISSION, _tls_required),
-    LiveCheck("S3MinimumTls", S3_BUCKET, "The bucket policy does not deny TLS older than 1.2.",
-              s3_rules.BUCKET_POLICY_MINIMUM_TLS.controls, _minimum_tls),
-    LiveCheck("S3ReplicationKmsEncryptedObjects", S3_BUCKET,
-              "Replication is missing, or skips SSE-KMS objects or names no replica key.",
-              s3_rules.REPLICATION_KMS_OBJECTS.controls, _phi_only(_replication)),
-    LiveCheck("S3ServerAccessLogging", S3_BUCKET, "The PHI bucket does not write server access logs.",
-              _ACCESS_LOGGING, _phi_only(_logging)),
-    LiveCheck("KMSKeyUsable", KMS_KEY, "The key is disabled, pending deletion, or not customer-managed.",
-              _KEY_AVAILABLE, _key_usable),
-    LiveCheck("KMSKeyRotationEnabled", KMS_KEY, kms_rules.KEY_ROTATION_ENABLED.finding,
-              kms_rules.KEY_ROTATION_ENABLED.controls, _key_rotation),
-    LiveCheck("KMSGrantServiceStatementScoped", KMS_KEY, kms_rules.GRANT_SERVICE_STATEMENTS_SCOPED.finding,
-              kms_rules.GRANT_SERVICE_STATEMENTS_SCOPED.controls,
-              _key_policy_rule(kms_rules.GRANT_SERVICE_STATEMENTS_SCOPED)),
-    LiveCheck("KMSGrantStatementsPresent", KMS_KEY,
-              "The live key policy lost service statements that the template grants.",
-              kms_rules.GRANT_SERVICE_STATEMENTS_SCOPED.controls, _grant_statements_present),
-    LiveCheck("KMSKeyPolicyNoOpenPrincipal", KMS_KEY, kms_rules.KEY_POLICY_NO_OPEN_PRINCIPAL.finding,
-              kms_rules.KEY_POLICY_NO_OPEN_PRINCIPAL.controls,
-              _key_policy_rule(kms_rules.KEY_POLICY_NO_OPEN_PRINCIPAL)),
-    LiveCheck("CloudTrailLogging", TRAIL, "The trail is not logging.",
-              audit_rules.TRAIL_ALL_REGIONS.controls, _trail_logging),
-    LiveCheck("CloudTrailLogFileValidation", TRAIL, audit_rules.TRAIL_LOG_FILE_VALIDATION.finding,
-              audit_rules.TRAIL_LOG_FILE_VALIDATION.controls, _trail_validation),
-    LiveCheck("CloudTrailKmsEncrypted", TRAIL, audit_rules.TRAIL_KMS_ENCRYPTED.finding,
-              audit_rules.TRAIL_KMS_ENCRYPTED.controls, _trail_kms),
-    LiveCheck("CloudTrailAllRegions", TRAIL, "The trail does not record every region and global service events.",
-              audit_rules.TRAIL_ALL_REGIONS.controls, _trail_all_regions),
-    LiveCheck("CloudTrailPhiBucketDataEvents", TRAIL,
-              "The trail does not record S3 data events (read and write) for every PHI bucket verified.",
-              audit_rules.PHI_BUCKET_DATA_EVENTS.controls, _trail_data_events),
-    LiveCheck("VPCFlowLogsAllTraffic", VPC, network_rules.VPC_FLOW_LOGS_ALL_TRAFFIC.finding,
-              network_rules.VPC_FLOW_LOGS_ALL_TRAFFIC.controls, _flow_logs),
-    LiveCheck("VPCNoInternetGateway", VPC, "An internet gateway is attached to the isolated VPC.",
-              network_rules.ISOLATED_VPC_NO_INTERNET_PATH.controls, _no_internet_gateway),
-    LiveCheck("VPCNoNatGateway", VPC, "A NAT gateway is present in the isolated VPC.",
-              network_rules.ISOLATED_VPC_NO_INTERNET_PATH.controls, _no_nat_gateway),
-    LiveCheck("VPCEndpointsPresent", VPC, "The VPC's endpoints to AWS services are missing.",
-              network_rules.ISOLATED_VPC_NO_INTERNET_PATH.controls, _endpoints),
-    LiveCheck("HealthOmicsStoreCustomerManagedKey", OMICS_STORE,
-              omics_rules.OMICS_STORE_CUSTOMER_MANAGED_KEY.finding,
-              omics_rules.OMICS_STORE_CUSTOMER_MANAGED_KEY.controls, _omics_store_key),
-    LiveCheck("HealthLakeDatastoreCustomerManagedKey", FHIR_DATASTORE,
-              omics_rules.HEALTHLAKE_DATASTORE_CUSTOMER_MANAGED_KEY.finding,
-              omics_rules.HEALTHLAKE_DATASTORE_CUSTOMER_MANAGED_KEY.controls, _datastore_key),
-    LiveCheck("ApprovalRevokedAfterEnd", APPROVAL,
-              "An approval's end date has passed but its role or access point still exists.",
-              access_rules.PEOPLE_ROLE_MFA_AND_EXPIRY.controls, _approval_revoked_after_end),
-)
+def live_checks(rules: Rules) -> tuple[LiveCheck, ...]:
+    """Every live check, citing (and where the document is the same, judging by) the compliance ``rules``."""
+    return (
+        LiveCheck("S3BucketVersioning", S3_BUCKET, "Versioning is not enabled on the bucket.",
+                  _INTEGRITY_BACKUP, _versioning),
+        LiveCheck("S3ObjectLockDefaultRetention", S3_BUCKET,
+                  "The PHI bucket has no object lock with a default retention.",
+                  rules.phi_bucket_object_lock.controls, _phi_only(_object_lock)),
+        LiveCheck("S3KmsEncryption", S3_BUCKET,
+                  "The PHI bucket is not encrypted by default under its customer-managed KMS key.",
+                  rules.phi_bucket_kms_encrypted.controls, _phi_only(partial(_kms_encryption, rules))),
+        LiveCheck("S3BucketKeyEnabled", S3_BUCKET, "The SSE-KMS bucket does not use S3 Bucket Keys.",
+                  rules.bucket_key_enabled.controls, _phi_only(_bucket_key)),
+        LiveCheck("S3PublicAccessBlock", S3_BUCKET, "The bucket does not block all public access.",
+                  _ACCESS_CONTROL, _public_access_block),
+        LiveCheck("S3OwnershipEnforced", S3_BUCKET,
+                  "ACLs are not disabled (object ownership is not BucketOwnerEnforced).",
+                  _ACCESS_CONTROL, _ownership),
+        LiveCheck("S3TlsRequired", S3_BUCKET, "The bucket policy does not deny requests without TLS.",
+                  _TRANSMISSION, _tls_required),
+        LiveCheck("S3MinimumTls", S3_BUCKET, "The bucket policy does not deny TLS older than 1.2.",
+                  rules.bucket_policy_minimum_tls.controls, partial(_minimum_tls, rules)),
+        LiveCheck("S3ReplicationKmsEncryptedObjects", S3_BUCKET,
+                  "Replication is missing, or skips SSE-KMS objects or names no replica key.",
+                  rules.replication_kms_objects.controls, _phi_only(_replication)),
+        LiveCheck("S3ServerAccessLogging", S3_BUCKET, "The PHI bucket does not write server access logs.",
+                  _ACCESS_LOGGING, _phi_only(_logging)),
+        LiveCheck("KMSKeyUsable", KMS_KEY, "The key is disabled, pending deletion, or not customer-managed.",
+                  _KEY_AVAILABLE, _key_usable),
+        LiveCheck("KMSKeyRotationEnabled", KMS_KEY, rules.key_rotation_enabled.finding,
+                  rules.key_rotation_enabled.controls, _key_rotation),
+        LiveCheck("KMSGrantServiceStatementScoped", KMS_KEY, rules.grant_service_statements_scoped.finding,
+                  rules.grant_service_statements_scoped.controls,
+                  _key_policy_rule(rules.judge_grant_statements_scoped)),
+        LiveCheck("KMSGrantStatementsPresent", KMS_KEY,
+                  "The live key policy lost service statements that the template grants.",
+                  rules.grant_service_statements_scoped.controls, _grant_statements_present),
+        LiveCheck("KMSKeyPolicyNoOpenPrincipal", KMS_KEY, rules.key_policy_no_open_principal.finding,
+                  rules.key_policy_no_open_principal.controls,
+                  _key_policy_rule(rules.judge_key_policy_no_open_principal)),
+        LiveCheck("CloudTrailLogging", TRAIL, "The trail is not logging.",
+                  rules.trail_all_regions.controls, _trail_logging),
+        LiveCheck("CloudTrailLogFileValidation", TRAIL, rules.trail_log_file_validation.finding,
+                  rules.trail_log_file_validation.controls, _trail_validation),
+        LiveCheck("CloudTrailKmsEncrypted", TRAIL, rules.trail_kms_encrypted.finding,
+                  rules.trail_kms_encrypted.controls, _trail_kms),
+        LiveCheck("CloudTrailAllRegions", TRAIL, "The trail does not record every region and global service events.",
+                  rules.trail_all_regions.controls, _trail_all_regions),
+        LiveCheck("CloudTrailPhiBucketDataEvents", TRAIL,
+                  "The trail does not record S3 data events (read and write) for every PHI bucket verified.",
+                  rules.phi_bucket_data_events.controls, partial(_trail_data_events, rules)),
+        LiveCheck("VPCFlowLogsAllTraffic", VPC, rules.vpc_flow_logs_all_traffic.finding,
+                  rules.vpc_flow_logs_all_traffic.controls, _flow_logs),
+        LiveCheck("VPCNoInternetGateway", VPC, "An internet gateway is attached to the isolated VPC.",
+                  rules.isolated_vpc_no_internet_path.controls, _no_internet_gateway),
+        LiveCheck("VPCNoNatGateway", VPC, "A NAT gateway is present in the isolated VPC.",
+                  rules.isolated_vpc_no_internet_path.controls, _no_nat_gateway),
+        LiveCheck("VPCEndpointsPresent", VPC, "The VPC's endpoints to AWS services are missing.",
+                  rules.isolated_vpc_no_internet_path.controls, _endpoints),
+        LiveCheck("HealthOmicsStoreCustomerManagedKey", OMICS_STORE,
+                  rules.omics_store_customer_managed_key.finding,
+                  rules.omics_store_customer_managed_key.controls, _omics_store_key),
+        LiveCheck("HealthLakeDatastoreCustomerManagedKey", FHIR_DATASTORE,
+                  rules.healthlake_datastore_customer_managed_key.finding,
+                  rules.healthlake_datastore_customer_managed_key.controls, _datastore_key),
+        LiveCheck("ApprovalRevokedAfterEnd", APPROVAL,
+                  "An approval's end date has passed but its role or access point still exists.",
+                  rules.people_role_mfa_and_expiry.controls, _approval_revoked_after_end),
+    )
 
 
-def evaluate(resources: list[LiveResource]) -> list[CheckResult]:
+def evaluate(resources: list[LiveResource], checks: tuple[LiveCheck, ...]) -> list[CheckResult]:
     """Every check of each resource's kind, in check order per resource."""
     return [CheckResult(check, resource, check.evaluate(resource))
-            for resource in resources for check in CHECKS if check.kind == resource.kind]
+            for resource in resources for check in checks if check.kind == resource.kind]

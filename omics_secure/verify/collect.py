@@ -12,9 +12,8 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
+from omics_secure._internal.policy_documents import as_list, refers_to
 from omics_secure._internal.tags import APPROVAL_ENDS_TAG, APPROVAL_ID_TAG, DATA_CLASSIFICATION_TAG, PHI
-from omics_secure.compliance.rules._policy import as_list
-from omics_secure.compliance.rules.network import refers_to
 from omics_secure.verify.aws import AwsReader, ResourceMissing, VerifyError
 from omics_secure.verify.checks import (
     APPROVAL,

@@ -9,7 +9,18 @@ from pathlib import Path
 from omics_secure.reporting.validation_report import PackResult, ReportedFinding
 from omics_secure.reporting.writers import write_reports
 from omics_secure.verify.aws import AwsReader, VerifyError
-from omics_secure.verify.checks import FHIR_DATASTORE, KINDS, KMS_KEY, S3_BUCKET, TRAIL, VPC, CheckResult, evaluate
+from omics_secure.verify.checks import (
+    FHIR_DATASTORE,
+    KINDS,
+    KMS_KEY,
+    S3_BUCKET,
+    TRAIL,
+    VPC,
+    CheckResult,
+    Rules,
+    evaluate,
+    live_checks,
+)
 from omics_secure.verify.collect import REFERENCE_STORE, SEQUENCE_STORE, Target, collect, stack_targets
 
 PACK_PREFIX = "OmicsSecureVerify"
@@ -36,15 +47,18 @@ class Selection:
         return [Target(kind, name) for kind, names in kinds for name in names]
 
 
-def verify(aws: AwsReader, selection: Selection) -> list[CheckResult]:
-    """Every check of every selected resource; a resource named twice (stack and flag) is checked once."""
+def verify(aws: AwsReader, selection: Selection, *, rules: Rules) -> list[CheckResult]:
+    """Every check of every selected resource; a resource named twice (stack and flag) is checked once.
+
+    ``rules`` are the compliance rules' records and judgments the checks reuse; the command passes them in.
+    """
     targets = [t for stack in selection.stacks for t in stack_targets(aws, stack)] + selection.named()
     if not targets:
         raise VerifyError("nothing to verify: pass --stack NAME or name resources with --bucket, --key, --trail, --vpc")
     unique: dict[tuple[str, str], Target] = {}
     for target in targets:
         unique.setdefault((target.kind, target.id), target)
-    return evaluate(collect(aws, list(unique.values())))
+    return evaluate(collect(aws, list(unique.values())), live_checks(rules))
 
 
 def resource_label(result: CheckResult) -> str:

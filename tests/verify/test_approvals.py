@@ -7,10 +7,11 @@ import json
 
 import boto3
 
-from omics_secure.verify import AwsReader, Selection, verify
-from omics_secure.verify.checks import APPROVAL, CHECKS, LiveResource, evaluate
+from omics_secure.verify import AwsReader, Selection
+from omics_secure.verify.checks import APPROVAL, LiveResource
 from omics_secure.verify.collect import APPROVAL_ACCESS_POINT, Target, collect
 from tests.verify.environment import ACCOUNT, REGION, failures, outcomes
+from tests.verify.rules import CHECKS, evaluate, verify
 
 TODAY = datetime.datetime.now(datetime.UTC).date()
 PAST = (TODAY - datetime.timedelta(days=1)).isoformat()

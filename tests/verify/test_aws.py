@@ -8,9 +8,10 @@ import boto3
 import pytest
 from botocore.stub import Stubber
 
-from omics_secure.verify import OPERATIONS, AwsReader, Selection, VerifyError, required_actions, verify
+from omics_secure.verify import OPERATIONS, AwsReader, Selection, VerifyError, required_actions
 from omics_secure.verify.collect import APPROVAL_ACCESS_POINT, Target, collect
 from tests.verify.environment import LOG_BUCKET, PHI_BUCKET, REGION, TRAIL, Environment
+from tests.verify.rules import verify
 from tests.verify.test_services import DATASTORE_ARN, REFERENCE_STORE_ARN, SEQUENCE_STORE_ARN, datastore, store
 
 SMALL_TEMPLATE = {"Resources": {

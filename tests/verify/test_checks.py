@@ -8,7 +8,8 @@ import pytest
 
 from omics_secure.compliance.controls import CONTROL_IDS
 from omics_secure.compliance.model import Status
-from omics_secure.verify.checks import CHECKS, KINDS, LiveResource
+from omics_secure.verify.checks import KINDS, LiveResource
+from tests.verify.rules import CHECKS
 
 
 def judge(check_id: str, kind: str, state: dict[str, Any], **expected: Any) -> tuple[Status, str]:

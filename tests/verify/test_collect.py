@@ -7,7 +7,7 @@ import json
 import boto3
 import pytest
 
-from omics_secure.verify import AwsReader, Selection, verify
+from omics_secure.verify import AwsReader, Selection
 from tests.verify.environment import (
     LOG_BUCKET,
     PHI_BUCKET,
@@ -19,6 +19,7 @@ from tests.verify.environment import (
     failures,
     outcomes,
 )
+from tests.verify.rules import verify
 
 
 def everything(environment: Environment) -> Selection:

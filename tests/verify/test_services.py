@@ -14,8 +14,9 @@ import boto3
 import pytest
 from botocore.stub import Stubber
 
-from omics_secure.verify import AwsReader, Selection, verify
+from omics_secure.verify import AwsReader, Selection
 from tests.verify.environment import ACCOUNT, REGION, failures, outcomes
+from tests.verify.rules import verify
 
 CREATED = datetime.datetime(2026, 1, 1, tzinfo=datetime.UTC)
 SEQUENCE_STORE_ARN = f"arn:aws:omics:{REGION}:{ACCOUNT}:sequenceStore/1234567890"

@@ -20,9 +20,10 @@ from moto.kms.models import kms_backends
 
 from omics_secure import AccessLogBucket, KeyService, PhiBucket, PhiKey
 from omics_secure.compliance.model import Status
-from omics_secure.verify import AwsReader, Selection, verify
+from omics_secure.verify import AwsReader, Selection
 from tests.harness import make_app
 from tests.verify.environment import ACCOUNT, REGION
+from tests.verify.rules import verify
 
 STACK = "VerifiedData"
 # moto repeats its warning whenever it re-reads the template; deploy() asserts it once.

@@ -1,0 +1,91 @@
+"""The verdict vocabulary shared by ``compliance`` and ``verify``: a status, a verdict, the controls cited.
+
+Plain data, no rule logic and no AWS: the rules (:mod:`omics_secure.compliance.model` re-exports these)
+and the live checks (:mod:`omics_secure.verify.checks`) both speak it, and the report writers read it.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from enum import Enum
+
+__all__ = [
+    "COMPLIANT",
+    "NOT_APPLICABLE",
+    "Controls",
+    "Status",
+    "Verdict",
+    "cannot_judge",
+    "non_compliant",
+    "rule_error",
+]
+
+
+class Status(Enum):
+    """A rule's verdict on one resource, from least to most severe (see :attr:`severity`).
+
+    CANNOT_JUDGE: a value the rule needs is only known at deploy time; reported as a warning, never as
+    compliant. ERROR: the rule itself failed on this resource (a defect of the rule, not of the template).
+    """
+
+    NOT_APPLICABLE = "not-applicable"
+    COMPLIANT = "compliant"
+    CANNOT_JUDGE = "cannot-judge"
+    NON_COMPLIANT = "non-compliant"
+    ERROR = "error"
+
+    @property
+    def severity(self) -> int:
+        return _SEVERITY[self]
+
+
+_SEVERITY = {status: rank for rank, status in enumerate(Status)}
+
+
+@dataclass(frozen=True)
+class Verdict:
+    status: Status
+    detail: str = ""
+
+
+COMPLIANT = Verdict(Status.COMPLIANT)
+NOT_APPLICABLE = Verdict(Status.NOT_APPLICABLE)
+
+
+def non_compliant(detail: str) -> Verdict:
+    """A failing verdict; ``detail`` says what exactly is wrong in this resource."""
+    return Verdict(Status.NON_COMPLIANT, detail)
+
+
+def cannot_judge(detail: str) -> Verdict:
+    """A warning verdict: ``detail`` names the property and the expression only known at deploy time."""
+    return Verdict(Status.CANNOT_JUDGE, detail)
+
+
+def rule_error(detail: str) -> Verdict:
+    """The rule raised on this resource; ``detail`` names the exception."""
+    return Verdict(Status.ERROR, detail)
+
+
+@dataclass(frozen=True)
+class Controls:
+    """The controls a rule evidences, by framework.
+
+    hipaa: HIPAA Security Rule sections (45 CFR 164.3xx); nist_800_53_r5: NIST SP 800-53 rev. 5;
+    nist_800_171_r2: NIST SP 800-171 rev. 2 (required of NIH controlled-access data users since 2025);
+    dbgap: control areas of the AWS genomic-data (dbGaP) security whitepaper.
+    """
+
+    hipaa: tuple[str, ...] = ()
+    nist_800_53_r5: tuple[str, ...] = ()
+    nist_800_171_r2: tuple[str, ...] = ()
+    dbgap: tuple[str, ...] = ()
+
+    def summary(self) -> str:
+        parts = [
+            ("HIPAA", self.hipaa),
+            ("NIST 800-53r5", self.nist_800_53_r5),
+            ("NIST 800-171r2", self.nist_800_171_r2),
+            ("dbGaP", self.dbgap),
+        ]
+        return "; ".join(f"{name} {', '.join(ids)}" for name, ids in parts if ids)
