@@ -114,9 +114,11 @@ def _group_lines(group: FindingGroup, fix_for: Callable[[ReportedFinding], str])
     target = acknowledgment_target(group.construct_path)
     lines = [f"  {group.construct_path}: {group.title}",
              f"    reported by: {', '.join(f.rule_id for f in group.findings)}"]
-    # The project's own findings say what exactly is wrong in this resource; cdk-nag's repeat the rule.
+    # The project's engine says what exactly is wrong in this resource ("finding (detail)"); a description
+    # read back from CDK's validation report is the rule's finding and its controls (" - (...)"), which the
+    # title already says.
     details = dict.fromkeys(f.description for f in group.findings if f.pack == PROJECT_PACK
-                            and _first_sentence(f.description) != group.title)
+                            and " - (" not in f.description and _first_sentence(f.description) != group.title)
     lines += [f"    found: {detail}" for detail in details]
     lines.append(f"    fix: {fix_for(first)}")
     lines.append(f"    accept (construct = {target}):")
