@@ -118,7 +118,7 @@ def _group_lines(group: FindingGroup, fix_for: Callable[[ReportedFinding], str])
     # read back from CDK's validation report is the rule's finding and its controls (" - (...)"), which the
     # title already says.
     details = dict.fromkeys(f.description for f in group.findings if f.pack == PROJECT_PACK
-                            and " - (" not in f.description and _first_sentence(f.description) != group.title)
+                            and " - (" not in f.description and f.description.rstrip().endswith(")"))
     lines += [f"    found: {detail}" for detail in details]
     lines.append(f"    fix: {fix_for(first)}")
     lines.append(f"    accept (construct = {target}):")
