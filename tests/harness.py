@@ -8,8 +8,11 @@ cfn-lint, and fails with a readable list of every cfn-lint error and every unack
 from __future__ import annotations
 
 import functools
+import hashlib
 import json
+import os
 from dataclasses import dataclass
+from importlib.metadata import version
 from pathlib import Path
 
 import aws_cdk as cdk
@@ -121,9 +124,32 @@ def lint_assembly(assembly_dir: Path) -> list[str]:
     for stack in read_assembly(assembly_dir):
         region = regions.get(stack.template_path.name, REGION)
         region = region if region and region != "unknown-region" else REGION
-        for match in lint(stack.template_path.read_text(), region):
-            if match.rule.id.startswith("E"):
-                errors.append(f"{stack.name}: {match.rule.id} {match.message} ({'/'.join(map(str, match.path))})")
+        errors += [f"{stack.name}: {error}" for error in lint_errors(stack.template_path.read_text(), region)]
+    return errors
+
+
+LINT_CACHE = Path(os.environ.get("OMICS_SECURE_LINT_CACHE", REPOSITORY / ".cache" / "cfn-lint")) / version("cfn-lint")
+"""cfn-lint's errors per template text and region, for this cfn-lint version (``make clean`` empties it).
+
+cfn-lint is deterministic: the same template, region and version give the same matches, so a template
+linted once (by another test, another xdist worker or an earlier run) is not linted again. Linting was
+about 60% of the suite's CPU (benchmarks/README.md); most templates repeat between runs and many within one.
+"""
+
+
+def lint_errors(template_text: str, region: str) -> list[str]:
+    """cfn-lint's errors (not warnings) for the template in ``region``, each as "E1234 message (path)"."""
+    key = hashlib.sha256(f"{region}\0{template_text}".encode()).hexdigest()
+    cached = LINT_CACHE / key[:2] / f"{key}.json"
+    if cached.exists():
+        errors: list[str] = json.loads(cached.read_text())
+        return errors
+    errors = [f"{match.rule.id} {match.message} ({'/'.join(map(str, match.path))})"
+              for match in lint(template_text, region) if match.rule.id.startswith("E")]
+    cached.parent.mkdir(parents=True, exist_ok=True)
+    partial = cached.with_suffix(f".{os.getpid()}.tmp")
+    partial.write_text(json.dumps(errors))
+    partial.replace(cached)  # atomic: another worker reading the same key sees the whole file or none
     return errors
 
 
