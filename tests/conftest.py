@@ -5,9 +5,10 @@ and ``make docs``); ``make test-fast`` runs ``pytest -n 2 -m "not slow"``, the l
 
 Markers (registered in pyproject.toml; ``--strict-markers`` refuses any other):
 
-- ``@pytest.mark.slow``: property-based (hypothesis) tests and tests that run the command or an app in
-  a subprocess. CI runs them (``make test``); ``make test-fast`` leaves them out. Mark a whole module
-  with ``pytestmark = pytest.mark.slow``.
+- ``@pytest.mark.slow``: tests that run the command or an app in a subprocess (mark them, or the whole
+  module with ``pytestmark = pytest.mark.slow``), and, marked here automatically, every property-based
+  (hypothesis) test and every test that synthesizes with all four packs (it uses ``compliant`` or
+  ``reference_app``, see ``SLOW_FIXTURES``). CI runs them (``make test``); ``make test-fast`` leaves them out.
 
 Session fixtures (built once per test run; never change what they return, other tests read it too):
 
@@ -88,13 +89,26 @@ def reference_app(tmp_path_factory: pytest.TempPathFactory) -> SynthesizedApp:
     return synthesize_once(build_reference_app(make_app(tmp_path_factory.mktemp("reference") / "cdk.out")))
 
 
+SLOW_FIXTURES = frozenset({"compliant", "reference_app"})
+"""Fixtures that synthesize with cdk-nag's three packs and ours: 1-3 s of CPU per call, the reference app 20 s."""
+
+
+@pytest.hookimpl(tryfirst=True)  # before ``-m "not slow"`` deselects by marker
 def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
+    for item in items:
+        if _is_slow(item):
+            item.add_marker(pytest.mark.slow)
     if not config.pluginmanager.hasplugin("xdist"):  # -p no:xdist: the marker is not even registered
         return
     for item in items:
         group = _shared_fixture_group(item)
         if group is not None:
             item.add_marker(pytest.mark.xdist_group(group))
+
+
+def _is_slow(item: pytest.Item) -> bool:
+    property_based = getattr(getattr(item, "obj", None), "is_hypothesis_test", False)
+    return bool(property_based) or not SLOW_FIXTURES.isdisjoint(getattr(item, "fixturenames", ()))
 
 
 def _shared_fixture_group(item: pytest.Item) -> str | None:

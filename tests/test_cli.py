@@ -22,6 +22,7 @@ from tests.harness import REPOSITORY, lint_assembly
 APPS = Path(__file__).resolve().parent / "apps"
 COMMAND = [sys.executable, "-m", "omics_secure"]
 ENVIRONMENT = {**os.environ, "JSII_SILENCE_WARNING_END_OF_LIFE_NODE_VERSION": "20"}
+pytestmark = pytest.mark.slow  # every test runs the command, most of them on an app it synthesizes
 
 
 @dataclass(frozen=True)
