@@ -59,3 +59,13 @@ def test_every_rule_cites_rev3_requirements_of_the_catalogue(rule):
 def test_every_rev2_requirement_of_the_catalogue_has_its_rev3_requirements_there():
     for r2 in CONTROL_IDS[NIST_800_171]:
         assert set(R2_TO_R3[r2]) <= CONTROL_IDS[NIST_800_171_R3], r2
+
+
+def test_the_docs_table_is_the_mapping_table():
+    from pathlib import Path
+
+    page = Path(__file__).resolve().parents[2] / "docs" / "nist-800-171-r3.md"
+    rows = [line.split("|")[1:3] for line in page.read_text(encoding="utf-8").splitlines()
+            if re.match(r"^\| 3\.\d+\.\d+ \|", line)]
+    documented = {r2.strip(): tuple(re.findall(r"03\.\d\d\.\d\d", r3)) for r2, r3 in rows}
+    assert documented == dict(R2_TO_R3)
