@@ -7,11 +7,12 @@ their passing resources cannot be observed from an assembly.
 
 from __future__ import annotations
 
+import re
 from pathlib import Path
 
 from omics_secure.compliance.assembly import StackArtifact, read_assembly
 from omics_secure.compliance.engine import judge
-from omics_secure.compliance.model import Pack, Resource, Rule, Status, TemplateIndex, Verdict
+from omics_secure.compliance.model import Controls, Pack, Resource, Rule, Status, TemplateIndex, Verdict
 from omics_secure.compliance.packs import OMICS_SECURE_PACK
 from omics_secure.compliance.values import TemplateValues
 from omics_secure.reporting.oscal import ACKNOWLEDGED, FAIL, PASS, WARNING, AssessedResult
@@ -75,10 +76,27 @@ def _description(rule: Rule, verdict: Verdict) -> str:
     return f"{rule.finding} ({verdict.detail})" if verdict.detail else rule.finding
 
 
+# cdk-nag's HIPAA.Security and NIST.800.53.R5 packs end each description with the controls of their rule.
+_CDK_NAG_CONTROLS = re.compile(r"- \(Control IDs: (?P<ids>.+)\)\.?\s*$")
+
+
+def cdk_nag_controls(pack: str, description: str) -> Controls:
+    """The controls a cdk-nag finding's description names: HIPAA sections for HIPAA.Security, SP 800-53 r5
+    controls for NIST.800.53.R5 (statement parts dropped: ``CM-6a`` is CM-6); none for other packs."""
+    match = _CDK_NAG_CONTROLS.search(description)
+    if match is None or pack not in ("HIPAA.Security", "NIST.800.53.R5"):
+        return Controls()
+    ids = [part.strip() for part in match["ids"].split(", ") if part.strip()]
+    if pack == "HIPAA.Security":
+        return Controls(hipaa=tuple(dict.fromkeys(ids)))
+    return Controls(nist_800_53_r5=tuple(dict.fromkeys(re.sub(r"(?<=[\d)])[a-z]+$", "", i) for i in ids)))
+
+
 def _reported_results(pack: PackResult) -> list[AssessedResult]:
     def results(result: str, findings: tuple[ReportedFinding, ...]) -> list[AssessedResult]:
         return [AssessedResult(source="check", pack=pack.name, rule_id=f.rule_id, subject=f.construct_path,
-                               result=result, description=f.description, reason=f.reason or "")
+                               result=result, description=f.description, reason=f.reason or "",
+                               controls=cdk_nag_controls(pack.name, f.description))
                 for f in findings]
 
     return [*results(FAIL, pack.open_findings), *results(WARNING, pack.warnings),

@@ -154,12 +154,13 @@ def component_definition(entries: dict[str, ComponentEntry], *, version: str) ->
 def assessment_results(results: Sequence[AssessedResult], *, title: str, version: str,
                        description: str) -> AssessmentResults:
     """One OSCAL result: an observation per (rule, resource), a finding per open one, a risk per accepted one."""
-    from trestle.oscal.assessment_results import AssessmentResults, ImportAp, Result
+    from trestle.oscal.assessment_results import AssessmentResults, ImportAp, LocalDefinitions1, Result
     from trestle.oscal.common import (
         ControlSelectionsAll,
         Finding,
         FindingTarget,
         IncludeAll,
+        InventoryItem,
         ObjectiveStatus,
         Observation,
         RelatedObservation,
@@ -180,8 +181,8 @@ def assessment_results(results: Sequence[AssessedResult], *, title: str, version
             types=["finding"] if item.result != PASS else None,
             props=[_prop("source", item.source), _prop("pack", item.pack), _prop("rule", item.rule_id),
                    _prop("result", item.result)] + [_prop("control", c) for c in cited],
-            subjects=[SubjectReference(subject_uuid=_uuid("subject", item.subject), type="resource",
-                                       title=_line(item.subject), props=[_prop("construct-path", item.subject)])],
+            subjects=[SubjectReference(subject_uuid=_uuid("subject", item.subject), type="inventory-item",
+                                       title=_line(item.subject))],
             collected=collected)
         observations.append(observation)
         related = [RelatedObservation(observation_uuid=observation.uuid)]
@@ -198,9 +199,13 @@ def assessment_results(results: Sequence[AssessedResult], *, title: str, version
                 description=item.description or item.rule_id,
                 statement=f"Acknowledged in the app: {item.reason or '(no reason given)'}",
                 status="deviation-approved", props=[_prop("rule", item.rule_id)], related_observations=related))
+    # Each resource observed, as an inventory item the observations' subjects point at.
+    subjects = dict.fromkeys(item.subject for item in results)
+    inventory = [InventoryItem(uuid=_uuid("subject", subject), description=_line(subject),
+                               props=[_prop("construct-path", subject)]) for subject in subjects]
     result = Result(
         uuid=_uuid("result", title), title=_line(title), description=description, start=collected,
-        end=collected,
+        end=collected, local_definitions=LocalDefinitions1(inventory_items=inventory) if inventory else None,
         reviewed_controls=ReviewedControls(
             description="The controls cited by the rules and live checks whose results are observed here.",
             control_selections=[ControlSelectionsAll(include_all=IncludeAll())]),

@@ -11,8 +11,10 @@ from trestle.oscal.assessment_results import AssessmentResults
 from trestle.oscal.component import ComponentDefinition
 
 from omics_secure.cli import main, verify_rules
+from omics_secure.compliance.assessment import cdk_nag_controls
 from omics_secure.compliance.components import CONSTRUCT_CONTROLS
 from omics_secure.compliance.controls import CONTROL_IDS, HIPAA, NIST_800_53, NIST_800_171, NIST_800_171_R3
+from omics_secure.compliance.model import Controls
 from omics_secure.reporting.oscal import control_id
 from omics_secure.reporting.validation_report import PackResult, ReportedFinding
 from omics_secure.reporting.writers import to_junit_xml
@@ -64,6 +66,14 @@ def props(item) -> dict[str, list[str]]:
 ])
 def test_control_ids_take_the_form_of_nists_oscal_catalogs(field, control, expected):
     assert control_id(field, control) == expected
+
+
+def test_cdk_nag_findings_cite_the_controls_their_description_names():
+    nist = cdk_nag_controls("NIST.800.53.R5", "No replication - (Control IDs: AU-9(2), CM-6a, CP-6(1), CP-10).")
+    assert nist.nist_800_53_r5 == ("AU-9(2)", "CM-6", "CP-6(1)", "CP-10")
+    hipaa = cdk_nag_controls("HIPAA.Security", "No replication - (Control IDs: 164.308(a)(7)(i), 164.312(b)).")
+    assert hipaa.hipaa == ("164.308(a)(7)(i)", "164.312(b)")
+    assert cdk_nag_controls("AwsSolutions", "The IAM entity contains wildcard permissions.") == Controls()
 
 
 def test_every_public_construct_has_a_component_entry_with_catalogued_controls():
@@ -118,6 +128,10 @@ def test_the_reference_app_is_observed_per_rule_and_resource_with_its_acknowledg
     assert any(c.endswith(f"{R3_SOURCE}#SP_800_171_03.13.08") for p in ours for c in p.get("control", []))
     subjects = {o.subjects[0].title for o in result.observations}
     assert any(s.startswith("OmicsSecurePrimary/") for s in subjects), sorted(subjects)[:5]
+    inventory = {item.uuid for item in result.local_definitions.inventory_items}
+    assert {o.subjects[0].subject_uuid for o in result.observations} == inventory
+    cdk_nag = [p for p in observed if p["pack"] == ["NIST.800.53.R5"]]
+    assert cdk_nag and all(any("#" in c for c in p["control"]) for p in cdk_nag)
     assert not result.findings  # the reference app passes every pack
     assert result.risks
     for risk in result.risks:
