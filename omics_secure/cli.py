@@ -21,7 +21,7 @@ from typing import TYPE_CHECKING, Any, TextIO
 
 from omics_secure.compliance.assembly import AssemblyError, StackArtifact, read_assembly
 from omics_secure.compliance.bootstrap import PACKS_FILE
-from omics_secure.compliance.model import Rule
+from omics_secure.compliance.model import Controls, Rule
 from omics_secure.compliance.packs import OMICS_SECURE_PACK
 from omics_secure.compliance.synthesis import SynthesisError, check_context, synthesize
 from omics_secure.compliance.unmatched import unmatched_acknowledgments
@@ -165,10 +165,15 @@ def _parser() -> argparse.ArgumentParser:
                     "is encrypted, who can reach it, what is logged, retention, and a control matrix. "
                     "Exits 0 when it is written, 2 when it cannot be.")
     _add_app_source(report)
-    report.add_argument("--format", choices=("markdown", "html"), default="markdown",
-                        help="output format (default: markdown)")
+    report.add_argument("--format", choices=("markdown", "html", "oscal"), default="markdown",
+                        help="output format (default: markdown); oscal writes NIST OSCAL JSON: the library's "
+                             "component definition and the app's assessment results, into the --file directory")
     report.add_argument("--file", type=Path, metavar="PATH",
-                        help="write the summary to this file instead of standard output")
+                        help="write the summary to this file instead of standard output (with --format oscal: "
+                             "the directory to write component-definition.json and assessment-results.json into)")
+    report.add_argument("--verify-report", type=Path, metavar="FILE",
+                        help="with --format oscal: also record the live checks of this omics-secure verify report "
+                             "(the omics-secure.junit.xml in verify's --report-dir)")
     _add_verify_parser(commands, common)
     return parser
 
@@ -289,6 +294,11 @@ def _report(args: argparse.Namespace, *, out: TextIO, progress: TextIO) -> int:
     from omics_secure.compliance.datasheet import build_datasheet
     from omics_secure.reporting.summary import render_html, render_markdown
 
+    if args.format == "oscal":
+        return _report_oscal(args, progress=progress)
+    if args.verify_report is not None:
+        raise CheckError("--verify-report adds verify's live checks to the OSCAL assessment results; use it with "
+                         "--format oscal --file DIR")
     sections = build_datasheet(_assembly(args, progress))
     text = render_html(sections) if args.format == "html" else render_markdown(sections)
     if args.file is None:
@@ -302,6 +312,61 @@ def _report(args: argparse.Namespace, *, out: TextIO, progress: TextIO) -> int:
             from error
     print(f"omics-secure: data-protection summary written to {args.file}", file=progress)
     return EXIT_PASS
+
+
+def _report_oscal(args: argparse.Namespace, *, progress: TextIO) -> int:
+    """report --format oscal: component-definition.json and assessment-results.json into the --file directory."""
+    directory: Path | None = args.file
+    if directory is None:
+        raise CheckError("--format oscal writes two files; pass --file DIR, the directory to write them into")
+    if directory.exists() and not directory.is_dir():
+        raise CheckError(f"--file {directory} is a file; with --format oscal, pass a directory (it is created if "
+                         "missing)")
+    verify_report: Path | None = args.verify_report
+    if verify_report is not None and not verify_report.is_file():
+        raise CheckError(f"--verify-report {verify_report} is not a file; pass the omics-secure.junit.xml that "
+                         "omics-secure verify wrote into its --report-dir")
+    from omics_secure.compliance.assessment import check_results
+    from omics_secure.compliance.components import CONSTRUCT_CONTROLS
+    from omics_secure.reporting.oscal import (
+        VerifyReportError,
+        assessment_results,
+        component_definition,
+        read_verify_junit,
+        write_oscal,
+    )
+
+    assembly_dir = _assembly(args, progress)
+    results = check_results(assembly_dir)
+    if verify_report is not None:
+        try:
+            results += read_verify_junit(verify_report, _verify_controls())
+        except VerifyReportError as error:
+            raise CheckError(str(error)) from error
+    stacks = read_assembly(assembly_dir)
+    version = _version()
+    component = component_definition(CONSTRUCT_CONTROLS, version=version)
+    title = f"omics-secure check of {', '.join(s.name for s in stacks) or 'an empty app'}"
+    description = (f"The compliance packs' results on {len(stacks)} stack(s) of {assembly_dir}"
+                   + (f", and omics-secure verify's live checks from {verify_report}" if verify_report else "")
+                   + ". cdk-nag's packs report only their violations, so only the OmicsSecure pack's passing "
+                     "resources are observed.")
+    assessment = assessment_results(results, title=title, version=version, description=description)
+    try:
+        written = write_oscal(directory, component, assessment)
+    except OSError as error:
+        raise CheckError(f"cannot write OSCAL into --file {directory} ({error.strerror or error}); pass a writable "
+                         "directory") from error
+    print(f"omics-secure: OSCAL written to {', '.join(str(path) for path in written)}", file=progress)
+    return EXIT_PASS
+
+
+def _verify_controls() -> dict[str, Controls]:
+    """verify's check ids as its reports name them, to the controls each check cites."""
+    from omics_secure.verify.checks import live_checks
+    from omics_secure.verify.runner import PACK_PREFIX
+
+    return {f"{PACK_PREFIX}-{check.id}": check.controls for check in live_checks(verify_rules())}
 
 
 def _check(args: argparse.Namespace, *, out: TextIO, progress: TextIO) -> int:

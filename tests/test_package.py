@@ -20,6 +20,15 @@ def test_every_export_resolves(package):
 
 
 @pytest.mark.slow
+def test_the_command_imports_trestle_only_for_oscal():
+    # trestle's OSCAL models take seconds to import; only report --format oscal may pay for them.
+    probe = ("import sys, omics_secure.cli, omics_secure.reporting.oscal, omics_secure.compliance.components; "
+             "print('trestle' in sys.modules)")
+    completed = subprocess.run([sys.executable, "-c", probe], capture_output=True, text=True, check=True)
+    assert completed.stdout.strip() == "False"
+
+
+@pytest.mark.slow
 def test_the_command_does_not_import_aws_cdk():
     probe = "import sys, omics_secure.cli; print('aws_cdk' in sys.modules)"
     completed = subprocess.run([sys.executable, "-c", probe], capture_output=True, text=True, check=True)

@@ -9,6 +9,8 @@ from __future__ import annotations
 from dataclasses import dataclass
 from enum import Enum
 
+from omics_secure._internal.nist_800_171 import r3_for
+
 __all__ = [
     "COMPLIANT",
     "NOT_APPLICABLE",
@@ -72,7 +74,10 @@ class Controls:
     """The controls a rule evidences, by framework.
 
     hipaa: HIPAA Security Rule sections (45 CFR 164.3xx); nist_800_53_r5: NIST SP 800-53 rev. 5;
-    nist_800_171_r2: NIST SP 800-171 rev. 2 (required of NIH controlled-access data users since 2025);
+    nist_800_171_r2: NIST SP 800-171 rev. 2 (NIH accepts rev. 2 or rev. 3 of controlled-access data users);
+    nist_800_171_r3: NIST SP 800-171 rev. 3, ``03.13.08`` form. Default: derived from ``nist_800_171_r2``
+    through the one r2-to-r3 table (:data:`omics_secure._internal.nist_800_171.R2_TO_R3`), so that a rule
+    states rev. 3 ids only where the table's answer is not the right one;
     dbgap: control areas of the AWS genomic-data (dbGaP) security whitepaper.
     """
 
@@ -80,12 +85,18 @@ class Controls:
     nist_800_53_r5: tuple[str, ...] = ()
     nist_800_171_r2: tuple[str, ...] = ()
     dbgap: tuple[str, ...] = ()
+    nist_800_171_r3: tuple[str, ...] = ()
+
+    def __post_init__(self) -> None:
+        if not self.nist_800_171_r3 and self.nist_800_171_r2:
+            object.__setattr__(self, "nist_800_171_r3", r3_for(self.nist_800_171_r2))
 
     def summary(self) -> str:
         parts = [
             ("HIPAA", self.hipaa),
             ("NIST 800-53r5", self.nist_800_53_r5),
             ("NIST 800-171r2", self.nist_800_171_r2),
+            ("NIST 800-171r3", self.nist_800_171_r3),
             ("dbGaP", self.dbgap),
         ]
         return "; ".join(f"{name} {', '.join(ids)}" for name, ids in parts if ids)

@@ -1,8 +1,11 @@
 """The controls the data-protection report's matrix covers, and who answers for those no rule evidences.
 
 Frameworks: the HIPAA Security Rule's technical, administrative and physical safeguards (45 CFR
-164.308, 164.310, 164.312); NIST SP 800-53 rev. 5; NIST SP 800-171 rev. 2, which NIH requires of
-users of controlled-access data since 2025; and the control areas of the AWS whitepaper "Architecting
+164.308, 164.310, 164.312); NIST SP 800-53 rev. 5; NIST SP 800-171 rev. 2 and rev. 3, either of which
+NIH accepts from users of controlled-access data (rev. 3: https://csrc.nist.gov/pubs/sp/800/171/r3/final;
+rev. 3 ids and titles as NIST's OSCAL catalog of it names them,
+https://github.com/usnistgov/oscal-content/tree/main/nist.gov/SP800-171/rev3; a rule's rev. 3 ids
+default to those :data:`R2_TO_R3` gives for its rev. 2 ids); and the control areas of the AWS whitepaper "Architecting
 for Genomic Data Security and Compliance in AWS" (NIH dbGaP), named as its control table names them.
 Rule ``Controls`` must use these ids.
 """
@@ -11,11 +14,15 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+from omics_secure._internal.nist_800_171 import R2_TO_R3 as R2_TO_R3
+from omics_secure._internal.nist_800_171 import R2_WITHOUT_R3 as R2_WITHOUT_R3
+
 HIPAA = "HIPAA Security Rule"
 NIST_800_53 = "NIST 800-53 r5"
 NIST_800_171 = "NIST 800-171 r2"
+NIST_800_171_R3 = "NIST 800-171 r3"
 DBGAP = "dbGaP (genomic data whitepaper)"
-FRAMEWORKS = (HIPAA, NIST_800_53, NIST_800_171, DBGAP)
+FRAMEWORKS = (HIPAA, NIST_800_53, NIST_800_171, NIST_800_171_R3, DBGAP)
 
 
 @dataclass(frozen=True)
@@ -37,6 +44,10 @@ def _nist(id: str, title: str, user: str = "") -> Control:
 
 def _cui(id: str, title: str, user: str = "") -> Control:
     return Control(NIST_800_171, id, title, user)
+
+
+def _cui_r3(id: str, title: str, user: str = "") -> Control:
+    return Control(NIST_800_171_R3, id, title, user)
 
 
 def _dbgap(id: str, user: str = "") -> Control:
@@ -130,6 +141,26 @@ CONTROLS: tuple[Control, ...] = (
     _cui("3.13.11", "FIPS-validated cryptography"),
     _cui("3.13.16", "Protect CUI at rest"),
     _cui("3.14.6", "Monitor systems to detect attacks"),
+    _cui_r3("03.01.01", "Account Management"),
+    _cui_r3("03.01.02", "Access Enforcement"),
+    _cui_r3("03.01.03", "Information Flow Enforcement"),
+    _cui_r3("03.01.05", "Least Privilege"),
+    _cui_r3("03.01.12", "Remote Access"),
+    _cui_r3("03.02.01", "Literacy Training and Awareness", _PEOPLE),
+    _cui_r3("03.03.01", "Event Logging"),
+    _cui_r3("03.03.02", "Audit Record Content"),
+    _cui_r3("03.03.08", "Protection of Audit Information"),
+    _cui_r3("03.04.02", "Configuration Settings"),
+    _cui_r3("03.04.06", "Least Functionality"),
+    _cui_r3("03.05.03", "Multi-Factor Authentication", _IDENTITY),
+    _cui_r3("03.08.03", "Media Sanitization"),
+    _cui_r3("03.08.09", "System Backup - Cryptographic Protection"),
+    _cui_r3("03.13.01", "Boundary Protection"),
+    _cui_r3("03.13.06", "Network Communications - Deny by Default - Allow by Exception"),
+    _cui_r3("03.13.08", "Transmission and Storage Confidentiality"),
+    _cui_r3("03.13.10", "Cryptographic Key Establishment and Management"),
+    _cui_r3("03.13.11", "Cryptographic Protection"),
+    _cui_r3("03.14.06", "System Monitoring"),
     _dbgap("Deployment Model", "choose the account structure and a region approved by your Data Access Committee"),
     _dbgap("Data Location"),
     _dbgap("Physical Server Access", _AWS_PHYSICAL),

@@ -17,7 +17,15 @@ from typing import Any
 
 from omics_secure.compliance.approvals import APPROVAL_HEADERS, PEOPLE_RESPONSIBILITY, approval_of
 from omics_secure.compliance.assembly import StackArtifact, read_assembly
-from omics_secure.compliance.controls import CONTROLS, DBGAP, HIPAA, NIST_800_53, NIST_800_171
+from omics_secure.compliance.controls import (
+    CONTROLS,
+    DBGAP,
+    FRAMEWORKS,
+    HIPAA,
+    NIST_800_53,
+    NIST_800_171,
+    NIST_800_171_R3,
+)
 from omics_secure.compliance.costs import DESIGN_NOTES, USAGE_DESCRIPTIONS, fixed_costs, load_prices
 from omics_secure.compliance.engine import evaluate_stacks, judge
 from omics_secure.compliance.model import Pack, Resource, Rule, Status
@@ -312,6 +320,7 @@ def _controls_of(rule: Rule, framework: str) -> tuple[str, ...]:
         HIPAA: rule.controls.hipaa,
         NIST_800_53: rule.controls.nist_800_53_r5,
         NIST_800_171: rule.controls.nist_800_171_r2,
+        NIST_800_171_R3: rule.controls.nist_800_171_r3,
         DBGAP: rule.controls.dbgap,
     }[framework]
 
@@ -366,6 +375,6 @@ def controls_without_catalogue_entry(pack: Pack) -> list[tuple[str, str]]:
     """(rule id, control id) pairs whose control is not in the catalogue: a mapping typo to fix."""
     known = {(c.framework, c.id) for c in CONTROLS}
     return [(rule.id, control_id) for rule in pack.rules
-            for framework in (HIPAA, NIST_800_53, NIST_800_171, DBGAP)
+            for framework in FRAMEWORKS
             for control_id in _controls_of(rule, framework) if (framework, control_id) not in known]
 

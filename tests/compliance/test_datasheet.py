@@ -77,6 +77,9 @@ def test_every_control_points_at_evidence_or_the_user(assembly):
     by_control = {row[1]: row for row in matrix.rows}
     assert "OmicsSecure-KMSKeyRotationEnabled: 1 resource(s), all pass" in by_control["SC-12"][3]
     assert by_control["164.308(b)(1)"][4].startswith("sign the AWS Business Associate Addendum")
+    # NIST 800-171 r3 beside r2: key management is 3.13.10 in r2 and 03.13.10 in r3, evidenced alike.
+    assert by_control["03.13.10"][0] == "NIST 800-171 r3"
+    assert by_control["03.13.10"][3] == by_control["3.13.10"][3] != "-"
 
 
 def test_every_rule_maps_to_controls_in_the_catalogue():

@@ -1,0 +1,103 @@
+"""What a check of a synthesized app found, per rule and resource, for the OSCAL assessment results.
+
+The OmicsSecure pack is run here over every resource, so that passing resources are observed too. cdk-nag's
+packs are read from CDK's validation report, which lists only their violations (open and acknowledged):
+their passing resources cannot be observed from an assembly.
+"""
+
+from __future__ import annotations
+
+import re
+from pathlib import Path
+
+from omics_secure.compliance.assembly import StackArtifact, read_assembly
+from omics_secure.compliance.engine import judge
+from omics_secure.compliance.model import Controls, Pack, Resource, Rule, Status, TemplateIndex, Verdict
+from omics_secure.compliance.packs import OMICS_SECURE_PACK
+from omics_secure.compliance.values import TemplateValues
+from omics_secure.reporting.oscal import ACKNOWLEDGED, FAIL, PASS, WARNING, AssessedResult
+from omics_secure.reporting.validation_report import PackResult, ReportedFinding, read_validation_report
+
+ERROR = "error"
+"""The result of a rule that raised on a resource: neither a pass nor a finding."""
+
+
+def check_results(assembly_dir: str | Path, *, pack: Pack = OMICS_SECURE_PACK) -> list[AssessedResult]:
+    """Every applicable (rule, resource) result of ``pack`` and every violation cdk-nag's packs reported."""
+    stacks = read_assembly(assembly_dir)
+    results = [result for stack in stacks for result in _pack_results(pack, stack)]
+    for reported in read_validation_report(assembly_dir):
+        if reported.name != pack.name:
+            results += _reported_results(reported)
+    return results
+
+
+def _pack_results(pack: Pack, stack: StackArtifact) -> list[AssessedResult]:
+    index = TemplateIndex(stack.resources)
+    values = TemplateValues(stack.template, stack.parameters)
+    results = []
+    for logical_id, body in stack.resources.items():
+        if not isinstance(body, dict):
+            continue
+        resource = Resource.from_template(logical_id, body, stack.resources, index, values)
+        for rule in pack.rules:
+            verdict = judge(rule, resource)
+            if verdict.status is Status.NOT_APPLICABLE:
+                continue
+            rule_id = pack.qualified_id(rule)
+            acknowledgment = stack.acknowledgment_for(logical_id, rule_id)
+            result = _result_of(rule, verdict)
+            reason = ""
+            if acknowledgment is not None and result in (FAIL, WARNING):
+                result, reason = ACKNOWLEDGED, acknowledgment.reason
+            results.append(AssessedResult(
+                source="check", pack=pack.name, rule_id=rule_id, subject=stack.construct_path(logical_id),
+                result=result, description=_description(rule, verdict), reason=reason, controls=rule.controls))
+    return results
+
+
+def _result_of(rule: Rule, verdict: Verdict) -> str:
+    if verdict.status is Status.COMPLIANT:
+        return PASS
+    if verdict.status is Status.ERROR:
+        return ERROR
+    if verdict.status is Status.CANNOT_JUDGE or rule.severity == "warning":
+        return WARNING
+    return FAIL
+
+
+def _description(rule: Rule, verdict: Verdict) -> str:
+    if verdict.status is Status.COMPLIANT:
+        return f"Compliant with {rule.id}. {rule.explanation}"
+    if verdict.status is Status.CANNOT_JUDGE:
+        return f"Cannot judge before deployment: {verdict.detail}. {rule.finding}"
+    if verdict.status is Status.ERROR:
+        return f"The rule could not judge the resource: {verdict.detail}."
+    return f"{rule.finding} ({verdict.detail})" if verdict.detail else rule.finding
+
+
+# cdk-nag's HIPAA.Security and NIST.800.53.R5 packs end each description with the controls of their rule.
+_CDK_NAG_CONTROLS = re.compile(r"- \(Control IDs: (?P<ids>.+)\)\.?\s*$")
+
+
+def cdk_nag_controls(pack: str, description: str) -> Controls:
+    """The controls a cdk-nag finding's description names: HIPAA sections for HIPAA.Security, SP 800-53 r5
+    controls for NIST.800.53.R5 (statement parts dropped: ``CM-6a`` is CM-6); none for other packs."""
+    match = _CDK_NAG_CONTROLS.search(description)
+    if match is None or pack not in ("HIPAA.Security", "NIST.800.53.R5"):
+        return Controls()
+    ids = [part.strip() for part in match["ids"].split(", ") if part.strip()]
+    if pack == "HIPAA.Security":
+        return Controls(hipaa=tuple(dict.fromkeys(ids)))
+    return Controls(nist_800_53_r5=tuple(dict.fromkeys(re.sub(r"(?<=[\d)])[a-z]+$", "", i) for i in ids)))
+
+
+def _reported_results(pack: PackResult) -> list[AssessedResult]:
+    def results(result: str, findings: tuple[ReportedFinding, ...]) -> list[AssessedResult]:
+        return [AssessedResult(source="check", pack=pack.name, rule_id=f.rule_id, subject=f.construct_path,
+                               result=result, description=f.description, reason=f.reason or "",
+                               controls=cdk_nag_controls(pack.name, f.description))
+                for f in findings]
+
+    return [*results(FAIL, pack.open_findings), *results(WARNING, pack.warnings),
+            *results(ACKNOWLEDGED, pack.acknowledged_findings)]
