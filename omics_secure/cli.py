@@ -289,7 +289,11 @@ def _report(args: argparse.Namespace, *, out: TextIO, progress: TextIO) -> int:
     from omics_secure.compliance.datasheet import build_datasheet
     from omics_secure.reporting.summary import render_html, render_markdown
 
-    sections = build_datasheet(_assembly(args, progress))
+    assembly_dir = _assembly(args, progress)
+    # The app's directory, whose git commit the summary states: where cdk.json is when the command synthesizes,
+    # else the directory holding the given cloud assembly (cdk.out sits in the app's directory).
+    app_dir = Path.cwd() if args.assembly is None else assembly_dir.resolve().parent
+    sections = build_datasheet(assembly_dir, app_dir=app_dir)
     text = render_html(sections) if args.format == "html" else render_markdown(sections)
     if args.file is None:
         print(text, file=out)

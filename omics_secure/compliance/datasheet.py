@@ -13,9 +13,10 @@ aliases, role names), never by CloudFormation token.
 from __future__ import annotations
 
 import datetime
+import re
 import subprocess
 from collections.abc import Iterable, Mapping, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from functools import partial
 from importlib import metadata
 from pathlib import Path
@@ -45,6 +46,7 @@ DATA_STORE_TYPES = {
     "AWS::HealthLake::FHIRDatastore": "HealthLake FHIR datastore",
 }
 
+_ACCOUNT_ROOT = re.compile(r"\barn:aws[\w-]*:iam::(\d{12}):root\b")
 ENVIRONMENT_TITLE = "Environment: network map and technology asset inventory"
 PROPOSED_RULE_NOTE = (
     "HHS's proposed update to the HIPAA Security Rule (notice of proposed rulemaking, 90 FR 898, 6 January "
@@ -392,9 +394,10 @@ def _access(located: Sequence[_Located], names: Names) -> Section:
 
 
 def _approval_list(located: Sequence[_Located], names: Names) -> list[Approval]:
-    return [a for item in _of_type(located, "AWS::IAM::Role", "AWS::S3::AccessPoint")
-            if (a := approval_of(item.resource, _name(names, item), item.region,
-                                 partial(names.text, stack=item.stack))) is not None]
+    approvals = [a for item in _of_type(located, "AWS::IAM::Role", "AWS::S3::AccessPoint")
+                 if (a := approval_of(item.resource, _name(names, item), item.region,
+                                      partial(names.text, stack=item.stack))) is not None]
+    return [replace(a, who=_ACCOUNT_ROOT.sub(r"any principal in account \1", a.who)) for a in approvals]
 
 
 def _approvals(approvals: Sequence[Approval], today: datetime.date | None = None) -> Section:

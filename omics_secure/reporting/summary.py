@@ -93,8 +93,7 @@ nav.toc h2{border:0;margin:.4em 0;font-size:1.1em}nav.toc ol{margin:.2em 0 .6em;
 ul.summary li{margin:.35em 0}
 .note{border-left:4px solid #b36b00;background:#fdf7ec;padding:8px 14px;margin:1em 0}
 table{border-collapse:collapse;width:100%;margin:0 0 1.5em;font-size:.92em}
-th,td{border:1px solid #c8ced8;padding:4px 8px;text-align:left;vertical-align:top;overflow-wrap:anywhere;
-word-break:break-word}
+th,td{border:1px solid #c8ced8;padding:4px 8px;text-align:left;vertical-align:top;overflow-wrap:break-word}
 th{background:#eef1f6}tbody tr:nth-child(even){background:#fafbfd}
 figure{margin:1em 0 1.5em}figure svg{display:block;max-width:100%;height:auto}
 figcaption{font-size:.9em;color:#4a5568;margin-top:.4em}
@@ -105,6 +104,18 @@ table{font-size:8.5pt}thead{display:table-header-group}tr,figure{break-inside:av
 th{background:#eee!important;-webkit-print-color-adjust:exact;print-color-adjust:exact}
 }
 """
+
+
+_LONG_WORD = re.compile(r"\S{20,}")
+
+
+def _breakable(text: str) -> str:
+    """``text`` escaped, with line-break opportunities after the separators of long ARNs, paths and names, so a
+    column can be narrower than its longest ARN without breaking ordinary words mid-way."""
+    def soften(match: re.Match[str]) -> str:
+        return re.sub(r"[/:.,_-]", lambda separator: separator.group(0) + "\u200b", match.group(0))
+
+    return html.escape(_LONG_WORD.sub(soften, text)).replace("\u200b", "<wbr>")
 
 
 def render_html(sections: Sequence[Section]) -> str:
@@ -130,7 +141,7 @@ def render_html(sections: Sequence[Section]) -> str:
                 body.append("<p><em>None in this app.</em></p>")
                 continue
             head = "".join(f'<th scope="col">{html.escape(h)}</th>' for h in table.headers)
-            rows = "".join("<tr>" + "".join(f"<td>{html.escape(c)}</td>" for c in row) + "</tr>" for row in table.rows)
+            rows = "".join("<tr>" + "".join(f"<td>{_breakable(c)}</td>" for c in row) + "</tr>" for row in table.rows)
             body.append(f"<table><thead><tr>{head}</tr></thead><tbody>{rows}</tbody></table>")
         body.append("</section>")
     body.append("</main>")
