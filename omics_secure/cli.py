@@ -161,8 +161,9 @@ def _parser() -> argparse.ArgumentParser:
     report = commands.add_parser(
         "report", parents=[common], help="write the data-protection summary of a CDK app",
         description="Synthesize a CDK app (or read --assembly) and write the data-protection summary a Data "
-                    "Access Committee, an IRB or a HIPAA security officer reads: where the data lives, how it "
-                    "is encrypted, who can reach it, what is logged, retention, and a control matrix. "
+                    "Access Committee, an IRB or a HIPAA security officer reads: a plain-language summary, the "
+                    "environment drawn (SVG in HTML, Mermaid in Markdown), where the data lives, how it is "
+                    "encrypted, who can reach it, what is logged, retention, and a control matrix. "
                     "Exits 0 when it is written, 2 when it cannot be.")
     _add_app_source(report)
     report.add_argument("--format", choices=("markdown", "html"), default="markdown",
