@@ -161,8 +161,9 @@ def _parser() -> argparse.ArgumentParser:
     report = commands.add_parser(
         "report", parents=[common], help="write the data-protection summary of a CDK app",
         description="Synthesize a CDK app (or read --assembly) and write the data-protection summary a Data "
-                    "Access Committee, an IRB or a HIPAA security officer reads: where the data lives, how it "
-                    "is encrypted, who can reach it, what is logged, retention, and a control matrix. "
+                    "Access Committee, an IRB or a HIPAA security officer reads: a plain-language summary, the "
+                    "environment drawn (SVG in HTML, Mermaid in Markdown), where the data lives, how it is "
+                    "encrypted, who can reach it, what is logged, retention, and a control matrix. "
                     "Exits 0 when it is written, 2 when it cannot be.")
     _add_app_source(report)
     report.add_argument("--format", choices=("markdown", "html", "oscal"), default="markdown",
@@ -299,7 +300,11 @@ def _report(args: argparse.Namespace, *, out: TextIO, progress: TextIO) -> int:
     if args.verify_report is not None:
         raise CheckError("--verify-report adds verify's live checks to the OSCAL assessment results; use it with "
                          "--format oscal --file DIR")
-    sections = build_datasheet(_assembly(args, progress))
+    assembly_dir = _assembly(args, progress)
+    # The app's directory, whose git commit the summary states: where cdk.json is when the command synthesizes,
+    # else the directory holding the given cloud assembly (cdk.out sits in the app's directory).
+    app_dir = Path.cwd() if args.assembly is None else assembly_dir.resolve().parent
+    sections = build_datasheet(assembly_dir, app_dir=app_dir)
     text = render_html(sections) if args.format == "html" else render_markdown(sections)
     if args.file is None:
         print(text, file=out)

@@ -8,7 +8,7 @@ so an edited template is reported as it is, not as the construct meant it.
 from __future__ import annotations
 
 import datetime
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
 
@@ -31,6 +31,8 @@ PEOPLE_RESPONSIBILITY = (
     "MFA required, permission sets per approval) or in your SAML/OIDC identity provider, and remove a person "
     "there when they leave the study. Revoking an approval is a stack update: remove it from the app and deploy."
 )
+
+Render = Callable[[Any], str]
 
 
 @dataclass(frozen=True)
@@ -91,25 +93,25 @@ def _ends(tags: Mapping[str, str], documents: Sequence[Any]) -> datetime.date | 
     return None
 
 
-def _who(trust: Any) -> str:
+def _who(trust: Any, render: Render) -> str:
     parts = []
     for statement in allow_statements(trust):
         kinds = principal_values(statement)
         keys = condition_keys(statement)
-        arns = [_render(v) for v in keys.get("aws:principalarn", [])]
+        arns = [render(v) for v in keys.get("aws:principalarn", [])]
         if "Federated" in kinds:
-            parts.append("federated through " + ", ".join(_render(v) for v in kinds["Federated"]))
+            parts.append("federated through " + ", ".join(render(v) for v in kinds["Federated"]))
         elif arns and all("AWSReservedSSO_" in a for a in arns):
             names = [a.split("AWSReservedSSO_", 1)[1].rsplit("_", 1)[0] for a in arns]
             parts.append("IAM Identity Center permission set " + ", ".join(names))
         else:
-            who = ", ".join(arns) or ", ".join(_render(v) for values in kinds.values() for v in values)
+            who = ", ".join(arns) or ", ".join(render(v) for values in kinds.values() for v in values)
             mfa = [str(v).lower() for v in keys.get("aws:multifactorauthpresent", [])] == ["true"]
             parts.append(f"{who}{' with MFA' if mfa else ' WITHOUT MFA'}")
     return "; ".join(parts) or "-"
 
 
-def _scope(documents: Sequence[Any]) -> str:
+def _scope(documents: Sequence[Any], render: Render) -> str:
     found: dict[str, str] = {}
     for document in documents:
         for statement in allow_statements(document):
@@ -118,27 +120,27 @@ def _scope(documents: Sequence[Any]) -> str:
                 continue
             writes = any(a.startswith(("s3:Put", "healthlake:Create", "healthlake:Update")) for a in statement_actions)
             for resource in as_list(statement.get("Resource")):
-                text = _render(resource).replace("/object/", "/")
+                text = render(resource).replace("/object/", "/")
                 if text.endswith("*") or ":" not in text:
                     level = "read and write" if writes or found.get(text) == "read and write" else "read"
                     found[text] = level
     return "; ".join(f"{target} ({level})" for target, level in found.items()) or "-"
 
 
-def _network(documents: Sequence[Any], access_point: Mapping[str, Any] | None = None) -> str:
+def _network(documents: Sequence[Any], render: Render, access_point: Mapping[str, Any] | None = None) -> str:
     if access_point is not None:
         vpc = access_point.get("VpcConfiguration")
         if isinstance(vpc, Mapping) and vpc.get("VpcId"):
-            return f"VPC {_render(vpc.get('VpcId'))}"
+            return f"VPC {render(vpc.get('VpcId'))}"
         return "internet, public access blocked" if access_point.get("PublicAccessBlockConfiguration") \
             else "internet, public access NOT blocked"
-    endpoints = {_render(v) for document in documents for statement in statements(document)
+    endpoints = {render(v) for document in documents for statement in statements(document)
                  for v in condition_keys(statement).get("aws:sourcevpce", [])}
     return f"VPC endpoints {', '.join(sorted(endpoints))}" if endpoints else "any network (TLS required)"
 
 
-def _regions(documents: Sequence[Any], default: str) -> str:
-    regions = {_render(v) for document in documents for statement in allow_statements(document)
+def _regions(documents: Sequence[Any], default: str, render: Render) -> str:
+    regions = {render(v) for document in documents for statement in allow_statements(document)
                for v in condition_keys(statement).get("aws:requestedregion", [])}
     return ", ".join(sorted(regions)) or default
 
@@ -156,8 +158,13 @@ def _role_documents(role: Resource) -> list[Any]:
     return documents
 
 
-def approval_of(resource: Resource, path: str, region: str) -> Approval | None:
-    """The approval a role or access point stands for, or None when it carries no approval tag."""
+def approval_of(resource: Resource, path: str, region: str, render: Render | None = None) -> Approval | None:
+    """The approval a role or access point stands for, or None when it carries no approval tag.
+
+    ``render`` turns template values into text (default: logical ids for Ref/GetAtt); the summary passes
+    one that gives readable names.
+    """
+    render = render or _render
     tags = _tags(resource.properties)
     approval_id = tags.get(APPROVAL_ID_TAG)
     if not approval_id:
@@ -165,16 +172,17 @@ def approval_of(resource: Resource, path: str, region: str) -> Approval | None:
     if resource.type == "AWS::IAM::Role":
         trust = resource.properties.get("AssumeRolePolicyDocument")
         documents = _role_documents(resource)
-        return Approval(approval_id, "researchers (role)", path, _who(trust), _scope(documents),
-                        _network(documents), _regions(documents, region), _ends(tags, [trust, *documents]))
+        return Approval(approval_id, "researchers (role)", path, _who(trust, render), _scope(documents, render),
+                        _network(documents, render), _regions(documents, region, render),
+                        _ends(tags, [trust, *documents]))
     if resource.type == "AWS::S3::AccessPoint":
         policy = resource.properties.get("Policy")
-        who = ", ".join(sorted({_render(v) for s in allow_statements(policy)
+        who = ", ".join(sorted({render(v) for s in allow_statements(policy)
                                 for values in principal_values(s).values() for v in values})) or "-"
-        bucket = _render(resource.properties.get("Bucket"))
+        bucket = render(resource.properties.get("Bucket"))
         prefixes = sorted({_render(r).split("/object/", 1)[1] for s in allow_statements(policy)
                            for r in as_list(s.get("Resource")) if "/object/" in _render(r)})
         scope = "; ".join(f"{bucket}/{p} (read)" for p in prefixes) or f"{bucket} (per the access-point policy)"
         return Approval(approval_id, "collaborator account (access point)", path, who, scope,
-                        _network([policy], resource.properties), region, _ends(tags, [policy]))
+                        _network([policy], render, resource.properties), region, _ends(tags, [policy]))
     return None

@@ -1,21 +1,28 @@
 """The data-protection summary: what a Data Access Committee, an IRB or a HIPAA security officer reads.
 
 It is generated from the synthesized app alone (templates and assembly metadata), so it describes
-what will be deployed, not what someone remembers configuring: where the data lives, how it is
-encrypted, who can reach it and from where, what is logged and alerted, how long it is kept, and a
-control matrix that points each control at the rules and resources that evidence it or says that the
-control is the user's own responsibility.
+what will be deployed, not what someone remembers configuring: a plain-language summary first, then the
+environment drawn (also the network map and technology asset inventory of the proposed HIPAA Security
+Rule update), where the data lives, how it is encrypted (key policies in words), who can reach it and
+from where, the approvals and until when they run, what is logged and alerted, how long it is kept, and
+a control matrix that points each control at the rules and resources that evidence it or says that the
+control is the user's own responsibility. Resources are named as a reader knows them (bucket names, key
+aliases, role names), never by CloudFormation token.
 """
 
 from __future__ import annotations
 
 import datetime
+import re
+import subprocess
 from collections.abc import Iterable, Mapping, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
+from functools import partial
+from importlib import metadata
 from pathlib import Path
 from typing import Any
 
-from omics_secure.compliance.approvals import APPROVAL_HEADERS, PEOPLE_RESPONSIBILITY, approval_of
+from omics_secure.compliance.approvals import APPROVAL_HEADERS, PEOPLE_RESPONSIBILITY, Approval, approval_of
 from omics_secure.compliance.assembly import StackArtifact, read_assembly
 from omics_secure.compliance.controls import (
     CONTROLS,
@@ -28,9 +35,13 @@ from omics_secure.compliance.controls import (
 )
 from omics_secure.compliance.costs import DESIGN_NOTES, USAGE_DESCRIPTIONS, fixed_costs, load_prices
 from omics_secure.compliance.engine import evaluate_stacks, judge
+from omics_secure.compliance.environment import Asset, build_environment, references
 from omics_secure.compliance.model import Pack, Resource, Rule, Status
+from omics_secure.compliance.names import Names
 from omics_secure.compliance.packs import OMICS_SECURE_PACK
+from omics_secure.compliance.policy_words import principal_in_words, service_name, statement_in_words
 from omics_secure.compliance.rules._policy import allow_statements, as_list, condition_keys, principal_values
+from omics_secure.reporting.diagram import Graph
 from omics_secure.reporting.summary import Section, Table
 from omics_secure.reporting.validation_report import PackResult, read_validation_report
 
@@ -42,6 +53,16 @@ DATA_STORE_TYPES = {
     "AWS::Omics::AnnotationStore": "HealthOmics annotation store",
     "AWS::HealthLake::FHIRDatastore": "HealthLake FHIR datastore",
 }
+
+_ACCOUNT_ROOT = re.compile(r"\barn:aws[\w-]*:iam::(\d{12}):root\b")
+ENVIRONMENT_TITLE = "Environment: network map and technology asset inventory"
+PROPOSED_RULE_NOTE = (
+    "HHS's proposed update to the HIPAA Security Rule (notice of proposed rulemaking, 90 FR 898, 6 January "
+    "2025: https://www.federalregister.gov/documents/2025/01/06/2024-30983/hipaa-security-rule-to-strengthen-"
+    "the-cybersecurity-of-electronic-protected-health-information) would require a technology asset inventory "
+    "and a network map of the systems holding ePHI. It is a proposed rule, not in force: this section is offered "
+    "as that map and inventory for what this app deploys, and it is not a scored control."
+)
 
 
 @dataclass(frozen=True)
@@ -58,7 +79,49 @@ class _Located:
         return self.stack.region
 
 
-def build_datasheet(assembly_dir: str | Path, *, pack: Pack = OMICS_SECURE_PACK) -> list[Section]:
+@dataclass(frozen=True)
+class Provenance:
+    """When, by which version of the tool and from which commit of the app the summary was generated."""
+
+    generated: datetime.datetime
+    tool_version: str
+    commit: str
+
+    @classmethod
+    def of(cls, app_dir: str | Path, now: datetime.datetime | None = None) -> Provenance:
+        return cls(now or datetime.datetime.now(datetime.UTC).replace(microsecond=0), _tool_version(),
+                   git_commit(app_dir))
+
+
+def _tool_version() -> str:
+    try:
+        return metadata.version("omics-secure")
+    except metadata.PackageNotFoundError:
+        return "unknown (not installed as a package)"
+
+
+def git_commit(directory: str | Path) -> str:
+    """The commit checked out in ``directory`` ("+ uncommitted changes" when dirty), or why there is none."""
+    def git(*args: str) -> str | None:
+        try:
+            done = subprocess.run(["git", "-C", str(directory), *args], capture_output=True, text=True,
+                                  timeout=20, check=False)
+        except (OSError, subprocess.SubprocessError):
+            return None
+        return done.stdout.strip() if done.returncode == 0 else None
+
+    commit = git("rev-parse", "HEAD")
+    if not commit:
+        return "not a git checkout"
+    dirty = git("status", "--porcelain", "--untracked-files=no")
+    return f"{commit} (with uncommitted changes)" if dirty else commit
+
+
+def build_datasheet(assembly_dir: str | Path, *, pack: Pack = OMICS_SECURE_PACK,
+                    app_dir: str | Path | None = None, provenance: Provenance | None = None) -> list[Section]:
+    """The summary's sections. ``app_dir`` is where the app's git commit is read (default: the assembly's
+    parent directory, where ``cdk synth`` writes ``cdk.out``)."""
+    assembly_dir = Path(assembly_dir)
     stacks = read_assembly(assembly_dir)
     located = [
         _Located(stack, Resource.from_template(logical_id, body, stack.resources))
@@ -66,17 +129,23 @@ def build_datasheet(assembly_dir: str | Path, *, pack: Pack = OMICS_SECURE_PACK)
         for logical_id, body in stack.resources.items()
         if isinstance(body, Mapping)
     ]
+    names = Names(stacks)
+    graph, assets = build_environment(stacks, names)
     check = read_validation_report(assembly_dir)
+    provenance = provenance or Provenance.of(app_dir if app_dir is not None else assembly_dir.resolve().parent)
+    approvals = _approval_list(located, names)
     return [
-        _scope(stacks, check),
-        _data_location(located),
-        _encryption(located),
-        _access(located),
-        _approvals(located),
-        _logging(located),
-        _retention(located),
+        _plain_summary(located, names, approvals, provenance),
+        _environment(graph, assets, names),
+        _data_location(located, names),
+        _encryption(located, names),
+        _access(located, names),
+        _approvals(approvals),
+        _logging(located, names),
+        _retention(located, names),
         _costs(stacks),
         _control_matrix(pack, stacks, located),
+        _scope(stacks, check, provenance),
     ]
 
 
@@ -84,7 +153,101 @@ def _of_type(located: Iterable[_Located], *types: str) -> list[_Located]:
     return [item for item in located if item.resource.type in types]
 
 
-def _scope(stacks: Sequence[StackArtifact], check: Sequence[PackResult]) -> Section:
+def _name(names: Names, item: _Located) -> str:
+    return names.name(item.stack, item.resource.logical_id)
+
+
+def _listing(items: Sequence[str], limit: int = 8) -> str:
+    if len(items) <= limit:
+        return ", ".join(items)
+    return ", ".join(items[:limit]) + f" and {len(items) - limit} more"
+
+
+def _plain_summary(located: Sequence[_Located], names: Names, approvals: Sequence[Approval],
+                   provenance: Provenance) -> Section:
+    """Five sentences a committee member reads first: where, how encrypted, who, until when, what is logged."""
+    stores = _of_type(located, *DATA_STORE_TYPES)
+    accounts = sorted({item.stack.account for item in stores})
+    regions = sorted({item.region for item in stores})
+    where = (f"Where: {len(stores)} data store(s) in AWS account {', '.join(accounts)}, region(s) "
+             f"{', '.join(regions)}: " + _listing([f"{_name(names, s)} ({DATA_STORE_TYPES[s.resource.type]})"
+                                                   for s in stores]) + "." if stores
+             else "Where: this app has no S3 bucket, HealthOmics store or HealthLake datastore.")
+    replicas = [f"{_name(names, s)} is replicated to {target}" for s in _of_type(stores, "AWS::S3::Bucket")
+                for target in _replicas(s, names)]
+    if replicas:
+        where += " " + "; ".join(replicas) + "."
+    by_key: dict[str, list[str]] = {}
+    unmanaged: list[str] = []
+    for store in stores:
+        algorithm, key = _store_encryption(store, names)
+        if key in ("AWS managed", "AWS owned", "-"):
+            unmanaged.append(f"{_name(names, store)} ({algorithm})")
+        else:
+            by_key.setdefault(key, []).append(_name(names, store))
+    rotations = sorted({_rotation(k.resource.properties) for k in _of_type(located, "AWS::KMS::Key")})
+    encrypted = (f"How encrypted: {sum(len(v) for v in by_key.values())} of {len(stores)} data store(s) with "
+                 f"customer-managed KMS keys ({'; '.join(f'{key}: {_listing(v, 4)}' for key, v in by_key.items())}), "
+                 f"key rotation {', '.join(rotations) or 'n/a'}")
+    encrypted += (f"; {_listing(unmanaged, 4)} with keys AWS manages (no key policy of this app governs them)."
+                  if unmanaged else ".")
+    if not stores:
+        encrypted = "How encrypted: no data store to encrypt."
+    roles = [r for r in _of_type(located, "AWS::IAM::Role") if _reach(r, located, names, data_only=True)]
+    services = sorted({principal_in_words(kind, names.text(v, r.stack)) for r in roles
+                       if approval_of(r.resource, "", r.region) is None
+                       for s in allow_statements(r.resource.properties.get("AssumeRolePolicyDocument"))
+                       for kind, values in principal_values(s).items() for v in values})
+    who = (f"Who: {len(approvals)} approved access(es) (Data Access Committee approvals, listed below)"
+           + (": " + "; ".join(f"{a.approval_id} for {a.who}" for a in approvals) if approvals else "")
+           + f". {len(roles)} role(s) can reach data, assumed by: {_listing(services, 6) or 'nobody'}.")
+    today = provenance.generated.date()
+    until = ("Until when: " + "; ".join(
+        f"{a.approval_id} ({a.kind}) until {a.ends.isoformat()} ({(a.ends - today).days} days from the report date)"
+        if a.ends else f"{a.approval_id} ({a.kind}) has NO end date" for a in approvals) + "."
+        if approvals else "Until when: no approval is in this app, so no approval expires.")
+    expiring = [f"{_name(names, b)} expires current objects {', '.join(_expiries(b, names))}"
+                for b in _of_type(located, "AWS::S3::Bucket") if _expiries(b, names)]
+    if expiring:
+        until += " " + "; ".join(expiring) + "."
+    trails = _of_type(located, "AWS::CloudTrail::Trail")
+    trail_text = "; ".join(
+        f"{_name(names, t)} records API calls "
+        f"{'in all regions' if t.resource.properties.get('IsMultiRegionTrail') is True else 'in its region'}"
+        f"{', with log file validation' if t.resource.properties.get('EnableLogFileValidation') is True else ''}"
+        f", {_data_events(t.resource.properties)} data-event selector(s)" for t in trails)
+    groups = _of_type(located, "AWS::Logs::LogGroup")
+    kept = sorted({str(g.resource.properties.get("RetentionInDays", "never-expiring")) for g in groups})
+    alerts = _of_type(located, "AWS::CloudWatch::Alarm", "AWS::Events::Rule")
+    flow = _of_type(located, "AWS::EC2::FlowLog")
+    logged = ("What is logged: " + (trail_text or "no CloudTrail trail in this app")
+              + f"; {len(groups)} log group(s)" + (f" kept {', '.join(kept)} days" if groups else "")
+              + f"; VPC flow logs {'on' if flow else 'not in this app'}; {len(alerts)} alarm(s) and event rule(s).")
+    return Section("Summary", (
+        f"Generated on {provenance.generated.isoformat().replace('+00:00', ' UTC')} by omics-secure "
+        f"{provenance.tool_version} from the synthesized templates of the app at git commit {provenance.commit}. "
+        "It describes what will be deployed.",
+    ), bullets=(where, encrypted, who, until, logged))
+
+
+def _environment(graph: Graph, assets: Sequence[Asset], names: Names) -> Section:
+    encrypts: dict[str, list[str]] = {}
+    by_id = {asset.node.id: asset for asset in assets}
+    for edge in graph.edges:
+        if edge.label == "encrypts":
+            encrypts.setdefault(edge.source, []).append(by_id[edge.target].name)
+    rows = tuple((asset.name, asset.node.detail or asset.node.kind, asset.stack.account, asset.stack.region,
+                  ", ".join(encrypts.get(asset.node.id, [])) or "-", asset.construct_path) for asset in assets)
+    return Section(ENVIRONMENT_TITLE, (
+        "Drawn from the synthesized templates: accounts and regions, each VPC with its subnets, endpoints and "
+        "gateways, the data stores, the KMS keys and what each encrypts, the roles and approvals whose policies "
+        "name a data store, and the audit trail. Arrows: replication, encryption, access and log delivery.",
+    ), (Table("Technology asset inventory", ("asset", "what it is", "account", "region", "encrypts",
+                                             "construct path"), rows),),
+        figure=graph, note=PROPOSED_RULE_NOTE)
+
+
+def _scope(stacks: Sequence[StackArtifact], check: Sequence[PackResult], provenance: Provenance) -> Section:
     rows = tuple((s.name, s.account, s.region, str(len(s.resources))) for s in stacks)
     paragraphs = ["Generated from the synthesized CloudFormation templates: this is what will be deployed."]
     if check:
@@ -92,112 +255,142 @@ def _scope(stacks: Sequence[StackArtifact], check: Sequence[PackResult]) -> Sect
         acknowledged = sum(len(p.acknowledged_findings) for p in check)
         paragraphs.append(f"Compliance check: {open_count} unacknowledged and {acknowledged} acknowledged "
                           f"finding(s) across {', '.join(p.name for p in check)}.")
-    return Section("Scope", tuple(paragraphs), (Table("Stacks", ("stack", "account", "region", "resources"), rows),))
+    about = (("generated", provenance.generated.isoformat().replace("+00:00", " UTC")),
+             ("tool", f"omics-secure {provenance.tool_version}"), ("app commit", provenance.commit))
+    return Section("About this report", tuple(paragraphs), (
+        Table("Report", ("item", "value"), about),
+        Table("Stacks", ("stack", "account", "region", "resources"), rows)))
 
 
-def _data_location(located: Sequence[_Located]) -> Section:
+def _replicas(item: _Located, names: Names) -> list[str]:
+    found = []
+    for rule in as_list((item.resource.properties.get("ReplicationConfiguration") or {}).get("Rules")):
+        destination = rule.get("Destination", {}) if isinstance(rule, Mapping) else {}
+        bucket = destination.get("Bucket") if isinstance(destination, Mapping) else None
+        literal = names.resolve_literal(bucket) if isinstance(bucket, str) else None
+        if literal is not None:
+            stack = names.stack(literal[0])
+            found.append(f"{names.name(stack, literal[1])} ({stack.region})")
+        else:
+            found.append(names.text(bucket, item.stack))
+    return found
+
+
+def _data_location(located: Sequence[_Located], names: Names) -> Section:
     rows = []
     for item in _of_type(located, *DATA_STORE_TYPES):
-        properties = item.resource.properties
-        replicas = [
-            _text(rule.get("Destination", {}).get("Bucket"))
-            for rule in as_list((properties.get("ReplicationConfiguration") or {}).get("Rules"))
-            if isinstance(rule, Mapping)
-        ]
-        rows.append((DATA_STORE_TYPES[item.resource.type], item.path, item.region,
-                     ", ".join(replicas) or "none"))
-    table = Table("Data stores", ("kind", "resource", "region", "replicated to"), tuple(rows))
+        rows.append((DATA_STORE_TYPES[item.resource.type], _name(names, item), item.region,
+                     ", ".join(_replicas(item, names)) or "none"))
+    table = Table("Data stores", ("kind", "name", "region", "replicated to"), tuple(rows))
     return Section("Where the data lives", (), (table,))
 
 
-def _encryption(located: Sequence[_Located]) -> Section:
+def _rotation(properties: Mapping[str, Any]) -> str:
+    return (f"every {properties.get('RotationPeriodInDays', 365)} days"
+            if properties.get("EnableKeyRotation") is True else "OFF")
+
+
+def _encryption(located: Sequence[_Located], names: Names) -> Section:
     keys = _of_type(located, "AWS::KMS::Key")
-    aliases = {_ref(a.resource.properties.get("TargetKeyId")): _text(a.resource.properties.get("AliasName"))
-               for a in _of_type(located, "AWS::KMS::Alias")}
     key_rows = []
+    policy_rows = []
     for key in keys:
         properties = key.resource.properties
-        rotation = (f"every {properties.get('RotationPeriodInDays', 365)} days"
-                    if properties.get("EnableKeyRotation") is True else "OFF")
-        services, principals = _key_policy_reach(properties.get("KeyPolicy"))
-        users = sorted(item.path for item in located
-                       if item is not key and key.resource.logical_id in _references(item.resource.properties)
+        services = _key_services(properties.get("KeyPolicy"), key.stack, names)
+        users = sorted(names.phrase(item.stack, item.resource.logical_id) for item in located
+                       if item is not key and item.stack is key.stack
+                       and key.resource.logical_id in references(item.resource.properties)
                        and item.resource.type not in ("AWS::KMS::Alias", "AWS::IAM::Policy",
-                                                      "AWS::IAM::ManagedPolicy"))
-        key_rows.append((key.path, aliases.get(key.resource.logical_id, "-"), key.region, rotation,
+                                                      "AWS::IAM::ManagedPolicy", "AWS::IAM::Role",
+                                                      "AWS::S3::BucketPolicy", "AWS::SNS::TopicPolicy"))
+        key_rows.append((_name(names, key), key.region, _rotation(properties),
                          f"{properties.get('PendingWindowInDays', 30)} days",
                          key.resource.deletion_policy or "Delete", ", ".join(services) or "-",
-                         ", ".join(principals) or "-", ", ".join(users) or "-"))
-    store_rows = [(item.path, *_store_encryption(item.resource)) for item in _of_type(located, *DATA_STORE_TYPES)]
+                         ", ".join(users) or "-"))
+        for statement in allow_statements(properties.get("KeyPolicy")):
+            policy_rows.append((_name(names, key), *statement_in_words(
+                statement, partial(names.text, stack=key.stack))))
+    store_rows = [(_name(names, item), *_store_encryption(item, names))
+                  for item in _of_type(located, *DATA_STORE_TYPES)]
     return Section("How it is encrypted", (
         "Keys are customer-managed KMS keys unless stated otherwise; 'services' are the AWS services the key "
-        "policy lets use the key (kms:ViaService or service principal).",
+        "policy lets use the key (kms:ViaService or service principal). Each key-policy statement is listed with "
+        "the conditions that limit it: a principal 'in account N' is limited further by the account's IAM "
+        "policies and by the conditions shown.",
     ), (
-        Table("Keys", ("key", "alias", "region", "rotation", "deletion window", "on stack delete", "services",
-               "principals", "used by"), tuple(key_rows)),
+        Table("Keys", ("key", "region", "rotation", "deletion window", "on stack delete", "services",
+                       "encrypts"), tuple(key_rows)),
+        Table("Key policies", ("key", "who", "may", "only when"), tuple(policy_rows)),
         Table("Data stores", ("data store", "encryption", "key"), tuple(store_rows)),
     ))
 
 
-def _key_policy_reach(policy: Any) -> tuple[list[str], list[str]]:
+def _key_services(policy: Any, stack: StackArtifact, names: Names) -> list[str]:
     services: set[str] = set()
-    principals: set[str] = set()
     for statement in allow_statements(policy):
         for value in condition_keys(statement).get("kms:viaservice", []):
-            services.add(_text(value).split(".")[0])
-        for kind, values in principal_values(statement).items():
-            for value in values:
-                if kind == "Service":
-                    services.add(_text(value).split(".")[0])
-                else:
-                    principals.add(_text(value))
-    return sorted(services), sorted(principals)
+            services.add(service_name(names.text(value, stack)))
+        for value in principal_values(statement).get("Service", []):
+            services.add(service_name(names.text(value, stack)))
+    return sorted(services)
 
 
-def _store_encryption(resource: Resource) -> tuple[str, str]:
-    properties = resource.properties
-    if resource.type == "AWS::S3::Bucket":
+def _store_encryption(item: _Located, names: Names) -> tuple[str, str]:
+    properties = item.resource.properties
+
+    def text(value: Any) -> str:
+        return names.text(value, item.stack)
+
+    if item.resource.type == "AWS::S3::Bucket":
         rules = as_list((properties.get("BucketEncryption") or {}).get("ServerSideEncryptionConfiguration"))
         for rule in rules:
             default = rule.get("ServerSideEncryptionByDefault", {}) if isinstance(rule, Mapping) else {}
             algorithm = default.get("SSEAlgorithm", "?")
             bucket_key = " + bucket key" if rule.get("BucketKeyEnabled") else ""
-            return f"{algorithm}{bucket_key}", _text(default.get("KMSMasterKeyID")) or "AWS managed"
+            return f"{algorithm}{bucket_key}", text(default.get("KMSMasterKeyID")) or "AWS managed"
         return "SSE-S3 (S3 default)", "AWS owned"
     sse = properties.get("SseConfiguration")  # HealthLake nests KmsEncryptionConfig in SseConfiguration
     nested = sse.get("KmsEncryptionConfig") if isinstance(sse, Mapping) else None
     config = properties.get("SseConfig") or nested or properties.get("KmsEncryptionConfig") or {}
     if isinstance(config, Mapping) and config:
-        kind = _text(config.get("Type") or config.get("CmkType"))
-        return kind, _text(config.get("KeyArn") or config.get("KmsKeyId")) or "-"
+        kind = text(config.get("Type") or config.get("CmkType"))
+        return kind, text(config.get("KeyArn") or config.get("KmsKeyId")) or "-"
     return "service-owned key", "AWS owned"
 
 
-def _access(located: Sequence[_Located]) -> Section:
+def _reach(role: _Located, located: Sequence[_Located], names: Names, *, data_only: bool = False) -> list[str]:
+    policies = [p for p in _of_type(located, "AWS::IAM::Policy", "AWS::IAM::ManagedPolicy") if p.stack is role.stack]
+    managed = references(role.resource.properties.get("ManagedPolicyArns"))
+    documents = [p.get("PolicyDocument") for p in as_list(role.resource.properties.get("Policies"))
+                 if isinstance(p, Mapping)]
+    documents += [p.resource.properties.get("PolicyDocument") for p in policies
+                  if role.resource.logical_id in references(p.resource.properties.get("Roles"))
+                  or p.resource.logical_id in managed]
+    named = references(documents)
+    types = tuple(DATA_STORE_TYPES) if data_only else (*DATA_STORE_TYPES, "AWS::KMS::Key")
+    return sorted(names.phrase(t.stack, t.resource.logical_id) for t in located
+                  if t.stack is role.stack and t.resource.type in types and t.resource.logical_id in named)
+
+
+def _access(located: Sequence[_Located], names: Names) -> Section:
     roles = []
-    policies = _of_type(located, "AWS::IAM::Policy", "AWS::IAM::ManagedPolicy")
     for role in _of_type(located, "AWS::IAM::Role"):
-        trusted = sorted({_text(v) for s in allow_statements(role.resource.properties.get("AssumeRolePolicyDocument"))
-                          for values in principal_values(s).values() for v in values})
-        reach = sorted({
-            target.path for policy in policies
-            if role.resource.logical_id in _references(policy.resource.properties.get("Roles"))
-            for target in located
-            if target.resource.type in (*DATA_STORE_TYPES, "AWS::KMS::Key")
-            and target.resource.logical_id in _references(policy.resource.properties.get("PolicyDocument"))
-        })
-        roles.append((role.path, ", ".join(trusted) or "-", ", ".join(reach) or "-"))
+        trusted = sorted({principal_in_words(kind, names.text(v, role.stack))
+                          for s in allow_statements(role.resource.properties.get("AssumeRolePolicyDocument"))
+                          for kind, values in principal_values(s).items() for v in values})
+        roles.append((_name(names, role), ", ".join(trusted) or "-", ", ".join(_reach(role, located, names)) or "-"))
     network = []
     for vpc in _of_type(located, "AWS::EC2::VPC"):
         vpc_id = vpc.resource.logical_id
-        attached = [item for item in located if vpc_id in _references(item.resource.properties)]
+        attached = [item for item in located if item.stack is vpc.stack
+                    and vpc_id in references(item.resource.properties)]
         gateways = [i.resource.type.split("::")[-1] for i in attached
                     if i.resource.type in ("AWS::EC2::InternetGateway", "AWS::EC2::VPCGatewayAttachment",
                                            "AWS::EC2::NatGateway")]
-        endpoints = sorted(_text(i.resource.properties.get("ServiceName")).split(".")[-1]
+        endpoints = sorted(names.text(i.resource.properties.get("ServiceName"), i.stack).split(".")[-1]
                            for i in attached if i.resource.type == "AWS::EC2::VPCEndpoint")
         flow_logs = [i for i in attached if i.resource.type == "AWS::EC2::FlowLog"]
-        network.append((vpc.path, vpc.region, "yes" if gateways else "no", ", ".join(endpoints) or "-",
+        network.append((_name(names, vpc), vpc.region, "yes" if gateways else "no", ", ".join(endpoints) or "-",
                         "yes" if flow_logs else "no"))
     return Section("Who can reach it, and from where", (
         "Roles list who may assume them and which data stores and keys their policies name. Access through "
@@ -208,31 +401,40 @@ def _access(located: Sequence[_Located]) -> Section:
     ))
 
 
-def _approvals(located: Sequence[_Located], today: datetime.date | None = None) -> Section:
+def _approval_list(located: Sequence[_Located], names: Names) -> list[Approval]:
+    approvals = [a for item in _of_type(located, "AWS::IAM::Role", "AWS::S3::AccessPoint")
+                 if (a := approval_of(item.resource, _name(names, item), item.region,
+                                      partial(names.text, stack=item.stack))) is not None]
+    return [replace(a, who=_ACCOUNT_ROOT.sub(r"any principal in account \1", a.who)) for a in approvals]
+
+
+def _approvals(approvals: Sequence[Approval], today: datetime.date | None = None) -> Section:
     """Every approved access (omics_secure.access): who, what, from where, and until when."""
     today = today or datetime.datetime.now(datetime.UTC).date()
-    approvals = [a for item in _of_type(located, "AWS::IAM::Role", "AWS::S3::AccessPoint")
-                 if (a := approval_of(item.resource, item.path, item.region)) is not None]
     return Section("Approved access (Data Access Committee approvals)", (PEOPLE_RESPONSIBILITY,), (
         Table("Approvals", APPROVAL_HEADERS, tuple(a.row(today) for a in approvals)),))
 
 
-def _logging(located: Sequence[_Located]) -> Section:
+def _data_events(properties: Mapping[str, Any]) -> int:
+    count = sum(len(as_list(s.get("DataResources"))) for s in as_list(properties.get("EventSelectors"))
+                if isinstance(s, Mapping))
+    return count + len(as_list(properties.get("AdvancedEventSelectors")))
+
+
+def _logging(located: Sequence[_Located], names: Names) -> Section:
     trails = []
     for trail in _of_type(located, "AWS::CloudTrail::Trail"):
         properties = trail.resource.properties
-        data_events = sum(len(as_list(s.get("DataResources"))) for s in as_list(properties.get("EventSelectors"))
-                          if isinstance(s, Mapping))
-        data_events += len(as_list(properties.get("AdvancedEventSelectors")))
-        trails.append((trail.path, _yes(properties.get("IsMultiRegionTrail")),
+        trails.append((_name(names, trail), _yes(properties.get("IsMultiRegionTrail")),
                        _yes(properties.get("EnableLogFileValidation")), _yes("KMSKeyId" in properties),
-                       str(data_events)))
-    log_groups = [(g.path, str(g.resource.properties.get("RetentionInDays", "never expires")),
+                       str(_data_events(properties))))
+    log_groups = [(_name(names, g), str(g.resource.properties.get("RetentionInDays", "never expires")),
                    _yes("KmsKeyId" in g.resource.properties)) for g in _of_type(located, "AWS::Logs::LogGroup")]
-    alerts = [(a.path, a.resource.type.split("::", 1)[1],
-               _text(a.resource.properties.get("AlarmName") or a.resource.properties.get("Description") or ""))
+    alerts = [(_name(names, a), a.resource.type.split("::", 1)[1],
+               names.text(a.resource.properties.get("AlarmDescription") or a.resource.properties.get("Description")
+                          or a.resource.properties.get("MetricName") or "", a.stack))
               for a in _of_type(located, "AWS::CloudWatch::Alarm", "AWS::Events::Rule")]
-    services = [(r.path, label) for types, label in (
+    services = [(_name(names, r), label) for types, label in (
         (("AWS::Config::ConfigurationRecorder",), "AWS Config recorder"),
         (("AWS::Config::ConfigRule",), "AWS Config rule"),
         (("AWS::Macie::Session",), "Amazon Macie"),
@@ -249,21 +451,26 @@ def _logging(located: Sequence[_Located]) -> Section:
     ))
 
 
-def _retention(located: Sequence[_Located]) -> Section:
+def _expiries(bucket: _Located, names: Names) -> list[str]:
+    return sorted({
+        names.text(rule.get("ExpirationDate"), bucket.stack)
+        or (f"after {rule['ExpirationInDays']} days" if "ExpirationInDays" in rule else "")
+        for rule in as_list((bucket.resource.properties.get("LifecycleConfiguration") or {}).get("Rules"))
+        if isinstance(rule, Mapping) and rule.get("Status") == "Enabled"
+    } - {""})
+
+
+def _retention(located: Sequence[_Located], names: Names) -> Section:
     rows = []
     for bucket in _of_type(located, "AWS::S3::Bucket"):
         properties = bucket.resource.properties
         lock = (properties.get("ObjectLockConfiguration") or {}).get("Rule", {}).get("DefaultRetention", {})
         lock_text = (f"{lock.get('Mode')} {lock.get('Days') or lock.get('Years')} "
                      f"{'days' if 'Days' in lock else 'years'}") if lock else "none"
-        expiries = sorted({
-            _text(rule.get("ExpirationDate") or (f"{rule['ExpirationInDays']} days" if "ExpirationInDays" in rule
-                                                  else ""))
-            for rule in as_list((properties.get("LifecycleConfiguration") or {}).get("Rules"))
-            if isinstance(rule, Mapping) and rule.get("Status") == "Enabled"
-        } - {""})
-        rows.append((bucket.path, _yes((properties.get("VersioningConfiguration") or {}).get("Status") == "Enabled"),
-                     lock_text, ", ".join(expiries) or "never", bucket.resource.deletion_policy or "Delete"))
+        rows.append((_name(names, bucket),
+                     _yes((properties.get("VersioningConfiguration") or {}).get("Status") == "Enabled"),
+                     lock_text, ", ".join(_expiries(bucket, names)) or "never",
+                     bucket.resource.deletion_policy or "Delete"))
     return Section("How long it is kept", (
         "Close-out: controlled-access data must be deleted when the data-use agreement ends; an expiry date "
         "below is that date. Object-lock retention that outlives it blocks deletion until it ends.",
@@ -323,48 +530,6 @@ def _controls_of(rule: Rule, framework: str) -> tuple[str, ...]:
         NIST_800_171_R3: rule.controls.nist_800_171_r3,
         DBGAP: rule.controls.dbgap,
     }[framework]
-
-
-def _references(value: Any) -> set[str]:
-    """Logical ids named by Ref or Fn::GetAtt anywhere inside ``value``."""
-    found: set[str] = set()
-    if isinstance(value, Mapping):
-        if "Ref" in value and isinstance(value["Ref"], str):
-            found.add(value["Ref"])
-        if "Fn::GetAtt" in value and isinstance(value["Fn::GetAtt"], list) and value["Fn::GetAtt"]:
-            found.add(str(value["Fn::GetAtt"][0]))
-        for inner in value.values():
-            found |= _references(inner)
-    elif isinstance(value, list):
-        for inner in value:
-            found |= _references(inner)
-    return found
-
-
-def _ref(value: Any) -> str:
-    references = _references(value)
-    return next(iter(references)) if references else _text(value)
-
-
-def _text(value: Any) -> str:
-    """A readable rendering of a template value: literals as they are, intrinsics by what they name."""
-    if value is None:
-        return ""
-    if isinstance(value, str | int | float | bool):
-        return str(value)
-    if isinstance(value, Mapping):
-        if "Ref" in value:
-            return f"ref:{value['Ref']}"
-        if "Fn::GetAtt" in value:
-            return "ref:" + ".".join(map(str, as_list(value["Fn::GetAtt"])))
-        if "Fn::Join" in value and isinstance(value["Fn::Join"], list) and len(value["Fn::Join"]) == 2:
-            separator, parts = value["Fn::Join"]
-            return str(separator).join(_text(p) for p in as_list(parts))
-        if "Fn::Sub" in value:
-            return _text(as_list(value["Fn::Sub"])[0])
-    if isinstance(value, list):
-        return ", ".join(_text(v) for v in value)
-    return str(value)
 
 
 def _yes(value: Any) -> str:

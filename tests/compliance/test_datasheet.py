@@ -54,19 +54,30 @@ def tables(sections):
 def test_names_every_key_store_and_role_with_their_protection(assembly):
     found = tables(build_datasheet(assembly))
     (key,) = found["Keys@How it is encrypted"].rows
-    assert key[:6] == ("TestStack/DataKey/Resource", "alias/omics-secure/TestStack/DataKey", "us-east-1",
-                       "every 365 days", "30 days", "Retain")
-    assert key[6] == "logs, s3"
-    assert "TestStack/Reads/Resource" in key[8] and "TestStack/Pipeline/Resource" in key[8]
+    assert key[:5] == ("alias/omics-secure/TestStack/DataKey", "us-east-1", "every 365 days", "30 days", "Retain")
+    assert key[5] == "Amazon S3, CloudWatch Logs"
+    assert "Reads bucket" in key[6] and "Pipeline log group" in key[6]
     (store,) = found["Data stores@How it is encrypted"].rows
-    assert store == ("TestStack/Reads/Resource", "aws:kms + bucket key", "ref:DataKey17AFBB84.Arn")
+    assert store == ("Reads", "aws:kms + bucket key", "alias/omics-secure/TestStack/DataKey")
     (role,) = found["Roles@Who can reach it, and from where"].rows
-    assert role[0] == "TestStack/AnalystRole/Resource"
-    assert "TestStack/Reads/Resource" in role[2] and "TestStack/DataKey/Resource" in role[2]
+    assert role[:2] == ("AnalystRole", "any principal in account 111122223333")
+    assert "Reads bucket" in role[2] and "alias/omics-secure/TestStack/DataKey" in role[2]
     (bucket,) = found["Buckets@How long it is kept"].rows
-    assert bucket[1:4] == ("yes", "GOVERNANCE 30 days", "2030-06-30T00:00:00Z")
+    assert bucket[:4] == ("Reads", "yes", "GOVERNANCE 30 days", "2030-06-30T00:00:00Z")
     (group,) = found["Log groups@What is logged and alerted"].rows
-    assert group == ("TestStack/Pipeline/Resource", "365", "yes")
+    assert group == ("Pipeline", "365", "yes")
+
+
+def test_key_policy_principals_come_with_their_conditions_in_words(assembly):
+    statements = found_rows = tables(build_datasheet(assembly))["Key policies@How it is encrypted"].rows
+    assert all(row[0] == "alias/omics-secure/TestStack/DataKey" for row in found_rows)
+    by_condition = {row[3]: row for row in statements}
+    s3 = by_condition["only through Amazon S3 (kms:ViaService s3.us-east-1.amazonaws.com), "
+                      "kms:CallerAccount 111122223333"]
+    assert s3[1] == "any principal in account 111122223333" and "kms:Decrypt" in s3[2]
+    admin = by_condition["always"]
+    assert admin[1:] == ("any principal in account 111122223333", "all key actions (administration)", "always")
+    assert not any(row[1] in ("*", "") for row in statements)
 
 
 def test_every_control_points_at_evidence_or_the_user(assembly):
@@ -92,7 +103,7 @@ def test_markdown_and_html_render_every_section(assembly):
     assert markdown.startswith("# Data-protection summary")
     assert "## Control matrix" in markdown and "**Keys**" in markdown
     page = render_html(sections)
-    assert page.count("<h2>") == len(sections) and "<td>TestStack/Reads/Resource</td>" in page
+    assert page.count("<h2>") == len(sections) and "<td>Reads</td>" in page
 
 
 def test_report_command_writes_html(assembly, tmp_path, capsys):
@@ -100,7 +111,7 @@ def test_report_command_writes_html(assembly, tmp_path, capsys):
     assert main(["report", "--assembly", assembly, "--format", "html", "--file", str(target)]) == 0
     assert target.read_text().startswith("<!DOCTYPE html>")
     assert main(["report", "--assembly", assembly]) == 0
-    assert "| TestStack/DataKey/Resource |" in capsys.readouterr().out
+    assert "| alias/omics-secure/TestStack/DataKey | us-east-1 |" in capsys.readouterr().out
 
 
 def test_health_stores_show_their_key_and_managed_policy_roles_their_reach(app, stack):
@@ -111,12 +122,12 @@ def test_health_stores_show_their_key_and_managed_policy_roles_their_reach(app, 
     WorkflowRunRole(stack, "RunRole", inputs=[data])
     found = tables(build_datasheet(app.synth().directory))
     stores = {row[0]: row[1:] for row in found["Data stores@How it is encrypted"].rows}
-    assert stores["TestStack/Fhir/Resource"] == ("CUSTOMER_MANAGED_KMS_KEY", "ref:DataKey17AFBB84.Arn")
-    assert stores["TestStack/Refs/Resource"] == ("KMS", "ref:DataKey17AFBB84.Arn")
+    assert stores["TestStack-Fhir"] == ("CUSTOMER_MANAGED_KMS_KEY", "alias/omics-secure/TestStack/DataKey")
+    assert stores["TestStack-Refs"] == ("KMS", "alias/omics-secure/TestStack/DataKey")
     roles = {row[0]: row for row in found["Roles@Who can reach it, and from where"].rows}
-    run_role = roles["TestStack/RunRole/Resource/Resource"]
-    assert run_role[1] == "omics.amazonaws.com"
-    assert "TestStack/Data/Resource/Resource" in run_role[2] and "TestStack/DataKey/Resource" in run_role[2]
+    run_role = roles["RunRole"]
+    assert run_role[1] == "the HealthOmics service (omics.amazonaws.com)"
+    assert "Data bucket" in run_role[2] and "alias/omics-secure/TestStack/DataKey" in run_role[2]
 def test_logging_section_names_config_and_macie_or_says_there_are_none(assembly, tmp_path):
     (logging,) = [s for s in build_datasheet(assembly) if s.title == "What is logged and alerted"]
     assert logging.paragraphs[0].startswith("No AWS Config recorder or Amazon Macie session is in this app")
@@ -130,12 +141,12 @@ def test_logging_section_names_config_and_macie_or_says_there_are_none(assembly,
     assert logging.paragraphs == ()
     found = tables(sections)
     assert set(found["Account services@What is logged and alerted"].rows) == {
-        ("Audit/Account/ConfigRecorder", "AWS Config recorder"),
-        ("Audit/Account/RuleCloudTrailEnabled/Resource", "AWS Config rule"),
-        ("Audit/Account/MacieSession", "Amazon Macie"),
+        ("Account/ConfigRecorder", "AWS Config recorder"),
+        ("Account/RuleCloudTrailEnabled", "AWS Config rule"),
+        ("Account/MacieSession", "Amazon Macie"),
     }
     (trail_row,) = found["Trails@What is logged and alerted"].rows
-    assert trail_row == ("Audit/Trail/Resource", "yes", "yes", "yes", "0")
+    assert trail_row[1:] == ("yes", "yes", "yes", "0")
 
 
 def test_the_reference_report_names_every_key_bucket_store_datastore_and_trail(reference_app):
@@ -178,14 +189,15 @@ def test_lists_every_approval_with_who_scope_origin_regions_and_days_left(app, s
     (section,) = [s for s in sections if s.title.startswith("Approved access")]
     assert "IAM Identity Center" in section.paragraphs[0] and "user's responsibility" in section.paragraphs[0]
     rows = {row[2]: row for row in section.tables[0].rows}
-    study = rows["TestStack/Study42/Resource/Resource"]
+    study = rows["Study42"]
     assert study[0] == "phs000123.v1.p1" and study[1] == "researchers (role)"
     assert study[3] == f"arn:aws:iam::{ENV.account}:role/Analyst with MFA"
     assert "/cohort-a/* (read)" in study[4] and "/results/phs000123-v1-p1/* (read and write)" in study[4]
     assert study[5:] == ("any network (TLS required)", "us-east-1", ends.isoformat(), "100")
-    assert rows["TestStack/Campus/Resource/Resource"][3] == "IAM Identity Center permission set GenomicsResearcher"
-    partner = rows["TestStack/Partner/Resource"]
-    assert partner[1] == "collaborator account (access point)" and partner[3] == "arn:aws:iam::444455556666:root"
+    assert rows["Campus"][3] == "IAM Identity Center permission set GenomicsResearcher"
+    (partner,) = [row for row in section.tables[0].rows if row[1] == "collaborator account (access point)"]
+    assert partner[1] == "collaborator account (access point)"
+    assert partner[3] == "any principal in account 444455556666"
     assert partner[4].endswith("/shared/* (read)") and partner[5] == "internet, public access blocked"
     assert partner[7:] == (ends.isoformat(), "100")
     markdown = render_markdown(sections)
