@@ -49,6 +49,12 @@ if TYPE_CHECKING:
     from omics_secure.audit import (
         MacieFrequency as MacieFrequency,
     )
+    from omics_secure.backup import (
+        PhiBackup as PhiBackup,
+    )
+    from omics_secure.backup import (
+        PhiBackupVault as PhiBackupVault,
+    )
     from omics_secure.compute import (
         AnalysisWorkstation as AnalysisWorkstation,
     )
@@ -164,6 +170,8 @@ _EXPORTS = {
     "MacieFrequency": "omics_secure.audit",
     "ObjectLockMode": "omics_secure.storage",
     "OmicsSecureConfigError": "omics_secure._internal.errors",
+    "PhiBackup": "omics_secure.backup",
+    "PhiBackupVault": "omics_secure.backup",
     "PhiBucket": "omics_secure.storage",
     "PhiKey": "omics_secure.keys",
     "PhiReplicaBucket": "omics_secure.storage",

@@ -20,7 +20,7 @@ from tests.harness import make_app
 STATEFUL_TYPES = {
     "AWS::KMS::Key", "AWS::S3::Bucket", "AWS::Logs::LogGroup", "AWS::CloudTrail::Trail",
     "AWS::Omics::SequenceStore", "AWS::Omics::ReferenceStore", "AWS::Omics::VariantStore",
-    "AWS::Omics::AnnotationStore", "AWS::HealthLake::FHIRDatastore",
+    "AWS::Omics::AnnotationStore", "AWS::HealthLake::FHIRDatastore", "AWS::Backup::BackupVault",
 }
 PINNED_STATEFUL_LOGICAL_IDS = {
     "OmicsSecurePrimary": {
@@ -36,12 +36,16 @@ PINNED_STATEFUL_LOGICAL_IDS = {
         "AuditTrailBucketA91FD435": "AWS::S3::Bucket",
         "AuditTrailLogGroup28BB9333": "AWS::Logs::LogGroup",
         "AuditTrailFF0F2BB5": "AWS::CloudTrail::Trail",
+        "BackupVaultKey74395416": "AWS::KMS::Key",
+        "BackupVault3A9C5852": "AWS::Backup::BackupVault",
     },
     "OmicsSecureReplica": {
         "AccessLogs247031D9": "AWS::S3::Bucket",
         "PhiDataReplicaKeyCF5D8F0A": "AWS::KMS::Key",
         "PhiDataReplica7FD31539": "AWS::S3::Bucket",
         "AlertsKey9E1197AF": "AWS::KMS::Key",
+        "BackupVaultKey74395416": "AWS::KMS::Key",
+        "BackupVault3A9C5852": "AWS::Backup::BackupVault",
     },
 }
 
@@ -94,7 +98,7 @@ def test_a_name_suffix_renames_every_retained_fixed_name_and_keeps_every_logical
     assert {name: resources.keys() for name, resources in first.items()} == {
         name: resources.keys() for name, resources in second.items()}
     names = {"AWS::S3::Bucket": "BucketName", "AWS::CloudTrail::Trail": "TrailName",
-             "AWS::Logs::LogGroup": "LogGroupName"}
+             "AWS::Logs::LogGroup": "LogGroupName", "AWS::Backup::BackupVault": "BackupVaultName"}
     renamed = set()
     for stack, resources in first.items():
         for logical_id, body in resources.items():
@@ -108,9 +112,28 @@ def test_a_name_suffix_renames_every_retained_fixed_name_and_keeps_every_logical
                 renamed.add((stack, logical_id))
     assert renamed == {("OmicsSecureReplica", "PhiDataReplica7FD31539"),
                        ("OmicsSecurePrimary", "AuditTrailFF0F2BB5"),
-                       ("OmicsSecurePrimary", "AuditTrailLogGroup28BB9333")}
+                       ("OmicsSecurePrimary", "AuditTrailLogGroup28BB9333"),
+                       ("OmicsSecurePrimary", "BackupVault3A9C5852"), ("OmicsSecureReplica", "BackupVault3A9C5852")}
     replication = second["OmicsSecurePrimary"]["PhiDataE2352BFC"]["Properties"]["ReplicationConfiguration"]
     assert "-r2-" in replication["Rules"][0]["Destination"]["Bucket"] and "-r2-" in replication["Role"]  # type: ignore[index]
+
+
+def test_the_phi_bucket_is_backed_up_and_copied_to_the_replica_regions_locked_vault(reference_app):
+    stacks = {stack.name: stack.resources for stack in read_assembly(reference_app.assembly_dir)}
+    primary, replica = stacks["OmicsSecurePrimary"], stacks["OmicsSecureReplica"]
+    dr_vault = replica["BackupVault3A9C5852"]["Properties"]
+    assert dr_vault["LockConfiguration"]["MinRetentionDays"] == 365
+    plan = next(b for b in primary.values() if b["Type"] == "AWS::Backup::BackupPlan")["Properties"]["BackupPlan"]
+    continuous, snapshot = plan["BackupPlanRule"]
+    assert continuous["EnableContinuousBackup"] is True
+    assert snapshot["CopyActions"][0]["DestinationBackupVaultArn"] == (
+        f"arn:aws:backup:us-west-2:111122223333:backup-vault:{dr_vault['BackupVaultName']}")
+    selection = next(b for b in primary.values() if b["Type"] == "AWS::Backup::BackupSelection")
+    assert selection["Properties"]["BackupSelection"]["Resources"] == [{"Fn::GetAtt": ["PhiDataE2352BFC", "Arn"]}]
+    assert [b for b in primary.values() if b["Type"] == "AWS::Backup::RestoreTestingSelection"]
+    rules = [b["Properties"]["EventPattern"]["detail-type"][0] for b in primary.values()
+             if b["Type"] == "AWS::Events::Rule" and b["Properties"]["EventPattern"]["source"] == ["aws.backup"]]
+    assert sorted(rules) == ["Backup Job State Change", "Copy Job State Change", "Restore Job State Change"]
 
 
 def test_context_configures_replica_region(tmp_path):
@@ -197,8 +220,17 @@ def test_the_reference_app_acknowledges_exactly_these_findings(reference_app):
         for resource in ("<PhiDataE2352BFC.Arn>/approved/*", "<PhiDataE2352BFC.Arn>/results/phs000000-v1-p1/*",
                          "<SequenceStore22A689F9.Arn>/readSet/*")
     }
+    # AWS Backup's role: every object version of the PHI bucket (read-only), the restore tests' scratch buckets
+    # (names AWS Backup generates), AWS Backup's own EventBridge rules, and two actions without resource types.
+    on_backup_role = {
+        (f"AwsSolutions-IAM5[Resource::{resource}]", "OmicsSecurePrimary/Backup/Role/OmicsSecureGrants/Resource")
+        for resource in ("<PhiDataE2352BFC.Arn>/*", "arn:aws:s3:::awsbackup-restore-test-*",
+                         "arn:aws:s3:::awsbackup-restore-test-*/*",
+                         "arn:aws:events:us-east-1:111122223333:rule/AwsBackupManagedRule*", "*")
+    }
     assert acknowledged == (on_log_buckets | on_replica | on_network_acl | on_batch_instances | on_job_grants
-                            | on_replication_role | on_service_roles | on_audit_trail | on_example_approval)
+                            | on_replication_role | on_service_roles | on_audit_trail | on_example_approval
+                            | on_backup_role)
 
 
 def test_the_trail_logs_both_regions_phi_buckets_and_alerts_the_context_address(tmp_path):
@@ -211,10 +243,11 @@ def test_the_trail_logs_both_regions_phi_buckets_and_alerts_the_context_address(
     assert primary_bucket == {"Fn::Join": ["", [{"Fn::GetAtt": ["PhiDataE2352BFC", "Arn"]}, "/"]]}
     assert re.fullmatch(r"arn:aws:s3:::omics-secure-replica-[0-9a-f]{8}-111122223333-us-west-2/", replica_bucket)
     assert selector["ReadWriteType"] == "All" and selector["IncludeManagementEvents"] is True
-    for template in (primary, Template.from_stack(app.node.find_child("OmicsSecureReplica"))):
+    # The key watch in each region, and in the primary the three failed-backup-job rules.
+    for template, rules in ((primary, 4), (Template.from_stack(app.node.find_child("OmicsSecureReplica")), 1)):
         template.has_resource_properties("AWS::SNS::Subscription", {
             "Protocol": "email", "Endpoint": "security-alerts@example.org"})
-        template.resource_count_is("AWS::Events::Rule", 1)
+        template.resource_count_is("AWS::Events::Rule", rules)
     primary.resource_count_is("AWS::CloudWatch::Alarm", 5)
 
 

@@ -48,6 +48,8 @@ from omics_secure import (
     MacieFrequency,
     ObjectLockMode,
     OmicsSecureConfigError,
+    PhiBackup,
+    PhiBackupVault,
     PhiBucket,
     PhiKey,
     PhiReplicaBucket,
@@ -93,6 +95,7 @@ class World:
         self.west_bucket = PhiBucket(self.west, "WestData", key=self.west_key, access_logs=self.west_logs)
         self.raw_bucket = s3.Bucket.from_bucket_name(stack, "Raw", "raw-bucket")
         self.replica = PhiReplicaBucket(self.west, "Replica", access_logs=self.west_logs)
+        self.dr_vault = PhiBackupVault(self.west, "DrVault", min_retention=cdk.Duration.days(365))
         self.network = IsolatedVpc(stack, "Network", key=self.key)
         self.bare_network = IsolatedVpc(stack, "BareNetwork", key=self.key, interface_endpoints=[])
         self.compute = PipelineCompute(stack, "Compute", network=self.network, key=self.key)
@@ -193,6 +196,14 @@ def smart(**fields: Any) -> Callable[[World], Any]:
 
 
 IN_A_YEAR = datetime.date.today() + datetime.timedelta(days=365)
+
+
+def vault(**props: Any) -> Callable[[World], Any]:
+    return lambda w: PhiBackupVault(w.stack, w.new_id(), **props)
+
+
+def backup_plan(**props: Any) -> Callable[[World], Any]:
+    return lambda w: PhiBackup(w.stack, w.new_id(), **{"buckets": [w.bucket], "copy_to": w.dr_vault, **props})
 
 
 def approved(**props: Any) -> Callable[[World], Any]:
@@ -578,6 +589,35 @@ CASES = [
     Case("VerifyAuditorRole", "assumed_by", lambda w: VerifyAuditorRole(w.stack, w.new_id(), assumed_by=None)),
     Case("VerifyAuditorRole", "role_name", lambda w: VerifyAuditorRole(
         w.stack, w.new_id(), assumed_by=iam.AccountRootPrincipal(), role_name=PHI_EMAIL)),
+    # PhiBackupVault
+    Case("PhiBackupVault", "max_retention", vault(min_retention=cdk.Duration.days(90),
+                                                  max_retention=cdk.Duration.days(30)), "max < min"),
+    Case("PhiBackupVault", "changeable_for", vault(changeable_for=cdk.Duration.days(2)), "under the 72-hour minimum"),
+    Case("PhiBackupVault", "min_retention", vault(min_retention=35), "days as a number"),
+    Case("PhiBackupVault", "vault_name", vault(vault_name=f"backups-{PHI_SSN}"), "PHI-looking name"),
+    Case("PhiBackupVault", "vault_name", vault(vault_name=f"{PHI_EMAIL}"), "PHI-looking name"),
+    Case("PhiBackupVault", "vault_name", vault(vault_name="x"), "too short"),
+    Case("PhiBackupVault", "key", lambda w: PhiBackupVault(w.stack, w.new_id(), key=w.eu_key)),
+    Case("PhiBackupVault", "env", lambda w: PhiBackupVault(w.envless, w.new_id())),
+    # PhiBackup
+    Case("PhiBackup", "buckets", backup_plan(buckets=[]), "no bucket"),
+    Case("PhiBackup", "buckets", lambda w: backup_plan(buckets=[w.logs])(w), "only an access-log bucket"),
+    Case("PhiBackup", "buckets", lambda w: backup_plan(buckets=[w.raw_bucket])(w), "only a non-PHI bucket"),
+    Case("PhiBackup", "buckets", lambda w: backup_plan(buckets=[w.bucket, w.west_bucket])(w), "another region"),
+    Case("PhiBackup", "buckets", lambda w: backup_plan(buckets=w.bucket)(w), "a bucket, not a list"),
+    Case("PhiBackup", "continuous_retention", backup_plan(continuous_retention=cdk.Duration.days(36)),
+         "over S3's 35 days"),
+    Case("PhiBackup", "copy_to", lambda w: backup_plan(copy_to=PhiBackupVault(
+        w.stack, w.new_id(), min_retention=cdk.Duration.days(365)))(w), "a copy target in the same region"),
+    Case("PhiBackup", "copy_to", lambda w: backup_plan(copy_to=PhiBackupVault(w.west, w.new_id()))(w),
+         "a lock minimum shorter than the retention it protects"),
+    Case("PhiBackup", "vault", lambda w: backup_plan(vault=PhiBackupVault(
+        w.stack, w.new_id(), min_retention=cdk.Duration.days(7)))(w), "a lock minimum shorter than the retention"),
+    Case("PhiBackup", "vault", lambda w: backup_plan(vault=PhiBackupVault(
+        w.stack, w.new_id(), max_retention=cdk.Duration.days(100)))(w), "a lock maximum under the retention"),
+    Case("PhiBackup", "snapshot_schedule", backup_plan(snapshot_schedule="every day")),
+    Case("PhiBackup", "restore_validation_window", backup_plan(restore_validation_window=cdk.Duration.days(8))),
+    Case("PhiBackup", "alerts", lambda w: backup_plan(alerts=w.alerts.topic)(w), "the topic, not the AlertTopic"),
     # Every construct: the scope and the id themselves
     Case("PhiKey", "scope", lambda w: PhiKey("stack", "Key")),
     Case("PhiBucket", "id", lambda w: PhiBucket(w.stack, 7)),

@@ -15,7 +15,7 @@ from __future__ import annotations
 import datetime
 import re
 import subprocess
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, replace
 from functools import partial
 from importlib import metadata
@@ -143,8 +143,9 @@ def build_datasheet(assembly_dir: str | Path, *, pack: Pack = OMICS_SECURE_PACK,
         _approvals(approvals),
         _logging(located, names),
         _retention(located, names),
+        _recovery(located, names),
         _costs(stacks),
-        _control_matrix(pack, stacks, located),
+        _control_matrix(pack, stacks, located, names),
         _scope(stacks, check, provenance),
     ]
 
@@ -478,6 +479,128 @@ def _retention(located: Sequence[_Located], names: Names) -> Section:
               tuple(rows)),))
 
 
+# The controls the recovery objectives evidence: contingency plan, data backup plan, disaster recovery plan;
+# system backup, alternate storage site, recovery and reconstitution; protect backups of CUI.
+RECOVERY_CONTROLS = frozenset({"164.308(a)(7)(i)", "164.308(a)(7)(ii)(A)", "164.308(a)(7)(ii)(B)",
+                               "CP-6", "CP-9", "CP-10", "3.8.9"})
+RECOVERY_HEADERS = ("backup plan", "region", "buckets", "recovery point objective", "retention",
+                    "copied to", "restore test", "recovery time objective", "vault lock")
+
+
+@dataclass(frozen=True)
+class RecoveryObjectives:
+    """What one AWS Backup plan of the app promises, read from its template.
+
+    ``rpo`` is the recovery point objective the rules give: minutes for continuous backup (point-in-time
+    restore), otherwise the snapshot schedule. ``rto`` is a stated objective, the validation window of the
+    plan's restore tests (the time a restore is given to prove itself), never a measured restore time.
+    """
+
+    plan: str
+    region: str
+    buckets: tuple[str, ...]
+    rpo: str
+    retention: str
+    copied_to: str
+    restore_test: str
+    rto: str
+    vault_lock: str
+
+    def row(self) -> tuple[str, ...]:
+        return (self.plan, self.region, ", ".join(self.buckets) or "-", self.rpo, self.retention, self.copied_to,
+                self.restore_test, self.rto, self.vault_lock)
+
+    def evidence(self) -> str:
+        return (f"AWS Backup plan {self.plan}: RPO {self.rpo}; copies {self.copied_to}; RTO objective "
+                f"{self.rto}")
+
+
+def recovery_objectives(located: Sequence[_Located], names: Names) -> list[RecoveryObjectives]:
+    """The recovery point and time objectives of every AWS Backup plan in the app."""
+    vaults = {names.text(v.resource.properties.get("BackupVaultName"), v.stack): v.resource.properties
+              for v in _of_type(located, "AWS::Backup::BackupVault")}
+    selections = _of_type(located, "AWS::Backup::BackupSelection")
+    testing = _of_type(located, "AWS::Backup::RestoreTestingPlan")
+    testing_selections = _of_type(located, "AWS::Backup::RestoreTestingSelection")
+    found = []
+    for plan in _of_type(located, "AWS::Backup::BackupPlan"):
+        _text = partial(names.text, stack=plan.stack)
+        document = plan.resource.properties.get("BackupPlan")
+        rules = [r for r in as_list(document.get("BackupPlanRule") if isinstance(document, Mapping) else None)
+                 if isinstance(r, Mapping)]
+        selected = sorted({names.name(s.stack, ref) for s in selections
+                           if plan.resource.logical_id in references(s.resource.properties.get("BackupPlanId"))
+                           for ref in references((s.resource.properties.get("BackupSelection") or {})
+                                                 .get("Resources"))})
+        continuous = [r for r in rules if r.get("EnableContinuousBackup") is True]
+        snapshots = [r for r in rules if r.get("EnableContinuousBackup") is not True]
+        rpo = ("minutes (continuous backup, point-in-time restore)" if continuous else
+               " / ".join(f"one snapshot per {_text(r.get('ScheduleExpression'))}" for r in snapshots) or "-")
+        retention = "; ".join(
+            f"{'continuous' if r.get('EnableContinuousBackup') is True else 'snapshots'} "
+            f"{_days((r.get('Lifecycle') or {}).get('DeleteAfterDays'), _text)}" for r in rules) or "-"
+        copies = [(_region_of_arn(_text(c.get("DestinationBackupVaultArn"))),
+                   _days((c.get("Lifecycle") or {}).get("DeleteAfterDays"), _text), _text(r.get("ScheduleExpression")))
+                  for r in rules for c in as_list(r.get("CopyActions")) if isinstance(c, Mapping)]
+        copied_to = "; ".join(f"{region}, kept {days}, RPO one copy per {schedule}"
+                              for region, days, schedule in copies) or "none (no disaster-recovery copy)"
+        vault_names = {_text(r.get("TargetBackupVault")) for r in rules}
+        vault_ids = _vault_ids(located, vault_names, names)
+        tests = [t for t in testing if _tests_vaults(t.resource.properties, vault_ids, vault_names, _text)]
+        test_names = {_text(t.resource.properties.get("RestoreTestingPlanName")) for t in tests}
+        windows = sorted({int(w) for t in testing_selections
+                          if _text(t.resource.properties.get("RestoreTestingPlanName")) in test_names
+                          and isinstance(w := t.resource.properties.get("ValidationWindowHours"), int | float)})
+        restore_test = ", ".join(_text(t.resource.properties.get("ScheduleExpression")) for t in tests) or "none"
+        rto = (f"{windows[-1]} hours (objective: the restore test's validation window, not a measurement)"
+               if windows else "not stated (no restore test)")
+        locks = [vaults[name].get("LockConfiguration") for name in sorted(vault_names) if name in vaults]
+        vault_lock = "; ".join(
+            (f"{'compliance' if 'ChangeableForDays' in lock else 'governance'} mode, "
+             f"{_days(lock.get('MinRetentionDays'), _text)} to {_days(lock.get('MaxRetentionDays'), _text)}")
+            if isinstance(lock, Mapping) else "none" for lock in locks) or "unknown (vault outside this app)"
+        found.append(RecoveryObjectives(_name(names, plan), plan.region, tuple(selected), rpo, retention, copied_to,
+                                        restore_test, rto, vault_lock))
+    return found
+
+
+def _tests_vaults(properties: Mapping[str, Any], vault_ids: set[str], vault_names: set[str],
+                  _text: Callable[[Any], str]) -> bool:
+    """True when a restore testing plan draws recovery points from one of the plan's vaults."""
+    included = (properties.get("RecoveryPointSelection") or {}).get("IncludeVaults")
+    if references(included) & vault_ids:
+        return True
+    return any(_text(v) == "*" or _text(v).rsplit(":", 1)[-1] in vault_names for v in as_list(included))
+
+
+def _vault_ids(located: Sequence[_Located], vault_names: set[str], names: Names) -> set[str]:
+    return {v.resource.logical_id for v in _of_type(located, "AWS::Backup::BackupVault")
+            if names.text(v.resource.properties.get("BackupVaultName"), v.stack) in vault_names}
+
+
+def _region_of_arn(arn: str) -> str:
+    parts = arn.split(":")
+    return parts[3] if len(parts) > 3 and parts[3] else arn or "?"
+
+
+def _days(value: Any, text: Callable[[Any], str]) -> str:
+    return f"{value} days" if isinstance(value, int | float) else "never expire" if value is None else text(value)
+
+
+def _recovery(located: Sequence[_Located], names: Names) -> Section:
+    plans = recovery_objectives(located, names)
+    paragraphs = (
+        "Recovery point objective (RPO): how much data a restore can lose, from the plan's continuous backup "
+        "or snapshot schedule. Recovery time objective (RTO): the time a restore test is given to prove "
+        "itself (its validation window), stated as an objective, not a measured restore time; the proposed "
+        "2025 HIPAA Security Rule update asks that systems be restorable within 72 hours.",
+    ) if plans else (
+        "No AWS Backup plan is in this app: the data backup and disaster recovery plans (HIPAA "
+        "164.308(a)(7)(ii)(A)/(B)) rest on versioning, object lock and replication alone.",)
+    return Section("How it is recovered", paragraphs,
+                   (Table("Backup plans", RECOVERY_HEADERS, tuple(p.row() for p in plans)),))
+
+
 def _costs(stacks: Sequence[StackArtifact]) -> Section:
     prices = load_prices()
     lines = fixed_costs(stacks, prices)
@@ -496,8 +619,10 @@ def _costs(stacks: Sequence[StackArtifact]) -> Section:
     ))
 
 
-def _control_matrix(pack: Pack, stacks: Sequence[StackArtifact], located: Sequence[_Located]) -> Section:
+def _control_matrix(pack: Pack, stacks: Sequence[StackArtifact], located: Sequence[_Located], names: Names
+                    ) -> Section:
     findings = evaluate_stacks(pack, stacks)
+    recovery = recovery_objectives(located, names)
     judged: dict[str, int] = {}
     for rule in pack.rules:
         judged[rule.id] = sum(1 for item in located if judge(rule, item.resource).status is not Status.NOT_APPLICABLE)
@@ -512,6 +637,8 @@ def _control_matrix(pack: Pack, stacks: Sequence[StackArtifact], located: Sequen
                 verdict = f"{failing} {'warning(s)' if rule.severity == 'warning' else 'failing'}"
                 evidence.append(f"{pack.qualified_id(rule)}: {judged[rule.id]} resource(s), "
                                 f"{'all pass' if not failing else verdict}")
+        if control.id in RECOVERY_CONTROLS:
+            evidence.extend(plan.evidence() for plan in recovery)
         responsibility = control.user_responsibility or (
             "" if evidence else "not evidenced by this app: the user's responsibility")
         rows.append((control.framework, control.id, control.title, "; ".join(evidence) or "-",

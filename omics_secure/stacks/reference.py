@@ -13,6 +13,7 @@ from omics_secure._internal.environment import is_account_id, is_region_name, pa
 from omics_secure._internal.errors import ProblemCollector
 from omics_secure.access import AccessLevel, ApprovedAccess, CollaboratorAccess, Researchers
 from omics_secure.audit import AccountAlarms, AlertTopic, AuditTrail, KeyWatch
+from omics_secure.backup import PhiBackup, PhiBackupVault
 from omics_secure.compliance.nag import add_compliance_packs
 from omics_secure.compute import AnalysisWorkstation, HealthOmicsRunNetwork, PipelineCompute
 from omics_secure.healthlake import FhirDatastore, FhirImportExportRole
@@ -32,6 +33,7 @@ from omics_secure.storage import AccessLogBucket, PhiBucket, PhiReplicaBucket
 DEFAULT_ACCOUNT = "111122223333"
 DEFAULT_REGION = "us-east-1"
 DEFAULT_REPLICA_REGION = "us-west-2"
+REFERENCE_BACKUP_RETENTION_DAYS = 365
 EXAMPLE_WORKFLOW = Path(__file__).parent / "workflows" / "example"
 
 
@@ -94,6 +96,9 @@ class ReferenceReplicaStack(cdk.Stack):
         # Audit: EventBridge sees KMS calls only in the key's own region, so this region watches its keys.
         self.alerts = AlertTopic(self, "Alerts", email=alarm_email(self))
         self.key_watch = KeyWatch(self, "KeyWatch", alerts=self.alerts)
+        # Recovery: the disaster-recovery copies of the primary region's backups, locked as long as they are kept.
+        self.backup_vault = PhiBackupVault(self, "BackupVault", name_suffix=config.name_suffix,
+                                           min_retention=cdk.Duration.days(REFERENCE_BACKUP_RETENTION_DAYS))
 
 
 class ReferencePrimaryStack(cdk.Stack):
@@ -101,7 +106,7 @@ class ReferencePrimaryStack(cdk.Stack):
     access logs, and (as the project grows) network and services."""
 
     def __init__(self, scope: Construct, id: str, *, config: ReferenceConfig,
-                 replica: PhiReplicaBucket | None = None) -> None:
+                 replica: PhiReplicaBucket | None = None, backup_copy_vault: PhiBackupVault | None = None) -> None:
         super().__init__(scope, id, env=cdk.Environment(account=config.account, region=config.region),
                          description="omics-secure reference environment: primary region")
         self.data_key = PhiKey(
@@ -121,6 +126,7 @@ class ReferencePrimaryStack(cdk.Stack):
         self._add_health_services()
         self._add_network_and_compute()
         self._add_audit(replica, config.name_suffix)
+        self._add_backup(backup_copy_vault, config.name_suffix)
         self._add_approved_access(config)
 
     def _add_health_services(self) -> None:
@@ -157,6 +163,13 @@ class ReferencePrimaryStack(cdk.Stack):
         self.key_watch = KeyWatch(self, "KeyWatch", alerts=self.alerts)
         self.account_alarms = AccountAlarms(self, "AccountAlarms", trail=self.audit_trail, alerts=self.alerts)
 
+    def _add_backup(self, copy_vault: PhiBackupVault | None, name_suffix: str | None) -> None:
+        """AWS Backup of the PHI bucket: 35 days of point-in-time restore, daily snapshots kept a year and copied
+        to the replica region's vault, a weekly restore test, failed jobs alerting the alert topic."""
+        vault = PhiBackupVault(self, "BackupVault", name_suffix=name_suffix)
+        self.backup = PhiBackup(self, "Backup", buckets=[self.phi_data], vault=vault, copy_to=copy_vault,
+                                alerts=self.alerts,
+                                snapshot_retention=cdk.Duration.days(REFERENCE_BACKUP_RETENTION_DAYS))
 
     def _add_approved_access(self, config: ReferenceConfig) -> None:
         """One example DAC approval for this account's people (MFA) and, while the app is on the placeholder
@@ -286,7 +299,8 @@ def build_reference_app(app: cdk.App | None = None, *, with_compliance_packs: bo
     app = app or cdk.App()
     config = ReferenceConfig.from_context(app)
     replica = ReferenceReplicaStack(app, "OmicsSecureReplica", config=config)
-    ReferencePrimaryStack(app, "OmicsSecurePrimary", config=config, replica=replica.phi_data_replica)
+    ReferencePrimaryStack(app, "OmicsSecurePrimary", config=config, replica=replica.phi_data_replica,
+                          backup_copy_vault=replica.backup_vault)
     if with_compliance_packs:
         add_compliance_packs(app)
     return app

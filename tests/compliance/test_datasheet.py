@@ -207,3 +207,31 @@ def test_lists_every_approval_with_who_scope_origin_regions_and_days_left(app, s
 def test_an_app_without_approvals_says_so_and_still_names_the_users_responsibility(assembly):
     (section,) = [s for s in build_datasheet(assembly) if s.title.startswith("Approved access")]
     assert section.tables[0].rows == () and "IAM Identity Center" in section.paragraphs[0]
+
+
+def test_the_reference_report_states_the_backup_plans_rpo_and_rto_and_cites_them_for_contingency(reference_app):
+    sections = build_datasheet(reference_app.assembly_dir)
+    (plan,) = tables(sections)["Backup plans@How it is recovered"].rows
+    row = dict(zip(("plan", "region", "buckets", "rpo", "retention", "copied", "test", "rto", "lock"), plan,
+                   strict=True))
+    assert row["plan"] == "OmicsSecurePrimary/Backup/Plan" and row["region"] == "us-east-1"
+    assert row["buckets"] == "OmicsSecurePrimary/PhiData/Resource/Resource"
+    assert row["rpo"] == "minutes (continuous backup, point-in-time restore)"
+    assert row["retention"] == "continuous 35 days; snapshots 365 days"
+    assert row["copied"] == "us-west-2, kept 365 days, RPO one copy per cron(0 5 ? * * *)"
+    assert row["test"] == "cron(0 7 ? * SUN *)"
+    assert row["rto"].startswith("24 hours") and "not a measurement" in row["rto"]
+    assert row["lock"] == "compliance mode, 35 days to 3650 days"
+    matrix = {(r[0], r[1]): r[3] for r in tables(sections)["Controls@Control matrix"].rows}
+    for control in ("164.308(a)(7)(ii)(A)", "164.308(a)(7)(ii)(B)"):
+        assert "AWS Backup plan OmicsSecurePrimary/Backup/Plan: RPO minutes" in matrix[("HIPAA Security Rule",
+                                                                                       control)]
+        assert "RTO objective 24 hours" in matrix[("HIPAA Security Rule", control)]
+    assert "AWS Backup plan" in matrix[("NIST 800-53 r5", "CP-9")]
+    assert "AWS Backup plan" not in matrix[("NIST 800-53 r5", "AC-3")]
+
+
+def test_an_app_without_a_backup_plan_says_so(assembly):
+    section = next(s for s in build_datasheet(assembly) if s.title == "How it is recovered")
+    assert section.tables[0].rows == ()
+    assert "No AWS Backup plan is in this app" in section.paragraphs[0]

@@ -9,7 +9,7 @@ from typing import Any
 import pytest
 
 from omics_secure.compliance.model import Resource, Rule, Status, TemplateIndex, Verdict
-from omics_secure.compliance.rules import access, audit, deploy, kms, network, omics, s3
+from omics_secure.compliance.rules import access, audit, backup, deploy, kms, network, omics, s3
 from omics_secure.compliance.values import TemplateValues
 
 C, NC, CJ, NA = Status.COMPLIANT, Status.NON_COMPLIANT, Status.CANNOT_JUDGE, Status.NOT_APPLICABLE
@@ -191,6 +191,9 @@ AP_POLICY = {"Statement": [{"Effect": "Allow", "Principal": {"AWS": "arn:aws:iam
 def access_point(**properties: Any) -> dict[str, Any]:
     return {**one("AWS::S3::AccessPoint", {"Bucket": {"Ref": "Data"}, **properties}), "Data": PHI_BUCKET}
 
+
+VAULT_KEY = {"Fn::GetAtt": ["VaultKey", "Arn"]}
+VAULT_LOCK = {"MinRetentionDays": 35, "MaxRetentionDays": 3650, "ChangeableForDays": 3}
 
 CASES: list[tuple[Rule, dict[str, Any], Status, str]] = [
     # KMSKeyRotationEnabled
@@ -552,6 +555,20 @@ CASES: list[tuple[Rule, dict[str, Any], Status, str]] = [
                                                    PublicAccessBlockConfiguration=BLOCK_ALL), CJ,
      "policy document is !ImportValue P"),
     (access.PHI_ACCESS_POINT_PRIVATE, one("AWS::S3::AccessPoint", {"Bucket": {"Fn::ImportValue": "B"}}), NA, ""),
+    # AWS Backup vaults: a key ARN from a parameter without a default could be alias/aws/backup; a lock
+    # only on one branch; ChangeableForDays from a Number parameter (a string, as CloudFormation passes it).
+    (backup.BACKUP_VAULT_CMK_LOCKED, one("AWS::Backup::BackupVault", {
+        "EncryptionKeyArn": {"Ref": "NoDefault"}, "LockConfiguration": VAULT_LOCK}), CJ, "known only at deploy time"),
+    (backup.BACKUP_VAULT_CMK_LOCKED, one("AWS::Backup::BackupVault", {
+        "EncryptionKeyArn": VAULT_KEY, "LockConfiguration": {"Fn::If": ["IsProd", VAULT_LOCK,
+                                                                        {"Ref": "AWS::NoValue"}]}}), NC,
+     "no LockConfiguration"),
+    (backup.BACKUP_VAULT_CMK_LOCKED, one("AWS::Backup::BackupVault", {
+        "EncryptionKeyArn": VAULT_KEY, "LockConfiguration": {**VAULT_LOCK, "ChangeableForDays": {"Ref": "Days"}}}),
+     C, ""),
+    (backup.BACKUP_VAULT_CMK_LOCKED, one("AWS::Backup::BackupVault", {
+        "EncryptionKeyArn": VAULT_KEY, "LockConfiguration": {"MinRetentionDays": {"Ref": "Days"}}}), NC,
+     "governance mode"),
 ]
 
 

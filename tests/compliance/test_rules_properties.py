@@ -23,6 +23,9 @@ from omics_secure.compliance.values import TemplateValues
 CORPUS = Path(__file__).parent.parent / "corpus"
 JUDGED_TYPES = frozenset(t for rule in OMICS_SECURE_PACK.rules for t in rule.resource_types)
 EXTRA_RESOURCES = {
+    "Vault": {"Type": "AWS::Backup::BackupVault", "Properties": {
+        "BackupVaultName": "v", "EncryptionKeyArn": {"Fn::GetAtt": ["Key", "Arn"]},
+        "LockConfiguration": {"MinRetentionDays": 35, "MaxRetentionDays": 3650, "ChangeableForDays": 3}}},
     "Variants": {"Type": "AWS::Omics::VariantStore", "Properties": {
         "Name": "v", "Reference": {"ReferenceArn": "arn"}, "SseConfig": {"Type": "KMS", "KeyArn": "k"}}},
     "Annotations": {"Type": "AWS::Omics::AnnotationStore", "Properties": {
