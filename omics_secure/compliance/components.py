@@ -83,6 +83,16 @@ CONSTRUCT_CONTROLS: dict[str, ComponentEntry] = {
         "Alerts when a KMS key is disabled, scheduled for deletion, has its key material deleted or its policy "
         "changed.",
         hipaa=("164.308(a)(1)(ii)(D)", "164.308(a)(6)(ii)"), nist=("SI-4", "SC-12", "IR-4"), cui=("3.14.6", "3.13.10")),
+    "PhiBackup": _entry(
+        "Backs up the PHI buckets continuously (point-in-time restore) and daily into a locked vault, copies "
+        "each snapshot to the replica region, tests a restore every week and alerts on failed jobs.",
+        hipaa=("164.308(a)(7)(i)", "164.308(a)(7)(ii)(A)", "164.308(a)(7)(ii)(B)"),
+        nist=("CP-6", "CP-9", "CP-10", "SI-4"), cui=("3.8.9",)),
+    "PhiBackupVault": _entry(
+        "Keeps recovery points in an AWS Backup vault encrypted with a customer-managed key and locked in "
+        "compliance mode, so no one can delete them or shorten their retention.",
+        hipaa=("164.308(a)(7)(ii)(A)", "164.312(a)(2)(iv)", "164.312(c)(1)"), nist=("CP-9", "SC-28", "SC-28(1)"),
+        cui=("3.8.9", "3.13.16")),
     "PhiBucket": _entry(
         "Stores PHI in an S3 bucket encrypted with a customer-managed key, TLS-only, never public, versioned, "
         "object-locked, access-logged, replicated across regions and retained on stack deletion.",
