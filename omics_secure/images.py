@@ -190,10 +190,16 @@ def check_repository_name(problems: ProblemCollector, prop: str, value: str | No
     check_phi(problems, prop, value)
 
 
-def check_repositories(problems: ProblemCollector, prop: str, repositories: Sequence[object]) -> None:
+def check_repositories(problems: ProblemCollector, prop: str,
+                       repositories: Sequence[RepositoryLike]) -> list[ecr.IRepository]:
+    """The ``ecr.IRepository`` of each entry; entries that are neither kind are recorded as problems."""
+    valid: list[ecr.IRepository] = []
     for repository in repositories:
-        if not isinstance(repository, ImageRepository) and not hasattr(repository, "repository_arn"):
+        if isinstance(repository, ImageRepository) or hasattr(repository, "repository_arn"):
+            valid.append(repository_of(repository))
+        else:
             problems.add(prop, repository, "pass ImageRepository constructs or ecr.IRepository objects")
+    return valid
 
 
 def container_registry_map(problems: ProblemCollector, prop: str, image_mappings: Mapping[str, str] | None,

@@ -354,9 +354,7 @@ class PrivateWorkflow(Construct):
             check_label(problems, f"parameters[{parameter!r}]", parameter, 256)
             check_label(problems, f"parameters[{parameter!r}]", text, 256)
         check_tags(problems, tags)
-        check_repositories(problems, "container_repositories", container_repositories)
-        problems.raise_if_any()
-        repositories = [repository_of(r) for r in container_repositories]
+        repositories = check_repositories(problems, "container_repositories", container_repositories)
         image_map = container_registry_map(problems, "image_mappings", image_mappings, repositories, scope)
         problems.raise_if_any()
 

@@ -23,7 +23,7 @@ from omics_secure._internal.errors import ProblemCollector, is_unresolved
 from omics_secure._internal.labels import check_label, check_prefix, check_tags
 from omics_secure._internal.props import checked_props
 from omics_secure._internal.tags import DATA_CLASSIFICATION_TAG, PHI
-from omics_secure.images import RepositoryLike, check_repositories, container_registry_map, repository_of
+from omics_secure.images import RepositoryLike, check_repositories, container_registry_map
 from omics_secure.omics import (
     PrivateWorkflow,
     WorkflowDefinition,
@@ -98,10 +98,8 @@ class WorkflowVersion(Construct):
             check_label(problems, f"parameters[{parameter!r}]", parameter, 256)
             check_label(problems, f"parameters[{parameter!r}]", text, 256)
         check_tags(problems, tags)
-        check_repositories(problems, "container_repositories", container_repositories)
-        problems.raise_if_any()
-        repositories = ([repository_of(r) for r in container_repositories] if container_repositories
-                        else list(workflow.container_repositories))
+        repositories = (check_repositories(problems, "container_repositories", container_repositories)
+                        if container_repositories else list(workflow.container_repositories))
         image_map = container_registry_map(problems, "image_mappings", image_mappings, repositories, scope)
         problems.raise_if_any()
 
