@@ -20,7 +20,8 @@ from tests.harness import make_app
 STATEFUL_TYPES = {
     "AWS::KMS::Key", "AWS::S3::Bucket", "AWS::Logs::LogGroup", "AWS::CloudTrail::Trail",
     "AWS::Omics::SequenceStore", "AWS::Omics::ReferenceStore", "AWS::Omics::VariantStore",
-    "AWS::Omics::AnnotationStore", "AWS::HealthLake::FHIRDatastore",
+    "AWS::Omics::AnnotationStore", "AWS::HealthLake::FHIRDatastore", "AWS::ECR::Repository",
+    "AWS::Omics::RunCache",
 }
 PINNED_STATEFUL_LOGICAL_IDS = {
     "OmicsSecurePrimary": {
@@ -31,6 +32,8 @@ PINNED_STATEFUL_LOGICAL_IDS = {
         "PipelinesJobLogGroup9A3A0F86": "AWS::Logs::LogGroup",
         "SequenceStore22A689F9": "AWS::Omics::SequenceStore",
         "ReferenceStoreAA6199A7": "AWS::Omics::ReferenceStore",
+        "ImagesF8C4E866": "AWS::ECR::Repository",
+        "RunCache0481F538": "AWS::Omics::RunCache",
         "FhirDatastore09962219": "AWS::HealthLake::FHIRDatastore",
         "AuditTrailKeyA4D56A7A": "AWS::KMS::Key",
         "AuditTrailBucketA91FD435": "AWS::S3::Bucket",
