@@ -396,6 +396,10 @@ CASES = [
     Case("PipelineCompute", "network", lambda w: PipelineCompute(w.stack, w.new_id(), network=w.network.vpc,
                                                                  key=w.key), "a plain ec2.Vpc"),
     Case("PipelineCompute", "key", compute(key=KEY_ARN)),
+    Case("PipelineCompute", "container_repositories", compute(container_repositories=["genomics/tools"])),
+    Case("PipelineCompute", "container_repositories", lambda w: PipelineCompute(
+        w.stack, w.new_id(), network=w.network, key=w.key, fargate=True, container_repositories=[w.images]),
+        "Fargate pulls with the job definition's execution role"),
     Case("PipelineCompute", "key", lambda w: PipelineCompute(w.stack, w.new_id(), network=w.network, key=w.eu_key)),
     Case("PipelineCompute", "instance_types", compute(instance_types=["m5.large"])),
     Case("PipelineCompute", "instance_types", compute(instance_types=ec2.InstanceType("m5.large"))),
