@@ -175,6 +175,7 @@ def test_the_reference_app_acknowledges_exactly_these_findings(reference_app):
         for role, resource in (
             ("WorkflowRunRole", "<PhiDataE2352BFC.Arn>/inputs/*"),
             ("WorkflowRunRole", "<PhiDataE2352BFC.Arn>/omics-runs/*"),
+            ("WorkflowRunRole", "<PhiDataE2352BFC.Arn>/omics-run-cache/*"),
             ("WorkflowRunRole", "<ReferenceStoreAA6199A7.Arn>/reference/*"),
             ("WorkflowRunRole", f"{logs}:*"),
             ("WorkflowRunRole", f"{logs}:log-stream:*"),
