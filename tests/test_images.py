@@ -105,6 +105,20 @@ def test_run_role_pulls_only_from_the_given_repositories(stack):
     assert pull["Resource"] == stack.resolve(tools.repository_arn)
 
 
+def test_grant_pull_names_the_repository_and_the_token_on_star_only(stack, compliant):
+    from aws_cdk import aws_iam as iam
+
+    tools = ImageRepository(stack, "Tools", key=PhiKey(stack, "Key"))
+    role = iam.Role(stack, "Tasks", assumed_by=iam.ServicePrincipal("ecs-tasks.amazonaws.com"))
+    tools.grant_pull(role)
+    pull, token = statements_of(stack)
+    assert set(pull["Action"]) == {"ecr:BatchGetImage", "ecr:GetDownloadUrlForLayer",
+                                   "ecr:BatchCheckLayerAvailability"}
+    assert pull["Resource"] == stack.resolve(tools.repository_arn)
+    assert token == {"Effect": "Allow", "Action": "ecr:GetAuthorizationToken", "Resource": "*"}
+    compliant(stack)
+
+
 def test_workflow_registry_map_points_only_at_the_given_repositories(stack, workflow_dir):
     key = PhiKey(stack, "Key")
     tools = ImageRepository(stack, "Tools", key=key)
