@@ -267,8 +267,10 @@ class PipelineCompute(Construct):
         other repository (``NotResource``) narrows it without replacing AWS's policy.
         """
         assert isinstance(self.compute_environment, batch.ManagedEc2EcsComputeEnvironment)
+        instance_role = self.compute_environment.instance_role
+        assert instance_role is not None, "a managed EC2 compute environment always has an instance role"
         iam.ManagedPolicy(
-            self, "ImagePullScope", roles=[self.compute_environment.instance_role],
+            self, "ImagePullScope", roles=[instance_role],
             description="Batch instances: pull job images only from the named repositories",
             statements=[iam.PolicyStatement(
                 sid="DenyImagesOutsideRepositories", effect=iam.Effect.DENY, actions=list(IMAGE_PULL_ACTIONS),
