@@ -76,6 +76,9 @@ if TYPE_CHECKING:
     from omics_secure.healthlake import (
         SmartOnFhirConfig as SmartOnFhirConfig,
     )
+    from omics_secure.images import (
+        ImageRepository as ImageRepository,
+    )
     from omics_secure.keys import (
         ExistingPhiKey as ExistingPhiKey,
     )
@@ -117,6 +120,15 @@ if TYPE_CHECKING:
     )
     from omics_secure.omics import (
         WorkflowRunRole as WorkflowRunRole,
+    )
+    from omics_secure.omics_workflows import (
+        RunCache as RunCache,
+    )
+    from omics_secure.omics_workflows import (
+        RunCacheBehavior as RunCacheBehavior,
+    )
+    from omics_secure.omics_workflows import (
+        WorkflowVersion as WorkflowVersion,
     )
     from omics_secure.storage import (
         AccessLogBucket as AccessLogBucket,
@@ -163,6 +175,7 @@ _EXPORTS = {
     "FhirDatastore": "omics_secure.healthlake",
     "FhirImportExportRole": "omics_secure.healthlake",
     "HealthOmicsRunNetwork": "omics_secure.compute",
+    "ImageRepository": "omics_secure.images",
     "InterfaceEndpoint": "omics_secure.network",
     "IsolatedVpc": "omics_secure.network",
     "KeyService": "omics_secure.keys",
@@ -179,6 +192,8 @@ _EXPORTS = {
     "PrivateWorkflow": "omics_secure.omics",
     "RawDataTiering": "omics_secure.storage",
     "ReferenceStore": "omics_secure.omics",
+    "RunCache": "omics_secure.omics_workflows",
+    "RunCacheBehavior": "omics_secure.omics_workflows",
     "RunGroup": "omics_secure.omics",
     "SequenceStore": "omics_secure.omics",
     "SmartAuthorizationStrategy": "omics_secure.healthlake",
@@ -188,6 +203,7 @@ _EXPORTS = {
     "WorkflowDefinition": "omics_secure.omics",
     "WorkflowEngine": "omics_secure.omics",
     "WorkflowRunRole": "omics_secure.omics",
+    "WorkflowVersion": "omics_secure.omics_workflows",
     "key_policy_statements": "omics_secure.keys",
     "prepare_key_for_services": "omics_secure.keys",
 }

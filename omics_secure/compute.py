@@ -12,6 +12,7 @@ from collections.abc import Sequence
 import aws_cdk as cdk
 from aws_cdk import aws_batch as batch
 from aws_cdk import aws_ec2 as ec2
+from aws_cdk import aws_ecr as ecr
 from aws_cdk import aws_iam as iam
 from aws_cdk import aws_kms as kms
 from aws_cdk import aws_omics as omics
@@ -25,6 +26,7 @@ from omics_secure._internal.family import HasRole, unwrap
 from omics_secure._internal.grants import add_to_grantee_policy
 from omics_secure._internal.labels import check_label, check_object_pattern, check_phi
 from omics_secure._internal.props import checked_props
+from omics_secure.images import IMAGE_PULL_ACTIONS, RepositoryLike, check_repositories
 from omics_secure.keys import KeyLike, KeyService, PhiKey, key_of
 from omics_secure.network import (
     DEFAULT_FLOW_LOG_RETENTION_DAYS,
@@ -127,6 +129,7 @@ class PipelineCompute(Construct):
         max_vcpus: int = DEFAULT_MAX_VCPUS,
         root_volume_gib: int = DEFAULT_ROOT_VOLUME_GIB,
         log_retention_days: int = DEFAULT_FLOW_LOG_RETENTION_DAYS,
+        container_repositories: Sequence[RepositoryLike] = (),
     ) -> None:
         """
         :param network: the isolated VPC whose subnets and endpoints the jobs use.
@@ -140,10 +143,19 @@ class PipelineCompute(Construct):
         :param max_vcpus: the compute environment's ceiling. Default: 256.
         :param root_volume_gib: EC2 root (and Docker) volume size, 30 to 16384 GiB. Default: 100.
         :param log_retention_days: days to keep job logs. Default: 365.
+        :param container_repositories: the only ECR repositories the instances may pull job images from
+            (EC2 only): the instance role gets a ``DenyImagesOutsideRepositories`` policy denying image
+            pulls from every other repository, overriding the ECS instance policy's ``*``. Default: none,
+            ECS's instance policy as AWS publishes it (any repository the account can reach).
         """
         problems = ProblemCollector(f"PipelineCompute '{id}'")
         self._validate(problems, scope, key=key, fargate=fargate, instance_types=instance_types,
                        max_vcpus=max_vcpus, root_volume_gib=root_volume_gib, log_retention_days=log_retention_days)
+        repositories = check_repositories(problems, "container_repositories", container_repositories)
+        if fargate and container_repositories:
+            problems.add("container_repositories", container_repositories,
+                         "Fargate jobs pull with their job definition's execution role, not an instance role: "
+                         "grant that role ImageRepository.grant_pull, or set fargate=False")
         problems.raise_if_any()
 
         super().__init__(scope, id)
@@ -167,6 +179,8 @@ class PipelineCompute(Construct):
         else:
             self._add_ec2_environment(spot=spot, instance_types=instance_types, max_vcpus=max_vcpus,
                                       root_volume_gib=root_volume_gib)
+            if repositories:
+                self._limit_image_pulls(repositories)
         self.job_queue = batch.JobQueue(
             self, "JobQueue", priority=1,
             compute_environments=[batch.OrderedComputeEnvironment(
@@ -244,6 +258,23 @@ class PipelineCompute(Construct):
             "AWS Batch documents AmazonEC2ContainerServiceforEC2Role as the ECS container instance role "
             "its agent needs (register, poll, pull images, send logs); AWS keeps it current with the agent, "
             "and jobs cannot use it because IMDSv2 with hop limit 1 keeps containers from its credentials.")
+
+    def _limit_image_pulls(self, repositories: Sequence[ecr.IRepository]) -> None:
+        """Deny the instance role image pulls from any repository but ``repositories``.
+
+        The ECS agent pulls job images with the instance role, whose AWS managed policy
+        (AmazonEC2ContainerServiceforEC2Role) allows the pull actions on ``*``; an explicit deny on every
+        other repository (``NotResource``) narrows it without replacing AWS's policy.
+        """
+        assert isinstance(self.compute_environment, batch.ManagedEc2EcsComputeEnvironment)
+        instance_role = self.compute_environment.instance_role
+        assert instance_role is not None, "a managed EC2 compute environment always has an instance role"
+        iam.ManagedPolicy(
+            self, "ImagePullScope", roles=[instance_role],
+            description="Batch instances: pull job images only from the named repositories",
+            statements=[iam.PolicyStatement(
+                sid="DenyImagesOutsideRepositories", effect=iam.Effect.DENY, actions=list(IMAGE_PULL_ACTIONS),
+                not_resources=[repository.repository_arn for repository in repositories])])
 
     @checked_props
     def grant_data_access(self, bucket: BucketLike, key: KeyLike | None = None, *, write: bool = False,

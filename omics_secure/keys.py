@@ -61,6 +61,7 @@ class KeyService(Enum):
     CLOUDTRAIL = "CloudTrail"
     SNS = "SNS"
     EC2_EBS = "Ec2Ebs"
+    ECR = "Ecr"
 
 
 @dataclass(frozen=True)
@@ -91,6 +92,12 @@ _VIA_SERVICE = {
         "ec2", ("kms:Encrypt", "kms:Decrypt", "kms:ReEncrypt*", "kms:GenerateDataKey*", "kms:DescribeKey"),
         ("kms:Decrypt", "kms:GenerateDataKeyWithoutPlaintext", "kms:ReEncryptFrom", "kms:ReEncryptTo",
          "kms:DescribeKey"), True),
+    # Amazon ECR encrypts a repository's images through KMS grants it creates with the repository
+    # (https://docs.aws.amazon.com/AmazonECR/latest/userguide/encryption-at-rest.html): DescribeKey and two
+    # CreateGrant calls at creation, GenerateDataKey on push, Decrypt on pull, all via ecr.<region>.
+    KeyService.ECR: _ViaService(
+        "ecr", ("kms:Encrypt", "kms:Decrypt", "kms:ReEncrypt*", "kms:GenerateDataKey*", "kms:DescribeKey"),
+        ("kms:Decrypt", "kms:GenerateDataKey", "kms:DescribeKey"), True),
 }
 
 

@@ -19,7 +19,6 @@ from collections.abc import Mapping, Sequence
 from enum import Enum
 
 import aws_cdk as cdk
-from aws_cdk import aws_ecr as ecr
 from aws_cdk import aws_iam as iam
 from aws_cdk import aws_omics as omics
 from aws_cdk import aws_s3_assets as s3_assets
@@ -31,6 +30,12 @@ from omics_secure._internal.errors import ProblemCollector, is_unresolved
 from omics_secure._internal.labels import check_label, check_phi, check_prefix, check_role_name, check_tags
 from omics_secure._internal.props import checked_props
 from omics_secure._internal.tags import DATA_CLASSIFICATION_TAG, PHI
+from omics_secure.images import (
+    RepositoryLike,
+    check_repositories,
+    container_registry_map,
+    repository_of,
+)
 from omics_secure.keys import KeyLike, KeyService, PhiKey, key_of, prepare_key_for_services
 from omics_secure.storage import AccessLogBucket, BucketLike, PhiBucket, bucket_of
 
@@ -314,6 +319,8 @@ class PrivateWorkflow(Construct):
         description: str | None = None,
         parameters: Mapping[str, str] | None = None,
         gpu: bool = False,
+        container_repositories: Sequence[RepositoryLike] = (),
+        image_mappings: Mapping[str, str] | None = None,
         tags: Mapping[str, str] | None = None,
     ) -> None:
         """
@@ -325,6 +332,11 @@ class PrivateWorkflow(Construct):
         :param parameters: parameter name to description; a name ending in ``?`` is optional. Default: none
             (HealthOmics reads the parameters from the definition).
         :param gpu: allow GPU tasks (``Accelerators: GPU``). Default: False.
+        :param container_repositories: the private repositories the workflow's images come from
+            (:class:`~omics_secure.images.ImageRepository` or ``ecr.IRepository``). Default: none.
+        :param image_mappings: the container registry map's ``ImageMappings``: image URI in the definition
+            to an image of one of ``container_repositories`` (``f"{repo.repository_uri}:<tag>"``). A
+            destination outside them is refused. Default: none (no registry map).
         :param tags: must not look like PHI.
         """
         problems = ProblemCollector(f"PrivateWorkflow '{id}'")
@@ -342,9 +354,12 @@ class PrivateWorkflow(Construct):
             check_label(problems, f"parameters[{parameter!r}]", parameter, 256)
             check_label(problems, f"parameters[{parameter!r}]", text, 256)
         check_tags(problems, tags)
+        repositories = check_repositories(problems, "container_repositories", container_repositories)
+        image_map = container_registry_map(problems, "image_mappings", image_mappings, repositories, scope)
         problems.raise_if_any()
 
         super().__init__(scope, id)
+        self.container_repositories = tuple(repositories)
         uri, owner = definition._bind(self)
         templates = {
             parameter.removesuffix("?"): omics.CfnWorkflow.WorkflowParameterProperty(
@@ -361,6 +376,9 @@ class PrivateWorkflow(Construct):
             main=main,
             parameter_template=templates or None,
             accelerators="GPU" if gpu else None,
+            container_registry_map=omics.CfnWorkflow.ContainerRegistryMapProperty(image_mappings=[
+                omics.CfnWorkflow.ImageMappingProperty(source_image=source, destination_image=destination)
+                for source, destination in image_map]) if image_map else None,
             tags=dict(tags) if tags else None,
         )
         self.definition_uri = uri
@@ -467,7 +485,7 @@ class WorkflowRunRole(Construct):
         input_prefix: str = "",
         output_prefix: str = "omics-runs/",
         reference_stores: Sequence[ReferenceStore] = (),
-        container_repositories: Sequence[ecr.IRepository] = (),
+        container_repositories: Sequence[RepositoryLike] = (),
         role_name: str | None = None,
     ) -> None:
         """
@@ -476,7 +494,9 @@ class WorkflowRunRole(Construct):
         :param input_prefix: the key prefix runs may read. Default: the whole bucket ("").
         :param output_prefix: the key prefix runs may write. Default: ``omics-runs/``.
         :param reference_stores: reference stores runs read genomes from. Default: none.
-        :param container_repositories: private ECR repositories of the workflow's images. Default: none.
+        :param container_repositories: private ECR repositories of the workflow's images
+            (:class:`~omics_secure.images.ImageRepository` or ``ecr.IRepository``); the role may pull from
+            these only. Default: none.
         :param role_name: Default: generated. Must not look like PHI.
         """
         stack = cdk.Stack.of(scope)
@@ -531,7 +551,8 @@ class WorkflowRunRole(Construct):
                 "grants two read actions on the references of one named reference store.")
         if container_repositories:
             iam.Grant.add_to_principal(grantee=self.policy, actions=list(ECR_PULL_ACTIONS),
-                                       resource_arns=[r.repository_arn for r in container_repositories])
+                                       resource_arns=[repository_of(r).repository_arn
+                                                      for r in container_repositories])
         log_group = f"arn:{partition}:logs:{region}:{account}:log-group:{WORKFLOW_LOG_GROUP}"
         self.policy.add_statements(
             iam.PolicyStatement(sid="CreateWorkflowLogGroup", actions=["logs:CreateLogGroup"],

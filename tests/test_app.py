@@ -21,6 +21,7 @@ STATEFUL_TYPES = {
     "AWS::KMS::Key", "AWS::S3::Bucket", "AWS::Logs::LogGroup", "AWS::CloudTrail::Trail",
     "AWS::Omics::SequenceStore", "AWS::Omics::ReferenceStore", "AWS::Omics::VariantStore",
     "AWS::Omics::AnnotationStore", "AWS::HealthLake::FHIRDatastore", "AWS::Backup::BackupVault",
+    "AWS::ECR::Repository", "AWS::Omics::RunCache",
 }
 PINNED_STATEFUL_LOGICAL_IDS = {
     "OmicsSecurePrimary": {
@@ -31,6 +32,8 @@ PINNED_STATEFUL_LOGICAL_IDS = {
         "PipelinesJobLogGroup9A3A0F86": "AWS::Logs::LogGroup",
         "SequenceStore22A689F9": "AWS::Omics::SequenceStore",
         "ReferenceStoreAA6199A7": "AWS::Omics::ReferenceStore",
+        "ImagesF8C4E866": "AWS::ECR::Repository",
+        "RunCache0481F538": "AWS::Omics::RunCache",
         "FhirDatastore09962219": "AWS::HealthLake::FHIRDatastore",
         "AuditTrailKeyA4D56A7A": "AWS::KMS::Key",
         "AuditTrailBucketA91FD435": "AWS::S3::Bucket",
@@ -195,6 +198,7 @@ def test_the_reference_app_acknowledges_exactly_these_findings(reference_app):
         for role, resource in (
             ("WorkflowRunRole", "<PhiDataE2352BFC.Arn>/inputs/*"),
             ("WorkflowRunRole", "<PhiDataE2352BFC.Arn>/omics-runs/*"),
+            ("WorkflowRunRole", "<PhiDataE2352BFC.Arn>/omics-run-cache/*"),
             ("WorkflowRunRole", "<ReferenceStoreAA6199A7.Arn>/reference/*"),
             ("WorkflowRunRole", f"{logs}:*"),
             ("WorkflowRunRole", f"{logs}:log-stream:*"),

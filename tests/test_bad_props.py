@@ -41,6 +41,7 @@ from omics_secure import (
     FhirDatastore,
     FhirImportExportRole,
     HealthOmicsRunNetwork,
+    ImageRepository,
     InterfaceEndpoint,
     IsolatedVpc,
     KeyService,
@@ -58,6 +59,7 @@ from omics_secure import (
     RawDataTiering,
     ReferenceStore,
     Researchers,
+    RunCache,
     RunGroup,
     SequenceStore,
     SmartAuthorizationStrategy,
@@ -67,6 +69,7 @@ from omics_secure import (
     WorkflowDefinition,
     WorkflowEngine,
     WorkflowRunRole,
+    WorkflowVersion,
 )
 from omics_secure.stacks.reference import build_reference_app
 from tests.harness import ACCOUNT, ENV, REPLICA_REGION, make_app
@@ -107,6 +110,10 @@ class World:
         self.role = iam.Role(stack, "Role", assumed_by=iam.AccountRootPrincipal())
         self.function = lambda_.Function.from_function_arn(
             stack, "Idp", f"arn:aws:lambda:us-east-1:{ACCOUNT}:function:idp")
+        self.images = ImageRepository(stack, "Images", key=self.key)
+        self.other_images = ImageRepository(stack, "OtherImages", key=self.key)
+        self.workflow = PrivateWorkflow(stack, "Workflow", definition=WorkflowDefinition.from_asset(WORKFLOW_DIR),
+                                        container_repositories=[self.images])
         self._ids = itertools.count()
 
     def new_id(self) -> str:
@@ -163,6 +170,20 @@ def workflow(**props: Any) -> Callable[[World], Any]:
 
 def run_group(**props: Any) -> Callable[[World], Any]:
     return lambda w: RunGroup(w.stack, w.new_id(), **props)
+
+
+def image_repository(**props: Any) -> Callable[[World], Any]:
+    return lambda w: ImageRepository(w.stack, w.new_id(), **{"key": w.key, **props})
+
+
+def workflow_version(**props: Any) -> Callable[[World], Any]:
+    return lambda w: WorkflowVersion(w.stack, w.new_id(), **{
+        "workflow": w.workflow, "version_name": "2.0", "definition": WorkflowDefinition.from_asset(WORKFLOW_DIR),
+        **props})
+
+
+def run_cache(**props: Any) -> Callable[[World], Any]:
+    return lambda w: RunCache(w.stack, w.new_id(), **{"bucket": w.bucket, **props})
 
 
 def run_role(**props: Any) -> Callable[[World], Any]:
@@ -386,6 +407,10 @@ CASES = [
     Case("PipelineCompute", "network", lambda w: PipelineCompute(w.stack, w.new_id(), network=w.network.vpc,
                                                                  key=w.key), "a plain ec2.Vpc"),
     Case("PipelineCompute", "key", compute(key=KEY_ARN)),
+    Case("PipelineCompute", "container_repositories", compute(container_repositories=["genomics/tools"])),
+    Case("PipelineCompute", "container_repositories", lambda w: PipelineCompute(
+        w.stack, w.new_id(), network=w.network, key=w.key, fargate=True, container_repositories=[w.images]),
+        "Fargate pulls with the job definition's execution role"),
     Case("PipelineCompute", "key", lambda w: PipelineCompute(w.stack, w.new_id(), network=w.network, key=w.eu_key)),
     Case("PipelineCompute", "instance_types", compute(instance_types=["m5.large"])),
     Case("PipelineCompute", "instance_types", compute(instance_types=ec2.InstanceType("m5.large"))),
@@ -496,6 +521,46 @@ CASES = [
     Case("WorkflowRunRole", "role_name", run_role(role_name=PHI_EMAIL)),
     Case("WorkflowRunRole", "role_name", run_role(role_name="r" * 65)),
     Case("WorkflowRunRole", "role_name", run_role(role_name="genomics run role"), "a space IAM refuses"),
+    # ImageRepository
+    Case("ImageRepository", "key", image_repository(key=KEY_ARN)),
+    Case("ImageRepository", "key", lambda w: ImageRepository(w.stack, w.new_id(), key=w.eu_key)),
+    Case("ImageRepository", "repository_name", image_repository(repository_name="Genomics/BWA"), "uppercase"),
+    Case("ImageRepository", "repository_name", image_repository(repository_name="tools/"), "a trailing '/'"),
+    Case("ImageRepository", "repository_name", image_repository(repository_name="tools..bwa")),
+    Case("ImageRepository", "repository_name", image_repository(repository_name="x")),
+    Case("ImageRepository", "repository_name", image_repository(repository_name=f"mrn-{12345678}")),
+    Case("ImageRepository", "untagged_expiry_days", image_repository(untagged_expiry_days=0)),
+    Case("ImageRepository", "untagged_expiry_days", image_repository(untagged_expiry_days="14")),
+    Case("ImageRepository", "tags", image_repository(tags={"owner": PHI_EMAIL})),
+    Case("ImageRepository", "removal_policy", image_repository(removal_policy=cdk.RemovalPolicy.SNAPSHOT)),
+    Case("ImageRepository", "env", lambda w: ImageRepository(w.envless, w.new_id(),
+                                                            key=kms.Key.from_key_arn(w.envless, w.new_id(), KEY_ARN))),
+    # Registry maps of PrivateWorkflow and WorkflowVersion
+    Case("PrivateWorkflow", "image_mappings", lambda w: PrivateWorkflow(
+        w.stack, w.new_id(), definition=WorkflowDefinition.from_asset(WORKFLOW_DIR),
+        container_repositories=[w.images], image_mappings={"bwa": f"{w.other_images.repository_uri}:1"}),
+        "a repository that was not given"),
+    Case("PrivateWorkflow", "image_mappings", workflow(image_mappings={"bwa": "docker.io/biocontainers/bwa:1"})),
+    Case("PrivateWorkflow", "container_repositories", workflow(container_repositories=["genomics/tools"])),
+    Case("WorkflowVersion", "image_mappings", workflow_version(image_mappings={"bwa": "quay.io/x/bwa:1"})),
+    Case("WorkflowVersion", "image_mappings", lambda w: WorkflowVersion(
+        w.stack, w.new_id(), workflow=w.workflow, version_name="2", definition=WorkflowDefinition.from_asset(
+            WORKFLOW_DIR), image_mappings={"bwa": f"{w.other_images.repository_uri}:1"})),
+    Case("WorkflowVersion", "version_name", workflow_version(version_name="v 2")),
+    Case("WorkflowVersion", "version_name", workflow_version(version_name="v" * 65)),
+    Case("WorkflowVersion", "workflow", workflow_version(workflow="my-workflow")),
+    Case("WorkflowVersion", "description", workflow_version(description=f"for {PHI_SSN}")),
+    # RunCache
+    Case("RunCache", "bucket", lambda w: RunCache(w.stack, w.new_id(), bucket=w.raw_bucket), "not a PHI bucket"),
+    Case("RunCache", "bucket", run_cache(bucket="s3://cache-bucket/")),
+    Case("RunCache", "bucket", lambda w: RunCache(w.west, w.new_id(), bucket=w.bucket), "another region"),
+    Case("RunCache", "prefix", run_cache(prefix="")),
+    Case("RunCache", "prefix", run_cache(prefix="cache")),
+    Case("RunCache", "prefix", run_cache(prefix=f"cache/{PHI_EMAIL}/")),
+    Case("RunCache", "behavior", run_cache(behavior="CACHE_ALWAYS")),
+    Case("RunCache", "run_roles", run_cache(run_roles=["arn:aws:iam::111122223333:role/run"])),
+    Case("RunCache", "name", run_cache(name=PHI_EMAIL)),
+    Case("RunCache", "tags", run_cache(tags={"patient": PHI_SSN})),
     # FhirDatastore
     Case("FhirDatastore", "key", datastore(key=KEY_ARN)),
     Case("FhirDatastore", "key", lambda w: FhirDatastore(w.stack, w.new_id(), key=w.eu_key)),

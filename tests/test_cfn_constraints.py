@@ -14,7 +14,7 @@ from typing import Any
 
 import pytest
 
-from omics_secure import compute, healthlake, keys, omics
+from omics_secure import compute, healthlake, images, keys, omics, omics_workflows
 from omics_secure._internal import labels
 
 SCHEMAS = resources.files("cfnlint") / "data" / "schemas"
@@ -41,6 +41,10 @@ def schema_property(resource_type: str, path: str) -> dict[str, Any]:
     ("AWS::Omics::RunGroup", "MaxCpus", "maximum", omics.RUN_GROUP_LIMIT),
     ("AWS::Omics::Configuration", "Description", "maxLength", compute.OMICS_CONFIGURATION_DESCRIPTION_MAX),
     ("AWS::IAM::Role", "RoleName", "maxLength", labels.ROLE_NAME_MAX),
+    ("AWS::ECR::Repository", "RepositoryName", "maxLength", images.REPOSITORY_NAME_MAX),
+    ("AWS::Omics::WorkflowVersion", "VersionName", "maxLength", omics_workflows.VERSION_NAME_MAX),
+    ("AWS::Omics::RunCache", "Name", "maxLength", omics_workflows.RUN_CACHE_NAME_MAX),
+    ("AWS::Omics::RunCache", "Description", "maxLength", omics_workflows.RUN_CACHE_DESCRIPTION_MAX),
     ("AWS::S3::Bucket", "Tags.Key", "maxLength", labels.TAG_KEY_MAX),
     ("AWS::S3::Bucket", "Tags.Value", "maxLength", labels.TAG_VALUE_MAX),
     ("AWS::KMS::Key", "Tags.Value", "maxLength", labels.TAG_VALUE_MAX),

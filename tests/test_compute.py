@@ -11,7 +11,7 @@ from aws_cdk import aws_kms as kms
 from aws_cdk import aws_s3 as s3
 from aws_cdk.assertions import Annotations, Match, Template
 
-from omics_secure import OmicsSecureConfigError, PhiKey
+from omics_secure import ImageRepository, OmicsSecureConfigError, PhiKey
 from omics_secure._internal.acknowledgments import nag_rendering
 from omics_secure.compute import (
     EBS_SERVICE_LINKED_ROLES,
@@ -376,3 +376,26 @@ def test_run_network_refuses_bad_names(stack, name):
     network = IsolatedVpc(stack, "Network", key=PhiKey(stack, "DataKey"), interface_endpoints=[])
     with pytest.raises(OmicsSecureConfigError, match=r"configuration_name=.*: use 1-128 letters"):
         HealthOmicsRunNetwork(stack, "OmicsRuns", network=network, configuration_name=name)
+
+
+def test_ec2_instances_pull_images_only_from_the_given_repositories(stack, compliant):
+    key = PhiKey(stack, "ImageKey")
+    tools = ImageRepository(stack, "Tools", key=key)
+    compute = build(stack, container_repositories=[tools])
+    (scope,) = Template.from_stack(stack).find_resources(
+        "AWS::IAM::ManagedPolicy", {"Properties": {"Description": Match.string_like_regexp("pull job images")}}
+    ).values()
+    (deny,) = scope["Properties"]["PolicyDocument"]["Statement"]
+    assert deny["Effect"] == "Deny" and deny["Sid"] == "DenyImagesOutsideRepositories"
+    assert set(deny["Action"]) == {"ecr:BatchGetImage", "ecr:GetDownloadUrlForLayer",
+                                   "ecr:BatchCheckLayerAvailability"}
+    assert deny["NotResource"] == stack.resolve(tools.repository_arn)
+    assert scope["Properties"]["Roles"] == [stack.resolve(compute.compute_environment.instance_role.role_name)]
+    compliant(stack)
+
+
+def test_fargate_refuses_container_repositories(stack):
+    tools = ImageRepository(stack, "Tools", key=PhiKey(stack, "ImageKey"))
+    with pytest.raises(OmicsSecureConfigError, match=r"container_repositories=.*Fargate jobs pull with their job "
+                                                     r"definition's execution role"):
+        build(stack, fargate=True, container_repositories=[tools])

@@ -74,6 +74,11 @@ CONSTRUCT_CONTROLS: dict[str, ComponentEntry] = {
         "Connects HealthOmics workflow runs to the isolated VPC, so run traffic stays off the internet and goes "
         "through VPC endpoints.",
         hipaa=("164.312(e)(1)",), nist=("SC-7", "SC-7(5)", "AC-4"), cui=("3.13.1", "3.13.6", "3.1.3")),
+    "ImageRepository": _entry(
+        "Keeps pipeline container images in ECR under a customer-managed key, with immutable tags, scan on "
+        "push and a repository policy that lets only this account (and HealthOmics for it) pull.",
+        hipaa=("164.312(a)(2)(iv)", "164.312(c)(1)", "164.308(a)(1)(ii)(A)", "164.312(a)(1)"),
+        nist=("SC-28(1)", "SC-12", "SI-7", "RA-5", "AC-3"), cui=("3.13.16", "3.13.10", "3.11.2", "3.1.1")),
     "IsolatedVpc": _entry(
         "Builds a VPC with isolated subnets only, no internet or NAT gateway, VPC endpoints for AWS services and "
         "flow logs of all traffic.",
@@ -83,6 +88,10 @@ CONSTRUCT_CONTROLS: dict[str, ComponentEntry] = {
         "Alerts when a KMS key is disabled, scheduled for deletion, has its key material deleted or its policy "
         "changed.",
         hipaa=("164.308(a)(1)(ii)(D)", "164.308(a)(6)(ii)"), nist=("SI-4", "SC-12", "IR-4"), cui=("3.14.6", "3.13.10")),
+    "RunCache": _entry(
+        "Keeps HealthOmics run-cache data, intermediate PHI, under a prefix of a PHI bucket with its owner pinned, "
+        "and grants run roles that prefix only.",
+        hipaa=("164.312(a)(2)(iv)", "164.312(a)(1)"), nist=("SC-28", "AC-6"), cui=("3.13.16", "3.1.5")),
     "PhiBackup": _entry(
         "Backs up the PHI buckets continuously (point-in-time restore) and daily into a locked vault, copies "
         "each snapshot to the replica region, tests a restore every week and alerts on failed jobs.",
@@ -126,6 +135,10 @@ CONSTRUCT_CONTROLS: dict[str, ComponentEntry] = {
     "VerifyAuditorRole": _entry(
         "Lets omics-secure verify read the deployed configuration with read-only calls and nothing else.",
         hipaa=("164.308(a)(1)(ii)(D)", "164.312(a)(1)"), nist=("AC-6", "AU-6"), cui=("3.1.5",)),
+    "WorkflowVersion": _entry(
+        "Publishes a version of a private HealthOmics workflow whose container registry map can point only at "
+        "the given repositories, from a definition bucket whose owner is pinned.",
+        hipaa=("164.312(c)(1)",), nist=("SI-7", "CM-7"), cui=("3.4.6",)),
     "WorkflowRunRole": _entry(
         "Lets HealthOmics read a run's inputs, write its outputs and logs, scoped to the given stores and buckets "
         "and their keys, with the confused-deputy conditions AWS documents.",

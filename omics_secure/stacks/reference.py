@@ -17,6 +17,7 @@ from omics_secure.backup import PhiBackup, PhiBackupVault
 from omics_secure.compliance.nag import add_compliance_packs
 from omics_secure.compute import AnalysisWorkstation, HealthOmicsRunNetwork, PipelineCompute
 from omics_secure.healthlake import FhirDatastore, FhirImportExportRole
+from omics_secure.images import ImageRepository
 from omics_secure.keys import KeyService, PhiKey
 from omics_secure.network import DEFAULT_CIDR, DEFAULT_INTERFACE_ENDPOINTS, InterfaceEndpoint, IsolatedVpc
 from omics_secure.omics import (
@@ -28,6 +29,7 @@ from omics_secure.omics import (
     WorkflowEngine,
     WorkflowRunRole,
 )
+from omics_secure.omics_workflows import RunCache
 from omics_secure.storage import AccessLogBucket, PhiBucket, PhiReplicaBucket
 
 DEFAULT_ACCOUNT = "111122223333"
@@ -130,14 +132,18 @@ class ReferencePrimaryStack(cdk.Stack):
         self._add_approved_access(config)
 
     def _add_health_services(self) -> None:
-        """HealthOmics stores, a private workflow and its run group, and a FHIR datastore, on the data key."""
+        """HealthOmics stores, a private workflow, its run group, image repository and run cache, and a FHIR
+        datastore, on the data key."""
         self.sequence_store = SequenceStore(self, "SequenceStore", key=self.data_key, access_logs=self.access_logs)
         self.reference_store = ReferenceStore(self, "ReferenceStore", key=self.data_key)
         self.workflow = PrivateWorkflow(self, "Workflow", engine=WorkflowEngine.WDL,
                                         definition=WorkflowDefinition.from_asset(str(EXAMPLE_WORKFLOW)))
         self.run_group = RunGroup(self, "RunGroup")
+        self.images = ImageRepository(self, "Images", key=self.data_key)
         self.run_role = WorkflowRunRole(self, "WorkflowRunRole", inputs=[self.phi_data], outputs=[self.phi_data],
-                                        input_prefix="inputs/", reference_stores=[self.reference_store])
+                                        input_prefix="inputs/", reference_stores=[self.reference_store],
+                                        container_repositories=[self.images])
+        self.run_cache = RunCache(self, "RunCache", bucket=self.phi_data, run_roles=[self.run_role])
         self.fhir_datastore = FhirDatastore(self, "FhirDatastore", key=self.data_key)
         self.fhir_jobs = FhirImportExportRole(self, "FhirJobRole", datastore=self.fhir_datastore,
                                               output=self.phi_data, source=self.phi_data)
