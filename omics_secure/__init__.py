@@ -112,6 +112,21 @@ if TYPE_CHECKING:
     from omics_secure.omics import (
         WorkflowRunRole as WorkflowRunRole,
     )
+    from omics_secure.organization import (
+        ControlsProtectionPolicy as ControlsProtectionPolicy,
+    )
+    from omics_secure.organization import (
+        DataClassificationTagPolicy as DataClassificationTagPolicy,
+    )
+    from omics_secure.organization import (
+        HipaaServicesPolicy as HipaaServicesPolicy,
+    )
+    from omics_secure.organization import (
+        OrganizationGuardrails as OrganizationGuardrails,
+    )
+    from omics_secure.organization import (
+        RegionLockPolicy as RegionLockPolicy,
+    )
     from omics_secure.storage import (
         AccessLogBucket as AccessLogBucket,
     )
@@ -144,6 +159,11 @@ _EXPORTS = {
     "AccessLogBucket": "omics_secure.storage",
     "ApprovedAccess": "omics_secure.access",
     "CollaboratorAccess": "omics_secure.access",
+    "ControlsProtectionPolicy": "omics_secure.organization",
+    "DataClassificationTagPolicy": "omics_secure.organization",
+    "HipaaServicesPolicy": "omics_secure.organization",
+    "OrganizationGuardrails": "omics_secure.organization",
+    "RegionLockPolicy": "omics_secure.organization",
     "Researchers": "omics_secure.access",
     "AccountAlarm": "omics_secure.audit",
     "AccountAlarms": "omics_secure.audit",
