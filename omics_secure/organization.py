@@ -26,7 +26,6 @@ import re
 from collections.abc import Mapping, Sequence
 from typing import Any
 
-import aws_cdk as cdk
 from aws_cdk import aws_organizations as organizations
 from aws_cdk import region_info
 from constructs import Construct
