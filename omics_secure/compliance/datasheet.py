@@ -15,6 +15,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+from omics_secure._internal.tags import APPROVAL_ID_TAG, PROJECT_DUC_ENDS_TAG, PROJECT_ID_TAG
 from omics_secure.compliance.approvals import APPROVAL_HEADERS, PEOPLE_RESPONSIBILITY, approval_of
 from omics_secure.compliance.assembly import StackArtifact, read_assembly
 from omics_secure.compliance.controls import CONTROLS, DBGAP, HIPAA, NIST_800_53, NIST_800_171
@@ -59,8 +60,10 @@ def build_datasheet(assembly_dir: str | Path, *, pack: Pack = OMICS_SECURE_PACK)
         if isinstance(body, Mapping)
     ]
     check = read_validation_report(assembly_dir)
+    projects = _projects(located)
     return [
         _scope(stacks, check),
+        *([projects] if projects is not None else []),
         _data_location(located),
         _encryption(located),
         _access(located),
@@ -207,6 +210,43 @@ def _approvals(located: Sequence[_Located], today: datetime.date | None = None) 
                  if (a := approval_of(item.resource, item.path, item.region)) is not None]
     return Section("Approved access (Data Access Committee approvals)", (PEOPLE_RESPONSIBILITY,), (
         Table("Approvals", APPROVAL_HEADERS, tuple(a.row(today) for a in approvals)),))
+
+
+def _projects(located: Sequence[_Located], today: datetime.date | None = None) -> Section | None:
+    """Every project of an organization app (resources tagged ``omics-secure:project``): its accounts, regions
+    and Data Use Certification end date; None for an app that declares no project."""
+    today = today or datetime.datetime.now(datetime.UTC).date()
+    found: dict[str, dict[str, set[str]]] = {}
+    for item in located:
+        tags = {str(t.get("Key")): t.get("Value") for t in as_list(item.resource.properties.get("Tags"))
+                if isinstance(t, Mapping)} if isinstance(item.resource.properties.get("Tags"), list) else {}
+        project = tags.get(PROJECT_ID_TAG)
+        if not isinstance(project, str):
+            continue
+        entry = found.setdefault(project, {"accounts": set(), "regions": set(), "ends": set(), "approvals": set()})
+        entry["accounts"].add(item.stack.account)
+        entry["regions"].add(item.region)
+        if isinstance(tags.get(PROJECT_DUC_ENDS_TAG), str):
+            entry["ends"].add(str(tags[PROJECT_DUC_ENDS_TAG]))
+        if isinstance(tags.get(APPROVAL_ID_TAG), str):
+            entry["approvals"].add(str(tags[APPROVAL_ID_TAG]))
+    if not found:
+        return None
+    rows = []
+    for project, entry in sorted(found.items()):
+        ends = ", ".join(sorted(entry["ends"])) or "no end date"
+        try:
+            days = (datetime.date.fromisoformat(ends) - today).days
+            left = str(days) if days > 0 else "ended: close the project out"
+        except ValueError:
+            left = "-"
+        rows.append((project, ", ".join(sorted(entry["accounts"])), ", ".join(sorted(entry["regions"])), ends, left,
+                     ", ".join(sorted(entry["approvals"])) or "none"))
+    return Section("Projects", (
+        "One environment per controlled-access project, each in its own account. At the DUC end date the "
+        "controlled data is deleted and only encrypted copies of the minimum data the institution requires are "
+        "kept (the AWS genomic data security whitepaper, 'Cleaning Up Data and Retaining Results').",), (
+        Table("Projects", ("project", "accounts", "regions", "DUC ends", "days left", "approvals"), tuple(rows)),))
 
 
 def _logging(located: Sequence[_Located]) -> Section:
