@@ -85,11 +85,11 @@ def _buildspec(organization: SynthesizedApp, action: dict[str, Any]) -> str:
 def test_the_pipeline_deploys_in_waves_with_a_check_before_and_a_verify_after(organization):
     stages = _pipeline_stages(organization)
     names = [stage["Name"] for stage in stages]
-    assert names[:3] == ["Source", "Build", "UpdatePipeline"]  # self-mutating
-    # wave 1 (a single project: CDK names the stage after it), then wave 2 (two projects)
-    assert names[3:] == ["Project-cohort-a", "Wave2"]
-    for stage, projects, check in ((stages[3], ["cohort-a"], "CheckWave1"),
-                                   (stages[4], ["cohort-b", "tumor-atlas"], "CheckWave2")):
+    # self-mutating, the assets published, then wave 1 (a single project: CDK names the stage after it) and
+    # wave 2 (two projects)
+    assert names == ["Source", "Build", "UpdatePipeline", "Assets", "Project-cohort-a", "Wave2"]
+    for stage, projects, check in ((stages[4], ["cohort-a"], "CheckWave1"),
+                                   (stages[5], ["cohort-b", "tumor-atlas"], "CheckWave2")):
         actions = {action["Name"]: action for action in stage["Actions"]}
         gate = actions[check]
         deploys = [a for a in stage["Actions"] if a["ActionTypeId"]["Provider"] == "CloudFormation"]
