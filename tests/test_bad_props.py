@@ -36,11 +36,14 @@ from omics_secure import (
     AuditTrail,
     CollaboratorAccess,
     ConfigRule,
+    ControlsProtectionPolicy,
+    DataClassificationTagPolicy,
     Encryption,
     ExistingPhiKey,
     FhirDatastore,
     FhirImportExportRole,
     HealthOmicsRunNetwork,
+    HipaaServicesPolicy,
     InterfaceEndpoint,
     IsolatedVpc,
     KeyService,
@@ -48,6 +51,7 @@ from omics_secure import (
     MacieFrequency,
     ObjectLockMode,
     OmicsSecureConfigError,
+    OrganizationGuardrails,
     PhiBucket,
     PhiKey,
     PhiReplicaBucket,
@@ -55,6 +59,7 @@ from omics_secure import (
     PrivateWorkflow,
     RawDataTiering,
     ReferenceStore,
+    RegionLockPolicy,
     Researchers,
     RunGroup,
     SequenceStore,
@@ -190,6 +195,15 @@ def account_services(**props: Any) -> Callable[[World], Any]:
 def smart(**fields: Any) -> Callable[[World], Any]:
     return lambda w: FhirDatastore(w.stack, w.new_id(), key=w.key, smart_on_fhir=SmartOnFhirConfig(
         **{"idp_lambda": w.function, "metadata": SMART_METADATA, **fields}))
+
+
+OU_ID = "ou-ab12-cd34ef56"
+BREAK_GLASS = "arn:aws:iam::*:role/BreakGlass"
+
+
+def region_lock(**props: Any) -> Callable[[World], Any]:
+    defaults: dict[str, Any] = {"regions": ["us-east-1"], "target_ids": [OU_ID], "break_glass_role": BREAK_GLASS}
+    return lambda w: RegionLockPolicy(w.stack, w.new_id(), **{**defaults, **props})
 
 
 IN_A_YEAR = datetime.date.today() + datetime.timedelta(days=365)
@@ -578,6 +592,38 @@ CASES = [
     Case("VerifyAuditorRole", "assumed_by", lambda w: VerifyAuditorRole(w.stack, w.new_id(), assumed_by=None)),
     Case("VerifyAuditorRole", "role_name", lambda w: VerifyAuditorRole(
         w.stack, w.new_id(), assumed_by=iam.AccountRootPrincipal(), role_name=PHI_EMAIL)),
+    # Organization guardrails (omics_secure.organization)
+    Case("RegionLockPolicy", "regions", region_lock(regions=["us-east-9"])),
+    Case("RegionLockPolicy", "regions", region_lock(regions=[])),
+    Case("RegionLockPolicy", "regions", region_lock(regions="us-east-1")),
+    Case("RegionLockPolicy", "target_ids", region_lock(target_ids=[])),
+    Case("RegionLockPolicy", "target_ids", region_lock(target_ids=["ou-12"])),
+    Case("RegionLockPolicy", "target_ids", region_lock(target_ids=["1111-2222-3333"])),
+    Case("RegionLockPolicy", "break_glass_role", region_lock(break_glass_role="arn:aws:iam::*:user/admin")),
+    Case("RegionLockPolicy", "break_glass_role", region_lock(break_glass_role="arn:aws:iam::*:role/*")),
+    Case("RegionLockPolicy", "break_glass_role", region_lock(break_glass_role="BreakGlass")),
+    Case("ControlsProtectionPolicy", "break_glass_role", lambda w: ControlsProtectionPolicy(
+        w.stack, w.new_id(), target_ids=[OU_ID], break_glass_role="arn:aws:sts::111122223333:assumed-role/a/b")),
+    Case("ControlsProtectionPolicy", "deployment_roles", lambda w: ControlsProtectionPolicy(
+        w.stack, w.new_id(), target_ids=[OU_ID], break_glass_role=BREAK_GLASS, deployment_roles=["cdk-deploy"])),
+    Case("ControlsProtectionPolicy", "target_ids", lambda w: ControlsProtectionPolicy(
+        w.stack, w.new_id(), target_ids=[OU_ID, OU_ID], break_glass_role=BREAK_GLASS)),
+    Case("HipaaServicesPolicy", "services", lambda w: HipaaServicesPolicy(
+        w.stack, w.new_id(), target_ids=[OU_ID], services=["s3:*"])),
+    Case("HipaaServicesPolicy", "content", lambda w: HipaaServicesPolicy(
+        w.stack, w.new_id(), target_ids=[OU_ID], services=["x" * 6000])),
+    Case("HipaaServicesPolicy", "target_ids", lambda w: HipaaServicesPolicy(w.stack, w.new_id(), target_ids=OU_ID)),
+    Case("DataClassificationTagPolicy", "target_ids", lambda w: DataClassificationTagPolicy(
+        w.stack, w.new_id(), target_ids=[""])),
+    Case("DataClassificationTagPolicy", "values", lambda w: DataClassificationTagPolicy(
+        w.stack, w.new_id(), target_ids=[OU_ID], values=[])),
+    Case("OrganizationGuardrails", "regions", lambda w: OrganizationGuardrails(
+        w.stack, w.new_id(), target_ids=[OU_ID], regions=["mars-1"], break_glass_role=BREAK_GLASS)),
+    Case("OrganizationGuardrails", "target_ids", lambda w: OrganizationGuardrails(
+        w.stack, w.new_id(), target_ids=[], regions=["us-east-1"], break_glass_role=BREAK_GLASS)),
+    Case("OrganizationGuardrails", "break_glass_role", lambda w: OrganizationGuardrails(
+        w.stack, w.new_id(), target_ids=[OU_ID], regions=["us-east-1"],
+        break_glass_role=f"arn:aws:iam::{ACCOUNT}:root")),
     # Every construct: the scope and the id themselves
     Case("PhiKey", "scope", lambda w: PhiKey("stack", "Key")),
     Case("PhiBucket", "id", lambda w: PhiBucket(w.stack, 7)),
