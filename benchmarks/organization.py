@@ -44,6 +44,13 @@ try:
     passed = True
 except RuntimeError as error:  # ValidationFailed: a finding, which the sample never has
     passed = "ValidationFailed" not in str(error) and None
+failed_rules = []
+if not passed:
+    report = json.load(open(os.path.join(outdir, "validation-report.json")))
+    failed_rules = sorted({
+        v["ruleName"] + " " + str(r.get("constructPath") or r.get("resourceLogicalId"))
+        for plugin in report.get("pluginReports", []) for v in plugin.get("violations", [])
+        if v.get("severity") == "error" for r in v.get("violatingResources", [])})[:20]
 stacks = read_assembly(outdir)
 # Unacknowledged findings left after a passing synthesis are warnings (a failing one raises above).
 open_findings = [f for f in evaluate_stacks(OMICS_SECURE_PACK, stacks) if f.acknowledgment is None]
@@ -57,7 +64,8 @@ children = [int(c) for task in os.listdir("/proc/self/task")
 peak = peak_kib("self") + sum(map(peak_kib, children))
 print(json.dumps({"seconds": time.perf_counter() - started, "peak_kib": peak, "stacks": len(stacks),
                   "resources": sum(len(s.resources) for s in stacks), "passed": passed,
-                  "omics_secure_open": len(open_findings)}))
+                  "omics_secure_open": len(open_findings),
+                  "failed_rules": failed_rules}))
 """
 
 
@@ -126,6 +134,8 @@ def main() -> None:
         print(f"| {count} | {row['stacks']} | {row['resources']} | {row['wall']:.1f} | "
               f"{row['wall'] / count:.2f} | {row['peak_mib']:.0f} | {row['peak_mib'] / count:.1f} | "
               f"{row['omics_secure_open']} | {row['passed']} |", flush=True)
+        for failure in row.get("failed_rules") or []:
+            print(f"    failed: {failure}", flush=True)
     finished = {row["projects"]: row for row in rows if not row.get("timed_out")}
     if 10 in finished and 100 in finished:
         growth = (finished[100]["wall"] / 100) / (finished[10]["wall"] / 10)  # type: ignore[operator]
