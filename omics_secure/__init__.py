@@ -130,6 +130,21 @@ if TYPE_CHECKING:
     from omics_secure.omics_workflows import (
         WorkflowVersion as WorkflowVersion,
     )
+    from omics_secure.organization import (
+        ControlsProtectionPolicy as ControlsProtectionPolicy,
+    )
+    from omics_secure.organization import (
+        DataClassificationTagPolicy as DataClassificationTagPolicy,
+    )
+    from omics_secure.organization import (
+        HipaaServicesPolicy as HipaaServicesPolicy,
+    )
+    from omics_secure.organization import (
+        OrganizationGuardrails as OrganizationGuardrails,
+    )
+    from omics_secure.organization import (
+        RegionLockPolicy as RegionLockPolicy,
+    )
     from omics_secure.storage import (
         AccessLogBucket as AccessLogBucket,
     )
@@ -160,21 +175,23 @@ if TYPE_CHECKING:
 _EXPORTS = {
     "AccessLevel": "omics_secure.access",
     "AccessLogBucket": "omics_secure.storage",
-    "ApprovedAccess": "omics_secure.access",
-    "CollaboratorAccess": "omics_secure.access",
-    "Researchers": "omics_secure.access",
     "AccountAlarm": "omics_secure.audit",
     "AccountAlarms": "omics_secure.audit",
     "AccountSecurityServices": "omics_secure.audit",
     "AlertTopic": "omics_secure.audit",
     "AnalysisWorkstation": "omics_secure.compute",
+    "ApprovedAccess": "omics_secure.access",
     "AuditTrail": "omics_secure.audit",
+    "CollaboratorAccess": "omics_secure.access",
     "ConfigRule": "omics_secure.audit",
+    "ControlsProtectionPolicy": "omics_secure.organization",
+    "DataClassificationTagPolicy": "omics_secure.organization",
     "Encryption": "omics_secure.storage",
     "ExistingPhiKey": "omics_secure.keys",
     "FhirDatastore": "omics_secure.healthlake",
     "FhirImportExportRole": "omics_secure.healthlake",
     "HealthOmicsRunNetwork": "omics_secure.compute",
+    "HipaaServicesPolicy": "omics_secure.organization",
     "ImageRepository": "omics_secure.images",
     "InterfaceEndpoint": "omics_secure.network",
     "IsolatedVpc": "omics_secure.network",
@@ -183,6 +200,7 @@ _EXPORTS = {
     "MacieFrequency": "omics_secure.audit",
     "ObjectLockMode": "omics_secure.storage",
     "OmicsSecureConfigError": "omics_secure._internal.errors",
+    "OrganizationGuardrails": "omics_secure.organization",
     "PhiBackup": "omics_secure.backup",
     "PhiBackupVault": "omics_secure.backup",
     "PhiBucket": "omics_secure.storage",
@@ -192,6 +210,8 @@ _EXPORTS = {
     "PrivateWorkflow": "omics_secure.omics",
     "RawDataTiering": "omics_secure.storage",
     "ReferenceStore": "omics_secure.omics",
+    "RegionLockPolicy": "omics_secure.organization",
+    "Researchers": "omics_secure.access",
     "RunCache": "omics_secure.omics_workflows",
     "RunCacheBehavior": "omics_secure.omics_workflows",
     "RunGroup": "omics_secure.omics",

@@ -36,11 +36,14 @@ from omics_secure import (
     AuditTrail,
     CollaboratorAccess,
     ConfigRule,
+    ControlsProtectionPolicy,
+    DataClassificationTagPolicy,
     Encryption,
     ExistingPhiKey,
     FhirDatastore,
     FhirImportExportRole,
     HealthOmicsRunNetwork,
+    HipaaServicesPolicy,
     ImageRepository,
     InterfaceEndpoint,
     IsolatedVpc,
@@ -49,6 +52,7 @@ from omics_secure import (
     MacieFrequency,
     ObjectLockMode,
     OmicsSecureConfigError,
+    OrganizationGuardrails,
     PhiBackup,
     PhiBackupVault,
     PhiBucket,
@@ -58,6 +62,7 @@ from omics_secure import (
     PrivateWorkflow,
     RawDataTiering,
     ReferenceStore,
+    RegionLockPolicy,
     Researchers,
     RunCache,
     RunGroup,
@@ -214,6 +219,15 @@ def account_services(**props: Any) -> Callable[[World], Any]:
 def smart(**fields: Any) -> Callable[[World], Any]:
     return lambda w: FhirDatastore(w.stack, w.new_id(), key=w.key, smart_on_fhir=SmartOnFhirConfig(
         **{"idp_lambda": w.function, "metadata": SMART_METADATA, **fields}))
+
+
+OU_ID = "ou-ab12-cd34ef56"
+BREAK_GLASS = "arn:aws:iam::*:role/BreakGlass"
+
+
+def region_lock(**props: Any) -> Callable[[World], Any]:
+    defaults: dict[str, Any] = {"regions": ["us-east-1"], "target_ids": [OU_ID], "break_glass_role": BREAK_GLASS}
+    return lambda w: RegionLockPolicy(w.stack, w.new_id(), **{**defaults, **props})
 
 
 IN_A_YEAR = datetime.date.today() + datetime.timedelta(days=365)
@@ -683,6 +697,38 @@ CASES = [
     Case("PhiBackup", "snapshot_schedule", backup_plan(snapshot_schedule="every day")),
     Case("PhiBackup", "restore_validation_window", backup_plan(restore_validation_window=cdk.Duration.days(8))),
     Case("PhiBackup", "alerts", lambda w: backup_plan(alerts=w.alerts.topic)(w), "the topic, not the AlertTopic"),
+    # Organization guardrails (omics_secure.organization)
+    Case("RegionLockPolicy", "regions", region_lock(regions=["us-east-9"])),
+    Case("RegionLockPolicy", "regions", region_lock(regions=[])),
+    Case("RegionLockPolicy", "regions", region_lock(regions="us-east-1")),
+    Case("RegionLockPolicy", "target_ids", region_lock(target_ids=[])),
+    Case("RegionLockPolicy", "target_ids", region_lock(target_ids=["ou-12"])),
+    Case("RegionLockPolicy", "target_ids", region_lock(target_ids=["1111-2222-3333"])),
+    Case("RegionLockPolicy", "break_glass_role", region_lock(break_glass_role="arn:aws:iam::*:user/admin")),
+    Case("RegionLockPolicy", "break_glass_role", region_lock(break_glass_role="arn:aws:iam::*:role/*")),
+    Case("RegionLockPolicy", "break_glass_role", region_lock(break_glass_role="BreakGlass")),
+    Case("ControlsProtectionPolicy", "break_glass_role", lambda w: ControlsProtectionPolicy(
+        w.stack, w.new_id(), target_ids=[OU_ID], break_glass_role="arn:aws:sts::111122223333:assumed-role/a/b")),
+    Case("ControlsProtectionPolicy", "deployment_roles", lambda w: ControlsProtectionPolicy(
+        w.stack, w.new_id(), target_ids=[OU_ID], break_glass_role=BREAK_GLASS, deployment_roles=["cdk-deploy"])),
+    Case("ControlsProtectionPolicy", "target_ids", lambda w: ControlsProtectionPolicy(
+        w.stack, w.new_id(), target_ids=[OU_ID, OU_ID], break_glass_role=BREAK_GLASS)),
+    Case("HipaaServicesPolicy", "services", lambda w: HipaaServicesPolicy(
+        w.stack, w.new_id(), target_ids=[OU_ID], services=["s3:*"])),
+    Case("HipaaServicesPolicy", "content", lambda w: HipaaServicesPolicy(
+        w.stack, w.new_id(), target_ids=[OU_ID], services=["x" * 6000])),
+    Case("HipaaServicesPolicy", "target_ids", lambda w: HipaaServicesPolicy(w.stack, w.new_id(), target_ids=OU_ID)),
+    Case("DataClassificationTagPolicy", "target_ids", lambda w: DataClassificationTagPolicy(
+        w.stack, w.new_id(), target_ids=[""])),
+    Case("DataClassificationTagPolicy", "values", lambda w: DataClassificationTagPolicy(
+        w.stack, w.new_id(), target_ids=[OU_ID], values=[])),
+    Case("OrganizationGuardrails", "regions", lambda w: OrganizationGuardrails(
+        w.stack, w.new_id(), target_ids=[OU_ID], regions=["mars-1"], break_glass_role=BREAK_GLASS)),
+    Case("OrganizationGuardrails", "target_ids", lambda w: OrganizationGuardrails(
+        w.stack, w.new_id(), target_ids=[], regions=["us-east-1"], break_glass_role=BREAK_GLASS)),
+    Case("OrganizationGuardrails", "break_glass_role", lambda w: OrganizationGuardrails(
+        w.stack, w.new_id(), target_ids=[OU_ID], regions=["us-east-1"],
+        break_glass_role=f"arn:aws:iam::{ACCOUNT}:root")),
     # Every construct: the scope and the id themselves
     Case("PhiKey", "scope", lambda w: PhiKey("stack", "Key")),
     Case("PhiBucket", "id", lambda w: PhiBucket(w.stack, 7)),

@@ -59,6 +59,16 @@ CONSTRUCT_CONTROLS: dict[str, ComponentEntry] = {
         "expires on the approval's end date.",
         hipaa=("164.308(a)(4)(ii)(B)", "164.312(a)(1)", "164.308(b)(1)"), nist=("AC-3", "AC-6", "AC-4"),
         cui=("3.1.1", "3.1.3", "3.1.5")),
+    "DataClassificationTagPolicy": _entry(
+        "A tag policy on the project OUs that limits the data classification tag on S3 buckets to the values the "
+        "rules understand and reports buckets without it.",
+        hipaa=("164.308(a)(1)(ii)(A)",), nist=("CM-6",), cui=("3.4.2",)),
+    "ControlsProtectionPolicy": _entry(
+        "A service control policy on the project OUs that lets only a named break-glass role stop or delete the "
+        "trail or AWS Config, disable or schedule deletion of a KMS key, or change the account's S3 Block Public "
+        "Access.",
+        hipaa=("164.312(b)", "164.308(a)(1)(ii)(D)", "164.312(a)(2)(iv)"), nist=("AU-9", "SC-12", "CM-6"),
+        cui=("3.3.8", "3.4.2")),
     "ExistingPhiKey": _entry(
         "Uses a key managed elsewhere and states the key-policy statements its owner must add, so encryption at "
         "rest stays on a customer-managed key.",
@@ -74,6 +84,10 @@ CONSTRUCT_CONTROLS: dict[str, ComponentEntry] = {
         "Connects HealthOmics workflow runs to the isolated VPC, so run traffic stays off the internet and goes "
         "through VPC endpoints.",
         hipaa=("164.312(e)(1)",), nist=("SC-7", "SC-7(5)", "AC-4"), cui=("3.13.1", "3.13.6", "3.1.3")),
+    "HipaaServicesPolicy": _entry(
+        "A service control policy on the project OUs that allows only AWS's HIPAA-eligible services (and the "
+        "account's own IAM, STS, Organizations and billing), split under the 5,120-character SCP quota.",
+        hipaa=("164.308(b)(1)",), nist=("CM-7",), cui=("3.4.6",)),
     "ImageRepository": _entry(
         "Keeps pipeline container images in ECR under a customer-managed key, with immutable tags, scan on "
         "push and a repository policy that lets only this account (and HealthOmics for it) pull.",
@@ -92,6 +106,11 @@ CONSTRUCT_CONTROLS: dict[str, ComponentEntry] = {
         "Keeps HealthOmics run-cache data, intermediate PHI, under a prefix of a PHI bucket with its owner pinned, "
         "and grants run roles that prefix only.",
         hipaa=("164.312(a)(2)(iv)", "164.312(a)(1)"), nist=("SC-28", "AC-6"), cui=("3.13.16", "3.1.5")),
+    "OrganizationGuardrails": _entry(
+        "The region lock, the controls protection, the HIPAA-eligible services allowlist and the data "
+        "classification tag policy, on the same project OUs.",
+        hipaa=("164.308(a)(4)(ii)(B)", "164.312(a)(1)", "164.312(b)", "164.308(b)(1)"),
+        nist=("AC-3", "CM-7", "AU-9", "SC-12"), cui=("3.1.1", "3.4.6", "3.3.8")),
     "PhiBackup": _entry(
         "Backs up the PHI buckets continuously (point-in-time restore) and daily into a locked vault, copies "
         "each snapshot to the replica region, tests a restore every week and alerts on failed jobs.",
@@ -124,6 +143,10 @@ CONSTRUCT_CONTROLS: dict[str, ComponentEntry] = {
         "Registers a HealthOmics private workflow from a definition you supply, run only by the run role and in "
         "the run group you give it.",
         hipaa=("164.312(c)(1)",), nist=("CM-6", "SI-7"), cui=("3.4.2",)),
+    "RegionLockPolicy": _entry(
+        "A service control policy on the project OUs that denies every request outside the approved regions "
+        "(aws:RequestedRegion), exempting AWS's global services and the break-glass role.",
+        hipaa=("164.308(a)(4)(ii)(B)", "164.312(a)(1)"), nist=("AC-3", "CM-7"), cui=("3.1.1", "3.4.6")),
     "ReferenceStore": _at_rest(
         "Stores reference genomes in a HealthOmics reference store encrypted with a customer-managed key."),
     "RunGroup": _entry(

@@ -22,6 +22,7 @@ from importlib import metadata
 from pathlib import Path
 from typing import Any
 
+from omics_secure._internal.tags import APPROVAL_ID_TAG, PROJECT_DUC_ENDS_TAG, PROJECT_ID_TAG
 from omics_secure.compliance.approvals import APPROVAL_HEADERS, PEOPLE_RESPONSIBILITY, Approval, approval_of
 from omics_secure.compliance.assembly import StackArtifact, read_assembly
 from omics_secure.compliance.controls import (
@@ -134,9 +135,11 @@ def build_datasheet(assembly_dir: str | Path, *, pack: Pack = OMICS_SECURE_PACK,
     check = read_validation_report(assembly_dir)
     provenance = provenance or Provenance.of(app_dir if app_dir is not None else assembly_dir.resolve().parent)
     approvals = _approval_list(located, names)
+    projects = _projects(located)
     return [
         _plain_summary(located, names, approvals, provenance),
         _environment(graph, assets, names),
+        *([projects] if projects is not None else []),
         _data_location(located, names),
         _encryption(located, names),
         _access(located, names),
@@ -414,6 +417,43 @@ def _approvals(approvals: Sequence[Approval], today: datetime.date | None = None
     today = today or datetime.datetime.now(datetime.UTC).date()
     return Section("Approved access (Data Access Committee approvals)", (PEOPLE_RESPONSIBILITY,), (
         Table("Approvals", APPROVAL_HEADERS, tuple(a.row(today) for a in approvals)),))
+
+
+def _projects(located: Sequence[_Located], today: datetime.date | None = None) -> Section | None:
+    """Every project of an organization app (resources tagged ``omics-secure:project``): its accounts, regions
+    and Data Use Certification end date; None for an app that declares no project."""
+    today = today or datetime.datetime.now(datetime.UTC).date()
+    found: dict[str, dict[str, set[str]]] = {}
+    for item in located:
+        tags = {str(t.get("Key")): t.get("Value") for t in as_list(item.resource.properties.get("Tags"))
+                if isinstance(t, Mapping)} if isinstance(item.resource.properties.get("Tags"), list) else {}
+        project = tags.get(PROJECT_ID_TAG)
+        if not isinstance(project, str):
+            continue
+        entry = found.setdefault(project, {"accounts": set(), "regions": set(), "ends": set(), "approvals": set()})
+        entry["accounts"].add(item.stack.account)
+        entry["regions"].add(item.region)
+        if isinstance(tags.get(PROJECT_DUC_ENDS_TAG), str):
+            entry["ends"].add(str(tags[PROJECT_DUC_ENDS_TAG]))
+        if isinstance(tags.get(APPROVAL_ID_TAG), str):
+            entry["approvals"].add(str(tags[APPROVAL_ID_TAG]))
+    if not found:
+        return None
+    rows = []
+    for project, entry in sorted(found.items()):
+        ends = ", ".join(sorted(entry["ends"])) or "no end date"
+        try:
+            days = (datetime.date.fromisoformat(ends) - today).days
+            left = str(days) if days > 0 else "ended: close the project out"
+        except ValueError:
+            left = "-"
+        rows.append((project, ", ".join(sorted(entry["accounts"])), ", ".join(sorted(entry["regions"])), ends, left,
+                     ", ".join(sorted(entry["approvals"])) or "none"))
+    return Section("Projects", (
+        "One environment per controlled-access project, each in its own account. At the DUC end date the "
+        "controlled data is deleted and only encrypted copies of the minimum data the institution requires are "
+        "kept (the AWS genomic data security whitepaper, 'Cleaning Up Data and Retaining Results').",), (
+        Table("Projects", ("project", "accounts", "regions", "DUC ends", "days left", "approvals"), tuple(rows)),))
 
 
 def _data_events(properties: Mapping[str, Any]) -> int:

@@ -54,6 +54,10 @@ class ReferenceConfig:
     region: str = DEFAULT_REGION
     replica_region: str = DEFAULT_REPLICA_REGION
     name_suffix: str | None = None
+    # Set by a config built in code (the organization example's projects), never read from context:
+    # the data-use end date of the PHI data bucket, and the approvals, in place of the example approval.
+    data_use_end_date: datetime.date | None = None
+    approvals: tuple[ApprovalConfig, ...] | None = None
 
     @classmethod
     def from_context(cls, scope: Construct) -> ReferenceConfig:
@@ -85,6 +89,27 @@ class ReferenceConfig:
         return config
 
 
+@dataclass(frozen=True)
+class CollaboratorConfig:
+    """A collaborator account of an approval, reading ``prefix`` through an S3 access point."""
+
+    account: str
+    prefix: str = "shared/"
+
+
+@dataclass(frozen=True)
+class ApprovalConfig:
+    """One DAC approval of an environment configured in code: who (role or user ARNs of the environment's
+    account, always with MFA; none means any principal of the account allowed to assume the role), what
+    (``prefix``), until when, and its collaborator accounts."""
+
+    approval_id: str
+    ends: datetime.date
+    principals: tuple[str, ...] = ()
+    prefix: str = "approved/"
+    collaborators: tuple[CollaboratorConfig, ...] = ()
+
+
 class ReferenceReplicaStack(cdk.Stack):
     """The second-region stack: the replica of the PHI data bucket, its key, its access logs and the
     replication role. It deploys before the primary stack, which replicates into it."""
@@ -94,7 +119,8 @@ class ReferenceReplicaStack(cdk.Stack):
                          description="omics-secure reference environment: replica region")
         self.access_logs = AccessLogBucket(self, "AccessLogs")
         self.phi_data_replica = PhiReplicaBucket(self, "PhiDataReplica", access_logs=self.access_logs,
-                                                 name_suffix=config.name_suffix)
+                                                 name_suffix=config.name_suffix,
+                                                 data_use_end_date=config.data_use_end_date)
         # Audit: EventBridge sees KMS calls only in the key's own region, so this region watches its keys.
         self.alerts = AlertTopic(self, "Alerts", email=alarm_email(self))
         self.key_watch = KeyWatch(self, "KeyWatch", alerts=self.alerts)
@@ -124,7 +150,7 @@ class ReferencePrimaryStack(cdk.Stack):
         )
         self.access_logs = AccessLogBucket(self, "AccessLogs")
         self.phi_data = PhiBucket(self, "PhiData", key=self.data_key, access_logs=self.access_logs,
-                                  replica=replica)
+                                  replica=replica, data_use_end_date=config.data_use_end_date)
         self._add_health_services()
         self._add_network_and_compute()
         self._add_audit(replica, config.name_suffix)
@@ -178,8 +204,12 @@ class ReferencePrimaryStack(cdk.Stack):
                                 snapshot_retention=cdk.Duration.days(REFERENCE_BACKUP_RETENTION_DAYS))
 
     def _add_approved_access(self, config: ReferenceConfig) -> None:
-        """One example DAC approval for this account's people (MFA) and, while the app is on the placeholder
-        account, one example collaborator account; see :class:`ApprovalContext`."""
+        """The approvals of ``config`` or, when it has none, one example DAC approval for this account's
+        people (MFA) and, while the app is on the placeholder account, one example collaborator account; see
+        :class:`ApprovalContext`."""
+        if config.approvals is not None:
+            self._add_configured_approvals(config.approvals)
+            return
         approval = ApprovalContext.from_context(self, config)
         self.example_approval = ApprovedAccess(
             self, "ExampleApproval", approval_id=approval.approval_id,
@@ -190,6 +220,19 @@ class ReferencePrimaryStack(cdk.Stack):
             self, "ExampleCollaborator", approval_id=approval.approval_id, account=approval.collaborator_account,
             bucket=self.phi_data, prefix=approval.collaborator_prefix, ends=approval.ends)
             if approval.collaborator_account else None)
+
+    def _add_configured_approvals(self, approvals: tuple[ApprovalConfig, ...]) -> None:
+        self.approvals = []
+        for approval in approvals:
+            researchers = Researchers.account_principals(approval.principals)
+            self.approvals.append(ApprovedAccess(
+                self, f"Approval-{approval.approval_id}", approval_id=approval.approval_id,
+                researchers=researchers, ends=approval.ends, buckets=[self.phi_data], prefix=approval.prefix,
+                access=AccessLevel.READ_WRITE_RESULTS, sequence_stores=[self.sequence_store]))
+            for collaborator in approval.collaborators:
+                CollaboratorAccess(self, f"Collaborator-{approval.approval_id}-{collaborator.account}",
+                                   approval_id=approval.approval_id, account=collaborator.account,
+                                   bucket=self.phi_data, prefix=collaborator.prefix, ends=approval.ends)
 
 
 EXAMPLE_APPROVAL_ID = "phs000000.v1.p1"

@@ -9,7 +9,7 @@ from typing import Any
 import pytest
 
 from omics_secure.compliance.model import Resource, Rule, Status, TemplateIndex, Verdict
-from omics_secure.compliance.rules import access, audit, backup, deploy, kms, network, omics, s3
+from omics_secure.compliance.rules import access, audit, backup, deploy, kms, network, omics, organization, s3
 from omics_secure.compliance.values import TemplateValues
 
 C, NC, CJ, NA = Status.COMPLIANT, Status.NON_COMPLIANT, Status.CANNOT_JUDGE, Status.NOT_APPLICABLE
@@ -194,6 +194,19 @@ def access_point(**properties: Any) -> dict[str, Any]:
 
 VAULT_KEY = {"Fn::GetAtt": ["VaultKey", "Arn"]}
 VAULT_LOCK = {"MinRetentionDays": 35, "MaxRetentionDays": 3650, "ChangeableForDays": 3}
+ORG_LOCK, ORG_PROTECT = organization.ORGANIZATION_RULES
+LOCK_STATEMENT = {"Effect": "Deny", "NotAction": ["iam:*"], "Resource": "*",
+                  "Condition": {"StringNotEquals": {"aws:RequestedRegion": ["us-east-1"]}}}
+PROTECT_STATEMENT = {"Effect": "Deny", "Resource": "*", "Action": [
+    "cloudtrail:StopLogging", "cloudtrail:DeleteTrail", "config:StopConfigurationRecorder",
+    "config:DeleteConfigurationRecorder", "kms:DisableKey", "kms:ScheduleKeyDeletion"]}
+
+
+def scp(statement: dict[str, Any], targets: list[Any] | None = None) -> dict[str, Any]:
+    return one("AWS::Organizations::Policy", {
+        "Type": "SERVICE_CONTROL_POLICY", "TargetIds": targets or ["ou-ab12-cd34ef56"],
+        "Content": {"Version": "2012-10-17", "Statement": [statement]}})
+
 
 CASES: list[tuple[Rule, dict[str, Any], Status, str]] = [
     # KMSKeyRotationEnabled
@@ -569,6 +582,21 @@ CASES: list[tuple[Rule, dict[str, Any], Status, str]] = [
     (backup.BACKUP_VAULT_CMK_LOCKED, one("AWS::Backup::BackupVault", {
         "EncryptionKeyArn": VAULT_KEY, "LockConfiguration": {"MinRetentionDays": {"Ref": "Days"}}}), NC,
      "governance mode"),
+    # OrganizationRegionLock and OrganizationControlsProtected
+    (ORG_LOCK, scp(LOCK_STATEMENT), C, ""),
+    (ORG_LOCK, scp({**LOCK_STATEMENT, "Effect": {"Fn::If": ["Free", "Deny", "Allow"]}}), NC,
+     "when condition Free is false: no service control policy denies requests outside the approved regions"),
+    (ORG_LOCK, scp(LOCK_STATEMENT, targets=[{"Ref": "NoDefault"}]), CJ, "TargetIds"),
+    (ORG_LOCK, one("AWS::Organizations::Policy", {
+        "Type": "SERVICE_CONTROL_POLICY", "TargetIds": ["r-ab12"], "Content": {"Fn::ImportValue": "Policy"}}), CJ,
+     "!ImportValue Policy"),
+    (ORG_LOCK, scp(LOCK_STATEMENT, targets=["ou-ab12-cd34ef56", {"Ref": "AWS::NoValue"}]), C, ""),
+    (ORG_PROTECT, scp(PROTECT_STATEMENT), C, ""),
+    (ORG_PROTECT, scp({**PROTECT_STATEMENT, "Action": {"Fn::If": ["Free", PROTECT_STATEMENT["Action"],
+                                                                   ["kms:DisableKey"]]}}), NC,
+     "when condition Free is false: cloudtrail:StopLogging (the trail) is denied by no service control policy"),
+    (ORG_PROTECT, scp({**PROTECT_STATEMENT, "Condition": {"ArnNotLike": {
+        "aws:PrincipalArn": {"Ref": "NoDefault"}}}}), CJ, "aws:PrincipalArn"),
 ]
 
 

@@ -1,0 +1,177 @@
+"""The organization example: three projects from its projects file, the guardrails, the pipeline's waves and
+gates, project close-out, the report's projects, and the projects file's errors.
+
+The app is synthesized once for the module, with every pack and cfn-lint (``synthesize_once``).
+"""
+
+from __future__ import annotations
+
+import datetime
+import json
+from pathlib import Path
+from typing import Any
+
+import aws_cdk as cdk
+import pytest
+
+from omics_secure.compliance.datasheet import build_datasheet
+from omics_secure.stacks.organization import (
+    CLOSE_OUT_WARNING_ID,
+    ProjectsFileError,
+    ProjectStage,
+    build_organization_app,
+    load_projects,
+    parse_projects,
+)
+from tests.harness import REPOSITORY, SynthesizedApp, synthesize_once
+
+EXAMPLE = REPOSITORY / "examples" / "organization"
+PROJECTS = EXAMPLE / "projects.json"
+
+
+def example_context() -> dict[str, Any]:
+    return json.loads((EXAMPLE / "cdk.json").read_text())["context"]
+
+
+@pytest.fixture(scope="module")
+def organization(tmp_path_factory) -> SynthesizedApp:
+    app = cdk.App(outdir=str(tmp_path_factory.mktemp("organization")), context=example_context())
+    build_organization_app(app, PROJECTS, with_compliance_packs=False)
+    return synthesize_once(app)  # registers every pack; fails on any cfn-lint error
+
+
+def _resources(organization: SynthesizedApp, stack: str, type_: str) -> dict[str, Any]:
+    return organization.template(stack).find_resources(type_)
+
+
+def test_the_example_passes_every_pack(organization):
+    assert organization.compliance.open_findings == (), organization.compliance.describe()
+
+
+def test_every_project_gets_its_environment_in_its_own_account_and_regions(organization):
+    pipeline = organization.stack("OmicsSecurePipeline")
+    stages = {stage.project.project_id: stage for stage in pipeline.stages}  # type: ignore[attr-defined]
+    assert sorted(stages) == ["cohort-a", "cohort-b", "tumor-atlas"]
+    atlas = stages["tumor-atlas"]
+    assert (atlas.primary.account, atlas.primary.region, atlas.replica.region) == (
+        "333344445555", "us-west-2", "us-east-2")
+    assert atlas.primary.node.try_find_child("Approval-phs000004.v1.p1") is not None
+    assert atlas.primary.node.try_find_child("Collaborator-phs000004.v1.p1-555566667777") is not None
+
+
+def test_the_guardrails_attach_every_scp_and_the_tag_policy_to_the_projects_ous(organization):
+    policies = {body["Properties"]["Name"]: body["Properties"]
+                for body in _resources(organization, "Guardrails", "AWS::Organizations::Policy").values()}
+    assert set(policies) == {"RegionLock-region-lock", "ControlsProtection-controls-protection",
+                             "HipaaServices-hipaa-services-1", "DataClassification-data-classification"}
+    for policy in policies.values():
+        assert policy["TargetIds"] == ["ou-ab12-cd34ef56", "ou-ab12-ef78gh90"]
+    lock = policies["RegionLock-region-lock"]["Content"]["Statement"][0]
+    assert lock["Condition"]["StringNotEquals"]["aws:RequestedRegion"] == ["us-east-1", "us-east-2", "us-west-2"]
+    assert lock["Condition"]["ArnNotLike"] == {"aws:PrincipalARN": ["arn:aws:iam::*:role/BreakGlass"]}
+    assert policies["DataClassification-data-classification"]["Type"] == "TAG_POLICY"
+
+
+def _pipeline_stages(organization: SynthesizedApp) -> list[dict[str, Any]]:
+    (pipeline,) = _resources(organization, "OmicsSecurePipeline", "AWS::CodePipeline::Pipeline").values()
+    return pipeline["Properties"]["Stages"]
+
+
+def _buildspec(organization: SynthesizedApp, action: dict[str, Any]) -> str:
+    projects = _resources(organization, "OmicsSecurePipeline", "AWS::CodeBuild::Project")
+    return projects[action["Configuration"]["ProjectName"]["Ref"]]["Properties"]["Source"]["BuildSpec"]
+
+
+def test_the_pipeline_deploys_in_waves_with_a_check_before_and_a_verify_after(organization):
+    stages = _pipeline_stages(organization)
+    names = [stage["Name"] for stage in stages]
+    # self-mutating, the assets published, then wave 1 (a single project: CDK names the stage after it) and
+    # wave 2 (two projects)
+    assert names == ["Source", "Build", "UpdatePipeline", "Assets", "Project-cohort-a", "Wave2"]
+    for stage, projects, check in ((stages[4], ["cohort-a"], "CheckWave1"),
+                                   (stages[5], ["cohort-b", "tumor-atlas"], "CheckWave2")):
+        actions = {action["Name"]: action for action in stage["Actions"]}
+        gate = actions[check]
+        deploys = [a for a in stage["Actions"] if a["ActionTypeId"]["Provider"] == "CloudFormation"]
+        assert deploys and all(a["RunOrder"] > gate["RunOrder"] for a in deploys)
+        assert "omics-secure check" in _buildspec(organization, gate)
+        for project in projects:
+            verify = next(a for name, a in actions.items() if name.endswith(f"Verify-{project}"))
+            assert all(verify["RunOrder"] > a["RunOrder"] for a in deploys if project in a["Name"])
+            spec = _buildspec(organization, verify)
+            assert f"omics-secure verify --profile {project}" in spec
+            assert f"Project-{project}-OmicsSecurePrimary" in spec and "role/omics-secure-verify" in spec
+
+
+def test_the_pipeline_lives_in_the_tooling_account_with_encrypted_retained_artifacts(organization):
+    pipeline = organization.stack("OmicsSecurePipeline")
+    assert pipeline.account == "123456789012"
+    (bucket,) = _resources(organization, "OmicsSecurePipeline", "AWS::S3::Bucket").values()
+    encryption = bucket["Properties"]["BucketEncryption"]["ServerSideEncryptionConfiguration"][0]
+    assert encryption["ServerSideEncryptionByDefault"]["SSEAlgorithm"] == "aws:kms"
+    assert encryption["BucketKeyEnabled"] is True
+    assert bucket["Properties"]["VersioningConfiguration"] == {"Status": "Enabled"}
+    (key,) = _resources(organization, "OmicsSecurePipeline", "AWS::KMS::Key").values()
+    assert key["DeletionPolicy"] == "Retain" and key["Properties"]["EnableKeyRotation"] is True
+
+
+def test_the_report_lists_every_project_with_its_dates(organization):
+    (projects,) = [s for s in build_datasheet(organization.assembly_dir) if s.title == "Projects"]
+    rows = {row[0]: row for row in projects.tables[0].rows}
+    assert sorted(rows) == ["cohort-a", "cohort-b", "tumor-atlas"]
+    assert rows["cohort-b"][3] == "2030-12-31" and rows["tumor-atlas"][1] == "333344445555"
+    assert "us-east-2" in rows["tumor-atlas"][2]
+
+
+def test_a_project_past_its_duc_end_date_is_flagged_with_the_close_out_steps(tmp_path):
+    config = load_projects(PROJECTS)
+    app = cdk.App(outdir=str(tmp_path), context=example_context())
+    project = config.projects[0]
+    stage = ProjectStage(app, "Closed", project=project, tooling_account="123456789012",
+                         today=project.duc_ends + datetime.timedelta(days=1))
+    open_stage = ProjectStage(app, "Open", project=project, tooling_account="123456789012",
+                              today=project.duc_ends - datetime.timedelta(days=1))
+    warnings = [str(entry.data) for entry in stage.primary.node.metadata if entry.type == "aws:cdk:warning"]
+    (warning,) = warnings
+    assert CLOSE_OUT_WARNING_ID in warning and "2029-06-30" in warning
+    assert "delete the controlled-access data" in warning and "encrypted copies of the minimum data" in warning
+    assert not [e for e in open_stage.primary.node.metadata if e.type == "aws:cdk:warning"]
+
+
+def _projects_text(**changes: Any) -> str:
+    data = json.loads(PROJECTS.read_text())
+    for path, value in changes.items():
+        *parents, last = path.split("__")
+        target = data
+        for part in parents:
+            target = target[int(part)] if part.isdigit() else target[part]
+        target[int(last) if last.isdigit() else last] = value
+    return json.dumps(data, indent=2)
+
+
+@pytest.mark.parametrize(("changes", "message"), [
+    ({"projects__0__account": "1234"}, r"\$\.projects\[0\]\.account='1234'.*12-digit"),
+    ({"projects__1__primary_region": "mars-1"}, r"\$\.projects\[1\]\.primary_region='mars-1'"),
+    ({"projects__2__replica_region": "us-west-2"}, r"replica_region='us-west-2'.*second region"),
+    ({"projects__0__duc_ends": "30/06/2029"}, r"duc_ends='30/06/2029'.*ISO date"),
+    ({"projects__0__approvals": []}, r"approvals=\[\].*non-empty"),
+    ({"projects__0__collaborators__0__approval": "phs999"}, r"approval='phs999'.*phs000001"),
+    ({"projects__1__account": "111122223333"}, r"projects\[1\]\.account.*its own account"),
+    ({"projects__0__organizational_unit": "ou-1"}, r"organizational_unit='ou-1'"),
+    ({"projects__0__id": "Cohort A"}, r"id='Cohort A'.*lower-case"),
+    ({"projects__0__wave": 0}, r"wave=0"),
+    ({"projects__0__colour": "blue"}, r"projects\[0\]\.colour.*remove it"),
+    ({"pipeline__tooling_account": "111122223333"}, r"tooling_account.*holds no project"),
+])
+def test_a_bad_projects_file_names_the_field_the_value_and_the_fix(changes, message):
+    with pytest.raises(ProjectsFileError, match=message):
+        parse_projects(_projects_text(**changes))
+
+
+def test_malformed_json_names_the_line(tmp_path: Path):
+    bad = tmp_path / "projects.json"
+    bad.write_text('{\n  "projects": [\n    {"id": "a",}\n  ]\n}\n')
+    with pytest.raises(ProjectsFileError, match=r"line 3, column \d+"):
+        load_projects(bad)
+    with pytest.raises(ProjectsFileError, match="cannot read it"):
+        load_projects(tmp_path / "missing.json")
