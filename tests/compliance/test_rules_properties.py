@@ -85,6 +85,11 @@ EXTRA_RESOURCES = {
     "Runs": {"Type": "AWS::Omics::Configuration", "Properties": {"Name": "runs", "RunConfigurations": {
         "VpcConfig": {"SecurityGroupIds": ["sg-1"], "SubnetIds": [{"Ref": "ZoneA"}, {"Ref": "ZoneB"}]}}}},
     "Recorder": {"Type": "AWS::Config::DeliveryChannel", "Properties": {"S3BucketName": {"Ref": "Data"}}},
+    "RegionLock": {"Type": "AWS::Organizations::Policy", "Properties": {
+        "Name": "region-lock", "Type": "SERVICE_CONTROL_POLICY", "TargetIds": ["ou-ab12-cd34ef56"],
+        "Content": {"Version": "2012-10-17", "Statement": [{
+            "Effect": "Deny", "NotAction": ["iam:*"], "Resource": "*",
+            "Condition": {"StringNotEquals": {"aws:RequestedRegion": ["us-east-1"]}}}]}}},
 }
 PARAMETERS = {"WithDefault": {"Type": "String", "Default": "true"}, "NoDefault": {"Type": "String"},
               "Listed": {"Type": "CommaDelimitedList", "Default": "a,b"}}
