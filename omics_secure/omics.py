@@ -17,6 +17,7 @@ from __future__ import annotations
 import os
 from collections.abc import Mapping, Sequence
 from enum import Enum
+from typing import Any
 
 import aws_cdk as cdk
 from aws_cdk import aws_iam as iam
@@ -71,6 +72,44 @@ def check_key(problems: ProblemCollector, scope: Construct, key: KeyLike) -> Non
 def check_removal_policy(problems: ProblemCollector, removal_policy: object) -> None:
     if removal_policy not in (cdk.RemovalPolicy.RETAIN, cdk.RemovalPolicy.DESTROY):
         problems.add("removal_policy", removal_policy, "use RETAIN (the default) or DESTROY")
+
+
+def check_definition_labels(problems: ProblemCollector, description: str | None, main: str | None,
+                            parameters: Mapping[str, str] | None, tags: Mapping[str, str] | None) -> None:
+    """The free-text props a workflow and a workflow version share, held to CloudFormation's lengths and the
+    PHI screen."""
+    check_label(problems, "description", description, 256)
+    check_label(problems, "main", main, 128)
+    for parameter, text in (parameters or {}).items():
+        check_label(problems, f"parameters[{parameter!r}]", parameter, 256)
+        check_label(problems, f"parameters[{parameter!r}]", text, 256)
+    check_tags(problems, tags)
+
+
+def definition_properties(cfn: type[omics.CfnWorkflow] | type[omics.CfnWorkflowVersion], uri: str, owner: str | None, *,
+                          engine: WorkflowEngine | None, main: str | None, parameters: Mapping[str, str] | None,
+                          gpu: bool, image_map: Sequence[tuple[str, str]], tags: Mapping[str, str] | None
+                          ) -> dict[str, Any]:
+    """The properties ``AWS::Omics::Workflow`` and ``AWS::Omics::WorkflowVersion`` share: the definition, its
+    owner pinned, the engine, the parameters (a name ending in ``?`` is optional), GPUs, the registry map."""
+    struct: Any = cfn  # the two types' property structs have the same fields; mypy cannot unify their unions
+    templates = {
+        parameter.removesuffix("?"): struct.WorkflowParameterProperty(
+            description=text, optional=parameter.endswith("?"))
+        for parameter, text in (parameters or {}).items()
+    }
+    return {
+        "definition_uri": uri,
+        "workflow_bucket_owner_id": owner,
+        "engine": engine.value if engine is not None else None,
+        "main": main,
+        "parameter_template": templates or None,
+        "accelerators": "GPU" if gpu else None,
+        "container_registry_map": struct.ContainerRegistryMapProperty(image_mappings=[
+            struct.ImageMappingProperty(source_image=source, destination_image=destination)
+            for source, destination in image_map]) if image_map else None,
+        "tags": dict(tags) if tags else None,
+    }
 
 
 def default_name(scope: Construct, id: str) -> str:
@@ -348,12 +387,7 @@ class PrivateWorkflow(Construct):
         if engine is not None and not isinstance(engine, WorkflowEngine):
             problems.add("engine", engine, "use WorkflowEngine.WDL, NEXTFLOW or CWL")
         check_label(problems, "name", name, 128)
-        check_label(problems, "description", description, 256)
-        check_label(problems, "main", main, 128)
-        for parameter, text in (parameters or {}).items():
-            check_label(problems, f"parameters[{parameter!r}]", parameter, 256)
-            check_label(problems, f"parameters[{parameter!r}]", text, 256)
-        check_tags(problems, tags)
+        check_definition_labels(problems, description, main, parameters, tags)
         repositories = check_repositories(problems, "container_repositories", container_repositories)
         image_map = container_registry_map(problems, "image_mappings", image_mappings, repositories, scope)
         problems.raise_if_any()
@@ -361,26 +395,10 @@ class PrivateWorkflow(Construct):
         super().__init__(scope, id)
         self.container_repositories = tuple(repositories)
         uri, owner = definition._bind(self)
-        templates = {
-            parameter.removesuffix("?"): omics.CfnWorkflow.WorkflowParameterProperty(
-                description=text, optional=parameter.endswith("?"))
-            for parameter, text in (parameters or {}).items()
-        }
         self.workflow = omics.CfnWorkflow(
-            self, "Resource",
-            name=name or default_name(scope, id)[:128],
-            description=description,
-            definition_uri=uri,
-            workflow_bucket_owner_id=owner,
-            engine=engine.value if engine is not None else None,
-            main=main,
-            parameter_template=templates or None,
-            accelerators="GPU" if gpu else None,
-            container_registry_map=omics.CfnWorkflow.ContainerRegistryMapProperty(image_mappings=[
-                omics.CfnWorkflow.ImageMappingProperty(source_image=source, destination_image=destination)
-                for source, destination in image_map]) if image_map else None,
-            tags=dict(tags) if tags else None,
-        )
+            self, "Resource", name=name or default_name(scope, id)[:128], description=description,
+            **definition_properties(omics.CfnWorkflow, uri, owner, engine=engine, main=main, parameters=parameters,
+                                    gpu=gpu, image_map=image_map, tags=tags))
         self.definition_uri = uri
 
     @property

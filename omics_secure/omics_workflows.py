@@ -29,8 +29,10 @@ from omics_secure.omics import (
     WorkflowDefinition,
     WorkflowEngine,
     WorkflowRunRole,
+    check_definition_labels,
     check_removal_policy,
     default_name,
+    definition_properties,
 )
 from omics_secure.storage import PhiBucket
 
@@ -92,12 +94,7 @@ class WorkflowVersion(Construct):
                          "digit, e.g. '1.2.0'")
         check_label(problems, "version_name", version_name, VERSION_NAME_MAX)
         definition._check(problems, scope)
-        check_label(problems, "description", description, 256)
-        check_label(problems, "main", main, 128)
-        for parameter, text in (parameters or {}).items():
-            check_label(problems, f"parameters[{parameter!r}]", parameter, 256)
-            check_label(problems, f"parameters[{parameter!r}]", text, 256)
-        check_tags(problems, tags)
+        check_definition_labels(problems, description, main, parameters, tags)
         repositories = (check_repositories(problems, "container_repositories", container_repositories)
                         if container_repositories else list(workflow.container_repositories))
         image_map = container_registry_map(problems, "image_mappings", image_mappings, repositories, scope)
@@ -107,27 +104,10 @@ class WorkflowVersion(Construct):
         self.workflow = workflow
         self.container_repositories = tuple(repositories)
         uri, owner = definition._bind(self)
-        templates = {
-            parameter.removesuffix("?"): omics.CfnWorkflowVersion.WorkflowParameterProperty(
-                description=text, optional=parameter.endswith("?"))
-            for parameter, text in (parameters or {}).items()
-        }
         self.version = omics.CfnWorkflowVersion(
-            self, "Resource",
-            workflow_id=workflow.workflow_id,
-            version_name=version_name,
-            description=description,
-            definition_uri=uri,
-            workflow_bucket_owner_id=owner,
-            engine=engine.value if engine is not None else None,
-            main=main,
-            parameter_template=templates or None,
-            accelerators="GPU" if gpu else None,
-            container_registry_map=omics.CfnWorkflowVersion.ContainerRegistryMapProperty(image_mappings=[
-                omics.CfnWorkflowVersion.ImageMappingProperty(source_image=source, destination_image=destination)
-                for source, destination in image_map]) if image_map else None,
-            tags=dict(tags) if tags else None,
-        )
+            self, "Resource", workflow_id=workflow.workflow_id, version_name=version_name, description=description,
+            **definition_properties(omics.CfnWorkflowVersion, uri, owner, engine=engine, main=main,
+                                    parameters=parameters, gpu=gpu, image_map=image_map, tags=tags))
         self.definition_uri = uri
 
     @property
