@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import json
 import os
+import re
 import shutil
 import subprocess
 import sys
@@ -126,6 +127,22 @@ def test_each_finding_says_how_to_fix_it_and_how_to_accept_it(ordinary):
 def test_a_rule_without_a_known_fix_points_at_cdk_nag_rule_list(ordinary):
     run, _ = ordinary
     assert "fix: see HIPAA.Security-VPCNoUnrestrictedRouteToIGW in cdk-nag's rule list" in run.out
+
+
+def test_the_summary_and_oscal_of_an_ordinary_app_are_written(ordinary, scratch):
+    """cdk-nag's own descriptions (a plain ec2.Vpc's, with their statement parts and separators) become
+    OSCAL findings that trestle's models accept."""
+    from trestle.oscal.assessment_results import AssessmentResults
+
+    _, assembly = ordinary
+    html = omics_secure("report", "--assembly", str(assembly), "--format", "html", "--file", str(scratch / "r.html"))
+    assert html.code == 0, html.err
+    oscal = omics_secure("report", "--assembly", str(assembly), "--format", "oscal", "--file", str(scratch / "oscal"))
+    assert oscal.code == 0, oscal.err
+    (result,) = AssessmentResults.oscal_read(scratch / "oscal" / "assessment-results.json").results
+    targets = {finding.target.target_id for finding in result.findings or ()}
+    assert all(re.fullmatch(r"[A-Za-z_][A-Za-z0-9_.-]*", t) for t in targets), targets
+    assert any(re.fullmatch(r"[a-z]{2}-\d+(\.\d+)?_obj", t) for t in targets), targets  # from cdk-nag's NIST ids
 
 
 def test_the_reports_keep_one_result_per_pack_and_rule(ordinary):

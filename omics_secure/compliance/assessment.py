@@ -86,10 +86,17 @@ def cdk_nag_controls(pack: str, description: str) -> Controls:
     match = _CDK_NAG_CONTROLS.search(description)
     if match is None or pack not in ("HIPAA.Security", "NIST.800.53.R5"):
         return Controls()
-    ids = [part.strip() for part in match["ids"].split(", ") if part.strip()]
+    # cdk-nag separates ids with ", " or ",\xa0" (a non-breaking space); \s matches both.
+    ids = [part.strip() for part in re.split(r",\s*", match["ids"]) if part.strip()]
     if pack == "HIPAA.Security":
         return Controls(hipaa=tuple(dict.fromkeys(ids)))
-    return Controls(nist_800_53_r5=tuple(dict.fromkeys(re.sub(r"(?<=[\d)])[a-z]+$", "", i) for i in ids)))
+    return Controls(nist_800_53_r5=tuple(dict.fromkeys(_control_of_statement(i) for i in ids)))
+
+
+def _control_of_statement(part: str) -> str:
+    """The SP 800-53 control (or enhancement) a statement part belongs to: ``AC-17(4)(a)`` and ``AC-17(4)b``
+    are AC-17(4), ``CM-6a`` is CM-6, ``AC-2i.2`` is AC-2."""
+    return re.sub(r"(?<=[\d)])(?:\([a-z]+\)|[a-z]).*$", "", part)
 
 
 def _reported_results(pack: PackResult) -> list[AssessedResult]:

@@ -222,8 +222,11 @@ def assessment_results(results: Sequence[AssessedResult], *, title: str, version
 def _target(item: AssessedResult) -> str:
     """The objective a finding is against: the first SP 800-53 control the rule cites, else the rule."""
     if item.controls.nist_800_53_r5:
-        return control_id("nist_800_53_r5", item.controls.nist_800_53_r5[0]) + "_obj"
-    return re.sub(r"[^A-Za-z0-9_.-]+", "_", item.rule_id).strip("_") or "rule"
+        objective = control_id("nist_800_53_r5", item.controls.nist_800_53_r5[0]) + "_obj"
+    else:
+        objective = item.rule_id
+    # An OSCAL token: a letter or '_' first, then letters, digits, '_', '-' and '.'.
+    return re.sub(r"^[^A-Za-z_]+", "", re.sub(r"[^A-Za-z0-9_.-]+", "_", objective)).strip("_") or "rule"
 
 
 def _line(text: str) -> str:

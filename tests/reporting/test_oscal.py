@@ -76,6 +76,18 @@ def test_cdk_nag_findings_cite_the_controls_their_description_names():
     assert cdk_nag_controls("AwsSolutions", "The IAM entity contains wildcard permissions.") == Controls()
 
 
+def test_cdk_nag_control_lists_as_cdk_nag_writes_them_give_catalog_ids():
+    """The default security group finding of a plain ec2.Vpc, separators and statement parts as cdk-nag prints
+    them: ", " or ",\xa0", parts like ``AC-17b`` and ``AC-17(4)(a)``."""
+    description = ("The VPC's default security group allows inbound or outbound traffic - (Control IDs: AC-4(21),"
+                   "\xa0AC-17b, AC-17(1), AC-17(1), AC-17(4)(a), CM-6a, SC-7(24)(b), SI-4(17), AC-2i.2).")
+    controls = cdk_nag_controls("NIST.800.53.R5", description)
+    assert controls.nist_800_53_r5 == ("AC-4(21)", "AC-17", "AC-17(1)", "AC-17(4)", "CM-6", "SC-7(24)", "SI-4(17)",
+                                       "AC-2")
+    assert [control_id("nist_800_53_r5", c) for c in controls.nist_800_53_r5] == [
+        "ac-4.21", "ac-17", "ac-17.1", "ac-17.4", "cm-6", "sc-7.24", "si-4.17", "ac-2"]
+
+
 def test_every_public_construct_has_a_component_entry_with_catalogued_controls():
     from constructs import Construct
 
