@@ -59,6 +59,15 @@ def test_every_project_gets_its_environment_in_its_own_account_and_regions(organ
     assert atlas.primary.node.try_find_child("Collaborator-phs000004.v1.p1-555566667777") is not None
 
 
+def test_every_project_copies_its_backups_to_its_replica_region(organization):
+    pipeline = organization.stack("OmicsSecurePipeline")
+    for stage in pipeline.stages:  # type: ignore[attr-defined]
+        copy_to = stage.primary.node.find_child("Backup").copy_to
+        assert copy_to is not None and copy_to.region == stage.replica.region, stage.project.project_id
+        assert not any(entry.type == "aws:cdk:warning" and "No copy_to vault" in str(entry.data)
+                       for entry in stage.primary.node.find_child("Backup").node.metadata)
+
+
 def test_the_guardrails_attach_every_scp_and_the_tag_policy_to_the_projects_ous(organization):
     policies = {body["Properties"]["Name"]: body["Properties"]
                 for body in _resources(organization, "Guardrails", "AWS::Organizations::Policy").values()}

@@ -320,7 +320,8 @@ class ProjectStage(cdk.Stage):
                                  approvals=project.approvals)
         self.replica = ReferenceReplicaStack(self, "OmicsSecureReplica", config=config)
         self.primary = ReferencePrimaryStack(self, "OmicsSecurePrimary", config=config,
-                                             replica=self.replica.phi_data_replica)
+                                             replica=self.replica.phi_data_replica,
+                                             backup_copy_vault=self.replica.backup_vault)
         self.verifier = VerifyAuditorRole(self.primary, "PipelineVerifier", role_name=VERIFY_ROLE_NAME,
                                           assumed_by=iam.AccountPrincipal(tooling_account))
         cdk.Tags.of(self).add(PROJECT_ID_TAG, project.project_id)
