@@ -112,6 +112,19 @@ def test_the_pipeline_deploys_in_waves_with_a_check_before_and_a_verify_after(or
             assert f"Project-{project}-OmicsSecurePrimary" in spec and "role/omics-secure-verify" in spec
 
 
+def test_each_wave_starts_its_builds_through_a_role_of_its_own(organization):
+    """One shared action role would gain a statement per CodeBuild action and overflow at about 100 projects."""
+    stages = _pipeline_stages(organization)
+    roles = _resources(organization, "OmicsSecurePipeline", "AWS::IAM::Role")
+    for stage, wave in ((stages[4], "Wave1"), (stages[5], "Wave2")):
+        builds = [a for a in stage["Actions"] if a["ActionTypeId"]["Provider"] == "CodeBuild"]
+        assert len(builds) == (2 if wave == "Wave1" else 3)  # the check and one verify per project
+        (role,) = {a["RoleArn"]["Fn::GetAtt"][0] for a in builds}
+        assert role.startswith(f"Pipeline{wave}ActionRole")
+        (trust,) = roles[role]["Properties"]["AssumeRolePolicyDocument"]["Statement"]
+        assert trust["Condition"] == {"Bool": {"aws:ViaAWSService": "codepipeline.amazonaws.com"}}
+
+
 def test_the_pipeline_lives_in_the_tooling_account_with_encrypted_retained_artifacts(organization):
     pipeline = organization.stack("OmicsSecurePipeline")
     assert pipeline.account == "123456789012"

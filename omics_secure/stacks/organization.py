@@ -388,16 +388,23 @@ class PipelineStack(cdk.Stack):
 
     def _add_wave(self, name: str, projects: Sequence[Project], install: list[str], directory: str,
                   tooling_account: str, today: datetime.date | None) -> None:
-        """One pipeline wave: the ``omics-secure check`` gate, then each project's stage and its verify step."""
+        """One pipeline wave: the ``omics-secure check`` gate, then each project's stage and its verify step.
+
+        The wave's CodeBuild actions start their builds through a role of the wave's own, trusted as CDK
+        Pipelines trusts its shared one (this account, only through CodePipeline): with one role for every
+        action, its policy grows by a statement per action, overflows IAM's inline size at about 100
+        projects and cdk-nag's IAM rules can no longer read it."""
+        action_role = iam.Role(self.pipeline, f"{name}ActionRole", assumed_by=iam.PrincipalWithConditions(
+            iam.AccountRootPrincipal(), {"Bool": {"aws:ViaAWSService": "codepipeline.amazonaws.com"}}))
         wave = self.pipeline.add_wave(name, pre=[pipelines.CodeBuildStep(
-            f"Check{name}", input=self.source, install_commands=install,
+            f"Check{name}", input=self.source, install_commands=install, action_role=action_role,
             commands=[f"cd {directory}", "omics-secure check --output cdk.check.out"])])
         self.waves.append(wave)
         for project in projects:
             stage = ProjectStage(self, f"Project-{project.project_id}", project=project,
                                  tooling_account=tooling_account, today=today)
             self.stages.append(stage)
-            wave.add_stage(stage, post=[self._verify_step(stage)])
+            wave.add_stage(stage, post=[self._verify_step(stage, action_role)])
 
     def _role_arns_as_sub(self) -> None:
         """The deploy actions' role ARNs as ``Fn::Sub``: CDK writes them as ``Fn::Join`` with an empty
@@ -461,7 +468,7 @@ class PipelineStack(cdk.Stack):
 
 
     @staticmethod
-    def _verify_step(stage: ProjectStage) -> pipelines.CodeBuildStep:
+    def _verify_step(stage: ProjectStage, action_role: iam.IRole) -> pipelines.CodeBuildStep:
         project = stage.project
         role_arn = f"arn:{partition_of(project.primary_region)}:iam::{project.account}:role/{VERIFY_ROLE_NAME}"
         commands = [
@@ -473,6 +480,7 @@ class PipelineStack(cdk.Stack):
                             f"--stack {stack.stack_name} --report-dir verify-reports/{stack.stack_name}")
         return pipelines.CodeBuildStep(
             f"Verify-{project.project_id}", install_commands=["pip install omics-secure"], commands=commands,
+            action_role=action_role,
             role_policy_statements=[iam.PolicyStatement(actions=["sts:AssumeRole"], resources=[role_arn])])
 
 
