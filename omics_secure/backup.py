@@ -19,7 +19,6 @@ import re
 from collections.abc import Sequence
 
 import aws_cdk as cdk
-import jsii
 from aws_cdk import aws_backup as backup
 from aws_cdk import aws_events as events
 from aws_cdk import aws_iam as iam
@@ -235,17 +234,6 @@ class PhiBackupVault(Construct):
                 f"through backup.{self.region}.amazonaws.com "
                 f"({', '.join(VAULT_KEY_ACTIONS + VAULT_KEY_GRANT_ACTIONS)}), "
                 "or backups and copies into this vault fail.")
-
-
-@jsii.implements(events.IRuleTarget)
-class _TopicTarget:
-    """An EventBridge target that relies on the AlertTopic's policy (rules of this account and region)."""
-
-    def __init__(self, topic_arn: str) -> None:
-        self._topic_arn = topic_arn
-
-    def bind(self, rule: events.IRule, id: str | None = None) -> events.RuleTargetConfig:
-        return events.RuleTargetConfig(arn=self._topic_arn)
 
 
 class PhiBackup(Construct):
@@ -543,6 +531,6 @@ class PhiBackup(Construct):
                 description=f"omics-secure: an AWS Backup job ended {', '.join(states)} ({detail_type})",
                 event_pattern=events.EventPattern(source=["aws.backup"], detail_type=[detail_type],
                                                   account=[stack.account], detail={field: list(states)}),
-                targets=[_TopicTarget(alerts.topic_arn)],  # type: ignore[list-item]
+                targets=[alerts.event_target()],
             ))
         return rules

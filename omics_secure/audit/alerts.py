@@ -98,6 +98,12 @@ class AlertTopic(Construct):
     def topic_arn(self) -> str:
         return self.topic.topic_arn
 
+    def event_target(self) -> events.IRuleTarget:
+        """An EventBridge rule target that publishes to this topic under the topic's own policy (this account's
+        rules only), rather than the unscoped statement ``targets.SnsTopic`` adds."""
+        target: events.IRuleTarget = _TopicTarget(self.topic)  # type: ignore[assignment]
+        return target
+
 
 @jsii.implements(events.IRuleTarget)
 class _TopicTarget:
@@ -152,7 +158,7 @@ class KeyWatch(Construct):
                         "or had a grant revoked or retired",
             event_pattern=events.EventPattern(source=["aws.kms"], detail_type=["AWS API Call via CloudTrail"],
                                               detail=detail),
-            targets=[_TopicTarget(alerts.topic)],  # type: ignore[list-item]
+            targets=[alerts.event_target()],
         )
 
 
