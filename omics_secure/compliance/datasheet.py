@@ -36,7 +36,7 @@ from omics_secure.compliance.controls import (
 )
 from omics_secure.compliance.costs import DESIGN_NOTES, USAGE_DESCRIPTIONS, fixed_costs, load_prices
 from omics_secure.compliance.engine import evaluate_stacks, judge
-from omics_secure.compliance.environment import Asset, build_environment, references
+from omics_secure.compliance.environment import DATA_STORE_TYPES, Asset, build_environment, references
 from omics_secure.compliance.model import Pack, Resource, Rule, Status
 from omics_secure.compliance.names import Names
 from omics_secure.compliance.packs import OMICS_SECURE_PACK
@@ -45,15 +45,6 @@ from omics_secure.compliance.rules._policy import allow_statements, as_list, con
 from omics_secure.reporting.diagram import Graph
 from omics_secure.reporting.summary import Section, Table
 from omics_secure.reporting.validation_report import PackResult, read_validation_report
-
-DATA_STORE_TYPES = {
-    "AWS::S3::Bucket": "S3 bucket",
-    "AWS::Omics::SequenceStore": "HealthOmics sequence store",
-    "AWS::Omics::ReferenceStore": "HealthOmics reference store",
-    "AWS::Omics::VariantStore": "HealthOmics variant store",
-    "AWS::Omics::AnnotationStore": "HealthOmics annotation store",
-    "AWS::HealthLake::FHIRDatastore": "HealthLake FHIR datastore",
-}
 
 _ACCOUNT_ROOT = re.compile(r"\barn:aws[\w-]*:iam::(\d{12}):root\b")
 ENVIRONMENT_TITLE = "Environment: network map and technology asset inventory"

@@ -20,17 +20,20 @@ from omics_secure.compliance.names import Names, kind_of
 from omics_secure.compliance.rules._policy import as_list
 from omics_secure.reporting.diagram import Edge, Graph, Group, Node
 
-DATA_TYPES = ("AWS::S3::Bucket", "AWS::Omics::SequenceStore", "AWS::Omics::ReferenceStore",
-              "AWS::Omics::VariantStore", "AWS::Omics::AnnotationStore", "AWS::HealthLake::FHIRDatastore")
-_NETWORK_TYPES = ("AWS::EC2::Subnet", "AWS::EC2::VPCEndpoint", "AWS::EC2::InternetGateway", "AWS::EC2::NatGateway")
-_POLICY_TYPES = ("AWS::IAM::Policy", "AWS::IAM::ManagedPolicy")
-_DETAILS = {
+DATA_STORE_TYPES = {
     "AWS::S3::Bucket": "S3 bucket",
     "AWS::Omics::SequenceStore": "HealthOmics sequence store",
     "AWS::Omics::ReferenceStore": "HealthOmics reference store",
     "AWS::Omics::VariantStore": "HealthOmics variant store",
     "AWS::Omics::AnnotationStore": "HealthOmics annotation store",
     "AWS::HealthLake::FHIRDatastore": "HealthLake FHIR datastore",
+}
+"""The resource types that hold data, and what the report calls each."""
+DATA_TYPES = tuple(DATA_STORE_TYPES)
+_NETWORK_TYPES = ("AWS::EC2::Subnet", "AWS::EC2::VPCEndpoint", "AWS::EC2::InternetGateway", "AWS::EC2::NatGateway")
+_POLICY_TYPES = ("AWS::IAM::Policy", "AWS::IAM::ManagedPolicy")
+_DETAILS = {
+    **DATA_STORE_TYPES,
     "AWS::CloudTrail::Trail": "CloudTrail trail",
     "AWS::EC2::InternetGateway": "internet gateway",
     "AWS::EC2::NatGateway": "NAT gateway",
