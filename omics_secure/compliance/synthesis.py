@@ -183,6 +183,13 @@ def failure_message(log: str) -> str:
     ``Error:``. Without either, the last lines of output are kept.
     """
     lines = [line.strip() for line in log.strip().splitlines() if line.strip()]
-    exception_lines = [line for line in lines if _EXCEPTION_LINE.match(line) and not line.startswith("File ")]
-    message = exception_lines[-1] if exception_lines else " | ".join(lines[-2:]) or "no output"
-    return message if len(message) <= _MESSAGE_LIMIT else message[:_MESSAGE_LIMIT - 3] + "..."
+    exceptions = [i for i, line in enumerate(lines) if _EXCEPTION_LINE.match(line) and not line.startswith("File ")]
+    if not exceptions:
+        message = " | ".join(lines[-2:]) or "no output"
+        return message if len(message) <= _MESSAGE_LIMIT else message[:_MESSAGE_LIMIT - 3] + "..."
+    # An exception's message may go on over more lines (OmicsSecureConfigError lists each prop, its value
+    # and the fix); they are the part the user needs, so they stay, joined into the one line.
+    last = exceptions[-1]
+    message = " ".join([lines[last], *(line for line in lines[last + 1:] if not line.startswith(("at ", "File ")))])
+    limit = _MESSAGE_LIMIT * 3
+    return message if len(message) <= limit else message[:limit - 3] + "..."

@@ -57,6 +57,15 @@ def test_a_python_traceback_comes_down_to_its_exception_line():
     assert failure_message(log) == "ValueError: bucket_name 'x' is not valid"
 
 
+def test_an_exception_message_over_several_lines_keeps_every_line():
+    log = ("Traceback (most recent call last):\n  File \"app.py\", line 12, in <module>\n"
+           "omics_secure._internal.errors.OmicsSecureConfigError: WorkflowRunRole 'Runs': invalid props\n"
+           "  - buckets=[PhiBucket at Lab/Data]: no such prop; props are: scope, id, inputs, outputs\n")
+    assert failure_message(log) == ("omics_secure._internal.errors.OmicsSecureConfigError: WorkflowRunRole 'Runs': "
+                                    "invalid props - buckets=[PhiBucket at Lab/Data]: no such prop; props are: "
+                                    "scope, id, inputs, outputs")
+
+
 def test_a_jsii_error_keeps_cdk_message():
     log = ("jsii.errors.JavaScriptError: \n  @jsii/kernel.RuntimeError: Error: There is already a Construct with "
            "name 'Bucket' in Stack [App]\n      at Kernel._Kernel_create (/tmp/jsii-kernel.js:1:1)\n"
