@@ -5,10 +5,13 @@ and ``make docs``); ``make test-fast`` runs ``pytest -n 2 -m "not slow"``, the l
 
 Markers (registered in pyproject.toml; ``--strict-markers`` refuses any other):
 
-- ``@pytest.mark.slow``: tests that run the command or an app in a subprocess (mark them, or the whole
-  module with ``pytestmark = pytest.mark.slow``), and, marked here automatically, every property-based
-  (hypothesis) test and every test that synthesizes with all four packs (it uses ``compliant`` or
-  ``reference_app``, see ``SLOW_FIXTURES``). CI runs them (``make test``); ``make test-fast`` leaves them out.
+- ``@pytest.mark.slow``: tests that run the command or an app in a subprocess, build a whole app (the
+  reference app, the organization example) or run the compliance packs (mark them, or the whole module
+  with ``pytestmark = pytest.mark.slow``), and, marked here automatically, every property-based
+  (hypothesis) test and every test that uses ``compliant`` or ``reference_app`` (``SLOW_FIXTURES``).
+  A test that runs the packs without the marker, itself or in a fixture, fails
+  (:func:`tests.harness.require_slow_marker`), so the fast set cannot grow slow unnoticed.
+  CI runs them all (``make test``); ``make test-fast`` leaves them out.
 
 Session fixtures (built once per test run; never change what they return, other tests read it too):
 
@@ -30,37 +33,68 @@ app of your own, add a session fixture here (scope ``"session"``, built with
 :func:`tests.harness.synthesize_once`); nothing else is needed.
 """
 
+from __future__ import annotations
+
 from omics_secure._internal.node_runtime import silence_end_of_life_banner
 
 silence_end_of_life_banner()
 
+import atexit  # noqa: E402
+import os  # noqa: E402
+import sys  # noqa: E402
 from collections.abc import Callable  # noqa: E402
 from pathlib import Path  # noqa: E402
+from typing import TYPE_CHECKING  # noqa: E402
 
-import aws_cdk as cdk  # noqa: E402
-import aws_cdk.cloud_assembly_schema  # noqa: E402  (registers the jsii types Annotations.from_stack returns)
 import pytest  # noqa: E402
-from constructs import IConstruct  # noqa: E402
 
-from omics_secure.stacks import build_reference_app  # noqa: E402
-from tests.harness import (  # noqa: E402
-    ENV,
-    REPOSITORY,
-    ComplianceResult,
-    SynthesizedApp,
-    assert_compliant,
-    lint_assembly,
-    make_app,
-    synthesize_once,
-)
+if TYPE_CHECKING:
+    import aws_cdk as cdk
+    from constructs import IConstruct
+
+    from tests.harness import ComplianceResult, SynthesizedApp
+
+# aws_cdk, the harness (cfn-lint's loader) and the stacks are imported where they are used: the xdist
+# controller loads this file too but runs no test, and importing them there (3 s, and a Node.js process)
+# only delayed the workers' start.
+REPOSITORY = Path(__file__).resolve().parent.parent
+
+
+def _end_the_worker_without_finalization() -> None:
+    """Registered before aws_cdk loads, so it runs after every other exit handler (jsii's, which stops its
+    Node.js process, included); it then skips only the interpreter's teardown of a worker's objects, which
+    took about 2 s while the controller waited for it (benchmarks/README.md). Every result has been sent."""
+    sys.stdout.flush()
+    sys.stderr.flush()
+    os._exit(0)
+
+
+if os.environ.get("PYTEST_XDIST_WORKER") and "aws_cdk" not in sys.modules:
+    atexit.register(_end_the_worker_without_finalization)
 
 _SHARED_SCOPES = {"session": "fixture", "package": "fixture", "module": "module", "class": "module"}
+
+
+@pytest.hookimpl(wrapper=True)
+def pytest_runtest_protocol(item: pytest.Item, nextitem: pytest.Item | None):
+    """Lets :func:`tests.harness.require_slow_marker` see whether the running test (its fixtures of any
+    scope included) is marked ``slow``. Runs only where tests run: the xdist controller never imports the
+    harness."""
+    from tests import harness
+
+    harness.RUNNING_TEST_IS_SLOW = item.get_closest_marker("slow") is not None
+    try:
+        return (yield)
+    finally:
+        harness.RUNNING_TEST_IS_SLOW = None
 
 
 @pytest.fixture(autouse=True)
 def every_synthesized_template_passes_cfn_lint(tmp_path: Path):
     """After each test, cfn-lint every cloud assembly the test synthesized under its tmp_path."""
     yield
+    from tests.harness import lint_assembly
+
     errors = [error for manifest in sorted(tmp_path.rglob("manifest.json"))
               for error in lint_assembly(manifest.parent)]
     assert not errors, "cfn-lint errors in a template this test synthesized:\n" + "\n".join(errors)
@@ -68,25 +102,37 @@ def every_synthesized_template_passes_cfn_lint(tmp_path: Path):
 
 @pytest.fixture
 def app(tmp_path: Path) -> cdk.App:
+    from tests.harness import make_app
+
     return make_app(tmp_path / "cdk.out")
 
 
 @pytest.fixture
 def stack(app: cdk.App) -> cdk.Stack:
     """A stack with a concrete account and region, as the grant-ready statements need."""
+    import aws_cdk as cdk
+
+    from tests.harness import ENV
+
     return cdk.Stack(app, "TestStack", env=ENV)
 
 
 @pytest.fixture
 def compliant() -> Callable[[IConstruct], ComplianceResult]:
     """``compliant(stack)`` synthesizes, lints and runs all four packs; it fails on anything open."""
+    from tests.harness import assert_compliant
+
     return assert_compliant
 
 
 @pytest.fixture(scope="session")
 def reference_app(tmp_path_factory: pytest.TempPathFactory) -> SynthesizedApp:
     """The reference app with cdk.json's context and all four packs, synthesized once per test run."""
-    return synthesize_once(build_reference_app(make_app(tmp_path_factory.mktemp("reference") / "cdk.out")))
+    from omics_secure.stacks import build_reference_app
+    from tests.harness import make_app, synthesize_once
+
+    app = make_app(tmp_path_factory.mktemp("reference") / "cdk.out", cdk_validation=True)  # as users synthesize it
+    return synthesize_once(build_reference_app(app))
 
 
 SLOW_FIXTURES = frozenset({"compliant", "reference_app"})
@@ -95,6 +141,8 @@ SLOW_FIXTURES = frozenset({"compliant", "reference_app"})
 
 @pytest.hookimpl(tryfirst=True)  # before ``-m "not slow"`` deselects by marker
 def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
+    import aws_cdk.cloud_assembly_schema  # noqa: F401  (registers the jsii types Annotations.from_stack returns)
+
     for item in items:
         if _is_slow(item):
             item.add_marker(pytest.mark.slow)

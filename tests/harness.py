@@ -14,20 +14,21 @@ import os
 from dataclasses import dataclass
 from importlib.metadata import version
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import aws_cdk as cdk
+import pytest
 from aws_cdk.assertions import Template
-from cfnlint.config import ConfigMixIn
-from cfnlint.decode.decode import decode_str
-from cfnlint.match import Match
-from cfnlint.rules import Rules
-from cfnlint.runner import Runner, run_template_by_data
 from constructs import IConstruct
 
 from omics_secure.compliance.assembly import read_assembly
 from omics_secure.compliance.nag import add_compliance_packs
 from omics_secure.compliance.runner import ValidationOutcome, synthesize_and_validate
 from omics_secure.reporting.validation_report import ReportedFinding
+
+if TYPE_CHECKING:  # cfn-lint (1.8 s to import, with sympy) loads only when a template is not in LINT_CACHE
+    from cfnlint.match import Match
+    from cfnlint.rules import Rules
 
 REPOSITORY = Path(__file__).resolve().parent.parent
 CDK_CONTEXT: dict[str, object] = json.loads((REPOSITORY / "cdk.json").read_text())["context"]
@@ -37,9 +38,16 @@ REPLICA_REGION = "us-west-2"
 ENV = cdk.Environment(account=ACCOUNT, region=REGION)
 
 
-def make_app(outdir: Path, **context: object) -> cdk.App:
-    """An app with the feature flags of the project's cdk.json, synthesizing into ``outdir``."""
-    return cdk.App(outdir=str(outdir), context={**CDK_CONTEXT, **context})
+def make_app(outdir: Path, *, cdk_validation: bool = False, **context: object) -> cdk.App:
+    """An app with the feature flags of the project's cdk.json, synthesizing into ``outdir``.
+
+    aws-cdk-lib's own template validation (``builtin_cloud_formation_validation``) is off unless
+    ``cdk_validation``: every template a test synthesizes is linted by cfn-lint afterwards (conftest), and
+    the built-in validator cost 4 s per process to load and 15-60 ms per synthesis, about a fifth of the fast
+    set's time (benchmarks/README.md). Users' apps keep it: the command's tests synthesize them as users do.
+    """
+    return cdk.App(outdir=str(outdir), context={**CDK_CONTEXT, **context},
+                   builtin_cloud_formation_validation=cdk_validation)
 
 
 @dataclass(frozen=True)
@@ -64,7 +72,20 @@ class ComplianceResult:
         return "\n".join(lines)
 
 
+RUNNING_TEST_IS_SLOW: bool | None = None
+"""Whether the running test is marked ``slow``; set by ``tests/conftest.py`` for every test."""
+
+
+def require_slow_marker(work: str) -> None:
+    """Fail a test that does ``work`` (seconds of CPU), itself or in a fixture it sets up, without the
+    ``slow`` marker, which keeps it out of ``make test-fast``. Outside pytest (a benchmark) nothing is checked."""
+    if RUNNING_TEST_IS_SLOW is False:
+        pytest.fail(f"this test {work} (seconds per call): mark it @pytest.mark.slow, or the module with "
+                    "pytestmark = pytest.mark.slow, so that make test-fast stays a quick loop", pytrace=False)
+
+
 def check_compliance(scope: IConstruct) -> ComplianceResult:
+    require_slow_marker("runs cdk-nag's three packs and ours")
     app = scope.node.root
     assert isinstance(app, cdk.App), "the scope must belong to a cdk.App"
     add_compliance_packs(app)
@@ -157,11 +178,18 @@ def lint_errors(template_text: str, region: str) -> list[str]:
 def _cfn_lint_rules() -> Rules:
     """cfn-lint's rules, loaded once per process: loading them (339 modules and their data files) is
     about 90% of what ``cfnlint.api.lint`` costs on a small template."""
+    from cfnlint.config import ConfigMixIn
+    from cfnlint.runner import Runner
+
     return Runner(ConfigMixIn(regions=[REGION])).rules
 
 
 def lint(template_text: str, region: str) -> list[Match]:
     """``cfnlint.api.lint(template_text, regions=[region])`` with the rules loaded once: the same matches."""
+    from cfnlint.config import ConfigMixIn
+    from cfnlint.decode.decode import decode_str
+    from cfnlint.runner import run_template_by_data
+
     template, errors = decode_str(template_text)
     if errors:
         return list(errors)

@@ -15,6 +15,8 @@ from omics_secure.stacks import build_reference_app
 from omics_secure.stacks.reference import ReferenceConfig, default_approval_end
 from tests.harness import make_app
 
+pytestmark = pytest.mark.slow  # every test builds the whole reference app (2-4 s of CPU each)
+
 # Renaming any of these replaces a deployed resource; for a key or a bucket that is data loss.
 # Change this list only together with a migration note.
 STATEFUL_TYPES = {

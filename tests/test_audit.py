@@ -479,6 +479,7 @@ def test_trail_alerts_and_alarms_pass_every_pack_and_cfn_lint(stack, compliant):
 UNREPLICATED = {"HIPAA.Security-S3BucketReplicationEnabled", "NIST.800.53.R5-S3BucketReplicationEnabled"}
 
 
+@pytest.mark.slow
 def test_a_phi_bucket_the_trail_logs_passes_the_data_event_rule(stack):
     phi = PhiBucket(stack, "Phi")
     build_monitoring(stack, data_buckets=[phi])
@@ -488,6 +489,7 @@ def test_a_phi_bucket_the_trail_logs_passes_the_data_event_rule(stack):
     assert result.open_rule_ids() == UNREPLICATED, result.describe()
 
 
+@pytest.mark.slow
 def test_a_phi_bucket_the_trail_does_not_log_is_reported(stack):
     PhiBucket(stack, "Phi")
     build_monitoring(stack)
@@ -497,6 +499,7 @@ def test_a_phi_bucket_the_trail_does_not_log_is_reported(stack):
     assert finding.construct_path == "TestStack/Phi/Resource/Resource"
 
 
+@pytest.mark.slow
 def test_a_key_watch_limited_to_other_keys_leaves_this_key_reported(stack):
     trail = AuditTrail(stack, "Trail")
     alerts = AlertTopic(stack, "Alerts", key=trail.key)

@@ -25,6 +25,8 @@ from omics_secure.stacks.organization import (
 )
 from tests.harness import REPOSITORY, SynthesizedApp, synthesize_once
 
+pytestmark = pytest.mark.slow  # the example app: ten stacks, synthesized with every pack
+
 EXAMPLE = REPOSITORY / "examples" / "organization"
 PROJECTS = EXAMPLE / "projects.json"
 

@@ -85,6 +85,7 @@ def warnings(stack: cdk.Stack) -> list[str]:
 
 # PhiBucket defaults
 
+@pytest.mark.slow
 def test_defaults_encrypt_lock_version_block_log_and_retain(stack):
     phi = PhiBucket(stack, "Phi")
     body = phi_bucket_resource(stack)
@@ -160,6 +161,7 @@ def test_given_phi_key_gets_its_s3_statements_and_no_new_key_is_made(stack):
     key_statement(stack, "AllowS3UseViaService")
 
 
+@pytest.mark.slow
 def test_dsse_kms_has_no_bucket_key_and_is_accepted_by_the_project_rules(stack):
     PhiBucket(stack, "Phi", encryption=Encryption.DSSE_KMS)
     encryption = phi_bucket_resource(stack)["Properties"]["BucketEncryption"]["ServerSideEncryptionConfiguration"][0]
@@ -232,6 +234,7 @@ def test_warning_when_the_data_use_end_date_has_passed(stack):
     assert any("data_use_end_date 2001-01-01 has passed" in w for w in warnings(stack))
 
 
+@pytest.mark.slow
 def test_vpc_endpoint_restriction_exempts_only_named_break_glass_roles(stack):
     endpoint = ec2.GatewayVpcEndpoint.from_gateway_vpc_endpoint_id(stack, "S3Endpoint", "vpce-0123456789abcdef0")
     break_glass = iam.Role.from_role_arn(stack, "BreakGlass", f"arn:aws:iam::{ACCOUNT}:role/incident-response")
@@ -299,6 +302,7 @@ def test_grants_name_every_action_on_bucket_and_key_together(stack, method, s3_a
     assert kms_statement["Condition"] == {"StringEquals": {"kms:ViaService": f"s3.{REGION}.amazonaws.com"}}
 
 
+@pytest.mark.slow
 def test_grants_leave_no_wildcard_action_finding(stack):
     phi = PhiBucket(stack, "Phi")
     role = iam.Role(stack, "Pipeline", assumed_by=iam.ServicePrincipal("ec2.amazonaws.com"))
@@ -315,6 +319,7 @@ def test_grants_leave_no_wildcard_action_finding(stack):
 
 # AccessLogBucket
 
+@pytest.mark.slow
 def test_access_log_bucket_is_sse_s3_versioned_tls_only_with_lifecycle(stack):
     logs = AccessLogBucket(stack, "Logs")
     PhiBucket(stack, "Phi", access_logs=logs)
@@ -358,7 +363,7 @@ def test_access_log_bucket_retention_is_configurable(stack):
 
 
 def test_access_log_bucket_works_without_the_feature_flag_in_context(tmp_path):
-    app = cdk.App(outdir=str(tmp_path))  # no cdk.json context at all
+    app = cdk.App(outdir=str(tmp_path), builtin_cloud_formation_validation=False)  # no cdk.json context at all
     stack = cdk.Stack(app, "Bare", env=ENV)
     PhiBucket(stack, "Phi")
     statements = policy_statements(stack, "PhiAccessLogsPolicy")
@@ -684,6 +689,7 @@ def test_replica_rejects_phi_like_names_and_bad_lifecycle(app):
         PhiReplicaBucket(stack, "Replica", object_lock_retention=cdk.Duration.days(0))
 
 
+@pytest.mark.slow
 def test_project_rules_catch_escape_hatch_weakening(stack):
     phi = PhiBucket(stack, "Phi")
     cfn = phi.bucket.node.default_child

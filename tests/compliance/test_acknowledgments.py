@@ -17,6 +17,7 @@ def weak_key(stack):
     return kms.Key(stack, "DataKey", enable_key_rotation=False)
 
 
+@pytest.mark.slow
 def test_recorded_acknowledgment_moves_the_finding_to_acknowledged_with_its_reason(stack):
     key = weak_key(stack)
     acknowledge(key, "OmicsSecure-KMSKeyRotationEnabled", REASON)
@@ -30,6 +31,7 @@ def test_recorded_acknowledgment_moves_the_finding_to_acknowledged_with_its_reas
     assert ("AwsSolutions-KMS5", "AwsSolutions::AwsSolutions-KMS5", REASON) in acknowledged
 
 
+@pytest.mark.slow
 def test_acknowledging_one_rule_leaves_the_others_open(stack):
     key = weak_key(stack)
     acknowledge(key, "OmicsSecure-KMSKeyRotationEnabled", REASON)

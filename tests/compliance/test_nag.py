@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import aws_cdk as cdk
+import pytest
 
 from omics_secure import PhiKey
 from omics_secure.compliance import OmicsSecureChecks, add_compliance_packs, compliance_packs
@@ -22,6 +23,7 @@ def test_registering_twice_is_a_no_op(app):
     assert registered_packs(app) == first
 
 
+@pytest.mark.slow
 def test_an_escape_hatch_override_is_judged_as_synthesized(stack):
     key = PhiKey(stack, "DataKey")
     key.node.default_child.add_property_override("EnableKeyRotation", False)
@@ -34,6 +36,7 @@ def test_an_escape_hatch_override_is_judged_as_synthesized(stack):
     assert "does not rotate" in finding.description and "SC-12" in finding.description
 
 
+@pytest.mark.slow
 def test_a_bare_id_acknowledgment_on_a_parent_is_honoured_without_a_record(stack):
     key = PhiKey(stack, "DataKey")
     key.apply_removal_policy(cdk.RemovalPolicy.DESTROY)
@@ -57,6 +60,7 @@ def test_validate_scope_reports_findings_under_the_scope_only(app):
     assert [r.construct_path for r in report.violations[0].violating_resources] == ["Weak/DataKey/Resource"]
 
 
+@pytest.mark.slow
 def test_a_stack_near_cloudformations_resource_limit_gets_a_warning_not_a_failure(app):
     big = cdk.Stack(app, "Big")
     for index in range(400):

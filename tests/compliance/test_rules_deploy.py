@@ -308,6 +308,7 @@ def test_config_delivery_to_a_bucket_outside_the_template_is_not_judged():
     assert judge(CONFIG_DELIVERY_BUCKET_UNLOCKED, "Channel", template) is Status.NOT_APPLICABLE
 
 
+@pytest.mark.slow
 def test_warning_rules_are_reported_without_failing_and_error_rules_fail(app):
     """Through cdk-nag's plugin: a retained fixed name warns; a lifecycle rule S3 refuses fails synthesis."""
     stack = cdk.Stack(app, "Deploy")

@@ -200,6 +200,7 @@ def test_run_role_judged_through_a_managed_policy_it_lists_in_managed_policy_arn
 
 # The rules fire in a synthesized app (the pack is wired into cdk-nag), on escape-hatch L1 resources.
 
+@pytest.mark.slow
 def test_rules_report_aws_owned_keys_unlogged_stores_and_wildcard_run_roles(stack):
     omics.CfnSequenceStore(stack, "Reads", name="reads", sse_config=omics.CfnSequenceStore.SseConfigProperty(
         type="KMS"))
