@@ -5,10 +5,9 @@ from __future__ import annotations
 import json
 import textwrap
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import pytest
-from trestle.oscal.assessment_results import AssessmentResults
-from trestle.oscal.component import ComponentDefinition
 
 from omics_secure.cli import main, verify_rules
 from omics_secure.compliance.assessment import cdk_nag_controls
@@ -21,6 +20,10 @@ from omics_secure.reporting.writers import to_junit_xml
 from omics_secure.verify.checks import KMS_KEY, live_checks
 from omics_secure.verify.runner import PACK_PREFIX, TITLE
 from tests.harness import CDK_CONTEXT
+
+if TYPE_CHECKING:  # trestle's models take 1.5 s to import: only the tests that read documents load them
+    from trestle.oscal.assessment_results import AssessmentResults
+    from trestle.oscal.component import ComponentDefinition
 
 R3_SOURCE = "NIST_SP800-171_rev3_catalog.json"
 ACKNOWLEDGED_REASON = "Short-lived key for a synthetic data set; destroyed with the sandbox account"
@@ -39,6 +42,9 @@ app.synth()
 
 
 def read_oscal(directory: Path) -> tuple[ComponentDefinition, AssessmentResults]:
+    from trestle.oscal.assessment_results import AssessmentResults
+    from trestle.oscal.component import ComponentDefinition
+
     component = ComponentDefinition.oscal_read(directory / "component-definition.json")
     results = AssessmentResults.oscal_read(directory / "assessment-results.json")
     assert component is not None and results is not None
