@@ -154,6 +154,25 @@ def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item
             item.add_marker(pytest.mark.xdist_group(group))
 
 
+_GROUPING_LOST: list[str] = []
+
+
+@pytest.hookimpl(trylast=True, specname="pytest_collection_modifyitems")  # after pytest-xdist put the groups in
+def pytest_collection_modifyitems_check_groups(config: pytest.Config, items: list[pytest.Item]) -> None:
+    """Notes the tests of a worker that lost their xdist group: each worker would build every shared app."""
+    if os.environ.get("PYTEST_XDIST_WORKER") and config.getvalue("loadgroup"):
+        _GROUPING_LOST.extend(item.nodeid for item in items
+                              if item.get_closest_marker("xdist_group") and "@" not in item.nodeid)
+
+
+def pytest_runtest_setup(item: pytest.Item) -> None:
+    if _GROUPING_LOST and item.get_closest_marker("xdist_group"):
+        pytest.fail(f"pytest-xdist's --dist loadgroup did not group {len(_GROUPING_LOST)} tests, so each worker "
+                    "would build the shared apps again. pytest 9.2 with pytest-xdist 3.8 does this "
+                    "(pytest-dev/pytest-xdist#1386): reinstall the dev extras (make .venv/.installed), which keep "
+                    "pytest below 9.2.", pytrace=False)
+
+
 def _is_slow(item: pytest.Item) -> bool:
     property_based = getattr(getattr(item, "obj", None), "is_hypothesis_test", False)
     return bool(property_based) or not SLOW_FIXTURES.isdisjoint(getattr(item, "fixturenames", ()))
