@@ -103,15 +103,11 @@ def assert_compliant(scope: IConstruct) -> ComplianceResult:
 
 
 @dataclass(frozen=True)
-class SynthesizedApp:
-    """An app synthesized once with every pack registered, shared by the tests that only read it."""
+class SynthesizedAssembly:
+    """An app synthesized once (no packs), shared by the tests that only read it."""
 
     app: cdk.App
-    compliance: ComplianceResult
-
-    @property
-    def assembly_dir(self) -> Path:
-        return self.compliance.outcome.assembly_dir
+    assembly_dir: Path
 
     def stack(self, name: str) -> cdk.Stack:
         stack = self.app.node.find_child(name)
@@ -125,12 +121,28 @@ class SynthesizedApp:
         return Template.from_json(json.loads(artifact.template_path.read_text()))
 
 
+@dataclass(frozen=True)
+class SynthesizedApp(SynthesizedAssembly):
+    """An app synthesized once with every pack registered, shared by the tests that only read it."""
+
+    compliance: ComplianceResult
+
+
+def synthesize_plain(app: cdk.App) -> SynthesizedAssembly:
+    """Synthesize ``app`` without the packs and cfn-lint its templates (for module- and session-scoped
+    fixtures, whose assemblies the per-test cfn-lint fixture does not see); fails on any cfn-lint error."""
+    assembly_dir = Path(app.synth().directory)
+    errors = lint_assembly(assembly_dir)
+    assert not errors, "cfn-lint errors:\n" + "\n".join(errors)
+    return SynthesizedAssembly(app, assembly_dir)
+
+
 def synthesize_once(app: cdk.App) -> SynthesizedApp:
     """Synthesize ``app`` with all four packs and cfn-lint its templates (for session-scoped fixtures,
     whose assemblies the per-test cfn-lint fixture does not see); fails on any cfn-lint error."""
     result = check_compliance(app)
     assert not result.lint_errors, "cfn-lint errors:\n" + "\n".join(result.lint_errors)
-    return SynthesizedApp(app, result)
+    return SynthesizedApp(app, result.outcome.assembly_dir, result)
 
 
 def lint_assembly(assembly_dir: Path) -> list[str]:
