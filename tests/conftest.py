@@ -8,7 +8,8 @@ Markers (registered in pyproject.toml; ``--strict-markers`` refuses any other):
 - ``@pytest.mark.slow``: tests that run the command or an app in a subprocess, build a whole app (the
   reference app, the organization example) or run the compliance packs (mark them, or the whole module
   with ``pytestmark = pytest.mark.slow``), and, marked here automatically, every property-based
-  (hypothesis) test and every test that uses ``compliant`` or ``reference_app`` (``SLOW_FIXTURES``).
+  (hypothesis) test and every test that uses ``compliant``, ``reference_app`` or moto's emulated account
+  (``aws``; see ``SLOW_FIXTURES``).
   A test that runs the packs without the marker, itself or in a fixture, fails
   (:func:`tests.harness.require_slow_marker`), so the fast set cannot grow slow unnoticed.
   CI runs them all (``make test``); ``make test-fast`` leaves them out.
@@ -135,8 +136,9 @@ def reference_app(tmp_path_factory: pytest.TempPathFactory) -> SynthesizedApp:
     return synthesize_once(build_reference_app(app))
 
 
-SLOW_FIXTURES = frozenset({"compliant", "reference_app"})
-"""Fixtures that synthesize with cdk-nag's three packs and ours: 1-3 s of CPU per call, the reference app 20 s."""
+SLOW_FIXTURES = frozenset({"compliant", "reference_app", "aws"})
+"""Fixtures that synthesize with cdk-nag's three packs and ours (1-3 s of CPU per call, the reference app 20 s),
+and ``aws`` (tests/verify/conftest.py), which stands up moto's emulated account for a test (0.5-1 s each)."""
 
 
 @pytest.hookimpl(tryfirst=True)  # before ``-m "not slow"`` deselects by marker

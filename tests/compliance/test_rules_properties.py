@@ -9,6 +9,7 @@ expected, a map where a list is expected, null, or a scalar of another type.
 from __future__ import annotations
 
 import copy
+import functools
 from pathlib import Path
 from typing import Any
 
@@ -97,13 +98,13 @@ CONDITIONS = {"Undecided": {"Fn::Equals": [{"Ref": "NoDefault"}, "x"]},
               "Decided": {"Fn::Equals": [{"Ref": "WithDefault"}, "true"]}}
 
 
-def _seeds() -> list[dict[str, Any]]:
+@functools.cache
+def seeds() -> list[dict[str, Any]]:
+    """The corpus templates and EXTRA_RESOURCES, read when a test first draws (not at collection: decoding
+    them imports cfn-lint, 1.5 s of every worker's start even when -m "not slow" runs none of these tests)."""
     templates = [dict(load_template(path).template) for path in sorted(CORPUS.iterdir())]
     templates.append({"Resources": EXTRA_RESOURCES})
     return templates
-
-
-SEEDS = _seeds()
 
 
 def _paths(value: Any, prefix: tuple[Any, ...] = ()) -> list[tuple[Any, ...]]:
@@ -154,7 +155,7 @@ values = st.recursive(scalars, _shapes, max_leaves=6)
 
 @st.composite
 def mutated_templates(draw: st.DrawFn) -> dict[str, Any]:
-    template = copy.deepcopy(draw(st.sampled_from(SEEDS)))
+    template = copy.deepcopy(draw(st.sampled_from(seeds())))
     resources = template["Resources"]
     judged = sorted(lid for lid, body in resources.items() if body.get("Type") in JUDGED_TYPES)
     for _ in range(draw(st.integers(1, 3))):
@@ -169,7 +170,7 @@ def mutated_templates(draw: st.DrawFn) -> dict[str, Any]:
 
 
 def test_the_seeds_hold_every_resource_type_the_pack_judges():
-    seeded = {body.get("Type") for template in SEEDS for body in template["Resources"].values()}
+    seeded = {body.get("Type") for template in seeds() for body in template["Resources"].values()}
     assert seeded >= JUDGED_TYPES
 
 

@@ -9,7 +9,6 @@ import boto3
 import botocore.loaders
 import botocore.session
 import pytest
-from moto import mock_aws
 
 from omics_secure.verify.aws import AwsReader
 from tests.verify.environment import REGION, Environment, build_environment
@@ -48,6 +47,8 @@ def botocore_reads_its_service_models_once(monkeypatch: pytest.MonkeyPatch) -> N
 
 @pytest.fixture
 def aws() -> Iterator[None]:
+    from moto import mock_aws  # imported here: moto takes 0.6 s to import, and only these tests use it
+
     with mock_aws():
         yield
 

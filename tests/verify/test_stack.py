@@ -16,7 +16,6 @@ from pathlib import Path
 import aws_cdk as cdk
 import boto3
 import pytest
-from moto.kms.models import kms_backends
 
 from omics_secure import AccessLogBucket, KeyService, PhiBucket, PhiKey
 from omics_secure.compliance.model import Status
@@ -56,6 +55,8 @@ def deploy(template: dict[str, object]) -> None:
     assert status == "CREATE_COMPLETE", status
     # moto 5 keeps a KeyPolicy deployed through CloudFormation as the resolved dict, which its own
     # GetKeyPolicy cannot serialize; store the same resolved document as the JSON text KMS keeps.
+    from moto.kms.models import kms_backends  # moto loads only for the tests that use it
+
     for key in kms_backends[ACCOUNT][REGION].keys.values():
         if isinstance(key.policy, dict):
             key.policy = json.dumps(key.policy)
