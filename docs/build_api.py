@@ -81,17 +81,11 @@ def _about_an_unrendered_inherited_member(message: str) -> bool:
     if found is None:
         return False
     owner_name, _, member = found.group(1).rpartition(".")
-    parts = owner_name.split(".")
-    for split in range(len(parts) - 1, 0, -1):  # the longest importable module, then the class in it
-        try:
-            owner = _lookup(importlib.import_module(".".join(parts[:split])), parts[split:])
-        except ImportError:
-            continue
-        if isinstance(owner, type):
-            defining = next((cls for cls in owner.__mro__ if member in vars(cls)), None)
-            return defining is not None and not defining.__module__.startswith("omics_secure")
+    owner = _object_named(owner_name)
+    if not isinstance(owner, type):
         return False
-    return False
+    defining = next((cls for cls in owner.__mro__ if member in vars(cls)), None)
+    return defining is not None and not defining.__module__.startswith("omics_secure")
 
 
 def _resolve_lazy_exports(module: ModuleType) -> None:
@@ -138,13 +132,19 @@ def _resolves(target: str, doc: pdoc.doc.Doc[object], owner: pdoc.doc.Class | No
             return True
     if any(_lookup(scope, parts) is not None for scope in scopes):
         return True
+    return _object_named(target) is not None
+
+
+def _object_named(dotted: str) -> object | None:
+    """The object an absolute dotted name names: the longest importable module, then attributes in it."""
+    parts = dotted.split(".")
     for split in range(len(parts), 0, -1):
         try:
             module = importlib.import_module(".".join(parts[:split]))
         except ImportError:
             continue
-        return _lookup(module, parts[split:]) is not None
-    return False
+        return _lookup(module, parts[split:])
+    return None
 
 
 def _assigned_in_init(cls: object, name: str) -> bool:

@@ -55,10 +55,11 @@ if TYPE_CHECKING:
 
     from tests.harness import ComplianceResult, SynthesizedApp
 
+from tests import REPOSITORY  # noqa: E402
+
 # aws_cdk, the harness (cfn-lint's loader) and the stacks are imported where they are used: the xdist
 # controller loads this file too but runs no test, and importing them there (3 s, and a Node.js process)
 # only delayed the workers' start.
-REPOSITORY = Path(__file__).resolve().parent.parent
 
 
 def _end_the_worker_without_finalization() -> None:

@@ -25,12 +25,12 @@ from omics_secure.compliance.assembly import read_assembly
 from omics_secure.compliance.nag import add_compliance_packs
 from omics_secure.compliance.runner import ValidationOutcome, synthesize_and_validate
 from omics_secure.reporting.validation_report import ReportedFinding
+from tests import REPOSITORY  # re-exported: the tests import it from here
 
 if TYPE_CHECKING:  # cfn-lint (1.8 s to import, with sympy) loads only when a template is not in LINT_CACHE
     from cfnlint.match import Match
     from cfnlint.rules import Rules
 
-REPOSITORY = Path(__file__).resolve().parent.parent
 CDK_CONTEXT: dict[str, object] = json.loads((REPOSITORY / "cdk.json").read_text())["context"]
 ACCOUNT = "111122223333"
 REGION = "us-east-1"
