@@ -31,7 +31,7 @@ _CHILD = r"""
 import json, os, sys, time
 started = time.perf_counter()
 import aws_cdk as cdk
-from omics_secure.compliance.assembly import read_assembly
+from omics_secure.inputs.assembly import read_assembly
 from omics_secure.compliance.engine import evaluate_stacks
 from omics_secure.compliance.packs import OMICS_SECURE_PACK
 from omics_secure.stacks.organization import build_organization_app

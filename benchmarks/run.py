@@ -35,7 +35,7 @@ import omics_secure
 import aws_cdk as cdk
 from cdk_nag import AwsSolutionsChecks, HIPAASecurityChecks, NIST80053R5Checks
 from omics_secure import AccessLogBucket, PhiBucket, PhiKey
-from omics_secure.compliance.assembly import read_assembly
+from omics_secure.inputs.assembly import read_assembly
 from omics_secure.compliance.engine import evaluate_stacks, stack_limit_warning
 from omics_secure.compliance.packs import OMICS_SECURE_PACK
 from omics_secure.stacks.reference import build_reference_app

@@ -19,12 +19,12 @@ from importlib import metadata
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, TextIO
 
-from omics_secure.compliance.assembly import AssemblyError, StackArtifact, read_assembly
 from omics_secure.compliance.bootstrap import PACKS_FILE
 from omics_secure.compliance.model import Controls, Rule
 from omics_secure.compliance.packs import OMICS_SECURE_PACK
 from omics_secure.compliance.synthesis import SynthesisError, check_context, synthesize
 from omics_secure.compliance.unmatched import unmatched_acknowledgments
+from omics_secure.inputs.assembly import AssemblyError, StackArtifact, read_assembly
 from omics_secure.reporting.hints import concern_of, generic_fix
 from omics_secure.reporting.terminal import Notice, render_check
 from omics_secure.reporting.validation_report import (
@@ -408,7 +408,8 @@ def _check(args: argparse.Namespace, *, out: TextIO, progress: TextIO) -> int:
 
 def _check_templates(args: argparse.Namespace, *, out: TextIO) -> int:
     """check --template: the OmicsSecure pack over plain templates; cdk-nag's packs need an app."""
-    from omics_secure.compliance.templates import TemplateError, check_templates, describe_unjudged, parse_parameters
+    from omics_secure.compliance.templates import check_templates
+    from omics_secure.inputs.templates import TemplateError, describe_unjudged, parse_parameters
 
     if args.app or args.assembly:
         raise CheckError("--template judges template files; leave out --app and --assembly")

@@ -21,9 +21,9 @@ import pytest
 from aws_cdk.assertions import Template
 from constructs import IConstruct
 
-from omics_secure.compliance.assembly import read_assembly
 from omics_secure.compliance.nag import add_compliance_packs
 from omics_secure.compliance.runner import ValidationOutcome, synthesize_and_validate
+from omics_secure.inputs.assembly import read_assembly
 from omics_secure.reporting.validation_report import ReportedFinding
 from tests import REPOSITORY  # re-exported: the tests import it from here
 

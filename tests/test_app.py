@@ -10,7 +10,7 @@ import pytest
 from aws_cdk.assertions import Match, Template
 
 from omics_secure import OmicsSecureConfigError
-from omics_secure.compliance.assembly import read_assembly
+from omics_secure.inputs.assembly import read_assembly
 from omics_secure.stacks import build_reference_app
 from omics_secure.stacks.reference import ReferenceConfig, default_approval_end
 from tests.harness import make_app

@@ -64,3 +64,13 @@ def test_shared_layers_import_neither_compliance_verify_nor_constructs(layer):
     for forbidden in ("compliance", "verify", "cli", "stacks", *CONSTRUCT_MODULES):
         crossings |= _crossing(modules, f"omics_secure.{forbidden}")
     assert not crossings
+
+
+def test_the_input_room_imports_only_internal_helpers():
+    # Reading inputs sits below judging, evaluating and describing: every other room may read inputs, and
+    # the input room reads none of them.
+    modules = _modules("inputs")
+    crossings = set()
+    for forbidden in ("compliance", "verify", "reporting", "cli", "stacks", *CONSTRUCT_MODULES):
+        crossings |= _crossing(modules, f"omics_secure.{forbidden}")
+    assert not crossings

@@ -10,11 +10,11 @@ from __future__ import annotations
 import re
 from pathlib import Path
 
-from omics_secure.compliance.assembly import StackArtifact, read_assembly
 from omics_secure.compliance.engine import judge
 from omics_secure.compliance.model import Controls, Pack, Resource, Rule, Status, TemplateIndex, Verdict
 from omics_secure.compliance.packs import OMICS_SECURE_PACK
-from omics_secure.compliance.values import TemplateValues
+from omics_secure.inputs.assembly import StackArtifact, read_assembly
+from omics_secure.inputs.values import TemplateValues
 from omics_secure.reporting.oscal import ACKNOWLEDGED, FAIL, PASS, WARNING, AssessedResult
 from omics_secure.reporting.validation_report import PackResult, ReportedFinding, read_validation_report
 

@@ -13,7 +13,7 @@ from dataclasses import dataclass
 from importlib import resources
 from typing import Any
 
-from omics_secure.compliance.assembly import StackArtifact
+from omics_secure.inputs.assembly import StackArtifact
 
 
 @dataclass(frozen=True)

@@ -24,7 +24,6 @@ from typing import Any
 
 from omics_secure._internal.tags import APPROVAL_ID_TAG, PROJECT_DUC_ENDS_TAG, PROJECT_ID_TAG
 from omics_secure.compliance.approvals import APPROVAL_HEADERS, PEOPLE_RESPONSIBILITY, Approval, approval_of
-from omics_secure.compliance.assembly import StackArtifact, read_assembly
 from omics_secure.compliance.controls import (
     CONTROLS,
     DBGAP,
@@ -42,6 +41,7 @@ from omics_secure.compliance.names import Names
 from omics_secure.compliance.packs import OMICS_SECURE_PACK
 from omics_secure.compliance.policy_words import principal_in_words, service_name, statement_in_words
 from omics_secure.compliance.rules._policy import allow_statements, as_list, condition_keys, principal_values
+from omics_secure.inputs.assembly import StackArtifact, read_assembly
 from omics_secure.reporting.diagram import Graph
 from omics_secure.reporting.summary import Section, Table
 from omics_secure.reporting.validation_report import PackResult, read_validation_report

@@ -7,9 +7,9 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 from pathlib import Path
 
-from omics_secure.compliance.assembly import Acknowledgment, StackArtifact, read_assembly
 from omics_secure.compliance.model import Pack, Resource, Rule, Status, TemplateIndex, Verdict, rule_error
-from omics_secure.compliance.values import TemplateValues
+from omics_secure.inputs.assembly import Acknowledgment, StackArtifact, read_assembly
+from omics_secure.inputs.values import TemplateValues
 
 # Set by ``omics-secure --debug``: a rule that raises propagates, so that its traceback is shown.
 DEBUG_VARIABLE = "OMICS_SECURE_DEBUG"

@@ -15,9 +15,9 @@ from dataclasses import dataclass
 from typing import Any
 
 from omics_secure._internal.tags import APPROVAL_ID_TAG
-from omics_secure.compliance.assembly import StackArtifact
 from omics_secure.compliance.names import Names, kind_of
 from omics_secure.compliance.rules._policy import as_list
+from omics_secure.inputs.assembly import StackArtifact
 from omics_secure.reporting.diagram import Edge, Graph, Group, Node
 
 DATA_STORE_TYPES = {

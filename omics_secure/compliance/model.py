@@ -12,7 +12,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from omics_secure._internal import verdicts as _verdicts
-from omics_secure.compliance.values import (
+from omics_secure.inputs.values import (
     CannotJudge,
     Resolution,
     TemplateValues,

@@ -13,10 +13,10 @@ import aws_cdk as cdk
 from cdk_nag import AwsSolutionsChecks, HIPAASecurityChecks, NagPack, NIST80053R5Checks
 from constructs import IConstruct
 
-from omics_secure.compliance.assembly import StackArtifact, read_assembly, stack_for_template
 from omics_secure.compliance.engine import STACK_LIMITS_RULE_ID, Finding, evaluate_stacks, stack_limit_warning
 from omics_secure.compliance.model import Pack, Status
 from omics_secure.compliance.packs import OMICS_SECURE_PACK
+from omics_secure.inputs.assembly import StackArtifact, read_assembly, stack_for_template
 
 
 class OmicsSecureChecks(NagPack):

@@ -14,8 +14,8 @@ import re
 from collections.abc import Mapping, Sequence
 from typing import Any
 
-from omics_secure.compliance.assembly import StackArtifact
 from omics_secure.compliance.rules._policy import as_list
+from omics_secure.inputs.assembly import StackArtifact
 
 KINDS = {
     "AWS::S3::Bucket": "bucket",

@@ -15,7 +15,7 @@ from collections.abc import Callable, Mapping
 from typing import Any
 
 from omics_secure.compliance.rules._policy import actions, as_list
-from omics_secure.compliance.values import CannotJudge
+from omics_secure.inputs.values import CannotJudge
 
 SERVICES = {
     "omics": "HealthOmics", "healthlake": "HealthLake", "s3": "Amazon S3", "ec2": "Amazon EC2 (EBS volumes)",

@@ -18,8 +18,8 @@ from collections.abc import Mapping
 from pathlib import Path
 
 from omics_secure._internal.node_runtime import silence_end_of_life_banner
-from omics_secure.compliance.assembly import AssemblyError, missing_context
 from omics_secure.compliance.bootstrap import PACKS_FILE
+from omics_secure.inputs.assembly import AssemblyError, missing_context
 from omics_secure.reporting.validation_report import VALIDATION_REPORT
 
 BOOTSTRAP_MODULE = "omics_secure.compliance.bootstrap"

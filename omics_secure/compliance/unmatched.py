@@ -11,7 +11,7 @@ import difflib
 from collections.abc import Sequence
 from dataclasses import dataclass
 
-from omics_secure.compliance.assembly import Acknowledgment, StackArtifact
+from omics_secure.inputs.assembly import Acknowledgment, StackArtifact
 from omics_secure.reporting.validation_report import PackResult, ReportedFinding
 
 

@@ -13,8 +13,8 @@ import pytest
 from omics_secure.compliance.engine import evaluate_stack, judge
 from omics_secure.compliance.model import Resource, Status, TemplateIndex
 from omics_secure.compliance.packs import OMICS_SECURE_PACK
-from omics_secure.compliance.templates import load_template
-from omics_secure.compliance.values import TemplateValues
+from omics_secure.inputs.templates import load_template
+from omics_secure.inputs.values import TemplateValues
 
 CORPUS = Path(__file__).parent.parent / "corpus"
 C, NC, CJ = Status.COMPLIANT, Status.NON_COMPLIANT, Status.CANNOT_JUDGE

@@ -6,8 +6,8 @@ from pathlib import Path
 
 import pytest
 
-from omics_secure.compliance.assembly import StackArtifact
 from omics_secure.compliance.costs import fixed_costs, load_prices
+from omics_secure.inputs.assembly import StackArtifact
 
 
 def stack_of(resources: dict) -> StackArtifact:

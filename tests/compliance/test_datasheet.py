@@ -150,7 +150,7 @@ def test_logging_section_names_config_and_macie_or_says_there_are_none(assembly,
 
 
 def test_the_reference_report_names_every_key_bucket_store_datastore_and_trail(reference_app):
-    from omics_secure.compliance.assembly import read_assembly
+    from omics_secure.inputs.assembly import read_assembly
 
     assembly = reference_app.assembly_dir
     markdown = render_markdown(build_datasheet(assembly))

@@ -75,8 +75,8 @@ def test_a_stack_near_cloudformations_resource_limit_gets_a_warning_not_a_failur
 
 
 def test_template_size_counts_too(tmp_path):
-    from omics_secure.compliance.assembly import StackArtifact
     from omics_secure.compliance.engine import stack_limit_warning
+    from omics_secure.inputs.assembly import StackArtifact
 
     template = tmp_path / "Wide.template.json"
     template.write_text(" " * 850_000)

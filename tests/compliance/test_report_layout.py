@@ -12,10 +12,10 @@ from aws_cdk import aws_ec2 as ec2
 from aws_cdk import aws_iam as iam
 from aws_cdk import aws_s3 as s3
 
-from omics_secure.compliance.assembly import read_assembly
 from omics_secure.compliance.datasheet import ENVIRONMENT_TITLE, build_datasheet, git_commit
 from omics_secure.compliance.environment import build_environment
 from omics_secure.compliance.names import Names
+from omics_secure.inputs.assembly import read_assembly
 from omics_secure.reporting.diagram import render_mermaid, render_svg
 from omics_secure.reporting.summary import render_html, render_markdown
 from tests.harness import ENV

@@ -18,7 +18,7 @@ from omics_secure.compliance.rules.images import (
     OMICS_RUN_CACHE_IN_PHI_BUCKET,
     OMICS_WORKFLOW_CONTAINERS_IN_ACCOUNT,
 )
-from omics_secure.compliance.values import TemplateValues
+from omics_secure.inputs.values import TemplateValues
 
 C, NC, CJ, NA = Status.COMPLIANT, Status.NON_COMPLIANT, Status.CANNOT_JUDGE, Status.NOT_APPLICABLE
 ACCOUNT = "111122223333"

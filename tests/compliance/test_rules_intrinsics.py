@@ -11,7 +11,7 @@ import pytest
 
 from omics_secure.compliance.model import Resource, Rule, Status, TemplateIndex, Verdict
 from omics_secure.compliance.rules import access, audit, backup, deploy, kms, network, omics, organization, s3
-from omics_secure.compliance.values import TemplateValues
+from omics_secure.inputs.values import TemplateValues
 
 C, NC, CJ, NA = Status.COMPLIANT, Status.NON_COMPLIANT, Status.CANNOT_JUDGE, Status.NOT_APPLICABLE
 PHI_TAGS = [{"Key": "omics-secure:data-classification", "Value": "phi"}]

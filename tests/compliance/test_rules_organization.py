@@ -34,7 +34,7 @@ def verdict(rule_id: str, resources: dict[str, Any], logical_id: str | None = No
     body = resources[logical_id]
     resource = Resource.from_template(logical_id, body, resources)
     if template:
-        from omics_secure.compliance.values import TemplateValues
+        from omics_secure.inputs.values import TemplateValues
         values = TemplateValues({"Resources": resources, **template})
         resource = Resource.from_template(logical_id, body, resources, values=values)
     return RULES[rule_id].evaluate(resource)

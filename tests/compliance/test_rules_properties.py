@@ -18,8 +18,8 @@ from hypothesis import strategies as st
 
 from omics_secure.compliance.model import Resource, Status, TemplateIndex
 from omics_secure.compliance.packs import OMICS_SECURE_PACK
-from omics_secure.compliance.templates import load_template
-from omics_secure.compliance.values import TemplateValues
+from omics_secure.inputs.templates import load_template
+from omics_secure.inputs.values import TemplateValues
 
 CORPUS = Path(__file__).parent.parent / "corpus"
 JUDGED_TYPES = frozenset(t for rule in OMICS_SECURE_PACK.rules for t in rule.resource_types)

@@ -15,11 +15,9 @@ from omics_secure.compliance.templates import (
     EXIT_FINDINGS,
     EXIT_NOT_CHECKED,
     EXIT_PASSED,
-    TemplateError,
     check_templates,
-    load_template,
-    parse_parameters,
 )
+from omics_secure.inputs.templates import TemplateError, load_template, parse_parameters
 
 CORPUS = Path(__file__).parent.parent / "corpus"
 COMMAND = str(Path(sys.executable).parent / "omics-secure")

@@ -4,8 +4,8 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from omics_secure.compliance.assembly import Acknowledgment, StackArtifact
 from omics_secure.compliance.unmatched import unmatched_acknowledgments
+from omics_secure.inputs.assembly import Acknowledgment, StackArtifact
 from omics_secure.reporting.validation_report import PackResult, ReportedFinding
 
 

@@ -13,8 +13,8 @@ from pathlib import Path
 
 import pytest
 
-from omics_secure.compliance.assembly import read_assembly
 from omics_secure.compliance.datasheet import build_datasheet
+from omics_secure.inputs.assembly import read_assembly
 from omics_secure.reporting.summary import render_html
 
 pytestmark = pytest.mark.slow  # starts a browser process

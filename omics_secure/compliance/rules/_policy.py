@@ -10,7 +10,7 @@ from __future__ import annotations
 from collections.abc import Mapping
 from typing import Any
 
-from omics_secure.compliance.values import (
+from omics_secure.inputs.values import (
     CannotJudge,
     Unknown,
     items,

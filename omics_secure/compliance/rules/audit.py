@@ -35,7 +35,7 @@ from omics_secure.compliance.model import (
     non_compliant,
 )
 from omics_secure.compliance.rules.s3 import is_phi_bucket
-from omics_secure.compliance.values import (
+from omics_secure.inputs.values import (
     CannotJudge,
     Text,
     Unknown,

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from omics_secure.compliance.model import COMPLIANT, Controls, Resource, Rule, Verdict, non_compliant
-from omics_secure.compliance.values import known, mapping, number, show, text
+from omics_secure.inputs.values import known, mapping, number, show, text
 
 BACKUP_VAULT = frozenset({"AWS::Backup::BackupVault"})
 # "you must set ChangeableForDays to 3 or greater" (AWS::Backup::BackupVault LockConfigurationType):

@@ -30,7 +30,7 @@ from omics_secure.compliance.rules._policy import (
     principal_values,
     statements,
 )
-from omics_secure.compliance.values import flag, show
+from omics_secure.inputs.values import flag, show
 
 # A stack that rolls back, or that cannot be redeployed, is a contingency-plan and configuration failure.
 _AVAILABILITY = Controls(

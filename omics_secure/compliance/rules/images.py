@@ -24,7 +24,7 @@ from omics_secure.compliance.model import (
     cannot_judge,
     non_compliant,
 )
-from omics_secure.compliance.values import (
+from omics_secure.inputs.values import (
     CannotJudge,
     Text,
     Unknown,

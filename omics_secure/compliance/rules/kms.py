@@ -24,7 +24,7 @@ from omics_secure.compliance.rules._policy import (
     mentions,
     principal_values,
 )
-from omics_secure.compliance.values import CannotJudge, each, flag, known, show, text
+from omics_secure.inputs.values import CannotJudge, each, flag, known, show, text
 
 KMS_KEY = frozenset({"AWS::KMS::Key"})
 # Both keep the key when the stack is deleted; RetainExceptOnCreate deletes it only when the stack operation

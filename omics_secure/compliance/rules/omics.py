@@ -22,7 +22,7 @@ from omics_secure.compliance.rules._policy import (
     mentions,
     principal_values,
 )
-from omics_secure.compliance.values import (
+from omics_secure.inputs.values import (
     CannotJudge,
     each,
     field,

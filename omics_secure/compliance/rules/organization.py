@@ -36,7 +36,7 @@ from omics_secure.compliance.model import (
     non_compliant,
 )
 from omics_secure.compliance.rules._policy import statements
-from omics_secure.compliance.values import CannotJudge, Unknown, items, show, text
+from omics_secure.inputs.values import CannotJudge, Unknown, items, show, text
 
 ORGANIZATIONS_POLICY = frozenset({"AWS::Organizations::Policy"})
 SCP = "SERVICE_CONTROL_POLICY"

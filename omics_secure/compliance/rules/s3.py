@@ -29,7 +29,7 @@ from omics_secure.compliance.rules._policy import (
     is_wildcard_principal,
     statements,
 )
-from omics_secure.compliance.values import (
+from omics_secure.inputs.values import (
     CannotJudge,
     field,
     flag,

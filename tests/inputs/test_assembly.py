@@ -9,7 +9,7 @@ import pytest
 
 from omics_secure import PhiKey
 from omics_secure.compliance import OMICS_SECURE_PACK, evaluate_assembly
-from omics_secure.compliance.assembly import Acknowledgment, Annotation, AssemblyError, missing_context, read_assembly
+from omics_secure.inputs.assembly import Acknowledgment, Annotation, AssemblyError, missing_context, read_assembly
 
 
 @pytest.mark.parametrize(("written", "rule_id", "recorded"), [

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from omics_secure.compliance.values import (
+from omics_secure.inputs.values import (
     CannotJudge,
     Resolution,
     TemplateValues,
