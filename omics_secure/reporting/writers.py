@@ -17,6 +17,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, Protocol
 
+from omics_secure._internal.tags import CDK_NAG_PACK_NAMES
 from omics_secure.reporting.validation_report import PackResult, ReportedFinding
 
 JUNIT_FILE = "omics-secure.junit.xml"
@@ -24,7 +25,6 @@ SARIF_FILE = "omics-secure.sarif"
 MARKDOWN_FILE = "omics-secure.md"
 SARIF_SCHEMA = "https://docs.oasis-open.org/sarif/sarif/v2.1.0/errata01/os/schemas/sarif-schema-2.1.0.json"
 CDK_NAG_RULES_URI = "https://github.com/cdklabs/cdk-nag/blob/main/RULES.md"
-CDK_NAG_PACKS = frozenset({"HIPAA.Security", "NIST.800.53.R5", "AwsSolutions"})
 
 
 class SynthesizedStack(Protocol):
@@ -197,7 +197,7 @@ def _sarif_run(pack: PackResult, locator: FindingLocator, base: Path) -> dict[st
     rule_ids = list(dict.fromkeys(f.rule_id for f in findings))
     descriptions = {f.rule_id: f.description for f in findings}
     driver: dict[str, Any] = {"name": pack.name, "organization": "omics-secure"}
-    if pack.name in CDK_NAG_PACKS:
+    if pack.name in CDK_NAG_PACK_NAMES:
         driver["informationUri"] = CDK_NAG_RULES_URI
     return {
         "tool": {"driver": {

@@ -543,6 +543,9 @@ _ARTIFACT_BUCKET_ACKNOWLEDGMENTS = {
     "AwsSolutions-S1": (
         "CodePipeline's artifact store holds templates and build outputs, never PHI; every access is by the "
         "pipeline's own roles and is recorded by the tooling account's CloudTrail."),
+    "OmicsSecure-S3BucketAccessLogged": (
+        "CodePipeline's artifact store holds the app's synthesized templates and build outputs, never PHI; every "
+        "access is by the pipeline's own roles and is recorded by the tooling account's CloudTrail."),
     "HIPAA.Security-S3BucketReplicationEnabled": (
         "Pipeline artifacts are rebuilt from the source repository on every run, so a replica adds no recovery; "
         "CodePipeline already keeps one artifact store per deployment region."),

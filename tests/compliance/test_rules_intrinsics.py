@@ -215,7 +215,9 @@ CASES: list[tuple[Rule, dict[str, Any], Status, str]] = [
     (kms.KEY_ROTATION_ENABLED, key({"EnableKeyRotation": "yes"}), NC, "EnableKeyRotation is yes"),
     (kms.KEY_ROTATION_ENABLED, key({"EnableKeyRotation": {"Fn::If": ["Free", True, False]}}), NC,
      "when condition Free is false"),
-    (kms.KEY_ROTATION_ENABLED, key({"EnableKeyRotation": {"Ref": "NoDefault"}}), CJ, "!Ref NoDefault"),
+    # A Boolean from a parameter is judged as each value the parameter may take.
+    (kms.KEY_ROTATION_ENABLED, key({"EnableKeyRotation": {"Ref": "NoDefault"}}), NC,
+     "when NoDefault is false: EnableKeyRotation is false"),
     (kms.KEY_ROTATION_ENABLED, key({"KeySpec": "RSA_2048"}), NA, ""),
     (kms.KEY_ROTATION_ENABLED, key({"KeySpec": {"Fn::If": ["IsProd", "RSA_2048", "SYMMETRIC_DEFAULT"]}}), NC,
      "EnableKeyRotation is absent"),
@@ -269,15 +271,74 @@ CASES: list[tuple[Rule, dict[str, Any], Status, str]] = [
     (s3.PHI_BUCKET_OBJECT_LOCK, bucket({**LOCK, "ObjectLockEnabled": {"Fn::If": ["Free", True, False]}}), NC,
      "when condition Free is false: object lock is not enabled"),
     (s3.PHI_BUCKET_OBJECT_LOCK, bucket({}, phi=False), NA, ""),
-    # S3PhiBucketVersioning
-    (s3.PHI_BUCKET_VERSIONING, bucket({"VersioningConfiguration": {"Status": "Enabled"}}), C, ""),
-    (s3.PHI_BUCKET_VERSIONING, bucket({"VersioningConfiguration": {"Status": "Suspended"}}), NC, "Suspended"),
-    (s3.PHI_BUCKET_VERSIONING, bucket({"VersioningConfiguration": {"Status": "enabled"}}), NC, "enabled, not"),
-    (s3.PHI_BUCKET_VERSIONING, bucket({"VersioningConfiguration": {"Status": {
+    # S3BucketVersioning
+    (s3.BUCKET_VERSIONING, bucket({"VersioningConfiguration": {"Status": "Enabled"}}), C, ""),
+    (s3.BUCKET_VERSIONING, bucket({"VersioningConfiguration": {"Status": "Suspended"}}), NC, "Suspended"),
+    (s3.BUCKET_VERSIONING, bucket({"VersioningConfiguration": {"Status": "enabled"}}), NC, "enabled, not"),
+    (s3.BUCKET_VERSIONING, bucket({"VersioningConfiguration": {"Status": {
         "Fn::If": ["IsProd", "Enabled", "Suspended"]}}}), NC, "versioning is Suspended"),
-    (s3.PHI_BUCKET_VERSIONING, bucket({"VersioningConfiguration": {"Status": {"Fn::ImportValue": "S"}}}), CJ,
+    (s3.BUCKET_VERSIONING, bucket({"VersioningConfiguration": {"Status": {"Fn::ImportValue": "S"}}}), CJ,
      "Status is !ImportValue S"),
-    (s3.PHI_BUCKET_VERSIONING, bucket({}, phi=False), NA, ""),
+    # Every bucket is judged, not only PHI buckets.
+    (s3.BUCKET_VERSIONING, bucket({}, phi=False), NC, "versioning is not configured (off)"),
+    (s3.BUCKET_VERSIONING, bucket({"VersioningConfiguration": {"Status": "Enabled"}}, phi=False), C, ""),
+    # S3BucketEncryptedWithKms
+    (s3.BUCKET_ENCRYPTED_WITH_KMS, bucket(KMS_ENCRYPTION, phi=False), C, ""),
+    (s3.BUCKET_ENCRYPTED_WITH_KMS, bucket({}, phi=False), NC, "no default encryption configured"),
+    (s3.BUCKET_ENCRYPTED_WITH_KMS, bucket({"BucketEncryption": {"ServerSideEncryptionConfiguration": [{
+        "ServerSideEncryptionByDefault": {"SSEAlgorithm": "AES256"}}]}}), NC, "default encryption is AES256"),
+    (s3.BUCKET_ENCRYPTED_WITH_KMS, bucket({"BucketEncryption": {"ServerSideEncryptionConfiguration": [{
+        "ServerSideEncryptionByDefault": {"SSEAlgorithm": {"Fn::If": ["Free", "aws:kms", "AES256"]}}}]}}), NC,
+     "when condition Free is false: default encryption is AES256"),
+    (s3.BUCKET_ENCRYPTED_WITH_KMS, bucket({"BucketEncryption": {"ServerSideEncryptionConfiguration": [{
+        "ServerSideEncryptionByDefault": {"SSEAlgorithm": {"Ref": "NoDefault"}}}]}}), NC,
+     "when NoDefault is AES256: default encryption is AES256"),
+    # A server-access-log target must be SSE-S3 (named by another bucket's LoggingConfiguration) ...
+    (s3.BUCKET_ENCRYPTED_WITH_KMS, {**bucket({}, phi=False), "Other": {"Type": "AWS::S3::Bucket", "Properties": {
+        "LoggingConfiguration": {"DestinationBucketName": {"Ref": "R"}}}}}, C, ""),
+    (s3.BUCKET_ENCRYPTED_WITH_KMS, {**bucket(KMS_ENCRYPTION, phi=False), "Other": {
+        "Type": "AWS::S3::Bucket", "Properties": {"LoggingConfiguration": {"DestinationBucketName": {"Ref": "R"}}}}},
+     NC, "S3 delivers only into buckets encrypted with SSE-S3"),
+    # ... and a bucket that only logs to itself is no log target (near miss).
+    (s3.BUCKET_ENCRYPTED_WITH_KMS, bucket({"LoggingConfiguration": {"DestinationBucketName": {"Ref": "R"}}},
+                                          phi=False), NC, "no default encryption configured"),
+    # S3BucketPublicAccessBlocked: absent means S3's defaults (all on); present, a setting left out is off.
+    (s3.BUCKET_PUBLIC_ACCESS_BLOCKED, bucket({}, phi=False), C, ""),
+    (s3.BUCKET_PUBLIC_ACCESS_BLOCKED, bucket({"PublicAccessBlockConfiguration": {
+        name: True for name in s3.PUBLIC_ACCESS_SETTINGS}}), C, ""),
+    (s3.BUCKET_PUBLIC_ACCESS_BLOCKED, bucket({"PublicAccessBlockConfiguration": {"BlockPublicAcls": True}}), NC,
+     "leaves IgnorePublicAcls, BlockPublicPolicy, RestrictPublicBuckets off"),
+    (s3.BUCKET_PUBLIC_ACCESS_BLOCKED, bucket({"PublicAccessBlockConfiguration": {
+        **{name: True for name in s3.PUBLIC_ACCESS_SETTINGS}, "RestrictPublicBuckets": {"Ref": "NoDefault"}}}), NC,
+     "when NoDefault is false: PublicAccessBlockConfiguration leaves RestrictPublicBuckets off"),
+    (s3.BUCKET_PUBLIC_ACCESS_BLOCKED, bucket({"AccessControl": "PublicRead"}), NC, "PublicRead grants access"),
+    (s3.BUCKET_PUBLIC_ACCESS_BLOCKED, bucket({"AccessControl": "LogDeliveryWrite"}), C, ""),
+    (s3.BUCKET_PUBLIC_ACCESS_BLOCKED, bucket({"PublicAccessBlockConfiguration": {"Fn::ImportValue": "B"}}), CJ,
+     "PublicAccessBlockConfiguration is !ImportValue B"),
+    # S3BucketAclsDisabled
+    (s3.BUCKET_ACLS_DISABLED, bucket({}, phi=False), C, ""),
+    (s3.BUCKET_ACLS_DISABLED, bucket({"OwnershipControls": {"Rules": [{"ObjectOwnership": "BucketOwnerEnforced"}]},
+                                      "AccessControl": "Private"}), C, ""),
+    (s3.BUCKET_ACLS_DISABLED, bucket({"OwnershipControls": {"Rules": [{"ObjectOwnership": "ObjectWriter"}]}}), NC,
+     "ObjectOwnership is ObjectWriter"),
+    (s3.BUCKET_ACLS_DISABLED, bucket({"AccessControl": "LogDeliveryWrite"}), NC, "LogDeliveryWrite grants access"),
+    (s3.BUCKET_ACLS_DISABLED, bucket({"OwnershipControls": {"Rules": [{"ObjectOwnership": {
+        "Fn::If": ["IsProd", "BucketOwnerEnforced", "BucketOwnerPreferred"]}}]}}), NC,
+     "ObjectOwnership is BucketOwnerPreferred"),
+    # S3BucketAccessLogged: a log target is not judged; a log target named only by its own logging is not one.
+    (s3.BUCKET_ACCESS_LOGGED, bucket({"LoggingConfiguration": {"DestinationBucketName": "logs-bucket"}}), C, ""),
+    (s3.BUCKET_ACCESS_LOGGED, bucket({}, phi=False), NC, "no LoggingConfiguration.DestinationBucketName"),
+    (s3.BUCKET_ACCESS_LOGGED, bucket({"LoggingConfiguration": {"LogFilePrefix": "x/"}}), NC,
+     "no LoggingConfiguration.DestinationBucketName"),
+    (s3.BUCKET_ACCESS_LOGGED, {**bucket({}, phi=False), "Other": {"Type": "AWS::S3::Bucket", "Properties": {
+        "LoggingConfiguration": {"DestinationBucketName": {"Ref": "R"}}}}}, NA, ""),
+    (s3.BUCKET_ACCESS_LOGGED, {**bucket({}, phi=False), "P": {"Type": "AWS::S3::BucketPolicy", "Properties": {
+        "Bucket": {"Ref": "R"}, "PolicyDocument": {"Statement": [{
+            "Effect": "Allow", "Principal": {"Service": "logging.s3.amazonaws.com"}, "Action": "s3:PutObject",
+            "Resource": {"Fn::Sub": "${R.Arn}/*"}}]}}}}, NA, ""),
+    (s3.BUCKET_ACCESS_LOGGED, bucket({"LoggingConfiguration": {
+        "Fn::If": ["Free", {"DestinationBucketName": "logs"}, {"Ref": "AWS::NoValue"}]}}), NC,
+     "when condition Free is false: no LoggingConfiguration"),
     # S3BucketKeyEnabled
     (s3.BUCKET_KEY_ENABLED, bucket(KMS_ENCRYPTION), C, ""),
     (s3.BUCKET_KEY_ENABLED, bucket({"BucketEncryption": {"ServerSideEncryptionConfiguration": [{
@@ -342,8 +403,8 @@ CASES: list[tuple[Rule, dict[str, Any], Status, str]] = [
     (audit.TRAIL_ALL_REGIONS, one("AWS::CloudTrail::Trail", {**TRAIL, "IsMultiRegionTrail": "true"}), C, ""),
     (audit.TRAIL_ALL_REGIONS, one("AWS::CloudTrail::Trail", {**TRAIL, "IncludeGlobalServiceEvents": "False"}), NC,
      "IncludeGlobalServiceEvents is false"),
-    (audit.TRAIL_ALL_REGIONS, one("AWS::CloudTrail::Trail", {**TRAIL, "IsLogging": {"Ref": "NoDefault"}}), CJ,
-     "IsLogging is !Ref NoDefault"),
+    (audit.TRAIL_ALL_REGIONS, one("AWS::CloudTrail::Trail", {**TRAIL, "IsLogging": {"Ref": "NoDefault"}}), NC,
+     "when NoDefault is false: IsLogging is not true"),
     (audit.TRAIL_ALL_REGIONS, one("AWS::CloudTrail::Trail", {**TRAIL, "AdvancedEventSelectors": [{
         "FieldSelectors": [{"Field": "eventCategory", "Equals": ["Data"]}]}]}), NC, "no event selector"),
     # CloudTrailPhiBucketDataEvents
@@ -367,7 +428,11 @@ CASES: list[tuple[Rule, dict[str, Any], Status, str]] = [
     # network
     (network.NO_OPEN_INGRESS, sg({"IpProtocol": "tcp", "CidrIp": {"Fn::Select": [1, {"Ref": "Cidrs"}]}}), NC,
      "from 0.0.0.0/0"),
-    (network.NO_OPEN_INGRESS, sg({"IpProtocol": "tcp", "CidrIp": {"Fn::Select": [0, {"Ref": "Cidrs"}]}}), C, ""),
+    # The first CIDR of the default list is private; a deployment may pass another list.
+    (network.NO_OPEN_INGRESS, sg({"IpProtocol": "tcp", "CidrIp": {"Fn::Select": [0, {"Ref": "Cidrs"}]}}), CJ,
+     "when Cidrs is not 10.0.0.0/8,0.0.0.0/0: CidrIp is !Select [0, !Ref Cidrs]"),
+    (network.NO_OPEN_INGRESS, sg({"IpProtocol": "tcp", "CidrIp": {"Ref": "Env"}}), NC,
+     "which may be 0.0.0.0/0 (nothing in parameter Env's AllowedPattern or AllowedValues forbids it)"),
     (network.NO_OPEN_INGRESS, sg({"IpProtocol": "tcp", "CidrIp": "0.0.0.1/1"}), C, ""),
     (network.NO_OPEN_INGRESS, sg({"IpProtocol": "tcp", "CidrIpv6": "0000:0000::/0"}), NC, "from 0000:0000::/0"),
     (network.NO_OPEN_INGRESS, sg({"IpProtocol": "tcp", "CidrIp": "0.0.0.0/0 "}), NC, "0.0.0.0/0"),
@@ -385,8 +450,8 @@ CASES: list[tuple[Rule, dict[str, Any], Status, str]] = [
         "HttpTokens": "required"}}), C, ""),
     (network.IMDSV2_REQUIRED, one("AWS::EC2::Instance", {"LaunchTemplate": {"LaunchTemplateId": "lt-1"}}), NA, ""),
     (network.EBS_ENCRYPTED_WITH_CUSTOMER_KEY, ebs(Encrypted="True", KmsKeyId={"Fn::ImportValue": "Key"}), C, ""),
-    (network.EBS_ENCRYPTED_WITH_CUSTOMER_KEY, ebs(Encrypted={"Ref": "NoDefault"}, KmsKeyId="k"), CJ,
-     "Encrypted is !Ref NoDefault"),
+    (network.EBS_ENCRYPTED_WITH_CUSTOMER_KEY, ebs(Encrypted={"Ref": "NoDefault"}, KmsKeyId="k"), NC,
+     "when NoDefault is false: volume /dev/xvda is not encrypted"),
     (network.EBS_ENCRYPTED_WITH_CUSTOMER_KEY, ebs(Encrypted=True, KmsKeyId="arn:aws:kms:us-east-1:1:alias/aws/ebs"),
      NC, "AWS-managed key"),
     (network.EBS_ENCRYPTED_WITH_CUSTOMER_KEY, one("AWS::AutoScaling::LaunchConfiguration", {"BlockDeviceMappings": [
@@ -406,7 +471,8 @@ CASES: list[tuple[Rule, dict[str, Any], Status, str]] = [
         "Type": "AWS::EC2::InternetGateway"}}), NC, "an internet gateway"),
     (network.VPC_FLOW_LOGS_ALL_TRAFFIC, {"R": {"Type": "AWS::EC2::VPC", "Properties": {}}, "F": {
         "Type": "AWS::EC2::FlowLog", "Properties": {"ResourceType": "VPC", "ResourceId": {"Ref": "R"},
-                                                   "TrafficType": {"Ref": "NoDefault"}}}}, CJ, "TrafficType is"),
+                                                   "TrafficType": {"Ref": "NoDefault"}}}}, NC,
+     "when NoDefault is ACCEPT: flow logs capture only ACCEPT traffic, not ALL"),
     (network.VPC_FLOW_LOGS_ALL_TRAFFIC, {"R": {"Type": "AWS::EC2::VPC", "Properties": {}}, "F": {
         "Type": "AWS::EC2::FlowLog", "Condition": "Free", "Properties": {
             "ResourceType": "VPC", "ResourceId": {"Ref": "R"}, "TrafficType": "ALL"}}}, NC,
@@ -488,8 +554,8 @@ CASES: list[tuple[Rule, dict[str, Any], Status, str]] = [
     (deploy.REPLICA_KEY_ALLOWS_DECRYPT, replica("kms:Encrypt", bucket_key=False), NA, ""),
     (deploy.REPLICA_KEY_ALLOWS_DECRYPT, replica({"Fn::If": ["Free", "kms:Decrypt", "kms:Encrypt"]}), NC,
      "when condition Free is false: Role may not kms:Decrypt with Key"),
-    (deploy.REPLICA_KEY_ALLOWS_DECRYPT, replica("kms:Encrypt", bucket_key={"Ref": "NoDefault"}), CJ,
-     "BucketKeyEnabled is !Ref NoDefault"),
+    (deploy.REPLICA_KEY_ALLOWS_DECRYPT, replica("kms:Encrypt", bucket_key={"Ref": "NoDefault"}), NC,
+     "when NoDefault is true: Role may not kms:Decrypt with Key"),
     # RetainedResourceFixedName
     (deploy.RETAINED_FIXED_NAME, retained("AWS::S3::Bucket", {"BucketName": {"Fn::Sub": "data-${AWS::StackId}"}}),
      C, ""),
@@ -528,8 +594,8 @@ CASES: list[tuple[Rule, dict[str, Any], Status, str]] = [
     (deploy.CONFIG_DELIVERY_BUCKET_UNLOCKED, delivery("True"), NC, "object lock enabled"),
     (deploy.CONFIG_DELIVERY_BUCKET_UNLOCKED, delivery({"Fn::If": ["Free", True, False]}), NC,
      "when condition Free is true: S3BucketName is B"),
-    (deploy.CONFIG_DELIVERY_BUCKET_UNLOCKED, delivery({"Ref": "NoDefault"}), CJ,
-     "ObjectLockEnabled is !Ref NoDefault"),
+    (deploy.CONFIG_DELIVERY_BUCKET_UNLOCKED, delivery({"Ref": "NoDefault"}), NC,
+     "when NoDefault is true: S3BucketName is B, which has object lock enabled"),
     (deploy.CONFIG_DELIVERY_BUCKET_UNLOCKED, one("AWS::Config::DeliveryChannel", {
         "S3BucketName": {"Fn::ImportValue": "ConfigBucket"}}), NA, ""),
     # IAMPeopleRoleMfaAndExpiry
@@ -552,7 +618,7 @@ CASES: list[tuple[Rule, dict[str, Any], Status, str]] = [
      "when condition Free is true: an IAM user"),
     (access.NO_LONG_LIVED_CREDENTIALS, credential("AWS::IAM::User", {"Type": "AWS::S3::Bucket", "Properties": {
         "Tags": [{"Key": "omics-secure:data-classification", "Value": {"Fn::If": ["IsProd", "phi", "public"]}}]}}),
-     NA, ""),
+     NC, "when Env is not dev and condition IsProd is true: an IAM user"),
     # S3PhiAccessPointPolicyPrivate
     (access.PHI_ACCESS_POINT_PRIVATE, access_point(Policy=AP_POLICY, PublicAccessBlockConfiguration=BLOCK_ALL), C, ""),
     (access.PHI_ACCESS_POINT_PRIVATE, access_point(Policy=AP_POLICY, VpcConfiguration={"VpcId": {
@@ -579,7 +645,7 @@ CASES: list[tuple[Rule, dict[str, Any], Status, str]] = [
      "no LockConfiguration"),
     (backup.BACKUP_VAULT_CMK_LOCKED, one("AWS::Backup::BackupVault", {
         "EncryptionKeyArn": VAULT_KEY, "LockConfiguration": {**VAULT_LOCK, "ChangeableForDays": {"Ref": "Days"}}}),
-     C, ""),
+     CJ, "when Days is not 30: ChangeableForDays is !Ref Days"),
     (backup.BACKUP_VAULT_CMK_LOCKED, one("AWS::Backup::BackupVault", {
         "EncryptionKeyArn": VAULT_KEY, "LockConfiguration": {"MinRetentionDays": {"Ref": "Days"}}}), NC,
      "governance mode"),
@@ -610,6 +676,23 @@ def test_rule_on_template_shapes(rule, resources, status, detail):
     assert "{'" not in verdict.detail and "None" not in verdict.detail
 
 
+def test_a_nested_stack_is_judged_only_when_its_template_was_read():
+    from dataclasses import replace as with_fields
+    from pathlib import Path
+
+    from omics_secure.compliance.rules.stacks import NESTED_STACK_JUDGED
+    from omics_secure.inputs.assembly import StackArtifact
+
+    resources = one("AWS::CloudFormation::Stack", {"TemplateURL": "https://s3.amazonaws.com/b/nested.json"})
+    parent = StackArtifact("Parent", Path("parent.json"), {"Resources": resources}, {})
+    resource = Resource.from_template("R", resources["R"], resources, stack=parent)
+    assert NESTED_STACK_JUDGED.evaluate(resource).status is C
+    unread = with_fields(parent, unread_nested={"R": "its TemplateURL is not a local file"})
+    verdict = NESTED_STACK_JUDGED.evaluate(Resource.from_template("R", resources["R"], resources, stack=unread))
+    assert verdict.status is CJ and "its TemplateURL is not a local file" in verdict.detail
+    assert NESTED_STACK_JUDGED.evaluate(Resource.from_template("R", resources["R"], resources)).status is CJ
+
+
 def test_every_rule_has_intrinsic_cases():
     """Here, or in the image rules' own table (tests/compliance/test_rules_images.py), which adds parameter
     overrides to each case."""
@@ -618,12 +701,17 @@ def test_every_rule_has_intrinsic_cases():
 
     with_intrinsics = {rule.id for rule, template, *_ in IMAGE_CASES
                        if any(mark in json.dumps(template) for mark in ('"Ref"', '"Fn::'))}
-    assert {case[0].id for case in CASES} | with_intrinsics == {rule.id for rule in OMICS_SECURE_PACK.rules}
+    # NestedStackJudged reads the stack, not a property: its cases are in the test above.
+    assert {case[0].id for case in CASES} | with_intrinsics | {"NestedStackJudged"} == {
+        rule.id for rule in OMICS_SECURE_PACK.rules}
 
 
-def test_a_resource_whose_condition_is_false_is_not_judged():
+def test_a_resource_is_judged_wherever_a_parameter_value_creates_it():
+    # Env defaults to dev, where IsProd is false; any other value may be prod, so the key may exist.
     resources = {"R": {"Type": "AWS::KMS::Key", "Condition": "IsProd", "Properties": {}}}
-    assert judge_in(kms.KEY_ROTATION_ENABLED, resources).status is NA
+    verdict = judge_in(kms.KEY_ROTATION_ENABLED, resources)
+    assert verdict.status is NC and verdict.detail.startswith("when Env is not dev and condition IsProd is true:")
+    assert judge_in(kms.KEY_ROTATION_ENABLED, resources, parameters={"Env": "dev"}).status is NA
     assert judge_in(kms.KEY_ROTATION_ENABLED, resources, parameters={"Env": "prod"}).status is NC
 
 
@@ -631,6 +719,8 @@ def test_conditions_combine_with_and_or_not():
     def rotation(condition: str, parameters: dict[str, str] | None = None) -> Status:
         return judge_in(kms.KEY_ROTATION_ENABLED, key({"EnableKeyRotation": {"Fn::If": [condition, True, False]}}),
                         parameters=parameters).status
-    assert rotation("NotProd") is C and rotation("NotProd", {"Env": "prod"}) is NC
-    assert rotation("Both") is C and rotation("Both", {"Env": "prod"}) is NC
-    assert rotation("Either", {"Env": "prod"}) is C and rotation("Either") is NC  # Free decides Either
+    # Env defaults to dev; another value may be prod, so every condition on Env is judged both ways.
+    assert rotation("NotProd", {"Env": "dev"}) is C and rotation("NotProd", {"Env": "prod"}) is NC
+    assert rotation("NotProd") is NC
+    assert rotation("Both", {"Env": "dev"}) is C and rotation("Both", {"Env": "prod"}) is NC
+    assert rotation("Either", {"Env": "prod"}) is C and rotation("Either", {"Env": "dev"}) is NC  # Free decides
