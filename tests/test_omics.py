@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import json
+import os
+import re
 from pathlib import Path
 from typing import Any
 
@@ -247,6 +249,29 @@ def test_workflow_errors(stack, tmp_path, workflow_dir):
     for expected in ("it looks like PHI (phone number)",
                      "parameters['sample']='patient jane@example.org': it looks like PHI (e-mail address)"):
         assert expected in message
+
+
+def test_a_definition_that_leads_outside_its_directory_is_refused(stack, tmp_path, workflow_dir):
+    (tmp_path / "secret.txt").write_text("not part of the workflow")
+    linked = tmp_path / "linked"
+    linked.mkdir()
+    (linked / "main.wdl").write_text("version 1.0\nworkflow w {}\n")
+    (linked / "tasks").symlink_to(tmp_path)
+    with pytest.raises(OmicsSecureConfigError, match=r"definition='.*linked': tasks is a symbolic link to .*, "
+                                                     r"outside the directory"):
+        PrivateWorkflow(stack, "A", definition=WorkflowDefinition.from_asset(str(linked)))
+    os.mkfifo(workflow_dir / "pipe")
+    with pytest.raises(OmicsSecureConfigError, match=r"pipe is a FIFO"):
+        PrivateWorkflow(stack, "B", definition=WorkflowDefinition.from_asset(str(workflow_dir)))
+    (workflow_dir / "pipe").unlink()
+    (tmp_path / "device.zip").symlink_to("/dev/zero")
+    with pytest.raises(OmicsSecureConfigError, match=r"takes a directory or a \.zip file"):
+        PrivateWorkflow(stack, "C", definition=WorkflowDefinition.from_asset(str(tmp_path / "device.zip")))
+    for main, fix in (("../secret.txt", "without '..'"), ("/etc/passwd", "without '..' or a leading '/'"),
+                      ("missing.wdl", "does not exist"), ("sub/../main.wdl", "without '..'")):
+        with pytest.raises(OmicsSecureConfigError, match=rf"main='{re.escape(main)}': .*{re.escape(fix)}"):
+            PrivateWorkflow(stack, "D", definition=WorkflowDefinition.from_asset(str(workflow_dir)), main=main)
+    PrivateWorkflow(stack, "E", definition=WorkflowDefinition.from_asset(str(workflow_dir)), main="main.wdl")
 
 
 # RunGroup

@@ -10,7 +10,7 @@ parent's metadata (``aws:cdk:templateFile`` at the nested stack's construct path
 ``AWS::CloudFormation::Stack`` resource when the CDK CLI synthesized it). Each nested template becomes a stack
 of its own here, judged like any other, with its resources' construct paths from the parent's metadata.
 
-Every file the manifest names is read through :mod:`omics_secure.inputs.files`: inside the assembly
+Every file the manifest names is read through :mod:`omics_secure._internal.files`: inside the assembly
 directory after symbolic links, a regular file, under the size limit; anything else is an
 :class:`AssemblyError` naming it, and nothing is read.
 """
@@ -23,7 +23,7 @@ from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any
 
-from omics_secure.inputs.files import InputFileError, read_confined
+from omics_secure._internal.files import InputFileError, read_confined
 from omics_secure.inputs.values import TemplateValues, fixed_values
 
 ACKNOWLEDGED_RULES = "aws:cdk:acknowledged-rules"
@@ -332,7 +332,7 @@ def _strip_bare_prefix(written_id: str) -> str:
 
 def _read_json(directory: Path, relative: str, *, what: str) -> dict[str, Any]:
     """The JSON object in ``directory / relative``, read through the confinement of
-    :func:`~omics_secure.inputs.files.read_confined`; an :class:`AssemblyError` naming the file when it is
+    :func:`~omics_secure._internal.files.read_confined`; an :class:`AssemblyError` naming the file when it is
     missing, outside the assembly, not a regular file, too large or malformed."""
     data, _ = _decode(directory, relative, what=what)
     return data
@@ -401,7 +401,7 @@ def json_resource_lines(text: str, template: Mapping[str, Any]) -> dict[str, int
 
 
 def _confined_directory(directory: Path, relative: str, what: str) -> Path:
-    from omics_secure.inputs.files import confined
+    from omics_secure._internal.files import confined
 
     try:
         target = confined(directory, relative, what=what)

@@ -30,8 +30,8 @@ from dataclasses import replace
 from pathlib import Path
 from typing import Any
 
+from omics_secure._internal.files import InputFileError, confined, read_regular_file
 from omics_secure.inputs.assembly import NESTED_STACK_TYPE, StackArtifact, json_resource_lines
-from omics_secure.inputs.files import InputFileError, confined, read_regular_file
 from omics_secure.inputs.values import SSM_PARAMETER_TYPE, TemplateValues, fixed_values, parameter_constraints
 
 SERVERLESS_PREFIX = "AWS::Serverless::"

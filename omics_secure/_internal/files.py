@@ -1,4 +1,4 @@
-"""Reading the files an input names, confined to the directory they belong to.
+"""Files named by an input or a prop, confined to the directory they belong to.
 
 A cloud assembly's manifest names its templates, metadata files and nested assemblies by relative path; a
 template names its nested templates by ``TemplateURL``. Those names come from the input, so they are not
@@ -96,3 +96,26 @@ def _kind(mode: int) -> str:
         if test(mode):
             return name
     return "not a regular file"
+
+
+def escaping_entry(directory: Path) -> str | None:
+    """Why the tree under ``directory`` cannot be bundled as it is, or None: the first entry (relative path)
+    that is a symbolic link resolving outside ``directory``, or that is not a regular file or a directory (a
+    FIFO, a device, a socket). Bundling follows links, so a link out of the tree would carry what it names."""
+    base = directory.resolve()
+    for root, directories, files in os.walk(base, followlinks=False):
+        for name in [*directories, *files]:
+            entry = Path(root) / name
+            shown = entry.relative_to(base).as_posix()
+            if entry.is_symlink():
+                try:
+                    target = entry.resolve(strict=True)
+                except (OSError, RuntimeError):
+                    return f"{shown} is a broken or looping symbolic link"
+                if not target.is_relative_to(base):
+                    return f"{shown} is a symbolic link to {target}, outside the directory"
+                continue
+            mode = entry.lstat().st_mode
+            if not (stat.S_ISREG(mode) or stat.S_ISDIR(mode)):
+                return f"{shown} is {_kind(mode)}"
+    return None

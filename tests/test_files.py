@@ -8,7 +8,7 @@ from pathlib import Path
 
 import pytest
 
-from omics_secure.inputs.files import InputFileError, confined, read_confined, read_regular_file
+from omics_secure._internal.files import InputFileError, confined, read_confined, read_regular_file
 
 
 def test_a_file_inside_the_directory_is_read(tmp_path):
