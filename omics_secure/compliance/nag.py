@@ -19,6 +19,7 @@ from omics_secure.compliance.engine import STACK_LIMITS_RULE_ID, Finding, evalua
 from omics_secure.compliance.model import Pack, Status
 from omics_secure.compliance.packs import OMICS_SECURE_PACK
 from omics_secure.inputs.assembly import StackArtifact, read_assembly, stacks_for_template
+from omics_secure.reporting.validation_report import RULE_THREW
 
 
 class OmicsSecureChecks(NagPack):
@@ -125,14 +126,16 @@ class OmicsSecureChecks(NagPack):
 
 
 class SeparatedNagPack(NagPack):
-    """One of cdk-nag's packs, with each resource's verdict described as its own.
+    """One of cdk-nag's packs, with a rule that raised reported apart from its findings.
 
     cdk-nag 3 groups a pack's violations by rule and keeps the description of the first resource added
-    (``NagPack.addViolation``): when a rule finds a problem in one resource and raises on another (it could
-    not read a value), both are listed under one description, so a failure to judge reads as a finding, or a
-    finding as a failure. This plugin runs the pack as cdk-nag does, then judges each resource of a violation
-    that names several again on its own (``validate_scope`` of the resource) and reports resources whose
-    descriptions differ as separate violations.
+    (``NagPack.addViolation``): when a rule raises on one resource (it could not read a value) before it finds
+    a problem in another, both are listed as "Rule threw an error", so the finding is lost among failures.
+    This plugin runs the pack as cdk-nag does, then judges each resource of such a violation again on its own
+    (``validate_scope`` of the resource) and reports findings and failures separately. The opposite case, a
+    finding listed first and a failure after it, reports the failure as a finding: the safe direction (a
+    resource that could not be judged is not passed), and separating every group would cost five times the
+    pack's own run.
     """
 
     def __init__(self, pack: NagPack, scope: IConstruct) -> None:
@@ -161,7 +164,7 @@ class SeparatedNagPack(NagPack):
         violations: list[cdk.PolicyViolation] = []
         for violation in report.violations:
             resources = list(violation.violating_resources)
-            if len(resources) < 2:
+            if len(resources) < 2 or not str(violation.description).startswith(RULE_THREW):
                 violations.append(violation)
                 continue
             groups: dict[tuple[str, str], list[cdk.PolicyViolatingResource]] = {}

@@ -152,7 +152,8 @@ def _coverage(stack: StackArtifact, included: list[_Included], refused: Mapping[
     notes = []
     if failed:
         notes.append(f"{len(failed)} of its {len(own)} deployments could not be read ({failed[0]})")
-    deployments = "; ".join(entry.variant.description.removeprefix("when ") for entry in own[:4])
+    base = own[0].variant.branch if own else {}
+    deployments = "; ".join(_differences(entry.variant.branch, base) for entry in own[:4])
     deployments += "; ..." if len(own) > 4 else ""
     if stack.name in incomplete:
         notes.append(f"judged on {len(own)} of its parameter values and conditions ({deployments}); the other "
@@ -160,6 +161,12 @@ def _coverage(stack: StackArtifact, included: list[_Included], refused: Mapping[
     elif len(own) > 1:
         notes.append(f"judged on {len(own)} deployments: {deployments}")
     return PackCoverage(stack.name, judged=True, note="; ".join(notes))
+
+
+def _differences(branch: Mapping[BranchKey, Any], base: Mapping[BranchKey, Any]) -> str:
+    """A variant in words, by what it changes from the first: 'the defaults' for the first itself."""
+    changed = {key: value for key, value in branch.items() if key not in base or base[key] != value}
+    return describe_branch(changed).removeprefix("when ") if changed else "the defaults"
 
 
 def _when(flagged: list[_Included], present: list[_Included]) -> str:

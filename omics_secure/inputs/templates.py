@@ -96,6 +96,7 @@ def load_template(path: str | Path, parameters: Mapping[str, str] | None = None,
         raise TemplateError(f"{path}: cannot be read ({error.strerror or error})") from error
     template, lines = decode_template(raw, path)
     _check_structure(template, path)
+    template = with_json_documents(template)
     declared = _as_mapping(template.get("Parameters"))
     pinned = {key: value for key, value in (parameters or {}).items() if key in declared or key.startswith("AWS::")}
     for key, value in pinned.items():
@@ -168,6 +169,63 @@ def _decode_with_cfn_lint(text: str, path: Path) -> tuple[dict[str, Any], dict[s
     except (RecursionError, ValueError) as error:
         raise TemplateError(f"{path}: cannot be read as a CloudFormation template ({error})") from error
     return plain, lines
+
+
+def with_json_documents(template: dict[str, Any]) -> dict[str, Any]:
+    """``template`` with each JSON document written as a string (a policy document, a key policy) read as the
+    object it holds, where CloudFormation's schema types the property as JSON (``["object", "string"]``):
+    CloudFormation accepts either form, and a rule that expects the object would see no statement in the
+    string. Templates without such a string are returned as they are, without loading the schemas."""
+    resources = template.get("Resources")
+    if not isinstance(resources, Mapping) or not _has_json_string(resources):
+        return template
+    from cfnlint.schema import PROVIDER_SCHEMA_MANAGER  # loaded only for a template that needs it
+
+    converted = dict(resources)
+    for logical_id, body in resources.items():
+        if not isinstance(body, Mapping) or not _has_json_string(body.get("Properties")):
+            continue
+        try:
+            schema = PROVIDER_SCHEMA_MANAGER.get_resource_schema("us-east-1", str(body.get("Type"))).schema
+        except Exception:  # a type cfn-lint does not know (custom resources, SAM): nothing is typed JSON there
+            continue
+        properties = _json_documents(body.get("Properties"), schema, schema)
+        converted[logical_id] = {**body, "Properties": properties}
+    return {**template, "Resources": converted}
+
+
+def _has_json_string(value: Any) -> bool:
+    if isinstance(value, str):
+        return value.lstrip().startswith("{")
+    if isinstance(value, Mapping):
+        return any(_has_json_string(item) for item in value.values())
+    if isinstance(value, list):
+        return any(_has_json_string(item) for item in value)
+    return False
+
+
+def _json_documents(value: Any, schema: Mapping[str, Any], root: Mapping[str, Any], depth: int = 0) -> Any:
+    """``value`` with the JSON strings at JSON-typed places of ``schema`` (a resource's, ``$ref`` resolved in
+    ``root``) parsed."""
+    while isinstance(schema.get("$ref"), str) and schema["$ref"].startswith("#/definitions/") and depth < 32:
+        schema = _as_mapping(_as_mapping(root.get("definitions")).get(schema["$ref"].rsplit("/", 1)[-1]))
+        depth += 1
+    types = schema.get("type")
+    types = set(types) if isinstance(types, list) else {types}
+    if isinstance(value, str) and {"object", "string"} <= types:
+        try:
+            parsed = json.loads(value)
+        except ValueError:
+            return value
+        return parsed if isinstance(parsed, dict) else value
+    if isinstance(value, Mapping) and depth < 32:
+        properties = _as_mapping(schema.get("properties"))
+        return {key: _json_documents(item, _as_mapping(properties.get(key)), root, depth + 1)
+                for key, item in value.items()}
+    if isinstance(value, list) and depth < 32:
+        items = _as_mapping(schema.get("items"))
+        return [_json_documents(item, items, root, depth + 1) for item in value]
+    return value
 
 
 def _check_structure(template: Mapping[str, Any], path: Path) -> None:

@@ -543,6 +543,8 @@ class Resolution:
     _resources: dict[str, Any] = dataclass_field(default_factory=dict)
     _evaluating: set[str] = dataclass_field(default_factory=set)
     _free_reads: int = 0
+    deciding: set[str] = dataclass_field(default_factory=set)
+    """The parameters read while evaluating a condition: the ones that decide the template's structure."""
 
     @property
     def branch(self) -> dict[BranchKey, Any]:
@@ -574,6 +576,8 @@ class Resolution:
     def parameter(self, name: str) -> Any:
         """The value of parameter ``name`` on this branch: its only value, or the one this branch takes."""
         key: BranchKey = ("parameter", name)
+        if self._evaluating:
+            self.deciding.add(name)
         domain = self.values.domains[name]
         if len(domain) == 1 and key not in self.assignment:
             return domain[0]

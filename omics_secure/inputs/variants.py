@@ -3,10 +3,13 @@ template whole (cdk-nag's packs) and cannot follow ``Fn::If`` or a parameter the
 
 A parameter's default is one deployment among many (see :mod:`omics_secure.inputs.values`), so a template
 becomes several *variants*: the first takes every parameter's first value (its pinned value, first allowed
-value or default) and decides each undecided condition as true; each further variant changes one parameter
-or condition to another value it can take, with everything it newly meets at its first value again
-(every value of every parameter and condition is taken by some variant, not every combination of them). At most
-:data:`VARIANT_LIMIT` variants are made; :attr:`TemplateVariants.complete` says whether that was all of them.
+value or default) and decides each undecided condition as true; each further variant changes one condition, or
+one parameter that decides a condition or has at most :data:`ENUMERATION_LIMIT` allowed values, to another value
+it can take, with everything it newly meets at its first value again (every such value is taken by some
+variant, not every combination of them). A parameter that only fills a property with any of many values
+(an instance type) keeps its first value: a judge that reads a whole template learns nothing from an unknown
+one. At most :data:`VARIANT_LIMIT` variants are made; :attr:`TemplateVariants.complete` says whether that was
+all of them.
 
 In a variant every ``Fn::If`` is decided, every resource whose condition is false is gone, every parameter
 with a value in the variant is replaced by it, and ``AWS::NoValue`` is applied. What stays unknown until
@@ -30,6 +33,7 @@ from omics_secure.inputs.values import (
 )
 
 VARIANT_LIMIT = 8
+ENUMERATION_LIMIT = 4
 # Template sections a variant keeps as they are; Resources are decided, Outputs and Rules are dropped (no
 # judge reads them, and they may name resources a variant removed).
 _KEPT_SECTIONS = ("AWSTemplateFormatVersion", "Parameters", "Mappings", "Conditions", "Transform")
@@ -81,13 +85,23 @@ def template_variants(template: Mapping[str, Any], parameters: Mapping[str, str]
         seen.add(identity)
         made.append(Variant(branch, decided))
         for key in run.decided:
-            if key in forced or key in expanded:
+            if key in forced or key in expanded or not _varies(values, key, run):
                 continue
             expanded.add(key)
             taken = run.assignment[key]
             for other in _others(values, key, taken):
                 pending.append({**forced, key: other})
     return TemplateVariants(tuple(made), complete=True)
+
+
+def _varies(values: TemplateValues, key: BranchKey, run: Resolution) -> bool:
+    """Whether variants take ``key``'s other values: a condition's always; a parameter's when it decides a
+    condition, or when it is one of a few allowed values (a Boolean, an enumeration such as Enabled/Suspended)."""
+    if not isinstance(key, tuple):
+        return True
+    domain = values.domains[key[1]]
+    return key[1] in run.deciding or (len(domain) <= ENUMERATION_LIMIT and not any(
+        isinstance(value, Unknown) for value in domain))
 
 
 def _others(values: TemplateValues, key: BranchKey, taken: Any) -> list[Any]:

@@ -28,18 +28,29 @@ def test_each_value_of_each_parameter_and_condition_is_some_variant():
     found = template_variants(TEMPLATE)
     assert found.complete
     descriptions = [variant.description for variant in found.variants]
-    assert descriptions == ["when Env is prod and Tokens is required", "when Env is dev and Tokens is required",
-                            "when Env is prod and Tokens is not required"]
-    prod, dev, other = (variant.template for variant in found.variants)
+    # Tokens fills a property with any value at all: only its default is a variant (the OmicsSecure pack
+    # judges its other values); Env decides a condition, so each of its values is one.
+    assert descriptions == ["when Env is prod and Tokens is required", "when Env is dev and Tokens is required"]
+    prod, dev = (variant.template for variant in found.variants)
     assert prod["Resources"]["Bucket"]["Properties"]["VersioningConfiguration"] == {"Status": "Enabled"}
     assert dev["Resources"]["Bucket"]["Properties"]["VersioningConfiguration"] == {"Status": "Suspended"}
     assert "DevOnly" not in dev["Resources"] and dev["Resources"]["Waits"]["DependsOn"] == ["Bucket"]
     assert prod["Resources"]["Waits"]["Properties"]["TopicName"] == "required"
-    # What is known only at deployment is written back as CloudFormation: the parameter, the Sub's parts.
-    assert other["Resources"]["Waits"]["Properties"]["TopicName"] == {"Ref": "Tokens"}
+    # What is known only at deployment is written back as CloudFormation: the Sub's parts.
     assert prod["Resources"]["Bucket"]["Properties"]["BucketName"] == {"Fn::Join": ["", ["data-", {"Ref": "Imported"}]]}
     # No judge reads CDK's metadata resource or the outputs, so they make no variants and are left out.
     assert all("CDKMetadata" not in v.template["Resources"] and "Outputs" not in v.template for v in found.variants)
+
+
+def test_a_free_parameter_that_decides_a_condition_is_also_any_other_value():
+    template = {"Parameters": {"Name": {"Type": "String", "Default": ""}},
+                "Conditions": {"HasName": {"Fn::Not": [{"Fn::Equals": [{"Ref": "Name"}, ""]}]}},
+                "Resources": {"B": {"Type": "AWS::S3::Bucket", "Properties": {
+                    "BucketName": {"Fn::If": ["HasName", {"Ref": "Name"}, {"Ref": "AWS::NoValue"}]}}}}}
+    default, other = template_variants(template).variants
+    assert default.template["Resources"]["B"]["Properties"] == {}
+    assert other.template["Resources"]["B"]["Properties"] == {"BucketName": {"Ref": "Name"}}
+    assert other.description == 'when Name is not ""'
 
 
 def test_a_pinned_parameter_makes_one_deployment():
