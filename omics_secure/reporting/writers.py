@@ -17,6 +17,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, Protocol
 
+from omics_secure.reporting import markdown
 from omics_secure.reporting.validation_report import PackResult, ReportedFinding
 
 JUNIT_FILE = "omics-secure.junit.xml"
@@ -257,35 +258,37 @@ def _uri(path: Path) -> str:
 
 def to_markdown(packs: Sequence[PackResult], *, stack_count: int, title: str = "omics-secure check",
                 scope: str | None = None) -> str:
+    """The verdict, a table of packs, and a table each of open findings, warnings and acknowledged findings.
+
+    Every value from the input (pack names, rule ids, construct paths, descriptions, reasons, and ``title`` and
+    ``scope``) is escaped (:mod:`omics_secure.reporting.markdown`), so that the file renders as the same text
+    wherever CI shows Markdown as HTML.
+    """
     open_total = sum(len(p.open_findings) for p in packs)
     lines = [
-        f"# {title}",
+        f"# {markdown.text(title)}",
         "",
         f"**{'PASS' if open_total == 0 else 'FAIL'}**: {open_total} unacknowledged finding(s) "
-        f"across {scope or f'{stack_count} stack(s)'} and {len(packs)} pack(s).",
+        f"across {markdown.text(scope or f'{stack_count} stack(s)')} and {len(packs)} pack(s).",
         "",
-        "| pack | result | open | acknowledged |",
-        "|---|---|---|---|",
-        *(f"| {p.name} | {'pass' if p.passed else 'fail'} | {len(p.open_findings)} | "
-          f"{len(p.acknowledged_findings)} |" for p in packs),
+        *markdown.table(("pack", "result", "open", "acknowledged"), [
+            (markdown.text(p.name), "pass" if p.passed else "fail", str(len(p.open_findings)),
+             str(len(p.acknowledged_findings))) for p in packs]),
     ]
-    open_findings = [f for p in packs for f in p.open_findings]
-    if open_findings:
-        lines += ["", "## Unacknowledged findings", "", "| rule | resource | finding |", "|---|---|---|"]
-        lines += [f"| `{f.rule_id}` | `{f.construct_path}` | {_cell(f.description)} |" for f in open_findings]
-    warnings = [f for p in packs for f in p.warnings]
-    if warnings:
-        lines += ["", "## Warnings", "", "| rule | resource | warning |", "|---|---|---|"]
-        lines += [f"| `{f.rule_id}` | `{f.construct_path}` | {_cell(f.description)} |" for f in warnings]
-    acknowledged = [f for p in packs for f in p.acknowledged_findings]
-    if acknowledged:
-        lines += ["", "## Acknowledged findings", "", "| rule | resource | reason |", "|---|---|---|"]
-        lines += [f"| `{f.rule_id}` | `{f.construct_path}` | {_cell(f.reason or '')} |" for f in acknowledged]
+    lines += _findings_table("Unacknowledged findings", "finding",
+                             [(f, f.description) for p in packs for f in p.open_findings])
+    lines += _findings_table("Warnings", "warning", [(f, f.description) for p in packs for f in p.warnings])
+    lines += _findings_table("Acknowledged findings", "reason",
+                             [(f, f.reason or "") for p in packs for f in p.acknowledged_findings])
     return "\n".join(lines)
 
 
-def _cell(text: str) -> str:
-    return text.replace("|", "\\|").replace("\n", " ")
+def _findings_table(heading: str, column: str, findings: Sequence[tuple[ReportedFinding, str]]) -> list[str]:
+    """A section listing ``findings`` by rule and resource, with ``column`` the text of each; none if empty."""
+    if not findings:
+        return []
+    return ["", f"## {heading}", "", *markdown.table(("rule", "resource", column), [
+        (markdown.code(f.rule_id), markdown.code(f.construct_path), markdown.text(words)) for f, words in findings])]
 
 
 def _first_sentence(text: str) -> str:
