@@ -3,9 +3,9 @@
 Writes a JSON template of 60,000 resources (by default) laid out as ``cdk synth`` writes one (one-space
 indentation), reads it once, judges it with the OmicsSecure pack, and then times ``write_reports`` (JUnit,
 SARIF and Markdown) on the stack already read and the findings already made: the writers alone, apart from
-decoding and judging, which are timed and printed beside them. A third of the resources are PHI buckets
-with findings, so most findings need a SARIF location. Nothing here is a test: the numbers go in
-benchmarks/README.md.
+decoding and judging, which are timed and printed beside them. Two thirds of the resources have findings
+(open PHI buckets, keys without rotation), each of which SARIF locates in the template. Nothing here is a
+test: the numbers go in benchmarks/README.md.
 """
 
 from __future__ import annotations
