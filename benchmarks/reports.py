@@ -29,9 +29,9 @@ from omics_secure.compliance.engine import evaluate_stacks  # noqa: E402
 from omics_secure.compliance.packs import OMICS_SECURE_PACK  # noqa: E402
 from omics_secure.compliance.templates import pack_result  # noqa: E402
 from omics_secure.inputs.assembly import StackArtifact  # noqa: E402
+from omics_secure.inputs.lines import resource_lines  # noqa: E402
 from omics_secure.reporting.writers import (  # noqa: E402
     FindingLocator,
-    resource_lines,
     to_junit_xml,
     to_markdown,
     to_sarif,
@@ -111,7 +111,7 @@ def main() -> None:
         print(f"write_reports (JUnit, SARIF, Markdown): {min(timings):.2f} s "
               f"({', '.join(f'{p.name} {p.stat().st_size / 1e6:.1f} MB' for p in written)})")
         parts = {
-            "indexing the template's lines": lambda: resource_lines(template_path),
+            "indexing the template's lines": lambda: resource_lines(template_path.read_text()),
             "JUnit": lambda: to_junit_xml([result]),
             "SARIF (building)": lambda: to_sarif([result], FindingLocator([stack]), base=directory),
             "SARIF (building and json.dumps, indent=2)": lambda: json.dumps(

@@ -24,6 +24,7 @@ from pathlib import Path
 from typing import Any
 
 from omics_secure._internal.files import InputFileError, read_confined
+from omics_secure.inputs.lines import resource_lines
 from omics_secure.inputs.values import TemplateValues, fixed_values
 
 ACKNOWLEDGED_RULES = "aws:cdk:acknowledged-rules"
@@ -363,41 +364,7 @@ def _decode(directory: Path, relative: str, *, what: str, lines: bool = False) -
         raise AssemblyError(f"{path} is nested too deeply to be a CloudFormation template or manifest") from error
     if not isinstance(data, dict):
         raise AssemblyError(f"{path} does not hold a JSON object")
-    return data, (json_resource_lines(text, data) if lines else {})
-
-
-def json_resource_lines(text: str, template: Mapping[str, Any]) -> dict[str, int]:
-    """Logical id -> the line where its entry starts in the ``Resources`` section of a JSON template's ``text``.
-
-    One pass over the lines: after the ``"Resources"`` key, the first line that opens a key named after a
-    resource at the indentation of the first such key. A template on one line has every resource on line 1.
-    """
-    resources = template.get("Resources")
-    if not isinstance(resources, Mapping) or not resources:
-        return {}
-    found: dict[str, int] = {}
-    in_resources = False
-    indent: int | None = None
-    for number, line in enumerate(text.splitlines(), 1):
-        stripped = line.lstrip()
-        if not in_resources:
-            in_resources = stripped.startswith('"Resources"')
-            if in_resources and stripped.rstrip().endswith("}"):  # "Resources": {...} on one line
-                break
-            continue
-        if not stripped.startswith('"'):
-            continue
-        depth = len(line) - len(stripped)
-        if indent is None:
-            indent = depth
-        if depth != indent:
-            if depth < indent:
-                break  # left the Resources section
-            continue
-        key = stripped[1:].split('"', 1)[0]
-        if key in resources and key not in found:
-            found[key] = number
-    return {logical_id: found.get(logical_id, 1) for logical_id in resources}
+    return data, (resource_lines(text) if lines else {})
 
 
 def _confined_directory(directory: Path, relative: str, what: str) -> Path:

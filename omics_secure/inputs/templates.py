@@ -31,7 +31,8 @@ from pathlib import Path
 from typing import Any
 
 from omics_secure._internal.files import InputFileError, confined, read_regular_file
-from omics_secure.inputs.assembly import NESTED_STACK_TYPE, StackArtifact, json_resource_lines
+from omics_secure.inputs.assembly import NESTED_STACK_TYPE, StackArtifact
+from omics_secure.inputs.lines import resource_lines
 from omics_secure.inputs.values import SSM_PARAMETER_TYPE, TemplateValues, fixed_values, parameter_constraints
 
 SERVERLESS_PREFIX = "AWS::Serverless::"
@@ -138,7 +139,7 @@ def decode_template(raw: bytes, path: Path) -> tuple[dict[str, Any], dict[str, i
         else:
             if not isinstance(data, dict):
                 raise TemplateError(f"{path}: not a CloudFormation template (the file holds no mapping)")
-            return data, json_resource_lines(text, data)
+            return data, resource_lines(text)
     return _decode_with_cfn_lint(text, path)
 
 

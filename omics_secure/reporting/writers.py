@@ -19,6 +19,7 @@ from pathlib import Path
 from typing import Any, Protocol
 
 from omics_secure._internal.tags import CDK_NAG_PACK_NAMES
+from omics_secure.inputs.lines import resource_lines
 from omics_secure.reporting import markdown
 from omics_secure.reporting.validation_report import PackResult, ReportedFinding
 
@@ -40,6 +41,9 @@ class SynthesizedStack(Protocol):
 
     @property
     def creation_stacks(self) -> Mapping[str, tuple[str, ...]]: ...
+
+    @property
+    def resource_lines(self) -> Mapping[str, int]: ...
 
 
 # A creation-stack frame as CDK records it: "<function> (<file>:<line>)", JavaScript frames with a column.
@@ -117,53 +121,16 @@ class FindingLocator:
         stack, logical_id = found
         lines = self._lines.get(stack.template_path)
         if lines is None:
-            lines = self._lines[stack.template_path] = resource_lines(stack.template_path)
+            lines = self._lines[stack.template_path] = stack.resource_lines or _read_lines(stack.template_path)
         return Location(stack.template_path, logical_id, lines.get(logical_id, 1))
 
 
-# A line that opens a mapping key: JSON's '"Key": ...' or block YAML's 'Key: ...' (quoted or not).
-_KEY_LINE = re.compile(r"""(?P<indent>[ \t]*)(?P<quote>["']?)(?P<key>[^"'#:\s{}\[\],][^"':]*?)(?P=quote)\s*:(?:\s|$)""")
-_LOGICAL_ID = re.compile(r"[A-Za-z0-9]+")  # CloudFormation's logical ids are alphanumeric
-
-
-def resource_lines(template_path: Path) -> dict[str, int]:
-    """The line (1-based) of each resource's key in the template's ``Resources`` section, in one pass.
-
-    Works on the layouts templates are written in: indented JSON (``cdk synth``'s one space, or any other
-    indentation) and block YAML. The top level is the indentation of the file's first key; ``Resources`` is the
-    first key at that level so named, and its resources are the keys at the indentation of its first child,
-    until the next top-level key. A template on one line (minified JSON) or in YAML's flow style gives no
-    lines, nor does a file that cannot be read any more: its findings point at line 1.
-    """
+def _read_lines(template_path: Path) -> Mapping[str, int]:
+    """The resources' lines of a template the input did not index when it was read (once per template)."""
     try:
-        text = template_path.read_text(encoding="utf-8", errors="replace")
+        return resource_lines(template_path.read_text(encoding="utf-8", errors="replace"))
     except OSError:
         return {}
-    lines: dict[str, int] = {}
-    top: int | None = None
-    section: int | None = None  # the indentation of Resources' key, once found
-    child: int | None = None
-    for number, line in enumerate(text.splitlines(), 1):
-        stripped = line.lstrip(" \t")
-        if not stripped or stripped[0] in "#}]{[" or (section is not None and child is not None
-                                                      and len(line) - len(stripped) > child):
-            continue
-        match = _KEY_LINE.match(line)
-        if match is None:
-            continue
-        indent = len(match["indent"])
-        if top is None:
-            top = indent
-        if section is None:
-            if indent == top and match["key"] == "Resources":
-                section = indent
-            continue
-        if indent <= section:
-            break
-        child = indent if child is None else child
-        if indent == child and _LOGICAL_ID.fullmatch(match["key"]):
-            lines.setdefault(match["key"], number)
-    return lines
 
 
 def write_reports(packs: Sequence[PackResult], stacks: Sequence[SynthesizedStack], report_dir: Path, *,

@@ -10,10 +10,13 @@ from collections import Counter
 from pathlib import Path
 from typing import Any
 
+import pytest
+
 import omics_secure
 from omics_secure.inputs.assembly import StackArtifact
+from omics_secure.inputs.lines import resource_lines
 from omics_secure.reporting.validation_report import PackResult, ReportedFinding
-from omics_secure.reporting.writers import SourceLocation, resource_lines, source_location, write_reports
+from omics_secure.reporting.writers import FindingLocator, SourceLocation, source_location, write_reports
 
 PACKAGE = Path(omics_secure.__file__).resolve().parent
 STDLIB = Path(sysconfig.get_paths()["stdlib"])
@@ -63,7 +66,7 @@ def test_resource_lines_come_from_the_resources_section_of_an_indented_json_temp
         resources_at = _line_of(text, '"Resources": {')
         key_at = _line_of(text, '"Key": {', after=resources_at)
         assert key_at < _line_of(text, '"Outputs": {')
-        assert resource_lines(path) == {"Data": resources_at + 1, "Key": key_at}
+        assert resource_lines(path.read_text()) == {"Data": resources_at + 1, "Key": key_at}
 
 
 def test_resource_lines_of_a_hand_written_yaml_template(tmp_path):
@@ -91,14 +94,26 @@ def test_resource_lines_of_a_hand_written_yaml_template(tmp_path):
           Topic:
             Value: !Ref Data
         """))
-    assert resource_lines(path) == {"Data": 8, "Key": 12, "Logs": 17}
+    assert resource_lines(path.read_text()) == {"Data": 8, "Key": 12, "Logs": 17}
 
 
 def test_a_template_on_one_line_or_gone_gives_no_lines(tmp_path):
     minified = tmp_path / "minified.json"
     minified.write_text(json.dumps({"Resources": {"Data": {"Type": "AWS::S3::Bucket"}}}))
-    assert resource_lines(minified) == {}
-    assert resource_lines(tmp_path / "deleted.json") == {}
+    assert resource_lines(minified.read_text()) == {}
+
+
+def test_a_stack_read_with_its_lines_is_not_read_again(tmp_path, monkeypatch):
+    from omics_secure.inputs.templates import load_template
+
+    path = tmp_path / "t.json"
+    path.write_text(json.dumps({"Resources": {"Data": {"Type": "AWS::S3::Bucket"}}}, indent=1))
+    stack = load_template(path)
+    monkeypatch.setattr(Path, "read_text", lambda *args, **kwargs: pytest.fail("read again"))
+    finding = ReportedFinding(pack="P", rule_id="P-R", description="Open.", severity="error",
+                              construct_path=stack.construct_path("Data"))
+    location = FindingLocator([stack]).locate(finding.construct_path)
+    assert location is not None and location.line == 3
 
 
 def test_the_writers_read_each_template_once_however_many_findings_it_has(tmp_path, monkeypatch):
