@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import re
+from typing import Any
 
 import aws_cdk as cdk
 import pytest
@@ -331,6 +332,38 @@ def test_approval_context_and_no_collaborator_on_a_real_account_by_default(tmp_p
     template.has_resource_properties("AWS::IAM::Role", {
         "Tags": Match.array_with([{"Key": "omics-secure:approval-ends", "Value": "2031-03-31"},
                                   {"Key": "omics-secure:approval-id", "Value": "DAR-42"}])})
+
+
+def _example_trust(app: cdk.App) -> dict[str, Any]:
+    roles = Template.from_stack(app.node.find_child("OmicsSecurePrimary")).find_resources("AWS::IAM::Role")
+    (trust,) = [body["Properties"]["AssumeRolePolicyDocument"]["Statement"][0] for body in roles.values()
+                if "approved access" in body["Properties"].get("Description", "")]
+    return trust
+
+
+def test_approval_context_admits_identity_center_or_saml_people_without_an_mfa_condition(tmp_path):
+    app = make_app(tmp_path / "sso", **{"omics-secure:approval-permission-set": "GenomicsResearcher",
+                                        "omics-secure:approval-identity-center-region": "eu-west-2"})
+    build_reference_app(app)
+    trust = _example_trust(app)
+    assert trust["Condition"]["ArnLike"]["aws:PrincipalArn"][0] == (
+        "arn:aws:iam::111122223333:role/aws-reserved/sso.amazonaws.com/eu-west-2/AWSReservedSSO_GenomicsResearcher_*")
+    assert "Bool" not in trust["Condition"]
+    saml = "arn:aws:iam::111122223333:saml-provider/Institute"
+    app = make_app(tmp_path / "saml", **{"omics-secure:approval-saml-provider": saml})
+    build_reference_app(app)
+    assert _example_trust(app)["Principal"] == {"Federated": saml}
+
+
+@pytest.mark.parametrize(("context", "message"), [
+    ({"omics-secure:approval-saml-provider": "Institute"}, r"approval-saml-provider='Institute'.*SAML provider ARN"),
+    ({"omics-secure:approval-permission-set": "Researchers", "omics-secure:approval-principals":
+      "arn:aws:iam::111122223333:user/ana"}, r"approval-permission-set='Researchers': name the approved people"),
+    ({"omics-secure:approval-identity-center-region": "us-east-1"}, r"set that too"),
+])
+def test_approval_context_names_its_people_one_way(tmp_path, context, message):
+    with pytest.raises(OmicsSecureConfigError, match=message):
+        build_reference_app(make_app(tmp_path / "bad", **context))
 
 
 def test_bad_approval_context_is_refused(tmp_path):

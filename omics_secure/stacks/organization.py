@@ -46,6 +46,7 @@ from omics_secure._internal.tags import PROJECT_DUC_ENDS_TAG, PROJECT_ID_TAG
 from omics_secure.compliance.nag import add_compliance_packs
 from omics_secure.organization import OrganizationGuardrails
 from omics_secure.stacks.reference import (
+    SAML_PROVIDER_ARN,
     ApprovalConfig,
     CollaboratorConfig,
     ReferenceConfig,
@@ -181,6 +182,46 @@ def _no_date(value: Any) -> datetime.date:
 
 _PROJECT_KEYS = {"id", "account", "organizational_unit", "primary_region", "replica_region", "duc_ends",
                  "approvals", "collaborators", "wave"}
+_WHO_KEYS = ("principals", "permission_set", "saml_provider")
+_APPROVAL_KEYS = {"id", "prefix", "ends", "identity_center_region", *_WHO_KEYS}
+PERMISSION_SET_NAME = re.compile(r"^[\w+=,.@-]{1,32}$")
+
+
+def _read_researchers(reader: _Reader, approval: Mapping[str, Any], at: str, account: str) -> dict[str, Any]:
+    """Who an approval admits: one of ``permission_set`` (IAM Identity Center, with an optional
+    ``identity_center_region``), ``saml_provider`` (a SAML provider ARN of the project's account) or
+    ``principals`` (role or user ARNs, with MFA). Federated people never carry the MFA key, so they are named
+    through their provider, never as principals with MFA."""
+    named = [key for key in _WHO_KEYS if approval.get(key) not in (None, [], "")]
+    if len(named) > 1:
+        reader.add(f"{at}.{named[1]}", approval.get(named[1]),
+                   f"name the approved people one way: {' or '.join(_WHO_KEYS)}, not {' and '.join(named)}")
+    found: dict[str, Any] = {}
+    if "permission_set" in approval:
+        name = approval["permission_set"]
+        if not isinstance(name, str) or not PERMISSION_SET_NAME.match(name):
+            reader.add(f"{at}.permission_set", name, "give the IAM Identity Center permission set's name (1-32 "
+                       'letters, digits and +=,.@_-), e.g. "GenomicsResearcher"')
+        else:
+            found["permission_set"] = name
+    if "identity_center_region" in approval:
+        if "permission_set" not in approval:
+            reader.add(f"{at}.identity_center_region", approval["identity_center_region"],
+                       "it narrows a permission_set's roles; name the permission_set too, or remove it")
+        else:
+            found["identity_center_region"] = reader.region(approval, "identity_center_region", at) or None
+    if "saml_provider" in approval:
+        arn = approval["saml_provider"]
+        match = SAML_PROVIDER_ARN.match(arn) if isinstance(arn, str) else None
+        if match is None:
+            reader.add(f"{at}.saml_provider", arn, 'give the SAML identity provider\'s ARN, e.g. '
+                       f'"arn:aws:iam::{account or "111122223333"}:saml-provider/Institute"')
+        elif account and match["account"] != account:
+            reader.add(f"{at}.saml_provider", arn, f"name a SAML provider of the project's account {account}: "
+                       "an approval role trusts a provider of its own account")
+        else:
+            found["saml_provider_arn"] = arn
+    return found
 
 
 def _read_project(reader: _Reader, raw: Any, where: str) -> Project | None:
@@ -215,7 +256,7 @@ def _read_project(reader: _Reader, raw: Any, where: str) -> Project | None:
         approval = reader.mapping(raw_approval, at)
         if not approval:
             continue
-        reader.unknown_keys(approval, {"id", "principals", "prefix", "ends"}, at)
+        reader.unknown_keys(approval, _APPROVAL_KEYS, at)
         approval_id = reader.text(approval, "id", at)
         if approval_id in approvals:
             reader.add(f"{at}.id", approval_id, "list each approval once")
@@ -228,7 +269,7 @@ def _read_project(reader: _Reader, raw: Any, where: str) -> Project | None:
         approvals[approval_id] = {"approval_id": approval_id, "ends": min(ends, duc_ends),
                                   "principals": tuple(str(p) for p in principals),
                                   "prefix": reader.text(approval, "prefix", at, default="approved/"),
-                                  "collaborators": []}
+                                  "collaborators": [], **_read_researchers(reader, approval, at, account)}
     for index, raw_collaborator in enumerate(reader.items(data, "collaborators", where)):
         at = f"{where}.collaborators[{index}]"
         collaborator = reader.mapping(raw_collaborator, at)
