@@ -96,6 +96,16 @@ HIPAA_ELIGIBLE_SERVICES: tuple[str, ...] = (
     "securityhub", "servicecatalog", "ses", "shield", "sns", "sqs", "ssm", "sso", "states", "storagegateway",
     "textract", "timestream", "transcribe", "transfer", "translate", "waf", "wafv2", "workspaces", "xray",
 )
+# Not services of their own, so not on the list, yet the eligible services above cannot work without them,
+# and an allowlist that omits them breaks those services once FullAWSAccess is detached:
+# - ssmmessages and ec2messages: Session Manager's and the SSM Agent's channels ("ssmmessages:CreateControlChannel,
+#   CreateDataChannel, OpenControlChannel, OpenDataChannel"; "Reference: ec2messages, ssmmessages, and other API
+#   operations", https://docs.aws.amazon.com/systems-manager/latest/userguide/systems-manager-setting-up-messageAPIs.html);
+#   without them the analysis workstation cannot be reached.
+# - backup-storage: "backup-storage:MountCapsule" is required to create a backup vault
+#   (https://docs.aws.amazon.com/aws-backup/latest/devguide/create-a-vault.html); without it every stack with a
+#   PhiBackupVault rolls back.
+SERVICE_CHANNELS: tuple[str, ...] = ("ssmmessages", "ec2messages", "backup-storage")
 # Not on the list because they hold no customer content, yet no account can be operated without them:
 # identity and federation, the organization, support, billing and quotas, tags and resource groups.
 SUPPORTING_SERVICES: tuple[str, ...] = (
@@ -275,22 +285,26 @@ class HipaaServicesPolicy(Construct):
     """An allowlist of the HIPAA-eligible services, as one or more ``Allow`` service control policies.
 
     AWS's HIPAA Eligible Services Reference (:data:`HIPAA_ELIGIBLE_SERVICES`, dated
-    :data:`HIPAA_ELIGIBLE_SERVICES_AS_OF`) plus :data:`SUPPORTING_SERVICES` (IAM, STS, Organizations, billing,
-    support: no customer content). When the list does not fit one policy's 5,120 characters it is split, in
-    order, over as many policies as it needs (``self.policies``): Allow SCPs attached to the same target add
-    up (https://docs.aws.amazon.com/organizations/latest/userguide/orgs_manage_policies_inheritance_auth.html).
+    :data:`HIPAA_ELIGIBLE_SERVICES_AS_OF`), the action prefixes those services need to work
+    (:data:`SERVICE_CHANNELS`: Session Manager's ssmmessages and ec2messages, AWS Backup's backup-storage),
+    plus :data:`SUPPORTING_SERVICES` (IAM, STS, Organizations, billing, support: no customer content). When
+    the list does not fit one policy's 5,120 characters it is split, in order, over as many policies as it
+    needs (``self.policies``): Allow SCPs attached to the same target add up
+    (https://docs.aws.amazon.com/organizations/latest/userguide/orgs_manage_policies_inheritance_auth.html).
 
     An allowlist only restricts once ``FullAWSAccess`` is detached from the same targets (an allow at every
     level is required, and FullAWSAccess allows everything): detach it after the first deployment, and keep
     an allow for every service at each level above the targets. Deploy it in the management account.
 
     :param target_ids: the OUs, accounts or root it is attached to. Required.
-    :param services: IAM service prefixes allowed. Default: HIPAA-eligible and supporting services.
+    :param services: IAM service prefixes allowed. Default: HIPAA-eligible services, the prefixes they need,
+        and supporting services.
     """
 
     @checked_props
     def __init__(self, scope: Construct, id: str, *, target_ids: Sequence[str],
-                 services: Sequence[str] = (*HIPAA_ELIGIBLE_SERVICES, *SUPPORTING_SERVICES)) -> None:
+                 services: Sequence[str] = (*HIPAA_ELIGIBLE_SERVICES, *SERVICE_CHANNELS,
+                                            *SUPPORTING_SERVICES)) -> None:
         problems = ProblemCollector(f"HipaaServicesPolicy '{id}'")
         _check_targets(problems, "target_ids", target_ids)
         problems.require(bool(services), "services", list(services), "allow at least one service")

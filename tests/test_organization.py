@@ -91,6 +91,13 @@ def test_the_allowlist_allows_the_dated_hipaa_eligible_services(guardrails):
     assert "2026-12-01" in policy["Description"]
 
 
+def test_the_allowlist_keeps_session_manager_channels_and_backup_storage(guardrails):
+    """Without ssmmessages/ec2messages the workstation cannot be reached through Session Manager, and without
+    backup-storage:MountCapsule no backup vault can be created, once FullAWSAccess is detached."""
+    (statement,) = guardrails["HipaaServices-hipaa-services-1"]["Content"]["Statement"]
+    assert {"ssm:*", "ssmmessages:*", "ec2messages:*", "backup:*", "backup-storage:*"} <= set(statement["Action"])
+
+
 def test_the_tag_policy_requires_the_data_classification_on_buckets(guardrails):
     policy = guardrails["DataClassification-data-classification"]
     assert policy["Type"] == "TAG_POLICY" and policy["TargetIds"] == [OU, ACCOUNT]
