@@ -156,7 +156,11 @@ def test_each_wave_starts_its_builds_through_a_role_of_its_own(organization):
         (role,) = {a["RoleArn"]["Fn::GetAtt"][0] for a in builds}
         assert role.startswith(f"Pipeline{wave}ActionRole")
         (trust,) = roles[role]["Properties"]["AssumeRolePolicyDocument"]["Statement"]
-        assert trust["Condition"] == {"Bool": {"aws:ViaAWSService": "codepipeline.amazonaws.com"}}
+        # Only the pipeline's role (which only CodePipeline assumes), not every principal of the account.
+        (pipeline_role,) = [i for i, r in roles.items() if r["Properties"]["AssumeRolePolicyDocument"]["Statement"]
+                            == [{"Action": "sts:AssumeRole", "Effect": "Allow",
+                                 "Principal": {"Service": "codepipeline.amazonaws.com"}}]]
+        assert trust["Condition"] == {"ArnEquals": {"aws:PrincipalArn": {"Fn::GetAtt": [pipeline_role, "Arn"]}}}
 
 
 def test_the_pipeline_template_is_written_without_indentation(organization):

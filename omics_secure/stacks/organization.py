@@ -31,6 +31,7 @@ from pathlib import Path
 from typing import Any
 
 import aws_cdk as cdk
+import jsii
 from aws_cdk import aws_codebuild as codebuild
 from aws_cdk import aws_codepipeline as codepipeline
 from aws_cdk import aws_iam as iam
@@ -437,12 +438,15 @@ class PipelineStack(cdk.Stack):
                   tooling_account: str, today: datetime.date | None) -> None:
         """One pipeline wave: the ``omics-secure check`` gate, then each project's stage and its verify step.
 
-        The wave's CodeBuild actions start their builds through a role of the wave's own, trusted as CDK
-        Pipelines trusts its shared one (this account, only through CodePipeline): with one role for every
-        action, its policy grows by a statement per action, overflows IAM's inline size at about 100
-        projects and cdk-nag's IAM rules can no longer read it."""
+        The wave's CodeBuild actions start their builds through a role of the wave's own: with one role for
+        every action, its policy grows by a statement per action, overflows IAM's inline size at about 100
+        projects and cdk-nag's IAM rules can no longer read it. It trusts the account narrowed to the
+        pipeline's own role (``aws:PrincipalArn``), which only CodePipeline assumes, as CDK Pipelines trusts
+        its shared action role: a trust of the whole account would let any principal of the tooling account
+        allowed sts:AssumeRole start these builds."""
         action_role = iam.Role(self.pipeline, f"{name}ActionRole", assumed_by=iam.PrincipalWithConditions(
-            iam.AccountRootPrincipal(), {"Bool": {"aws:ViaAWSService": "codepipeline.amazonaws.com"}}))
+            iam.AccountRootPrincipal(), {"ArnEquals": {"aws:PrincipalArn": cdk.Lazy.string(
+                _PipelineRoleArn(self.pipeline))}}))
         wave = self.pipeline.add_wave(name, pre=[pipelines.CodeBuildStep(
             f"Check{name}", input=self.source, install_commands=install, action_role=action_role,
             commands=[f"cd {directory}", "omics-secure check --output cdk.check.out"])])
@@ -531,6 +535,17 @@ class PipelineStack(cdk.Stack):
             role_policy_statements=[iam.PolicyStatement(actions=["sts:AssumeRole"], resources=[role_arn])])
 
 
+@jsii.implements(cdk.IStableStringProducer)
+class _PipelineRoleArn:
+    """The pipeline's role ARN, read once CDK Pipelines has built the pipeline (after every wave is added)."""
+
+    def __init__(self, pipeline: pipelines.CodePipeline) -> None:
+        self.pipeline = pipeline
+
+    def produce(self) -> str:
+        return self.pipeline.pipeline.role.role_arn
+
+
 def _join_as_sub(value: Any) -> dict[str, str] | None:
     """``Fn::Join`` of literals and ``Ref``s with an empty delimiter as the equivalent ``Fn::Sub``; else None."""
     if not (isinstance(value, Mapping) and set(value) == {"Fn::Join"} and value["Fn::Join"][0] == ""):
@@ -610,10 +625,6 @@ _PIPELINE_ACKNOWLEDGMENTS = {
     "HIPAA.Security-CodeBuildProjectSourceRepoUrl": (
         "The CodeBuild projects take their source from CodePipeline (source type CODEPIPELINE), which reads the "
         "repository through a CodeConnections connection: no repository URL or credentials are in the project."),
-    "OmicsSecure-IAMPeopleRoleMfaAndExpiry": (
-        "CDK Pipelines trusts the tooling account for its action roles so that the pipeline's own role, whose "
-        "policy alone names them, can assume them; no person is given sts:AssumeRole on them, and they reach "
-        "only the pipeline's artifacts, never PHI."),
 }
 
 
