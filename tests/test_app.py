@@ -11,6 +11,8 @@ import pytest
 from aws_cdk.assertions import Match, Template
 
 from omics_secure import OmicsSecureConfigError
+from omics_secure.compliance.model import Resource, Status
+from omics_secure.compliance.rules.deploy_environment import BACKUP_COPY_ROLE_CAN_COPY, DEPLOY_ENVIRONMENT_RULES
 from omics_secure.inputs.assembly import read_assembly
 from omics_secure.stacks import build_reference_app
 from omics_secure.stacks.reference import ReferenceConfig, default_approval_end
@@ -69,6 +71,20 @@ def stateful_logical_ids(assembly_dir) -> dict[str, dict[str, str]]:
 
 def test_reference_app_passes_every_pack_and_cfn_lint(reference_app):
     assert not reference_app.compliance.open_findings, reference_app.compliance.describe()
+
+
+def test_the_deploy_review_rules_judge_the_reference_app_and_pass(reference_app):
+    """The backup plan copies with a role that may copy, and the example approval's MFA trust admits IAM users."""
+    compliant: list[str] = []
+    for stack in read_assembly(reference_app.assembly_dir):
+        for logical_id, body in stack.resources.items():
+            resource = Resource.from_template(logical_id, body, stack.resources)
+            for rule in DEPLOY_ENVIRONMENT_RULES:
+                status = rule.evaluate(resource).status
+                assert status in (Status.COMPLIANT, Status.NOT_APPLICABLE), (stack.name, logical_id, rule.id)
+                if status is Status.COMPLIANT:
+                    compliant.append(rule.id)
+    assert compliant.count(BACKUP_COPY_ROLE_CAN_COPY.id) == 1 and "IAMTrustMfaFederatedNeverPresent" in compliant
 
 
 def test_stateful_logical_ids_are_pinned(reference_app):

@@ -16,6 +16,11 @@ import aws_cdk as cdk
 import pytest
 
 from omics_secure.compliance.datasheet import build_datasheet
+from omics_secure.compliance.engine import judge
+from omics_secure.compliance.model import Resource, Status, TemplateIndex
+from omics_secure.compliance.rules.deploy_environment import DEPLOY_ENVIRONMENT_RULES
+from omics_secure.inputs.assembly import read_assembly
+from omics_secure.inputs.values import TemplateValues
 from omics_secure.stacks.organization import (
     CLOSE_OUT_WARNING_ID,
     ProjectsFileError,
@@ -144,6 +149,24 @@ def test_approvals_admit_identity_center_and_saml_people_through_their_provider_
     for trust in (cohort_a, saml, atlas):
         assert "Bool" not in trust["Condition"]
         assert trust["Condition"]["DateLessThan"]["aws:CurrentTime"].endswith("T00:00:00Z")
+
+
+def test_the_deploy_review_finds_none_of_its_faults_in_the_example(organization):
+    """Each fault of docs/deploy-review.md has a rule; on the example every one of them judges and passes."""
+    verdicts: dict[str, list[Status]] = {rule.id: [] for rule in DEPLOY_ENVIRONMENT_RULES}
+    for stack in read_assembly(organization.assembly_dir):
+        index, values = TemplateIndex(stack.resources), TemplateValues(stack.template, stack.parameters)
+        for logical_id, body in stack.resources.items():
+            for rule in DEPLOY_ENVIRONMENT_RULES:
+                resource = Resource.from_template(logical_id, body, stack.resources, index, values)
+                status = judge(rule, resource).status
+                assert status in (Status.COMPLIANT, Status.NOT_APPLICABLE), (stack.name, logical_id, rule.id)
+                verdicts[rule.id].append(status)
+    judged = {rule: statuses.count(Status.COMPLIANT) for rule, statuses in verdicts.items()}
+    # Four policies after their policy types, one allowlist verdict, three plans copying with their role,
+    # and the approvals' MFA trusts (phs000003's IAM users) all judged, not merely passed over.
+    assert judged["OrganizationPolicyTypeEnabled"] == 4 and judged["OrganizationAllowlistCoversServices"] == 1
+    assert judged["BackupCopyRoleCanCopy"] == 3 and judged["IAMTrustMfaFederatedNeverPresent"] >= 1
 
 
 def test_each_wave_starts_its_builds_through_a_role_of_its_own(organization):

@@ -117,6 +117,27 @@ EXPECTED: dict[str, dict[tuple[str, str], Status]] = {
     "odd-intrinsics.yaml": {("Key", "KMSKeyRetained"): NC, ("Key", "KMSKeyRotationEnabled"): C,
                             ("Template", "EC2IMDSv2Required"): C, ("Group", "EC2NoOpenIngress"): NC,
                             ("Encoded", "EC2NoOpenIngress"): CJ},
+    # The deploy review's faults, each in a template that has it, and their fixes (docs/deploy-review.md).
+    "approvals-mfa-federated.yaml": {
+        ("SamlWithMfa", "IAMTrustMfaFederatedNeverPresent"): NC,
+        ("IdentityCenterWithMfa", "IAMTrustMfaFederatedNeverPresent"): NC,
+        ("AnalystsRoleWithMfa", "IAMTrustMfaFederatedNeverPresent"): C,
+        ("AnalystsRoleWithMfa", "IAMTrustMfaFromRoleSessions"): NC,  # a warning: how is the role assumed?
+        ("UsersWithMfa", "IAMTrustMfaFederatedNeverPresent"): C, ("UsersWithMfa", "IAMTrustMfaFromRoleSessions"): C,
+        ("SamlWithoutMfa", "IAMTrustMfaFederatedNeverPresent"): Status.NOT_APPLICABLE},
+    "guardrails-before-review.yaml": {
+        ("RegionLock", "OrganizationAllowlistCoversServices"): NC,
+        **{(policy, "OrganizationPolicyTypeEnabled"): NC for policy in (
+            "RegionLock", "Protection", "HipaaServicesPart1", "HipaaServicesPart2", "DataClassification")},
+        ("RegionLock", "OrganizationRegionLock"): C, ("RegionLock", "OrganizationControlsProtected"): C},
+    "guardrails-enabled.yaml": {
+        ("RegionLock", "OrganizationAllowlistCoversServices"): C,
+        **{(policy, "OrganizationPolicyTypeEnabled"): C for policy in (
+            "RegionLock", "Protection", "HipaaServicesPart1", "HipaaServicesPart2", "DataClassification")},
+        ("BackupPolicy", "OrganizationPolicyTypeEnabled"): NC,
+        ("RegionLock", "OrganizationRegionLock"): C, ("RegionLock", "OrganizationControlsProtected"): C},
+    "backup-copy-role.yaml": {("ReviewPlan", "BackupCopyRoleCanCopy"): NC, ("FixedPlan", "BackupCopyRoleCanCopy"): C,
+                              ("Vault", "BackupVaultCmkLocked"): C},
 }
 
 RULES = {rule.id: rule for rule in OMICS_SECURE_PACK.rules}
@@ -169,6 +190,16 @@ def test_every_verdict_of_the_template_is_the_stated_one(name):
     ("sg-ipv6-spelled-out.yaml", ("Web", "EC2NoOpenIngress"), "from 0:0:0:0:0:0:0:0/0"),
     ("vpc-public-nat.yaml", ("Vpc", "VPCIsolatedNoInternetPath"), "route DefaultRoute to GatewayId"),
     ("odd-intrinsics.yaml", ("Group", "EC2NoOpenIngress"), "tcp 443-443 from 0.0.0.0/0"),
+    ("approvals-mfa-federated.yaml", ("SamlWithMfa", "IAMTrustMfaFederatedNeverPresent"),
+     "CampusPeople requires MFA of the federated principal !Sub"),
+    ("approvals-mfa-federated.yaml", ("IdentityCenterWithMfa", "IAMTrustMfaFederatedNeverPresent"),
+     "IAM Identity Center's roles"),
+    ("guardrails-before-review.yaml", ("RegionLock", "OrganizationAllowlistCoversServices"),
+     "on ou-ab12-cd34ef56, Session Manager (ssm:StartSession) need ssmmessages:CreateControlChannel"),
+    ("guardrails-before-review.yaml", ("DataClassification", "OrganizationPolicyTypeEnabled"),
+     "nothing in the template enables TAG_POLICY"),
+    ("backup-copy-role.yaml", ("ReviewPlan", "BackupCopyRoleCanCopy"),
+     "BackupRole may not backup:CopyIntoBackupVault into arn:aws:backup:us-west-2:111122223333:backup-vault:"),
 ])
 def test_findings_name_the_branch_and_show_values_as_cloudformation_does(name, finding, detail):
     findings = evaluate_stack(OMICS_SECURE_PACK, load_template(CORPUS / name))
