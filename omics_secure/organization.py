@@ -180,6 +180,10 @@ def _check_regions(problems: ProblemCollector, prop: str, regions: Sequence[str]
 ENABLE_POLICY_TYPE_PAGE = "https://docs.aws.amazon.com/organizations/latest/userguide/enable-policy-type.html"
 POLICY_TYPES_HANDLER = Path(__file__).parent / "handlers" / "organization_policy_types.py"
 POLICY_TYPES_RESOURCE_TYPE = "Custom::OrganizationsPolicyTypes"
+# EnablePolicyType's PolicyType values: https://docs.aws.amazon.com/organizations/latest/APIReference/API_EnablePolicyType.html
+POLICY_TYPES: tuple[str, ...] = (
+    "SERVICE_CONTROL_POLICY", "RESOURCE_CONTROL_POLICY", "TAG_POLICY", "BACKUP_POLICY", "AISERVICES_OPT_OUT_POLICY",
+    "CHATBOT_POLICY", "DECLARATIVE_POLICY_EC2", "SECURITYHUB_POLICY")
 _HANDLER_ACKNOWLEDGMENTS = {
     "HIPAA.Security-LambdaConcurrency": (
         "The function runs only when CloudFormation creates or updates this stack. Lambda keeps 100 concurrent "
@@ -286,8 +290,14 @@ class OrganizationPolicyTypes(Construct):
         for rule_id, reason in _HANDLER_ACKNOWLEDGMENTS.items():
             acknowledge(self, rule_id, reason)
 
+    @checked_props
     def require(self, policy_type: str, policy: organizations.CfnPolicy) -> None:
         """Enable ``policy_type`` before ``policy`` is created (``policy`` depends on the custom resource)."""
+        if policy_type not in POLICY_TYPES:
+            problems = ProblemCollector(f"OrganizationPolicyTypes '{self.node.id}'.require")
+            problems.add("policy_type", policy_type, f"use one of {', '.join(POLICY_TYPES)} (EnablePolicyType's "
+                         "PolicyType values)")
+            problems.raise_if_any()
         if policy_type not in self.policy_types:
             self.policy_types.append(policy_type)
         policy.node.add_dependency(self.resource)
