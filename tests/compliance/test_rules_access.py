@@ -168,9 +168,7 @@ def test_no_role_of_an_ordinary_cdk_pipelines_app_is_taken_for_a_peoples_role(tm
     stack = cdk.Stack(app, "Tooling", env=cdk.Environment(account="123456789012", region="us-east-1"))
     source = pipelines.CodePipelineSource.connection(
         "example/app", "main", connection_arn="arn:aws:codeconnections:us-east-1:123456789012:connection/x")
-    pipeline = pipelines.CodePipeline(stack, "Pipeline", cross_account_keys=True,
-                                      synth=pipelines.ShellStep("Synth", input=source, commands=["cdk synth"]))
-    pipeline.add_wave("Checks", pre=[pipelines.ShellStep("Check", commands=["omics-secure check"])])
+    pipelines.CodePipeline(stack, "Pipeline", synth=pipelines.ShellStep("Synth", input=source, commands=["cdk synth"]))
     app.synth()
     template = json.loads((tmp_path / "Tooling.template.json").read_text())
     trusted_by_roles = [body for body in template["Resources"].values() if body["Type"] == "AWS::IAM::Role"
