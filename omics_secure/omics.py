@@ -209,12 +209,27 @@ class SequenceStore(Construct):
             s3_access_policy=s3_access_policy.to_json() if s3_access_policy is not None else None,
         )
         finish_store(self, self.store, tags, removal_policy, "sequence store")
-        # The store's read sets live in a HealthOmics-owned bucket whose server access logs S3 log delivery
-        # writes here; the source bucket is in a service account, so the log bucket's own statement (which
-        # names this account's source buckets) does not cover it. Writes are limited to the store's prefix.
+        self._allow_log_delivery(access_logs, prefix)
+
+    def _allow_log_delivery(self, access_logs: AccessLogBucket, prefix: str) -> None:
+        """Let S3 log delivery write the store's access logs under ``prefix``, from the store's own source only.
+
+        The read sets live in a bucket of a HealthOmics service account, reached through the store's S3 access
+        point (``S3AccessPointArn``: ``arn:aws:s3:<region>:<service account>:accesspoint/...``), so the log
+        bucket's own statement, which names this account's source buckets, does not cover it. S3 log delivery
+        sends ``aws:SourceAccount`` (the source bucket's owner) and ``aws:SourceArn``
+        (``arn:aws:s3:::<source bucket>``):
+        https://docs.aws.amazon.com/AmazonS3/latest/userguide/enable-server-access-logging.html#grant-log-delivery-permissions-general.
+        HealthOmics publishes only the access point, not the bucket (``S3Uri`` names the access point's alias,
+        ``<...>-s3alias``), so no ``aws:SourceArn`` can be written for it; the statement is pinned to the
+        account that owns the store's access point instead, which excludes every other account's buckets.
+        """
+        service_account = cdk.Fn.select(4, cdk.Fn.split(":", self.store.attr_s3_access_point_arn))
         access_logs.bucket.add_to_resource_policy(iam.PolicyStatement(
+            sid=f"OmicsLogDelivery{cdk.Names.unique_id(self)[-48:]}",
             principals=[iam.ServicePrincipal("logging.s3.amazonaws.com")], actions=["s3:PutObject"],
-            resources=[access_logs.bucket.arn_for_objects(f"{prefix}*")]))
+            resources=[access_logs.bucket.arn_for_objects(f"{prefix}*")],
+            conditions={"StringEquals": {"aws:SourceAccount": service_account}}))
 
     @property
     def store_arn(self) -> str:

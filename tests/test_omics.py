@@ -104,14 +104,22 @@ def test_sequence_store_on_a_foreign_key_warns_with_the_statements_to_add(stack)
     assert resource_of(stack, "AWS::Omics::SequenceStore")["Properties"]["SseConfig"]["KeyArn"] == FOREIGN_KEY_ARN
 
 
-def test_sequence_store_lets_s3_log_delivery_write_only_its_prefix(stack):
+def test_sequence_store_lets_s3_log_delivery_write_only_its_prefix_from_the_stores_source(stack):
+    """Without a source condition any account's bucket could deliver logs into the PHI access-log prefix."""
     logs = AccessLogBucket(stack, "Logs")
-    SequenceStore(stack, "Reads", key=PhiKey(stack, "Key"), access_logs=logs, access_log_prefix="seq/")
+    store = SequenceStore(stack, "Reads", key=PhiKey(stack, "Key"), access_logs=logs, access_log_prefix="seq/")
     (policy,) = Template.from_stack(stack).find_resources("AWS::S3::BucketPolicy").values()
     (statement,) = [s for s in policy["Properties"]["PolicyDocument"]["Statement"]
-                    if s.get("Principal") == {"Service": "logging.s3.amazonaws.com"} and "Condition" not in s]
+                    if s.get("Principal") == {"Service": "logging.s3.amazonaws.com"}
+                    and s["Sid"].startswith("OmicsLogDelivery")]
     assert statement["Action"] == "s3:PutObject"
     assert statement["Resource"]["Fn::Join"][1][-1] == "/seq/*"
+    store_id = stack.get_logical_id(store.store)
+    assert statement["Condition"] == {"StringEquals": {"aws:SourceAccount": {"Fn::Select": [4, {"Fn::Split": [
+        ":", {"Fn::GetAtt": [store_id, "S3AccessPointArn"]}]}]}}}
+    statements = policy["Properties"]["PolicyDocument"]["Statement"]
+    assert not [s for s in statements if s.get("Principal") == {"Service": "logging.s3.amazonaws.com"}
+                and "Condition" not in s], "every log-delivery statement names its source"
 
 
 def test_sequence_store_takes_name_description_tags_access_policy_and_destroy(stack):

@@ -102,7 +102,7 @@ def _who(trust: Any, render: Render) -> str:
         if "Federated" in kinds:
             parts.append("federated through " + ", ".join(render(v) for v in kinds["Federated"]))
         elif arns and all("AWSReservedSSO_" in a for a in arns):
-            names = [a.split("AWSReservedSSO_", 1)[1].rsplit("_", 1)[0] for a in arns]
+            names = list(dict.fromkeys(a.split("AWSReservedSSO_", 1)[1].rsplit("_", 1)[0] for a in arns))
             parts.append("IAM Identity Center permission set " + ", ".join(names))
         else:
             who = ", ".join(arns) or ", ".join(render(v) for values in kinds.values() for v in values)

@@ -120,6 +120,29 @@ EXPECTED: dict[str, dict[tuple[str, str], Status]] = {
                             # Environment defaults to prod; another value finds no Tokens in the mapping.
                             ("Template", "EC2IMDSv2Required"): CJ, ("Group", "EC2NoOpenIngress"): NC,
                             ("Encoded", "EC2NoOpenIngress"): CJ},
+    # The deploy review's faults, each in a template that has it, and their fixes (docs/deploy-review.md).
+    "approvals-mfa-federated.yaml": {
+        ("SamlWithMfa", "IAMTrustMfaFederatedNeverPresent"): NC,
+        ("IdentityCenterWithMfa", "IAMTrustMfaFederatedNeverPresent"): NC,
+        ("AnalystsRoleWithMfa", "IAMTrustMfaFederatedNeverPresent"): C,
+        ("AnalystsRoleWithMfa", "IAMTrustMfaFromRoleSessions"): NC,  # a warning: how is the role assumed?
+        ("UsersWithMfa", "IAMTrustMfaFederatedNeverPresent"): C, ("UsersWithMfa", "IAMTrustMfaFromRoleSessions"): C,
+        ("SamlWithoutMfa", "IAMTrustMfaFederatedNeverPresent"): Status.NOT_APPLICABLE},
+    "guardrails-before-review.yaml": {
+        ("RegionLock", "OrganizationAllowlistCoversServices"): NC,
+        **{(policy, "OrganizationPolicyTypeEnabled"): NC for policy in (
+            "RegionLock", "Protection", "HipaaServicesPart1", "HipaaServicesPart2", "DataClassification")},
+        # ProjectsOu defaults to one OU; another OU given at deployment is a target these rules cannot read.
+        ("RegionLock", "OrganizationRegionLock"): CJ, ("RegionLock", "OrganizationControlsProtected"): CJ},
+    "guardrails-enabled.yaml": {
+        ("RegionLock", "OrganizationAllowlistCoversServices"): CJ,
+        **{(policy, "OrganizationPolicyTypeEnabled"): C for policy in (
+            "RegionLock", "Protection", "HipaaServicesPart1", "HipaaServicesPart2", "DataClassification")},
+        ("BackupPolicy", "OrganizationPolicyTypeEnabled"): NC,
+        ("RegionLock", "OrganizationRegionLock"): CJ, ("RegionLock", "OrganizationControlsProtected"): CJ},
+    # FixedPlan copies to DrVaultArn, whose default the role may copy into; another vault is known at deployment.
+    "backup-copy-role.yaml": {("ReviewPlan", "BackupCopyRoleCanCopy"): NC, ("FixedPlan", "BackupCopyRoleCanCopy"): CJ,
+                              ("Vault", "BackupVaultCmkLocked"): C},
 }
 
 # Every bucket is judged by the baseline rules, PHI or not: these buckets keep no server access logs, and most
@@ -198,6 +221,16 @@ def test_every_verdict_of_the_template_is_the_stated_one(name):
     ("sg-ipv6-spelled-out.yaml", ("Web", "EC2NoOpenIngress"), "from 0:0:0:0:0:0:0:0/0"),
     ("vpc-public-nat.yaml", ("Vpc", "VPCIsolatedNoInternetPath"), "route DefaultRoute to GatewayId"),
     ("odd-intrinsics.yaml", ("Group", "EC2NoOpenIngress"), "tcp 443-443 from 0.0.0.0/0"),
+    ("approvals-mfa-federated.yaml", ("SamlWithMfa", "IAMTrustMfaFederatedNeverPresent"),
+     "CampusPeople requires MFA of the federated principal !Sub"),
+    ("approvals-mfa-federated.yaml", ("IdentityCenterWithMfa", "IAMTrustMfaFederatedNeverPresent"),
+     "IAM Identity Center's roles"),
+    ("guardrails-before-review.yaml", ("RegionLock", "OrganizationAllowlistCoversServices"),
+     "on ou-ab12-cd34ef56, Session Manager (ssm:StartSession) need ssmmessages:CreateControlChannel"),
+    ("guardrails-before-review.yaml", ("DataClassification", "OrganizationPolicyTypeEnabled"),
+     "nothing in the template enables TAG_POLICY"),
+    ("backup-copy-role.yaml", ("ReviewPlan", "BackupCopyRoleCanCopy"),
+     "BackupRole may not backup:CopyIntoBackupVault into arn:aws:backup:us-west-2:111122223333:backup-vault:"),
 ])
 def test_findings_name_the_branch_and_show_values_as_cloudformation_does(name, finding, detail):
     findings = evaluate_stack(OMICS_SECURE_PACK, load_template(CORPUS / name))
@@ -224,6 +257,11 @@ def test_findings_name_the_branch_and_show_values_as_cloudformation_does(name, f
     ("odd-intrinsics.yaml", {"KeyDeletion": "Retain"}, ("Key", "KMSKeyRetained"), C),
     ("odd-intrinsics.yaml", {"Environment": "dev"}, ("Template", "EC2IMDSv2Required"), NC),
     ("odd-intrinsics.yaml", {"Environment": "dev"}, ("Group", "EC2NoOpenIngress"), CJ),
+    ("backup-copy-role.yaml", {"DrVaultArn": "arn:aws:backup:us-west-2:111122223333:backup-vault:omics-secure-dr"},
+     ("FixedPlan", "BackupCopyRoleCanCopy"), C),
+    ("guardrails-enabled.yaml", {"ProjectsOu": "ou-ab12-cd34ef56"}, ("RegionLock", "OrganizationRegionLock"), C),
+    ("guardrails-enabled.yaml", {"ProjectsOu": "ou-ab12-cd34ef56"},
+     ("RegionLock", "OrganizationAllowlistCoversServices"), C),
     ("key-policy-conditional-principal.json", {"ShareWithCollaborators": "false"},
      ("SharedKey", "KMSKeyPolicyNoOpenPrincipal"), C),
 ])

@@ -10,7 +10,18 @@ from typing import Any
 import pytest
 
 from omics_secure.compliance.model import Resource, Rule, Status, TemplateIndex, Verdict
-from omics_secure.compliance.rules import access, audit, backup, deploy, kms, network, omics, organization, s3
+from omics_secure.compliance.rules import (
+    access,
+    audit,
+    backup,
+    deploy,
+    kms,
+    network,
+    omics,
+    organization,
+    s3,
+)
+from omics_secure.compliance.rules import deploy_environment as environment
 from omics_secure.inputs.values import TemplateValues
 
 C, NC, CJ, NA = Status.COMPLIANT, Status.NON_COMPLIANT, Status.CANNOT_JUDGE, Status.NOT_APPLICABLE
@@ -201,6 +212,26 @@ LOCK_STATEMENT = {"Effect": "Deny", "NotAction": ["iam:*"], "Resource": "*",
 PROTECT_STATEMENT = {"Effect": "Deny", "Resource": "*", "Action": [
     "cloudtrail:StopLogging", "cloudtrail:DeleteTrail", "config:StopConfigurationRecorder",
     "config:DeleteConfigurationRecorder", "kms:DisableKey", "kms:ScheduleKeyDeletion"]}
+
+
+SAML_SUB = {"Fn::Sub": "arn:${AWS::Partition}:iam::${AWS::AccountId}:saml-provider/Campus"}
+MFA_TRUE = {"Bool": {"aws:MultiFactorAuthPresent": "true"}}
+
+
+def mfa_trust(principal: dict[str, Any], condition: Any) -> dict[str, Any]:
+    return one("AWS::IAM::Role", {"AssumeRolePolicyDocument": {"Statement": [
+        {"Effect": "Allow", "Principal": principal, "Action": "sts:AssumeRole", "Condition": condition}]}})
+
+
+def copy_plan(destination: Any, role_statements: list[dict[str, Any]]) -> dict[str, Any]:
+    return {
+        "R": {"Type": "AWS::Backup::BackupPlan", "Properties": {"BackupPlan": {"BackupPlanRule": [
+            {"RuleName": "Daily", "CopyActions": [{"DestinationBackupVaultArn": destination}]}]}}},
+        "Selection": {"Type": "AWS::Backup::BackupSelection", "Properties": {"BackupPlanId": {"Ref": "R"},
+                      "BackupSelection": {"IamRoleArn": {"Fn::GetAtt": ["BackupRole", "Arn"]}}}},
+        "BackupRole": {"Type": "AWS::IAM::Role", "Properties": {"Policies": [
+            {"PolicyName": "p", "PolicyDocument": {"Statement": role_statements}}]}},
+    }
 
 
 def scp(statement: dict[str, Any], targets: list[Any] | None = None) -> dict[str, Any]:
@@ -664,6 +695,44 @@ CASES: list[tuple[Rule, dict[str, Any], Status, str]] = [
      "when condition Free is false: cloudtrail:StopLogging (the trail) is denied by no service control policy"),
     (ORG_PROTECT, scp({**PROTECT_STATEMENT, "Condition": {"ArnNotLike": {
         "aws:PrincipalArn": {"Ref": "NoDefault"}}}}), CJ, "aws:PrincipalArn"),
+    # IAMTrustMfaFederatedNeverPresent and IAMTrustMfaFromRoleSessions: an MFA condition on one branch only; a
+    # provider ARN from Fn::Sub; an MFA condition whose value is only known at deploy time.
+    (environment.TRUST_MFA_FEDERATED, mfa_trust({"Federated": SAML_SUB}, {"Fn::If": ["Free", MFA_TRUE, {}]}), NC,
+     "when condition Free is true: trust statement 0 requires MFA of the federated principal !Sub"),
+    (environment.TRUST_MFA_FEDERATED, mfa_trust({"Federated": SAML_SUB}, {"Fn::ImportValue": "Conditions"}), CJ,
+     "!ImportValue Conditions"),
+    (environment.TRUST_MFA_FEDERATED, mfa_trust({"AWS": {"Fn::Sub": "arn:${AWS::Partition}:iam::${AWS::AccountId}:"
+                                                                    "role/aws-reserved/sso.amazonaws.com/${Env}/"
+                                                                    "AWSReservedSSO_R_1"}}, MFA_TRUE), NC,
+     "IAM Identity Center's roles (!Sub"),
+    (environment.TRUST_MFA_ROLE_SESSIONS, mfa_trust({"AWS": {"Fn::Sub": "arn:${AWS::Partition}:iam::${AWS::AccountId}:"
+                                                                        "role/analysts"}}, MFA_TRUE), NC,
+     "sessions of !Sub"),
+    (environment.TRUST_MFA_ROLE_SESSIONS, mfa_trust({"AWS": {"Ref": "NoDefault"}}, MFA_TRUE), CJ,
+     "AWS is !Ref NoDefault"),
+    # OrganizationAllowlistCoversServices: the allowlist's actions from an Fn::If; targets from a parameter.
+    (environment.ALLOWLIST_COVERS_SERVICES, scp({"Effect": "Allow", "Resource": "*", "Action": {
+        "Fn::If": ["Free", ["ssm:*", "ssmmessages:*", "ec2messages:*"], ["ssm:*"]]}}), NC,
+     "when condition Free is false: on ou-ab12-cd34ef56, Session Manager"),
+    (environment.ALLOWLIST_COVERS_SERVICES, scp({"Effect": "Allow", "Resource": "*", "Action": ["ssm:*"]},
+                                                targets=[{"Ref": "NoDefault"}]), CJ, "TargetIds"),
+    # OrganizationPolicyTypeEnabled: the type from a parameter; an enabler under a condition.
+    (environment.POLICY_TYPE_ENABLED, one("AWS::Organizations::Policy", {"Type": {"Ref": "NoDefault"}}), CJ,
+     "!Ref NoDefault"),
+    (environment.POLICY_TYPE_ENABLED, {"R": {**scp(LOCK_STATEMENT)["R"], "DependsOn": "Types"}, "Types": {
+        "Type": "Custom::OrganizationsPolicyTypes", "Condition": "Free",
+        "Properties": {"PolicyTypes": ["SERVICE_CONTROL_POLICY"]}}}, NC, "when condition Free is false"),
+    # BackupCopyRoleCanCopy: the destination from a parameter without a default; CopyActions on one branch.
+    (environment.BACKUP_COPY_ROLE_CAN_COPY, copy_plan({"Ref": "NoDefault"}, [
+        {"Effect": "Allow", "Action": "backup:CopyIntoBackupVault", "Resource": {"Ref": "NoDefault"}}]), CJ,
+     "!Ref NoDefault"),
+    (environment.BACKUP_COPY_ROLE_CAN_COPY, copy_plan({"Ref": "NoDefault"}, [
+        {"Effect": "Allow", "Action": "backup:CopyIntoBackupVault", "Resource": "arn:aws:backup:*:*:backup-vault:*"}]),
+     C, ""),
+    (environment.BACKUP_COPY_ROLE_CAN_COPY, copy_plan(
+        {"Fn::Sub": "arn:${AWS::Partition}:backup:us-west-2:${AWS::AccountId}:backup-vault:dr"},
+        [{"Effect": "Allow", "Action": "s3:GetObject", "Resource": "*"}]), NC,
+     "BackupRole may not backup:CopyIntoBackupVault into !Sub"),
 ]
 
 
