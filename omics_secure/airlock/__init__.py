@@ -5,9 +5,41 @@
   requester, reviewer and administrator roles.
 - :class:`BucketMalwareProtection`: GuardDuty Malware Protection for S3 on one bucket, with the bucket policy that
   holds every read until the object's scan is clean.
+
+The functions' code is :mod:`omics_secure.airlock.runtime.airlock_lambda` (standard library and boto3 only).
 """
 
-from omics_secure.airlock.airlock import Airlock, AirlockAdministrators, AirlockDirection, AirlockReviewers
-from omics_secure.airlock.malware import BucketMalwareProtection
+from __future__ import annotations
 
-__all__ = ["Airlock", "AirlockAdministrators", "AirlockDirection", "AirlockReviewers", "BucketMalwareProtection"]
+from typing import TYPE_CHECKING
+
+from omics_secure._internal.lazy import lazy_exports
+
+if TYPE_CHECKING:
+    from omics_secure.airlock.airlock import (
+        Airlock as Airlock,
+    )
+    from omics_secure.airlock.airlock import (
+        AirlockAdministrators as AirlockAdministrators,
+    )
+    from omics_secure.airlock.airlock import (
+        AirlockDirection as AirlockDirection,
+    )
+    from omics_secure.airlock.airlock import (
+        AirlockReviewers as AirlockReviewers,
+    )
+    from omics_secure.airlock.malware import (
+        BucketMalwareProtection as BucketMalwareProtection,
+    )
+
+# Loaded on first use: the command imports the functions' code from here without starting the jsii runtime.
+_EXPORTS = {
+    "Airlock": "omics_secure.airlock.airlock",
+    "AirlockAdministrators": "omics_secure.airlock.airlock",
+    "AirlockDirection": "omics_secure.airlock.airlock",
+    "AirlockReviewers": "omics_secure.airlock.airlock",
+    "BucketMalwareProtection": "omics_secure.airlock.malware",
+}
+
+__all__ = list(_EXPORTS)
+__getattr__ = lazy_exports(__name__, _EXPORTS)

@@ -204,7 +204,8 @@ def verify_identity(proof: Any, digest: str, region: str, account: str | None = 
     signed_headers = set(signed[1].split(";")) if signed else set()
     if not {"host", PROOF_HEADER} <= signed_headers:
         raise Refused(f"the identity proof's signature does not cover host and {PROOF_HEADER}")
-    forwarded = {name: value for name, value in headers.items() if name in signed_headers and name != "host"}
+    forwarded = {name: value for name, value in headers.items()
+                 if name == "authorization" or (name in signed_headers and name != "host")}
     status, text = STS_POST(f"https://{sts_host(region)}/", forwarded, _STS_BODY)
     if status != 200:
         code = re.search(r"<Code>([^<]+)</Code>", text)
@@ -592,15 +593,16 @@ def _is_quarantined(bucket: str, entry: Mapping[str, Any]) -> bool:
 
 def _copy(source_bucket: str, entry: Mapping[str, Any], bucket: str, key: str, request_id: str) -> str:
     """Copy one version; returns the destination's new version id. The destination's default encryption
-    applies (no encryption headers are sent, which its bucket policy requires)."""
+    applies (no encryption headers are sent, which its bucket policy requires); S3 records a SHA-256 checksum of
+    the copy (``ChecksumAlgorithm``)."""
     s3 = aws("s3")
     source = {"Bucket": source_bucket, "Key": entry["key"], "VersionId": entry["version_id"]}
     tagging = f"{RELEASED_FROM_TAG}={request_id}"
     if int(entry.get("size", 0)) <= SINGLE_COPY_LIMIT:
         response = s3.copy_object(CopySource=source, Bucket=bucket, Key=key, TaggingDirective="REPLACE",
-                                  Tagging=tagging, MetadataDirective="COPY")
+                                  Tagging=tagging, MetadataDirective="COPY", ChecksumAlgorithm="SHA256")
         return str(response.get("VersionId", ""))
-    upload = s3.create_multipart_upload(Bucket=bucket, Key=key, Tagging=tagging)
+    upload = s3.create_multipart_upload(Bucket=bucket, Key=key, Tagging=tagging, ChecksumAlgorithm="SHA256")
     parts = []
     try:
         size = int(entry["size"])
