@@ -258,10 +258,10 @@ def _files(args: argparse.Namespace) -> list[_File]:
         name = entry.path.name
         if not entry.path.is_file():
             raise AirlockCommandError(f"{entry.path} is not a readable file")
-        if not runtime.FILE_NAME.match(name):
-            raise AirlockCommandError(f"{name}: use a file name of letters, digits, '.', '_' and '-' (1-200)")
         if phi_like(name):
             raise AirlockCommandError(f"{name}: the file name looks like PHI ({phi_like(name)}); rename the file")
+        if not runtime.FILE_NAME.match(name):
+            raise AirlockCommandError(f"{name}: use a file name of letters, digits, '.', '_' and '-' (1-200)")
         if name in names:
             raise AirlockCommandError(f"two files are named {name}; file names in a request must differ")
         names.add(name)

@@ -6,7 +6,7 @@ from __future__ import annotations
 import pytest
 
 from omics_secure.airlock.runtime import airlock_lambda as runtime
-from tests.airlock.conftest import BUCKETS, DESTINATION, RELEASE, REGION, Account, Context
+from tests.airlock.conftest import BUCKETS, DESTINATION, REGION, RELEASE, Account, Context
 
 pytestmark = pytest.mark.slow  # moto's emulated account
 
