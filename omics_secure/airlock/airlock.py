@@ -38,6 +38,7 @@ from omics_secure.access import (
     _check_approval_id,
     _check_ends,
     _check_env,
+    _tag_approval,
     approved_people,
     expiry_condition,
 )
@@ -510,6 +511,7 @@ class Airlock(Construct):
                                    description=f"omics-secure airlock administrators {group.approval_id}: operate, "
                                                "never read or move data")
         cdk.Tags.of(role).add(AIRLOCK_ROLE_TAG, AIRLOCK_ADMINISTRATOR)
+        _tag_approval(role, group.approval_id, group.ends, "airlock-administrators")
         self._acknowledge_people(policy, stack)
         acknowledge(policy, f"AwsSolutions-IAM5[Resource::{nag_rendering(stack.resolve(executions))}]",
                     "Step Functions names each execution after its request id, known only at run time; the "

@@ -332,3 +332,27 @@ def test_the_runtime_and_the_rules_share_the_tag_names():
     assert (runtime.SCAN_TAG, runtime.SCAN_CLEAN) == (tags.MALWARE_SCAN_TAG, tags.MALWARE_SCAN_CLEAN)
     assert (runtime.QUARANTINE_TAG, runtime.QUARANTINED) == (tags.AIRLOCK_QUARANTINE_TAG, tags.AIRLOCK_QUARANTINED)
     assert Path(runtime.__file__).parent.joinpath("airlock_lambda.py").read_text().count("import omics_secure") == 0
+
+
+@pytest.mark.slow
+def test_the_report_says_who_may_request_review_and_where_data_may_go(synthesized: SynthesizedApp):
+    from omics_secure.compliance.datasheet import build_datasheet
+    from omics_secure.reporting.summary import render_markdown
+
+    sections = build_datasheet(synthesized.assembly_dir, app_dir=synthesized.assembly_dir)
+    (section,) = [s for s in sections if s.title.startswith("Airlock")]
+    tables = {table.title: table.rows for table in section.tables}
+    assert {row[1] for row in tables["Staging and review"]} == {"ingress (into the environment)",
+                                                                "egress (out of it)"}
+    assert all(row[3].startswith("GuardDuty Malware Protection plan") and row[4] == "denied to all but the scanner"
+               for row in tables["Staging and review"])
+    assert ("2 different people, none the requester" in {row[5] for row in tables["Staging and review"]})
+    people = {row[0]: row for row in tables["Who may request, review and operate"]}
+    assert people["request"][2:4] == ("phs000123.v1.p1", ANALYST)
+    assert people["review (data steward)"][3] == "IAM Identity Center permission set DataSteward"
+    assert people["operate (no data access)"][4] == ENDS.isoformat()
+    destinations = {row[0]: row for row in tables["Where data may go"]}
+    assert destinations["ingress"][1] == "PhiData under airlock/<request id>/ (the environment's data)"
+    assert destinations["egress"][2].endswith("not readable from inside the environment")
+    assert section.paragraphs[1].startswith("Separation of duties and the boundary hold")
+    assert "## Airlock: who may request, who may review, where data may go" in render_markdown(sections)

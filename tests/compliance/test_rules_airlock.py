@@ -434,3 +434,22 @@ def test_the_hand_written_environment_names_what_leaves():
     status, found = detail("TaskRole", "IsolatedEnvironmentWritesStayInside")
     assert status is NC and "s3:PutObject on !Sub" in found and ":s3:::partner-drop-bucket/outbox/*" in found
     assert "an upload may carry its own tags" in detail("Staging", "AirlockStagingReadsHeldUntilScanned")[1]
+
+
+def test_the_report_section_states_a_hand_written_airlocks_gaps():
+    from pathlib import Path
+
+    from omics_secure.compliance.airlock_report import airlock_section
+    from omics_secure.compliance.names import Names
+    from omics_secure.inputs.templates import load_template
+    from tests.compliance.test_corpus import CORPUS
+
+    stack = load_template(Path(CORPUS) / "airlock-environment.yaml")
+    section = airlock_section([stack], Names([stack]))
+    assert section is not None
+    ((_, direction, _, scanned, held, _),) = section.tables[0].rows
+    assert direction == "egress (out of it)" and scanned.startswith("NOT PROTECTED: the malware protection plan")
+    assert held.startswith("ALLOWED: an upload may carry its own tags")
+    assert section.paragraphs[1].startswith(
+        "FINDINGS: IsolatedEnvironmentWritesStayInside on airlock-environment.yaml/TaskRole")
+    assert airlock_section([load_template(Path(CORPUS) / "vpc-isolated.yaml")], Names([])) is None
