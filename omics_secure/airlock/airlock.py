@@ -53,6 +53,7 @@ from omics_secure.airlock.workflow import (
     requests_table,
 )
 from omics_secure.audit.alerts import AlertTopic
+from omics_secure.audit.trail import AuditTrail
 from omics_secure.keys import KeyLike, KeyService, PhiKey, key_of
 from omics_secure.network import FLOW_LOG_RETENTION_DAYS, InterfaceEndpoint, IsolatedVpc
 from omics_secure.storage import AccessLogBucket, PhiBucket
@@ -154,6 +155,7 @@ class Airlock(Construct):
         key: KeyLike | None = None,
         access_logs: AccessLogBucket | None = None,
         release_readers: Sequence[iam.IRole | HasRole] = (),
+        trail: AuditTrail | None = None,
         staging_expiration: cdk.Duration = DEFAULT_STAGING_EXPIRATION,
         scan_timeout: cdk.Duration = DEFAULT_SCAN_TIMEOUT,
         review_timeout: cdk.Duration = DEFAULT_REVIEW_TIMEOUT,
@@ -180,6 +182,9 @@ class Airlock(Construct):
         :param access_logs: where the buckets' access logs go. Default: a new :class:`AccessLogBucket` child
             ``AccessLogs``.
         :param release_readers: roles outside the environment that may read released files. Default: none.
+        :param trail: the audit trail that records S3 data events of the airlock's buckets (staging and release,
+            which hold PHI), as the OmicsSecure rule CloudTrailPhiBucketDataEvents asks. Default: none (add them
+            to your trail yourself).
         :param staging_expiration: when staged files expire. Default: 180 days.
         :param scan_timeout: how long the workflow waits for GuardDuty before quarantining. Default: 2 hours.
         :param review_timeout: how long a request waits for its reviews before it is quarantined. Default: 14 days.
@@ -235,6 +240,9 @@ class Airlock(Construct):
             assert self.release_bucket is not None
             self.release_bucket.grant_read(reader, f"{RELEASE_PREFIX}*")
         self._notify(alerts)
+        if trail is not None:
+            for bucket in self.buckets:
+                trail.add_data_bucket(bucket)
         self.config = self._config_parameter()
         cdk.Tags.of(self.state_machine).add(AIRLOCK_REVIEWERS_REQUIRED_TAG, str(egress_reviewers_required))
 
@@ -388,6 +396,11 @@ class Airlock(Construct):
             found.append((AirlockDirection.EGRESS, self.release_bucket, RELEASE_PREFIX))
         return found
 
+    @property
+    def buckets(self) -> list[PhiBucket]:
+        """The airlock's buckets: each direction's staging bucket and, for egress, the release bucket."""
+        return [*self.staging.values(), *([self.release_bucket] if self.release_bucket is not None else [])]
+
     def function_arn(self, handler: str) -> str:
         """The ARN of the ``submit`` or ``decide`` function, from its fixed name: the people's policies name it
         without a reference, because the function's environment names their roles (a reference both ways would be
@@ -424,10 +437,10 @@ class Airlock(Construct):
 
     def _acknowledge_object_patterns(self) -> None:
         stack = cdk.Stack.of(self)
-        patterns = [b.bucket.arn_for_objects(f"{runtime.STAGING_PREFIX}*") for b in self.staging.values()]
-        patterns += [target.bucket.arn_for_objects(f"{prefix}*") for _, target, prefix in self._destinations()]
-        for policy in self._functions.policies.values():
-            for pattern in patterns:
+        staged = [b.bucket.arn_for_objects(f"{runtime.STAGING_PREFIX}*") for b in self.staging.values()]
+        released = [target.bucket.arn_for_objects(f"{prefix}*") for _, target, prefix in self._destinations()]
+        for handler, policy in self._functions.policies.items():
+            for pattern in [*staged, *(released if handler == "release" else [])]:
                 acknowledge(policy, f"AwsSolutions-IAM5[Resource::{nag_rendering(stack.resolve(pattern))}]",
                             "Requests are uploaded under requests/<request id>/ and released under a prefix per "
                             "request, ids known only at run time; the airlock's functions act on those prefixes of "
@@ -516,10 +529,6 @@ class Airlock(Construct):
         acknowledge(policy, f"AwsSolutions-IAM5[Resource::{nag_rendering(stack.resolve(executions))}]",
                     "Step Functions names each execution after its request id, known only at run time; the "
                     "administrators describe and stop executions of this one state machine.")
-        for log_group in [*self._functions.log_groups, self.workflow.log_group]:
-            acknowledge(policy, f"AwsSolutions-IAM5[Resource::{nag_rendering(stack.resolve(log_group.log_group_arn))}]",
-                        "A log group's ARN ends in ':*' for its log streams; the administrators read the airlock's "
-                        "own log groups only.")
         return role
 
     def _acknowledge_people(self, policy: iam.ManagedPolicy, stack: cdk.Stack) -> None:

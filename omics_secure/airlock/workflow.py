@@ -78,9 +78,6 @@ def requests_table(scope: Construct, key: kms.IKey) -> dynamodb.Table:
                     "The requests table keeps continuous backups with 35 days of point-in-time recovery, deletion "
                     "protection and is retained on stack deletion; every step it records is also published to "
                     "EventBridge and its API calls to CloudTrail, so AWS Backup would add a third copy of the record.")
-    acknowledge(table, "AwsSolutions-DDB4",
-                "The requests table keeps continuous backups with 35 days of point-in-time recovery, deletion "
-                "protection and is retained; each step is also published to EventBridge and logged by CloudTrail.")
     return table
 
 
@@ -104,9 +101,6 @@ class Functions(Construct):
         self.dead_letters = sqs.Queue(
             self, "DeadLetters", encryption=sqs.QueueEncryption.KMS, encryption_master_key=key, enforce_ssl=True,
             retention_period=cdk.Duration.days(14))
-        acknowledge(self.dead_letters, "AwsSolutions-SQS3",
-                    "This queue is itself the dead-letter queue of the airlock's Lambda functions (their "
-                    "DeadLetterConfig); a dead-letter queue of a dead-letter queue would hold nothing.")
         self.code = lambda_.Code.from_asset(str(RUNTIME_DIRECTORY), exclude=["__pycache__", "*.pyc", "__init__.py"])
         self.functions: dict[str, lambda_.Function] = {}
         self.roles: dict[str, iam.Role] = {}
