@@ -232,7 +232,7 @@ def _safe_bucket(role: Resource, value: Any) -> str | None:
 
 def _verdicts(stacks: Sequence[StackArtifact]) -> str:
     """One sentence on the separation and boundary rules over every role of the airlocks' stacks."""
-    failing = []
+    failing, unplaced = [], []
     for stack in stacks:
         for logical_id in _of_type(stack, "AWS::IAM::Role"):
             role = _resource(stack, logical_id)
@@ -240,8 +240,12 @@ def _verdicts(stacks: Sequence[StackArtifact]) -> str:
                 verdict = judge(rule, role)
                 if verdict.status is Status.NON_COMPLIANT:
                     failing.append(f"{rule.id} on {stack.name}/{logical_id}: {verdict.detail}")
+                elif verdict.status is Status.CANNOT_JUDGE:
+                    unplaced.append(f"{stack.name}/{logical_id}: {verdict.detail}")
+    caveat = (" The templates cannot tell whether these writes stay inside the environment (buckets they do not "
+              "hold): " + "; ".join(unplaced) + ".") if unplaced else ""
     if not failing:
         return ("Separation of duties and the boundary hold: no role both requests and reviews, no reviewer role "
                 "admits a requester's people, and no compute or people role of an isolated environment writes to a "
-                "bucket outside it but through the airlock.")
-    return "FINDINGS: " + "; ".join(failing)
+                "bucket outside it but through the airlock." + caveat)
+    return "FINDINGS: " + "; ".join(failing) + "." + caveat

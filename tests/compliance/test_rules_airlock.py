@@ -301,17 +301,31 @@ def test_writes_to_the_environments_own_buckets_are_compliant(grant):
 
 
 @pytest.mark.parametrize(("principal", "grant", "detail"), [
-    ("ecs-tasks.amazonaws.com", write("*"), "allows s3:PutObject on *, outside this environment"),
-    ("omics.amazonaws.com", write("arn:aws:s3:::collaborator-drop/*"), "on arn:aws:s3:::collaborator-drop/*"),
-    ("arn:aws:iam::111122223333:role/Analyst", write("arn:aws:s3:::*/*", "s3:Put*"), "outside this environment"),
+    ("ecs-tasks.amazonaws.com", write("*"), "allows s3:PutObject on *: every bucket, those outside"),
+    ("arn:aws:iam::111122223333:role/Analyst", write("arn:aws:s3:::*/*", "s3:Put*"), "every bucket"),
+    ("omics.amazonaws.com", write("arn:aws:s3:::*-drop/*"), "on arn:aws:s3:::*-drop/*: every bucket"),
     ("lambda.amazonaws.com", write({"Fn::Join": ["", [{"Fn::GetAtt": ["Release", "Arn"]}, "/*"]]}),
      "on the airlock's release bucket Release"),
     ("ec2.amazonaws.com", {"Effect": "Allow", "NotAction": "iam:*", "Resource": "*"}, "NotAction"),
     ("ec2.amazonaws.com", {"Effect": "Allow", "Action": "s3:*", "NotResource": "arn:aws:s3:::x"}, "NotResource"),
-], ids=["everywhere", "another-bucket", "pattern", "release", "not-action", "not-resource"])
+], ids=["everywhere", "pattern", "name-pattern", "release", "not-action", "not-resource"])
 def test_writes_outside_the_environment_are_non_compliant(principal, grant, detail):
     status, found = judge(WRITES_STAY_INSIDE, writes_template(principal, grant), "Worker")
     assert status is NC and detail in found
+
+
+def test_a_bucket_the_template_does_not_hold_cannot_be_placed():
+    """A named or imported bucket may be the environment's own, in another stack: a warning, never a pass."""
+    status, found = judge(WRITES_STAY_INSIDE, writes_template(
+        "omics.amazonaws.com", write("arn:aws:s3:::collaborator-drop/*")), "Worker")
+    assert status is CJ and "arn:aws:s3:::collaborator-drop/*" in found and "does not hold" in found
+    # Near miss: the same name given to a bucket of the template is inside.
+    template = writes_template("omics.amazonaws.com", write("arn:aws:s3:::collaborator-drop/*"))
+    template["Data"]["Properties"]["BucketName"] = "collaborator-drop"
+    assert judge(WRITES_STAY_INSIDE, template, "Worker")[0] is C
+    # A definite way out outweighs one that cannot be placed.
+    both = writes_template("omics.amazonaws.com", write("arn:aws:s3:::collaborator-drop/*"), write("*"))
+    assert judge(WRITES_STAY_INSIDE, both, "Worker")[0] is NC
 
 
 def test_only_the_airlock_workflow_writes_to_the_release_bucket():
@@ -384,8 +398,8 @@ INTRINSIC_CASES = [
                                        UPLOAD_GUARD), NC, "when condition Free is false: no bucket-policy statement"),
     (STAGING_READS_HELD, _staging_as_r(PLAN, HOLD, TAG_GUARD, {**UPLOAD_GUARD, "Condition": {
         "Null": {"s3:RequestObjectTagKeys": {"Fn::If": ["IsProd", "true", "false"]}}}}), C, ""),
-    (WRITES_STAY_INSIDE, _writer({"Fn::Sub": "arn:aws:s3:::${Env}-drop/*"}), NC,
-     "on arn:aws:s3:::dev-drop/*, outside this environment"),
+    (WRITES_STAY_INSIDE, _writer({"Fn::Sub": "arn:aws:s3:::${Env}-drop/*"}), CJ,
+     "s3:PutObject on arn:aws:s3:::dev-drop/*"),
     (WRITES_STAY_INSIDE, _writer({"Fn::If": ["Free", {"Fn::Sub": "${Data.Arn}/out/*"}, "*"]}), NC,
      "when condition Free is false"),
     (WRITES_STAY_INSIDE, _writer({"Fn::Sub": "arn:aws:s3:::${NoDefault}/*"}), CJ, "known only at deploy time"),
@@ -432,7 +446,8 @@ def test_the_hand_written_environment_names_what_leaves():
 
     assert detail("Staging", "AirlockStagingMalwareProtected") == (C, "")  # tagging ENABLED in prod
     status, found = detail("TaskRole", "IsolatedEnvironmentWritesStayInside")
-    assert status is NC and "s3:PutObject on !Sub" in found and ":s3:::partner-drop-bucket/outbox/*" in found
+    assert status is CJ and "s3:PutObject on !Sub" in found and ":s3:::partner-drop-bucket/outbox/*" in found
+    assert detail("Exporter", "IsolatedEnvironmentWritesStayInside")[0] is C  # in prod it writes to staging
     assert "an upload may carry its own tags" in detail("Staging", "AirlockStagingReadsHeldUntilScanned")[1]
 
 
@@ -451,5 +466,5 @@ def test_the_report_section_states_a_hand_written_airlocks_gaps():
     assert direction == "egress (out of it)" and scanned.startswith("NOT PROTECTED: the malware protection plan")
     assert held.startswith("ALLOWED: an upload may carry its own tags")
     assert section.paragraphs[1].startswith(
-        "FINDINGS: IsolatedEnvironmentWritesStayInside on airlock-environment.yaml/TaskRole")
+        "FINDINGS: IsolatedEnvironmentWritesStayInside on airlock-environment.yaml/Exporter")
     assert airlock_section([load_template(Path(CORPUS) / "vpc-isolated.yaml")], Names([])) is None

@@ -483,8 +483,14 @@ def _writes_stay_inside(resource: Resource) -> Verdict:
                 continue
             if bucket == NOT_A_BUCKET:
                 continue
-            if bucket is None or bucket == EVERY_BUCKET:
-                problems.append(f"{label} allows {', '.join(written)} on {show(value)}, outside this environment")
+            if bucket == EVERY_BUCKET:
+                problems.append(f"{label} allows {', '.join(written)} on {show(value)}: every bucket, those outside "
+                                "this environment included")
+            elif bucket is None:
+                unknown.append(CannotJudge(
+                    f"{label}: {', '.join(written)} on {show(value)}", value,
+                    "a bucket this template does not hold, so whether it belongs to the environment cannot be told; "
+                    "if it does not, the role moves data out unreviewed (route it through the airlock)"))
             elif bucket in releases and not workflow:
                 problems.append(f"{label} allows {', '.join(written)} on the airlock's release bucket {bucket}; only "
                                 "the airlock's release function writes there, after review")
@@ -569,8 +575,9 @@ WRITES_STAY_INSIDE = Rule(
     explanation=(
         "In an isolated environment, data leaves only through the airlock: scanned, reviewed and recorded. A role "
         "that runs code or is assumed by people (in a template with an IsolatedVpc) may write only to the "
-        "template's own buckets, an airlock's staging buckets among them; s3:PutObject on '*', another account's "
-        "bucket or the airlock's release bucket is a way out that skips the review."
+        "template's own buckets, an airlock's staging buckets among them; s3:PutObject on '*' or every bucket, or "
+        "on the airlock's release bucket, is a way out that skips the review. A bucket the template does not hold "
+        "(named, imported, a parameter) cannot be placed from the template alone and is reported as cannot-judge."
     ),
     controls=_FLOW,
     check=_writes_stay_inside,
