@@ -555,6 +555,8 @@ class Airlock(Construct):
             targets=[alerts.event_target()])
 
     def _config_parameter(self) -> ssm.StringParameter:
+        """``AWS::SSM::Parameter`` (String) holding names only, for the command: no data, no secrets
+        (https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-ssm-parameter.html)."""
         stack = cdk.Stack.of(self)
         settings = {
             "version": 1, "region": stack.region, "table": self.table.table_name,

@@ -82,7 +82,13 @@ def requests_table(scope: Construct, key: kms.IKey) -> dynamodb.Table:
 
 
 class Functions(Construct):
-    """The airlock's Lambda functions: one role, policy and log group each, in the isolated VPC."""
+    """The airlock's Lambda functions: one role, policy and log group each, in the isolated VPC.
+
+    ``AWS::Lambda::Function`` (https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-lambda-function.html):
+    ``VpcConfig`` in the isolated subnets, ``ReservedConcurrentExecutions`` (HIPAA/NIST LambdaConcurrency),
+    ``DeadLetterConfig`` to a KMS-encrypted queue (LambdaDLQ), environment variables encrypted with the key
+    (``KmsKeyArn``), a log group of its own (``LoggingConfig``), retained and encrypted.
+    """
 
     def __init__(self, scope: Construct, id: str, *, network: IsolatedVpc, key: kms.IKey,
                  log_retention_days: int, reserved_concurrency: int) -> None:
@@ -150,7 +156,14 @@ class Functions(Construct):
 
 
 class Workflow(Construct):
-    """The Step Functions state machine of one request: scanned, reviewed, released or quarantined."""
+    """The Step Functions state machine of one request: scanned, reviewed, released or quarantined.
+
+    ``AWS::StepFunctions::StateMachine``, STANDARD (the callback pattern needs it), logging ALL events and tracing
+    (https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-stepfunctions-statemachine.html).
+    A review waits on a task token that the decide function returns with SendTaskSuccess ("Wait for a Callback with
+    Task Token": https://docs.aws.amazon.com/step-functions/latest/dg/connect-to-resource.html#connect-wait-token),
+    under a ``TimeoutSeconds`` after which the request is quarantined.
+    """
 
     def __init__(self, scope: Construct, id: str, *, key: kms.IKey, steps: lambda_.IFunction,
                  release: lambda_.IFunction, quarantine: lambda_.IFunction, scan_timeout: cdk.Duration,
