@@ -242,37 +242,40 @@ def accountability(acknowledgment: Acknowledgment, ends: datetime.date | None = 
 
 def _notices(book: AcknowledgmentBook, matched: Mapping[Acknowledgment, list[ReportedFinding]],
              standings: Mapping[Acknowledgment, Standing]) -> list[Notice]:
-    notices = []
+    """One warning per place and problem, naming every rule it concerns (the three packs' rules of one concern
+    are often acknowledged together)."""
+    grouped: dict[tuple[str, str], list[str]] = {}
     for acknowledgment in book.acknowledgments():
         where = acknowledgment.origin or acknowledgment.construct_path
-        label = f"acknowledgment of {acknowledgment.id}" + (
-            f" on {acknowledgment.resource}" if acknowledgment.resource is not None else "")
+        label = acknowledgment.id + (f" on {acknowledgment.resource}" if acknowledgment.resource is not None else "")
         standing = standings.get(acknowledgment)
+        problems = []
         if acknowledgment.source == SOURCE_APP and not acknowledgment.accountable and acknowledgment.is_recorded:
-            notices.append(Notice("warning", where, (
-                f"{label} has {_lacks(acknowledgment)}, so nobody is named as having accepted the risk and it never "
-                "ends; use acknowledge(construct, rule_id, reason, owner=..., reference=..., expires=...) from "
-                "omics_secure.compliance, or an entry of omics-secure.acknowledgments.yaml")))
-        if standing is None or not standing.in_force:
-            continue  # an ended one reopens its findings, which say so
-        if standing.data_use_ends is not None:
-            notices.append(Notice("warning", where, (
-                f"{label} {accountability(acknowledgment)} ends on {standing.ends} instead, the day before the "
-                f"data-use end date {standing.data_use_ends.isoformat()} of the resource it covers: no exception "
-                "outlives the data-use agreement")))
-        days = standing.days_left
-        if days is not None and days <= EXPIRY_WARNING_DAYS:
-            notices.append(Notice("warning", where, (
-                f"{label} {accountability(acknowledgment, standing.ends)} ends in {days} day(s): renew it (a new "
-                "expires date its owner approves) or fix the finding before it fails the check")))
-    notices += _unused_file_entries(book, matched)
-    return notices
+            problems.append(
+                f": {_lacks(acknowledgment)}, so nobody is named as having accepted the risk and it never ends; use "
+                "acknowledge(construct, rule_id, reason, owner=..., reference=..., expires=...) from "
+                "omics_secure.compliance, or an entry of omics-secure.acknowledgments.yaml")
+        if standing is not None and standing.in_force and standing.data_use_ends is not None:
+            problems.append(
+                f" ({accountability(acknowledgment)}): in force only until {standing.ends}, the day before the "
+                f"data-use end date {standing.data_use_ends.isoformat()} of the resource it covers (no exception "
+                "outlives the data-use agreement)")
+        if standing is not None and standing.in_force and (days := standing.days_left) is not None and \
+                days <= EXPIRY_WARNING_DAYS:
+            problems.append(
+                f" ({accountability(acknowledgment, standing.ends)}): ends in {days} day(s); renew it (a new expires "
+                "date its owner approves) or fix the finding before it fails the check")
+        for problem in problems:
+            grouped.setdefault((where, problem), []).append(label)
+    notices = [Notice("warning", where, f"acknowledgment{'s' if len(labels) > 1 else ''} of {', '.join(labels)}"
+                                        f"{problem}") for (where, problem), labels in grouped.items()]
+    return notices + _unused_file_entries(book, matched)
 
 
 def _lacks(acknowledgment: Acknowledgment) -> str:
     missing = [name for name, value in (("owner", acknowledgment.owner), ("reference", acknowledgment.reference),
                                         ("expiry date", acknowledgment.expires)) if value is None]
-    return "no " + (", no ".join(missing) if missing else "owner")
+    return "no " + " and no ".join(missing or ["owner"])
 
 
 def _unused_file_entries(book: AcknowledgmentBook, matched: Mapping[Acknowledgment, list[ReportedFinding]]

@@ -73,11 +73,13 @@ def as_markdown(listed: Sequence[Listed], *, today: datetime.date) -> str:
         f"{unmatched} matching no finding.",
         "",
         *markdown.table(
-            ("rule", "where", "owner", "reference", "age", "expires", "state", "findings", "written at"),
+            ("rule", "where", "owner", "reference", "age", "expires", "in force until", "state", "findings",
+             "written at"),
             [(markdown.code(item.acknowledgment.id), markdown.code(item.acknowledgment.where),
               markdown.text(_owner(item.acknowledgment)), markdown.text(item.acknowledgment.reference or "-"),
               f"{item.age_days} days" if item.age_days is not None else "-",
-              item.ends.isoformat() if item.ends else "never",
+              item.acknowledgment.expires.isoformat() if item.acknowledgment.expires else "-",
+              item.ends.isoformat() if item.ends else "no end",
               markdown.text(item.state), str(len(item.findings)) if item.findings else "none",
               markdown.code(item.acknowledgment.origin or item.acknowledgment.construct_path))
              for item in listed]),

@@ -204,8 +204,8 @@ def _group_lines(group: FindingGroup, fix_for: Callable[[ReportedFinding], str],
     details.update(dict.fromkeys(f"{f.description.split(':', 1)[0]} ({f.rule_id})" for f in group.findings
                                  if f.pack != PROJECT_PACK and f.description.startswith("when ")))
     lines += [f"    found: {detail}" for detail in details]
-    ended = {a: f for f in group.findings if (a := f.expired_acknowledgment) is not None}
-    lines += [f"    was acknowledged {f.accepted_by}, which has ended: \"{a.reason}\"" for a, f in ended.items()]
+    lines += list(dict.fromkeys(f"    was acknowledged {f.accepted_by}, which has ended: \"{a.reason}\""
+                                for f in group.findings if (a := f.expired_acknowledgment) is not None))
     lines.append(f"    fix: {fix_for(first)}")
     lines += accept(group.construct_path, group.findings)
     return lines
