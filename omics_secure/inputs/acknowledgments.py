@@ -297,9 +297,12 @@ def _explain(error: Any, location: Location, data: Any) -> str:
         return f"{where}: {field_name} {error.instance!r} is not a date; write YYYY-MM-DD"
     if field_name == "rule" and error.validator == "pattern":
         return f"{where}: rule {error.instance!r} is not a Pack::RuleId id; {_FIXES['rule']}"
+    if error.validator == "type" and not location:
+        return (f"the file is {_kind(error.instance)}, not a mapping; it holds 'acknowledgments:' and a list of "
+                "entries")
     if error.validator == "type":
-        return f"{where}: {field_name or 'the file'} is {_kind(error.instance)}, not {_expected(error.schema)}" + (
-            f"; {_FIXES[field_name]}" if field_name in _FIXES else "; it holds 'acknowledgments:' and a list")
+        return f"{where}: {field_name} is {_kind(error.instance)}, not {_expected(error.schema)}" + (
+            f"; {_FIXES[field_name]}" if field_name in _FIXES else "")
     if error.validator == "minLength":
         return f"{where}: {field_name} is empty; {_FIXES.get(field_name or '', 'fill it in')}"
     return f"{where}: {error.message}"

@@ -24,6 +24,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
+from omics_secure._internal.acknowledgment_terms import SOURCE_LIBRARY as LIBRARY_ACCEPTANCE
 from omics_secure._internal.verdicts import Controls
 
 if TYPE_CHECKING:
@@ -228,10 +229,13 @@ def _risk(item: AssessedResult, key: tuple[str, ...], related: list[Any]) -> Any
     from trestle.oscal.common import Risk, RiskLog, RiskLogEntry
 
     ended = item.result == FAIL
-    who = f"{item.owner or 'no named owner'}" + (f" ({item.reference})" if item.reference else "")
-    until = f" until {item.deadline.isoformat()}" if item.deadline else " with no end date"
-    statement = (f"{'Was accepted' if ended else 'Accepted'} in the {item.accepted_in or 'app'} by {who}{until}: "
-                 f"{item.reason or '(no reason given)'}" + ("; the acceptance has ended." if ended else ""))
+    if item.accepted_in == LIBRARY_ACCEPTANCE:
+        accepted = "Accepted by the omics-secure construct that made the resource (an AWS constraint it documents)"
+    else:
+        who = f"{item.owner or 'no named owner'}" + (f" ({item.reference})" if item.reference else "")
+        until = f" until {item.deadline.isoformat()}" if item.deadline else " with no end date"
+        accepted = f"{'Was accepted' if ended else 'Accepted'} in the {item.accepted_in or 'app'} by {who}{until}"
+    statement = f"{accepted}: {item.reason or '(no reason given)'}" + ("; the acceptance has ended." if ended else "")
     deadline = (datetime.datetime.combine(item.deadline, datetime.time(23, 59, 59), datetime.UTC)
                 if item.deadline else None)
     props = [_prop("rule", item.rule_id)] + [_prop(name, value) for name, value in (
