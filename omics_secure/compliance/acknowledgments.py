@@ -208,14 +208,16 @@ def _decide(finding: ReportedFinding, book: AcknowledgmentBook, matched: dict[Ac
     if standing is None:
         return finding  # acknowledged by nothing the input records (or by nothing at all): as the pack said
     acknowledgment = standing.acknowledgment
-    matched.setdefault(acknowledgment, []).append(finding)
     standings.setdefault(acknowledgment, standing)
     if standing.in_force:
-        return replace(finding, acknowledged_id=acknowledgment.id, reason=acknowledgment.reason,
-                       acknowledgment=acknowledgment, acknowledged_until=standing.ends)
-    return replace(finding, acknowledged_id=None, reason=None, acknowledgment=acknowledgment,
-                   acknowledged_until=standing.ends,
-                   description=f"{finding.description} {expired_sentence(standing)}".strip())
+        decided = replace(finding, acknowledged_id=acknowledgment.id, reason=acknowledgment.reason,
+                          acknowledgment=acknowledgment, acknowledged_until=standing.ends)
+    else:
+        decided = replace(finding, acknowledged_id=None, reason=None, acknowledgment=acknowledgment,
+                          acknowledged_until=standing.ends,
+                          description=f"{finding.description} {expired_sentence(standing)}".strip())
+    matched.setdefault(acknowledgment, []).append(decided)
+    return decided
 
 
 def expired_sentence(standing: Standing) -> str:

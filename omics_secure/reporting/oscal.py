@@ -226,7 +226,7 @@ def assessment_results(results: Sequence[AssessedResult], *, title: str, version
 def _risk(item: AssessedResult, key: tuple[str, ...], related: list[Any]) -> Any:
     """An accepted finding as a risk: a deviation approved by its owner until its deadline; an acceptance that
     has ended, as an open risk whose deadline has passed (its finding is open too)."""
-    from trestle.oscal.common import Risk, RiskLog, RiskLogEntry
+    from trestle.oscal.common import Entry, Risk, RiskLog
 
     ended = item.result == FAIL
     if item.accepted_in == LIBRARY_ACCEPTANCE:
@@ -240,7 +240,7 @@ def _risk(item: AssessedResult, key: tuple[str, ...], related: list[Any]) -> Any
                 if item.deadline else None)
     props = [_prop("rule", item.rule_id)] + [_prop(name, value) for name, value in (
         ("owner", item.owner), ("reference", item.reference), ("accepted-in", item.accepted_in)) if value]
-    log = RiskLog(entries=[RiskLogEntry(
+    log = RiskLog(entries=[Entry(
         uuid=_uuid("risk-log", *key), title="Risk accepted" if not ended else "Risk acceptance ended",
         description=statement, start=_now(), status_change="open" if ended else "deviation-approved")])
     return Risk(

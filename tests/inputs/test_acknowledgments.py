@@ -186,9 +186,13 @@ def test_the_schema_is_a_valid_json_schema_and_ships_in_the_package():
 
 
 def test_the_readme_file_example_is_a_valid_file(tmp_path):
-    """The acknowledgments file the README shows reads as it is (dates moved to fit today's maximum age)."""
+    """The acknowledgments file the README shows reads as it is, on a day its entries are in force."""
     readme = (REPOSITORY / "README.md").read_text()
     start = readme.index("```yaml\n# omics-secure.acknowledgments.yaml")
-    example = readme[start + len("```yaml\n"):readme.index("```", start + 7)]
-    entries = read(tmp_path, example)
-    assert entries and all(e.owner and e.reference and e.expires for e in entries)
+    example = tmp_path / ACKNOWLEDGMENTS_FILE
+    example.write_text(readme[start + len("```yaml\n"):readme.index("```", start + 7)])
+    entries = read_acknowledgments_file(example, today=datetime.date(2027, 1, 15)).acknowledgments
+    assert [(e.id, e.resource) for e in entries] == [
+        ("OmicsSecure::OmicsSecure-KMSKeyRotationEnabled", "DataKey"),
+        ("AwsSolutions::AwsSolutions-IAM5[Action::s3:*]", "*/Pipeline/*Role*")]
+    assert all(e.owner and e.reference and e.expires for e in entries)
