@@ -26,6 +26,7 @@ from typing import TYPE_CHECKING, Any
 
 from omics_secure._internal.acknowledgment_terms import SOURCE_LIBRARY as LIBRARY_ACCEPTANCE
 from omics_secure._internal.verdicts import Controls
+from omics_secure.reporting import markdown
 
 if TYPE_CHECKING:
     from trestle.oscal.assessment_results import AssessmentResults
@@ -184,20 +185,20 @@ def assessment_results(results: Sequence[AssessedResult], *, title: str, version
         cited = [f"{SOURCES[field][0]}#{control_id(field, c)}" for field, ids in _frameworks(item.controls)
                  for c in ids]
         observation = Observation(
-            uuid=_uuid("observation", *key), title=_line(f"{item.rule_id} on {item.subject}"),
-            description=item.description or item.rule_id, methods=["TEST"],
+            uuid=_uuid("observation", *key), title=_markup(f"{item.rule_id} on {item.subject}"),
+            description=_markup(item.description or item.rule_id), methods=["TEST"],
             types=["finding"] if item.result != PASS else None,
             props=[_prop("source", item.source), _prop("pack", item.pack), _prop("rule", item.rule_id),
                    _prop("result", item.result)] + [_prop("control", c) for c in cited],
             subjects=[SubjectReference(subject_uuid=_uuid("subject", item.subject), type="inventory-item",
-                                       title=_line(item.subject))],
+                                       title=_markup(item.subject))],
             collected=collected)
         observations.append(observation)
         related = [RelatedObservation(observation_uuid=observation.uuid)]
         if item.result == FAIL:
             findings.append(Finding(
-                uuid=_uuid("finding", *key), title=_line(f"{item.rule_id} fails on {item.subject}"),
-                description=item.description or item.rule_id,
+                uuid=_uuid("finding", *key), title=_markup(f"{item.rule_id} fails on {item.subject}"),
+                description=_markup(item.description or item.rule_id),
                 target=FindingTarget(type="objective-id", target_id=_target(item),
                                      status=ObjectiveStatus(state="not-satisfied")),
                 props=[_prop("rule", item.rule_id)], related_observations=related))
@@ -205,7 +206,7 @@ def assessment_results(results: Sequence[AssessedResult], *, title: str, version
             risks.append(_risk(item, key, related))
     # Each resource observed, as an inventory item the observations' subjects point at.
     subjects = dict.fromkeys(item.subject for item in results)
-    inventory = [InventoryItem(uuid=_uuid("subject", subject), description=_line(subject),
+    inventory = [InventoryItem(uuid=_uuid("subject", subject), description=_markup(subject),
                                props=[_prop("construct-path", subject)]) for subject in subjects]
     result = Result(
         uuid=_uuid("result", title), title=_line(title), description=description, start=collected,
@@ -235,7 +236,8 @@ def _risk(item: AssessedResult, key: tuple[str, ...], related: list[Any]) -> Any
         who = f"{item.owner or 'no named owner'}" + (f" ({item.reference})" if item.reference else "")
         until = f" until {item.deadline.isoformat()}" if item.deadline else " with no end date"
         accepted = f"{'Was accepted' if ended else 'Accepted'} in the {item.accepted_in or 'app'} by {who}{until}"
-    statement = f"{accepted}: {item.reason or '(no reason given)'}" + ("; the acceptance has ended." if ended else "")
+    statement = _markup(f"{accepted}: {item.reason or '(no reason given)'}"
+                        + ("; the acceptance has ended." if ended else ""))
     deadline = (datetime.datetime.combine(item.deadline, datetime.time(23, 59, 59), datetime.UTC)
                 if item.deadline else None)
     props = [_prop("rule", item.rule_id)] + [_prop(name, value) for name, value in (
@@ -245,8 +247,8 @@ def _risk(item: AssessedResult, key: tuple[str, ...], related: list[Any]) -> Any
         description=statement, start=_now(), status_change="open" if ended else "deviation-approved")])
     return Risk(
         uuid=_uuid("risk", *key),
-        title=_line(f"{item.rule_id} {'no longer ' if ended else ''}accepted on {item.subject}"),
-        description=item.description or item.rule_id, statement=statement,
+        title=_markup(f"{item.rule_id} {'no longer ' if ended else ''}accepted on {item.subject}"),
+        description=_markup(item.description or item.rule_id), statement=statement,
         status="open" if ended else "deviation-approved", props=props, deadline=deadline, risk_log=log,
         related_observations=related)
 
@@ -263,6 +265,12 @@ def _target(item: AssessedResult) -> str:
 
 def _line(text: str) -> str:
     return " ".join(text.split()) or "-"
+
+
+def _markup(text: str) -> str:
+    """Text from the input (construct paths, findings, reasons) in an OSCAL markup field, which OSCAL tools
+    render as Markdown: escaped, on one line."""
+    return _line(markdown.text(text))
 
 
 def write_oscal(directory: Path, component: ComponentDefinition, results: AssessmentResults) -> list[Path]:
