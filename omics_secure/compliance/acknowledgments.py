@@ -23,9 +23,15 @@ from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field, replace
 from typing import Any
 
-from omics_secure._internal.acknowledgment_terms import EXPIRY_WARNING_DAYS, SOURCE_APP, SOURCE_FILE, ends_on
+from omics_secure._internal.acknowledgment_terms import (
+    EXPIRY_WARNING_DAYS,
+    SOURCE_APP,
+    SOURCE_FILE,
+    SOURCE_LIBRARY,
+    ends_on,
+)
 from omics_secure._internal.tags import PROJECT_DUC_ENDS_TAG
-from omics_secure.inputs.acknowledgments import Acknowledgment
+from omics_secure.inputs.acknowledgments import KNOWN_PACKS, Acknowledgment
 from omics_secure.inputs.assembly import StackArtifact
 from omics_secure.reporting.acknowledgments import Listed
 from omics_secure.reporting.terminal import Notice
@@ -252,7 +258,7 @@ def _notices(book: AcknowledgmentBook, matched: Mapping[Acknowledgment, list[Rep
         label = acknowledgment.id + (f" on {acknowledgment.resource}" if acknowledgment.resource is not None else "")
         standing = standings.get(acknowledgment)
         problems = []
-        if acknowledgment.source == SOURCE_APP and not acknowledgment.accountable and acknowledgment.is_recorded:
+        if _unowned(acknowledgment):
             problems.append(
                 f": {_lacks(acknowledgment)}, so nobody is named as having accepted the risk and it never ends; use "
                 "acknowledge(construct, rule_id, reason, owner=..., reference=..., expires=...) from "
@@ -272,6 +278,14 @@ def _notices(book: AcknowledgmentBook, matched: Mapping[Acknowledgment, list[Rep
     notices = [Notice("warning", where, f"acknowledgment{'s' if len(labels) > 1 else ''} of {', '.join(labels)}"
                                         f"{problem}") for (where, problem), labels in grouped.items()]
     return notices + _unused_file_entries(book, matched)
+
+
+def _unowned(acknowledgment: Acknowledgment) -> bool:
+    """An acknowledgment of one of the four packs, written in the app (or read from another tool's metadata)
+    without an owner or an end. The library's own are owned by its release; a file entry has its owner by the
+    schema, and its end unless the file says ``require_expiry: false``; a bare id is warned of as unrecorded."""
+    return (acknowledgment.source not in (SOURCE_LIBRARY, SOURCE_FILE) and not acknowledgment.accountable
+            and acknowledgment.is_recorded and acknowledgment.pack in KNOWN_PACKS)
 
 
 def _lacks(acknowledgment: Acknowledgment) -> str:
