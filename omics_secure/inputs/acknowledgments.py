@@ -218,6 +218,8 @@ def _load_yaml(text: str, name: str) -> tuple[Any, dict[Location, int]]:
         raise AcknowledgmentsFileError(f"{name}:{line}: not valid YAML ({error.problem or error.context})") from error
     except yaml.YAMLError as error:
         raise AcknowledgmentsFileError(f"{name}: not valid YAML ({error})") from error
+    except RecursionError as error:
+        raise AcknowledgmentsFileError(f"{name} is nested too deeply to be an acknowledgments file") from error
     finally:
         loader.dispose()
 
@@ -226,8 +228,15 @@ def _load_yaml(text: str, name: str) -> tuple[Any, dict[Location, int]]:
 def _loader_class() -> type[Any]:
     import yaml
 
-    # YAML's safe loader without timestamps: ``expires: 2026-06-30`` stays the text written.
-    loader: type[Any] = type("Loader", (yaml.SafeLoader,), {})
+    def compose_node(self: Any, parent: Any, index: Any) -> Any:
+        if self.check_event(yaml.AliasEvent):
+            raise yaml.MarkedYAMLError(problem="YAML aliases (*name) are not accepted in an acknowledgments file: "
+                                               "write each entry out", problem_mark=self.peek_event().start_mark)
+        return yaml.SafeLoader.compose_node(self, parent, index)
+
+    # YAML's safe loader without timestamps (``expires: 2026-06-30`` stays the text written) and without aliases,
+    # which no acknowledgments file needs and which let a small file expand into a huge document (billion laughs).
+    loader: type[Any] = type("Loader", (yaml.SafeLoader,), {"compose_node": compose_node})
     loader.yaml_implicit_resolvers = {
         first: [(tag, pattern) for tag, pattern in resolvers if tag != "tag:yaml.org,2002:timestamp"]
         for first, resolvers in yaml.SafeLoader.yaml_implicit_resolvers.items()}
@@ -239,14 +248,14 @@ def _index_lines(node: Any, location: Location, lines: dict[Location, int], name
 
     lines[location] = node.start_mark.line + 1
     if isinstance(node, yaml.MappingNode):
-        seen: dict[str, int] = {}
+        keys: dict[str, int] = {}
         for key, value in node.value:
             written = str(key.value)
-            if written in seen:
+            if written in keys:
                 raise AcknowledgmentsFileError(
                     f"{name}:{key.start_mark.line + 1}: '{written}' is written twice in one entry (first on line "
-                    f"{seen[written]}); keep one")
-            seen[written] = key.start_mark.line + 1
+                    f"{keys[written]}); keep one")
+            keys[written] = key.start_mark.line + 1
             _index_lines(value, (*location, written), lines, name)
     elif isinstance(node, yaml.SequenceNode):
         for index, item in enumerate(node.value):
@@ -301,7 +310,7 @@ def _explain(error: Any, location: Location, data: Any) -> str:
         return (f"the file is {_kind(error.instance)}, not a mapping; it holds 'acknowledgments:' and a list of "
                 "entries")
     if error.validator == "type":
-        return f"{where}: {field_name} is {_kind(error.instance)}, not {_expected(error.schema)}" + (
+        return f"{where}: {field_name or 'it'} is {_kind(error.instance)}, not {_expected(error.schema)}" + (
             f"; {_FIXES[field_name]}" if field_name in _FIXES else "")
     if error.validator == "minLength":
         return f"{where}: {field_name} is empty; {_FIXES.get(field_name or '', 'fill it in')}"

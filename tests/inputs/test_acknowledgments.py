@@ -119,6 +119,11 @@ def test_each_bad_entry_is_named_with_its_line_and_the_fix(tmp_path, text, expec
     ("- rule: x\n", f"{ACKNOWLEDGMENTS_FILE}:1: the file is a list, not a mapping"),
     ("acknowlegments: []\n", "unknown key 'acknowlegments'"),
     ("max_age_days: 5000\nacknowledgments: []\n", f"{ACKNOWLEDGMENTS_FILE}:1: max_age_days: 5000 is greater than"),
+    ("acknowledgments:\n  - DataKey\n", ":2: entry 1: it is text, not a mapping"),
+    ("acknowledgments:\n  - !!python/object:os.system {}\n", ":2: not valid YAML (could not determine a constructor"),
+    ("acknowledgments: " + "[" * 5000 + "]" * 5000 + "\n", "is nested too deeply"),
+    ("acknowledgments:\n" + ENTRY.replace("  - rule:", "  - &entry\n    rule:") + "  - *entry\n",
+     ":9: not valid YAML (YAML aliases (*name) are not accepted in an acknowledgments file"),
 ])
 def test_a_file_that_is_not_an_acknowledgments_file_is_refused_with_its_line(tmp_path, text, expected):
     assert expected in problem(tmp_path, text)
