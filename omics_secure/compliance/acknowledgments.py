@@ -122,17 +122,18 @@ class AcknowledgmentBook:
 
     def data_use_end(self, construct_path: str) -> datetime.date | None:
         """The earliest data-use end date that applies to the resource (or construct) at ``construct_path``."""
-        dates = [date for prefix, date in self._data_use_ends.items()
-                 if construct_path == prefix or construct_path.startswith(prefix + "/")]
+        parts = construct_path.split("/")
+        dates = [date for depth in range(len(parts), 0, -1)
+                 if (date := self._data_use_ends.get("/".join(parts[:depth]))) is not None]
         resource = self._resources.get(construct_path)
         stack_date = _date(resource.stack.tags.get(PROJECT_DUC_ENDS_TAG)) if resource else None
         dates += [stack_date] if stack_date else []
         return min(dates) if dates else None
 
-    def resources_matching(self, acknowledgment: Acknowledgment) -> list[str]:
-        """The construct paths of the resources a file entry names."""
-        return [r.path for r in self._resources.values()
-                if acknowledgment.applies_to_stack(r.stack.name) and acknowledgment.matches(r.path, r.logical_id)]
+    def names_a_resource(self, acknowledgment: Acknowledgment) -> bool:
+        """Whether a file entry's resource pattern names any resource of the input."""
+        return any(acknowledgment.applies_to_stack(r.stack.name) and acknowledgment.matches(r.path, r.logical_id)
+                   for r in self._resources.values())
 
     def _stack_of(self, construct_path: str) -> str | None:
         holders = [s.name for s in self._stacks if construct_path == s.name or construct_path.startswith(s.name + "/")]
@@ -302,7 +303,7 @@ def _unused_file_entries(book: AcknowledgmentBook, matched: Mapping[Acknowledgme
         if acknowledgment.source != SOURCE_FILE or acknowledgment in matched:
             continue
         where = acknowledgment.origin
-        if not book.resources_matching(acknowledgment):
+        if not book.names_a_resource(acknowledgment):
             notices.append(Notice("warning", where, (
                 f"resource {acknowledgment.resource!r} of the acknowledgment of {acknowledgment.id} matches no "
                 "resource of the input (a logical id, a construct path, or a glob of either); fix it or remove "
