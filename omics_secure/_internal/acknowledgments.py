@@ -9,7 +9,7 @@ from typing import Any
 
 import aws_cdk as cdk
 import jsii
-from constructs import IConstruct
+from constructs import IConstruct, IValidation
 
 from omics_secure._internal.acknowledgment_terms import (
     DEFAULT_MAX_AGE_DAYS,
@@ -115,7 +115,9 @@ def _acknowledge(construct: IConstruct, rule_id: str, reason: str, *, source: st
         _record(construct, rule, record)
         return
     record["resource"] = paths.strip()
-    cdk.Aspects.of(construct).add(_PatternAcknowledgment(rule, record, paths.strip().lstrip("/")))
+    aspect = _PatternAcknowledgment(rule, record, paths.strip().lstrip("/"))
+    cdk.Aspects.of(construct).add(aspect)
+    construct.node.add_validation(_PatternMatched(construct.node.path or "<app>", paths, aspect))
 
 
 def _governance(construct: IConstruct, problems: ProblemCollector, *, owner: object, reference: object,
@@ -210,3 +212,23 @@ class _PatternAcknowledgment:
             return
         self._done.append(path)
         _record(node, self._rule, self._record)
+
+    @property
+    def matched(self) -> bool:
+        return bool(self._done)
+
+
+@jsii.implements(IValidation)
+class _PatternMatched:
+    """Fails synthesis when a ``paths`` glob acknowledged nothing: a typo would otherwise accept nothing, silently."""
+
+    def __init__(self, scope: str, pattern: str, aspect: _PatternAcknowledgment) -> None:
+        self._scope = scope
+        self._pattern = pattern
+        self._aspect = aspect
+
+    def validate(self) -> list[str]:
+        if self._aspect.matched:
+            return []
+        return [f"acknowledge({self._scope}): paths={self._pattern!r} matches no construct below {self._scope}; "
+                "give a glob of their full paths as the reports print them, e.g. '*/Pipeline/*Role'"]

@@ -192,3 +192,11 @@ def test_the_library_s_own_acknowledgments_are_marked_as_its_design(stack, app):
     app.synth()
     recorded = [a for found in read_assembly(app.outdir)[0].acknowledgments.values() for a in found]
     assert recorded and all(a.by_library and a.expires is None for a in recorded)
+
+
+def test_a_path_pattern_that_matches_nothing_fails_synthesis_naming_it(stack, clock, app):
+    iam.Role(stack, "IngestRole", assumed_by=iam.ServicePrincipal("lambda.amazonaws.com"))
+    acknowledge(stack, "AwsSolutions-IAM5[Action::s3:*]", REASON, paths="*/*Rol", **ACCOUNTABLE)
+    with pytest.raises(RuntimeError, match=r"acknowledge\(TestStack\): paths='\*/\*Rol' matches no construct below "
+                                           r"TestStack"):
+        app.synth()
