@@ -80,7 +80,7 @@ def acknowledge(construct: IConstruct, rule_id: str, reason: str, *, owner: str 
 
     ``paths`` (default: the construct itself) is a glob of construct paths under ``construct`` (``*`` matches
     any characters, ``/`` included, e.g. ``"*/Pipeline/*Role"``): the rule is acknowledged on each construct
-    whose path it matches, and everything below it.
+    whose path it matches, and everything below it; a glob that matches none fails synthesis.
     """
     _acknowledge(construct, rule_id, reason, owner=owner, reference=reference, expires=expires, approved=approved,
                  paths=paths, source=SOURCE_APP)
