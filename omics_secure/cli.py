@@ -21,6 +21,7 @@ from typing import TYPE_CHECKING, Any, TextIO
 
 from omics_secure._internal.acknowledgment_terms import ENDED_WARNING, ENDING_WARNING
 from omics_secure._internal.clock import TODAY_VARIABLE, ClockError, pinned_today
+from omics_secure.airlock_cli import add_airlock_parser, run_airlock
 from omics_secure.cli_acknowledgments import (
     DESCRIPTION as ACKNOWLEDGMENTS_DESCRIPTION,
 )
@@ -104,6 +105,8 @@ def main(argv: Sequence[str] | None = None) -> int:
         os.environ["OMICS_SECURE_DEBUG"] = "1"  # compliance.engine.DEBUG_VARIABLE: rules raise, not error verdicts
     out = _Output(sys.stdout)
     try:
+        if args.command == "airlock":
+            return run_airlock(args, out=out)  # type: ignore[arg-type]
         if args.command == "verify":
             return _verify(args, out=out)  # type: ignore[arg-type]
         if args.command == "report":
@@ -153,7 +156,8 @@ def _parser() -> argparse.ArgumentParser:
     parser.add_argument("--version", action="version", version=f"omics-secure {_version()}")
     common = argparse.ArgumentParser(add_help=False)
     common.add_argument("--debug", action="store_true", help="show the traceback behind an error")
-    commands = parser.add_subparsers(dest="command", required=True, metavar="{check,report,acknowledgments,verify}")
+    commands = parser.add_subparsers(dest="command", required=True,
+                                     metavar="{check,report,acknowledgments,verify,airlock}")
     check = commands.add_parser(
         "check", parents=[common], formatter_class=argparse.RawDescriptionHelpFormatter, epilog=EXIT_CODES,
         help="synthesize a CDK app and run every compliance pack over it",
@@ -197,6 +201,7 @@ def _parser() -> argparse.ArgumentParser:
     add_acknowledgments_option(acknowledgments)
     add_format_option(acknowledgments)
     _add_verify_parser(commands, common)
+    add_airlock_parser(commands, common)
     return parser
 
 
