@@ -23,7 +23,7 @@ from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any
 
-from omics_secure._internal.acknowledgment_terms import GOVERNANCE_METADATA
+from omics_secure._internal.acknowledgment_terms import GOVERNANCE_METADATA, cleaned
 from omics_secure._internal.files import InputFileError, read_confined
 from omics_secure.inputs.acknowledgments import Acknowledgment, governed
 from omics_secure.inputs.lines import resource_lines
@@ -213,10 +213,17 @@ def _governed_acknowledgments(metadata: _Metadata) -> dict[str, tuple[Acknowledg
     still read here, from its record alone, so the check can say who had accepted the finding and until when."""
     found: dict[str, tuple[Acknowledgment, ...]] = {}
     for path in dict.fromkeys([*metadata.acknowledgments, *metadata.governance]):
-        records = {str(record["id"]): record for record in metadata.governance.get(path, [])}
-        acknowledgments = [governed(a, records.pop(a.id)) if a.id in records else a
-                           for a in metadata.acknowledgments.get(path, [])]
-        acknowledgments += [governed(Acknowledgment(id, "", path), record) for id, record in records.items()]
+        # A construct may acknowledge one rule twice (two grants on one policy): each of CDK's entries takes the
+        # record of the same id and reason; a record left over was not registered with CDK (it had ended).
+        records = list(metadata.governance.get(path, []))
+        acknowledgments = []
+        for acknowledgment in metadata.acknowledgments.get(path, []):
+            record = next((r for r in records if r["id"] == acknowledgment.id
+                           and cleaned(r.get("reason")) == cleaned(acknowledgment.reason)), None)
+            if record is not None:
+                records.remove(record)
+            acknowledgments.append(governed(acknowledgment, record) if record is not None else acknowledgment)
+        acknowledgments += [governed(Acknowledgment(str(r["id"]), "", path), r) for r in records]
         found[path] = tuple(acknowledgments)
     return found
 

@@ -200,3 +200,24 @@ def test_a_path_pattern_that_matches_nothing_fails_synthesis_naming_it(stack, cl
     with pytest.raises(RuntimeError, match=r"acknowledge\(TestStack\): paths='\*/\*Rol' matches no construct below "
                                            r"TestStack"):
         app.synth()
+
+
+def test_one_rule_acknowledged_twice_on_one_construct_keeps_each_owner(stack, clock, app):
+    """Two grants on one policy acknowledge the same granular id; a renewal sits beside the ended original."""
+    from omics_secure._internal.acknowledgments import acknowledge_by_design
+
+    key = weak_key(stack)
+    acknowledge_by_design(key, "AwsSolutions-KMS5", f"{REASON}, first grant")
+    acknowledge_by_design(key, "AwsSolutions-KMS5", f"{REASON}, second grant")
+    acknowledge(key, "OmicsSecure-KMSKeyRotationEnabled", f"{REASON}, ended", **{
+        **ACCOUNTABLE, "expires": datetime.date(2026, 1, 14)})
+    acknowledge(key, "OmicsSecure-KMSKeyRotationEnabled", f"{REASON}, renewed", **{
+        **ACCOUNTABLE, "reference": "RISK-142-renewed"})
+    app.synth()
+    read = read_assembly(app.outdir)[0].acknowledgments["TestStack/DataKey"]
+    assert [(a.rule_id, a.source, a.reference, a.reason.rsplit(", ", 1)[1]) for a in read] == [
+        ("AwsSolutions-KMS5", "omics-secure construct", None, "first grant"),
+        ("AwsSolutions-KMS5", "omics-secure construct", None, "second grant"),
+        ("OmicsSecure-KMSKeyRotationEnabled", "app", "RISK-142-renewed", "renewed"),
+        ("OmicsSecure-KMSKeyRotationEnabled", "app", "RISK-142", "ended"),
+    ]
