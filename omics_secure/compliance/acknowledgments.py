@@ -86,10 +86,6 @@ class AcknowledgmentBook:
                            for logical_id, path in _paths(stack).items()}
         self._data_use_ends = _data_use_end_dates(self._resources.values())
 
-    @property
-    def resources(self) -> Iterable[_Resource]:
-        return self._resources.values()
-
     def acknowledgments(self) -> list[Acknowledgment]:
         """Every acknowledgment, the app's by construct path, then the file's in file order."""
         return [a for acknowledgments in self._by_path.values() for a in acknowledgments] + list(

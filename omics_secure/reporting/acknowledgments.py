@@ -14,6 +14,7 @@ from typing import Any
 
 from omics_secure.inputs.acknowledgments import Acknowledgment
 from omics_secure.reporting import markdown
+from omics_secure.reporting.validation_report import ReportedFinding
 
 
 @dataclass(frozen=True)
@@ -28,8 +29,8 @@ class Listed:
     """'in force', 'ends in N day(s)', 'ended on DATE' or 'no end date'."""
     age_days: int | None
     """Days since ``approved``, when the acknowledgment gives it."""
-    findings: tuple[Any, ...]
-    """The findings it matched (``ReportedFinding``): hidden while in force, open again once it has ended."""
+    findings: tuple[ReportedFinding, ...]
+    """The findings it matched: hidden while in force, open again once it has ended."""
 
     @property
     def in_force(self) -> bool:
