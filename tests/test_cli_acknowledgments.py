@@ -65,7 +65,7 @@ def check(project: Path, today: str, *extra: str) -> Run:
     return omics_secure("check", "--template", "data.yaml", *extra, cwd=project, OMICS_SECURE_TODAY=today)
 
 
-def test_a_template_user_accepts_a_finding_in_a_file_and_check_fails_again_the_day_after(project):
+def test_a_template_user_accepts_a_finding_in_a_file_and_check_fails_again_the_day_after(project, tmp_path):
     before = check(project, BEFORE)
     assert before.code == 0, before.out + before.err
     assert "Result: PASS - 0 unacknowledged findings, 3 acknowledged" in before.out
@@ -73,11 +73,17 @@ def test_a_template_user_accepts_a_finding_in_a_file_and_check_fails_again_the_d
     last_day = check(project, LAST_DAY)
     assert last_day.code == 0
     assert f"by {OWNER} (RISK-142) until {LAST_DAY}): ends in 0 day(s)" in last_day.out
-    after = check(project, AFTER)
+    after = check(project, AFTER, "--report-dir", str(tmp_path))
     assert after.code == 1, after.out
     assert f"    was acknowledged by {OWNER} (RISK-142) until {LAST_DAY}, which has ended: \"{REASON}\"" in after.lines
     assert "Result: FAIL - 3 unacknowledged findings, 0 acknowledged" in after.out
     assert f"note: acknowledgments judged as of {AFTER} (OMICS_SECURE_TODAY is set), not today" in after.out
+    # SARIF: no suppression once the acceptance has ended, but what it was stays on the result.
+    sarif = json.loads((tmp_path / SARIF_FILE).read_text())
+    results = [result for r in sarif["runs"] for result in r["results"]]
+    assert results and not any("suppressions" in result for result in results)
+    ended = [result["properties"]["acknowledgmentEnded"] for result in results]
+    assert all(e["owner"] == OWNER and e["inForceUntil"] == LAST_DAY for e in ended)
 
 
 def test_every_report_names_the_owner_reference_and_end(project, tmp_path):
@@ -102,15 +108,6 @@ def test_every_report_names_the_owner_reference_and_end(project, tmp_path):
     markdown = (tmp_path / MARKDOWN_FILE).read_text()
     assert "| rule | resource | accepted by | reference | in force until | reason |" in markdown
     assert f"security-officer\\@example\\.org | RISK-142 | {LAST_DAY} |" in markdown
-
-
-def test_an_ended_acceptance_leaves_sarif_unsuppressed_with_what_it_was(project, tmp_path):
-    assert check(project, AFTER, "--report-dir", str(tmp_path)).code == 1
-    sarif = json.loads((tmp_path / SARIF_FILE).read_text())
-    results = [result for r in sarif["runs"] for result in r["results"]]
-    assert results and not any("suppressions" in result for result in results)
-    ended = [result["properties"]["acknowledgmentEnded"] for result in results]
-    assert all(e["owner"] == OWNER and e["inForceUntil"] == LAST_DAY for e in ended)
 
 
 def test_the_acknowledgments_command_lists_each_with_who_until_when_and_what_it_matched(project):
