@@ -32,7 +32,7 @@ from aws_cdk import aws_kms as kms
 from aws_cdk import aws_s3 as s3
 from constructs import Construct
 
-from omics_secure._internal.acknowledgments import acknowledge, nag_rendering
+from omics_secure._internal.acknowledgments import acknowledge_by_design, nag_rendering
 from omics_secure._internal.errors import ProblemCollector, is_unresolved
 from omics_secure._internal.grants import add_to_grantee_policy
 from omics_secure._internal.labels import check_label
@@ -541,7 +541,8 @@ class ApprovedAccess(Construct):
                 actions=list(FHIR_READ_ACTIONS), resources=[datastore.datastore_arn], conditions=conditions))
             self._store_key(target, datastore.key, "healthlake", region, conditions)
         for resource, reason in reasons.items():
-            acknowledge(target, f"AwsSolutions-IAM5[Resource::{nag_rendering(stack.resolve(resource))}]", reason)
+            acknowledge_by_design(target, f"AwsSolutions-IAM5[Resource::{nag_rendering(stack.resolve(resource))}]",
+                                  reason)
 
     def _grant_plain_bucket(self, stack: cdk.Stack, target: iam.ManagedPolicy, bucket: s3.IBucket,
                             conditions: Conditions) -> None:
@@ -557,9 +558,9 @@ class ApprovedAccess(Construct):
             objects = bucket.arn_for_objects(pattern)
             statements.append(iam.PolicyStatement(actions=list(object_actions), resources=[objects],
                                                   conditions=conditions))
-            acknowledge(target, f"AwsSolutions-IAM5[Resource::{nag_rendering(stack.resolve(objects))}]",
-                        f"S3 object actions can be scoped to objects only by an ARN pattern; this names one approved "
-                        f"bucket and the prefix '{pattern}', never s3:* or a delete.")
+            acknowledge_by_design(target, f"AwsSolutions-IAM5[Resource::{nag_rendering(stack.resolve(objects))}]",
+                                  f"S3 object actions can be scoped to objects only by an ARN pattern; this names one "
+                                  f"approved bucket and the prefix '{pattern}', never s3:* or a delete.")
         add_to_grantee_policy(target, *statements)
         key = bucket.encryption_key
         if key is not None:

@@ -26,7 +26,7 @@ from aws_cdk import aws_kms as kms
 from aws_cdk import aws_s3 as s3
 from constructs import Construct
 
-from omics_secure._internal.acknowledgments import acknowledge, nag_rendering
+from omics_secure._internal.acknowledgments import acknowledge_by_design, nag_rendering
 from omics_secure._internal.durations import whole_days
 from omics_secure._internal.environment import check_region, known, partition_of, require_concrete_environment
 from omics_secure._internal.errors import ProblemCollector, is_unresolved
@@ -469,21 +469,23 @@ class PhiBackup(Construct):
         assert policy is not None
         render = stack.resolve
         for arn in object_arns:
-            acknowledge(policy, f"AwsSolutions-IAM5[Resource::{nag_rendering(render(arn))}]",
-                        "AWS Backup reads every object version of a selected bucket to back it up "
-                        "(AWSBackupServiceRolePolicyForS3Backup), and S3 object actions are scoped to one bucket "
-                        "only by an object ARN pattern; the actions are read-only.")
+            acknowledge_by_design(policy, f"AwsSolutions-IAM5[Resource::{nag_rendering(render(arn))}]",
+                                  "AWS Backup reads every object version of a selected bucket to back it up "
+                                  "(AWSBackupServiceRolePolicyForS3Backup), and S3 object actions are scoped to one "
+                                  "bucket only by an object ARN pattern; the actions are read-only.")
         for arn in (scratch, f"{scratch}/*"):
-            acknowledge(policy, f"AwsSolutions-IAM5[Resource::{nag_rendering(render(arn))}]",
-                        "Restore tests restore into new buckets AWS Backup names awsbackup-restore-test-* and "
-                        "deletes after the validation window; the names are not known in advance, so the "
-                        "restore permissions are scoped to that prefix only.")
-        acknowledge(policy, f"AwsSolutions-IAM5[Resource::{nag_rendering(render(managed_rules))}]",
-                    "AWS Backup creates the EventBridge rules of S3 continuous backup itself, named "
-                    "AwsBackupManagedRule followed by a generated suffix; the resource is scoped to that prefix.")
-        acknowledge(policy, "AwsSolutions-IAM5[Resource::*]",
-                    "events:ListRules and cloudwatch:GetMetricData support no resource-level permissions (the "
-                    "Service Authorization Reference lists no resource type for them); both are read-only.")
+            acknowledge_by_design(policy, f"AwsSolutions-IAM5[Resource::{nag_rendering(render(arn))}]",
+                                  "Restore tests restore into new buckets AWS Backup names awsbackup-restore-test-* "
+                                  "and deletes after the validation window; the names are not known in advance, so the "
+                                  "restore permissions are scoped to that prefix only.")
+        acknowledge_by_design(policy, f"AwsSolutions-IAM5[Resource::{nag_rendering(render(managed_rules))}]",
+                              "AWS Backup creates the EventBridge rules of S3 continuous backup itself, named "
+                              "AwsBackupManagedRule followed by a generated suffix; the resource is scoped to that "
+                              "prefix.")
+        acknowledge_by_design(policy, "AwsSolutions-IAM5[Resource::*]",
+                              "events:ListRules and cloudwatch:GetMetricData support no resource-level permissions "
+                              "(the Service Authorization Reference lists no resource type for them); both are "
+                              "read-only.")
 
     def _add_plan(self, digest: str, continuous_days: int, snapshot_days: int, copy_days: int) -> None:
         copy_actions = [backup.CfnBackupPlan.CopyActionResourceTypeProperty(

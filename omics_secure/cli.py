@@ -19,13 +19,25 @@ from importlib import metadata
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, TextIO
 
+from omics_secure._internal.acknowledgment_terms import ENDED_WARNING, ENDING_WARNING
+from omics_secure._internal.clock import TODAY_VARIABLE, ClockError, pinned_today
 from omics_secure.airlock_cli import add_airlock_parser, run_airlock
+from omics_secure.cli_acknowledgments import (
+    DESCRIPTION as ACKNOWLEDGMENTS_DESCRIPTION,
+)
+from omics_secure.cli_acknowledgments import (
+    acknowledgment_book,
+    add_acknowledgments_option,
+    add_format_option,
+    render_listing,
+)
 from omics_secure.compliance.bootstrap import PACKS_FILE
 from omics_secure.compliance.model import Controls, Rule
 from omics_secure.compliance.packs import OMICS_SECURE_PACK
 from omics_secure.compliance.replay import ReplayError
 from omics_secure.compliance.synthesis import SynthesisError, check_context, synthesize
 from omics_secure.compliance.unmatched import unmatched_acknowledgments
+from omics_secure.inputs.acknowledgments import AcknowledgmentsFileError
 from omics_secure.inputs.assembly import AssemblyError, StackArtifact, read_assembly
 from omics_secure.inputs.templates import describe_unjudged
 from omics_secure.reporting.hints import concern_of, generic_fix
@@ -99,8 +111,11 @@ def main(argv: Sequence[str] | None = None) -> int:
             return _verify(args, out=out)  # type: ignore[arg-type]
         if args.command == "report":
             return _report(args, out=out, progress=sys.stderr)  # type: ignore[arg-type]
+        if args.command == "acknowledgments":
+            return _acknowledgments(args, out=out, progress=sys.stderr)  # type: ignore[arg-type]
         return _check(args, out=out, progress=sys.stderr)  # type: ignore[arg-type]
-    except (CheckError, SynthesisError, AssemblyError, ValidationReportError) as error:
+    except (CheckError, SynthesisError, AssemblyError, ValidationReportError, AcknowledgmentsFileError,
+            ClockError) as error:
         return _fail(args, str(error))
     except OSError as error:
         where = f" {error.filename}" if error.filename else ""
@@ -141,7 +156,8 @@ def _parser() -> argparse.ArgumentParser:
     parser.add_argument("--version", action="version", version=f"omics-secure {_version()}")
     common = argparse.ArgumentParser(add_help=False)
     common.add_argument("--debug", action="store_true", help="show the traceback behind an error")
-    commands = parser.add_subparsers(dest="command", required=True, metavar="{check,report,verify,airlock}")
+    commands = parser.add_subparsers(dest="command", required=True,
+                                     metavar="{check,report,acknowledgments,verify,airlock}")
     check = commands.add_parser(
         "check", parents=[common], formatter_class=argparse.RawDescriptionHelpFormatter, epilog=EXIT_CODES,
         help="synthesize a CDK app and run every compliance pack over it",
@@ -152,12 +168,8 @@ def _parser() -> argparse.ArgumentParser:
                           "interpreter path --app names; any other app, or --assembly, is judged by the packs "
                           "that ran in it plus the OmicsSecure pack."))
     _add_app_source(check)
-    check.add_argument("--template", action="extend", nargs="+", default=[], metavar="FILE", type=Path,
-                       help="judge CloudFormation templates (JSON or YAML, short forms included) instead of an app: "
-                            "every pack runs on each, and on the local templates their nested stacks name "
-                            "(repeatable; several files may follow one --template)")
-    check.add_argument("--parameter", action="append", default=[], metavar="NAME=VALUE",
-                       help="a template parameter's value, over its default (repeatable; with --template)")
+    _add_template_source(check)
+    add_acknowledgments_option(check)
     check.add_argument("--report-dir", type=Path, metavar="DIR",
                        help="where to write the JUnit, SARIF and Markdown reports (default: the assembly directory)")
     check.add_argument("--verbose", action="store_true",
@@ -171,6 +183,7 @@ def _parser() -> argparse.ArgumentParser:
                     "encrypted, who can reach it, what is logged, retention, and a control matrix. "
                     "Exits 0 when it is written, 2 when it cannot be.")
     _add_app_source(report)
+    add_acknowledgments_option(report)
     report.add_argument("--format", choices=("markdown", "html", "oscal"), default="markdown",
                         help="output format (default: markdown); oscal writes NIST OSCAL JSON: the library's "
                              "component definition and the app's assessment results, into the --file directory")
@@ -180,9 +193,25 @@ def _parser() -> argparse.ArgumentParser:
     report.add_argument("--verify-report", type=Path, metavar="FILE",
                         help="with --format oscal: also record the live checks of this omics-secure verify report "
                              "(the omics-secure.junit.xml in verify's --report-dir)")
+    acknowledgments = commands.add_parser(
+        "acknowledgments", parents=[common], help="list every acknowledgment: who accepted which finding, until when",
+        description=_wrap(ACKNOWLEDGMENTS_DESCRIPTION))
+    _add_app_source(acknowledgments)
+    _add_template_source(acknowledgments)
+    add_acknowledgments_option(acknowledgments)
+    add_format_option(acknowledgments)
     _add_verify_parser(commands, common)
     add_airlock_parser(commands, common)
     return parser
+
+
+def _add_template_source(command: argparse.ArgumentParser) -> None:
+    command.add_argument("--template", action="extend", nargs="+", default=[], metavar="FILE", type=Path,
+                         help="judge CloudFormation templates (JSON or YAML, short forms included) instead of an "
+                              "app: every pack runs on each, and on the local templates their nested stacks name "
+                              "(repeatable; several files may follow one --template)")
+    command.add_argument("--parameter", action="append", default=[], metavar="NAME=VALUE",
+                         help="a template parameter's value, over its default (repeatable; with --template)")
 
 
 def _add_app_source(command: argparse.ArgumentParser) -> None:
@@ -306,11 +335,17 @@ def _report(args: argparse.Namespace, *, out: TextIO, progress: TextIO) -> int:
     if args.verify_report is not None:
         raise CheckError("--verify-report adds verify's live checks to the OSCAL assessment results; use it with "
                          "--format oscal --file DIR")
+    from omics_secure.compliance.check import run_check
+
     assembly_dir = _assembly(args, progress)
     # The app's directory, whose git commit the summary states: where cdk.json is when the command synthesizes,
     # else the directory holding the given cloud assembly (cdk.out sits in the app's directory).
     app_dir = Path.cwd() if args.assembly is None else assembly_dir.resolve().parent
-    sections = build_datasheet(assembly_dir, app_dir=app_dir)
+    stacks = read_assembly(assembly_dir)
+    book = acknowledgment_book(args, stacks, progress)
+    reported = _with_clean_packs(read_validation_report(assembly_dir), assembly_dir)
+    outcome = run_check(stacks, reported, source="the app", pack=OMICS_SECURE_PACK, book=book, replay=False)
+    sections = build_datasheet(assembly_dir, app_dir=app_dir, check=outcome.packs)
     text = render_html(sections) if args.format == "html" else render_markdown(sections)
     if args.file is None:
         print(text, file=out)
@@ -349,18 +384,19 @@ def _report_oscal(args: argparse.Namespace, *, progress: TextIO) -> int:
     )
 
     assembly_dir = _assembly(args, progress)
+    stacks = read_assembly(assembly_dir)
+    book = acknowledgment_book(args, stacks, progress)
     reported = _with_clean_packs(read_validation_report(assembly_dir), assembly_dir)
     try:
-        outcome = run_check(read_assembly(assembly_dir), reported, source="the assembly", pack=OMICS_SECURE_PACK)
+        outcome = run_check(stacks, reported, source="the assembly", pack=OMICS_SECURE_PACK, book=book)
     except ReplayError as error:
         raise CheckError(str(error)) from error
-    results = check_results(assembly_dir, packs=outcome.packs)
+    results = check_results(assembly_dir, packs=outcome.packs, book=book)
     if verify_report is not None:
         try:
             results += read_verify_junit(verify_report, _verify_controls())
         except VerifyReportError as error:
             raise CheckError(str(error)) from error
-    stacks = read_assembly(assembly_dir)
     version = _version()
     component = component_definition(CONSTRUCT_CONTROLS, version=version)
     title = f"omics-secure check of {', '.join(s.name for s in stacks) or 'an empty app'}"
@@ -390,21 +426,27 @@ def _check(args: argparse.Namespace, *, out: TextIO, progress: TextIO) -> int:
     from omics_secure.compliance.check import run_check
 
     stacks, reported, source, report_dir = _check_input(args, progress)
+    book = acknowledgment_book(args, stacks, progress)
     print(f"omics-secure: judging {_count(len(stacks), 'stack')} of {source} ...", file=progress, flush=True)
     try:
-        outcome = run_check(stacks, reported, source=source, pack=OMICS_SECURE_PACK)
+        outcome = run_check(stacks, reported, source=source, pack=OMICS_SECURE_PACK, book=book)
     except ReplayError as error:
         raise CheckError(str(error)) from error
     packs = list(outcome.packs)
-    annotations = [Notice(a.level, a.construct_path, a.message) for s in stacks for a in s.annotations]
-    notices = [*annotations]
+    # acknowledge()'s own synthesis warnings about ending acknowledgments: the check says the same, judged today.
+    annotations = [Notice(a.level, a.construct_path, a.message) for s in stacks for a in s.annotations
+                   if not a.message.endswith((f"[ack: {ENDED_WARNING}]", f"[ack: {ENDING_WARNING}]"))]
+    notices = [*annotations, *outcome.warnings]
     notices += [Notice("warning", u.acknowledgment.construct_path, u.problem)
                 for u in unmatched_acknowledgments(stacks, packs)]
     rules = {OMICS_SECURE_PACK.qualified_id(rule): rule for rule in OMICS_SECURE_PACK.rules}
+    clock = [f"acknowledgments judged as of {book.today.isoformat()} ({TODAY_VARIABLE} is set), not today"
+             ] if pinned_today() else []
     lines = render_check(
         packs, stack_count=len(stacks), resource_count=sum(len(s.resources) for s in stacks), notices=notices,
         fix_for=lambda finding: _fix(finding, rules), explain=lambda finding: _explain(finding, rules),
-        verbose=args.verbose, notes=outcome.notes, inputs=[s.name for s in stacks])
+        verbose=args.verbose, notes=[*outcome.notes, *clock], inputs=[s.name for s in stacks],
+        accept_in_file=bool(args.template))
     print("\n".join([*lines, *describe_unjudged(stacks)]), file=out)
     if report_dir is not None:
         written = _write_reports([*packs, *_annotation_pack(annotations)], stacks, report_dir)
@@ -430,14 +472,29 @@ def _check_input(args: argparse.Namespace, progress: TextIO
             stacks = load_templates(args.template, parse_parameters(args.parameter))
         except TemplateError as error:
             raise CheckError(str(error)) from error
-        return stacks, [], "the templates", args.report_dir
+        return stacks, [], "the templates", getattr(args, "report_dir", None)
     if args.parameter:
         raise CheckError("--parameter sets a template parameter; use it with --template FILE")
     assembly_dir = _assembly(args, progress)
     stacks = read_assembly(assembly_dir)
     reported = _with_clean_packs(read_validation_report(assembly_dir), assembly_dir)
     source = "the assembly" if args.assembly is not None else "the app"
-    return stacks, reported, source, args.report_dir or assembly_dir
+    return stacks, reported, source, getattr(args, "report_dir", None) or assembly_dir
+
+
+def _acknowledgments(args: argparse.Namespace, *, out: TextIO, progress: TextIO) -> int:
+    """omics-secure acknowledgments: the packs run as in check, then every acknowledgment is listed."""
+    from omics_secure.compliance.check import run_check
+
+    stacks, reported, source, _ = _check_input(args, progress)
+    book = acknowledgment_book(args, stacks, progress)
+    print(f"omics-secure: judging {_count(len(stacks), 'stack')} of {source} ...", file=progress, flush=True)
+    try:
+        outcome = run_check(stacks, reported, source=source, pack=OMICS_SECURE_PACK, book=book)
+    except ReplayError as error:
+        raise CheckError(str(error)) from error
+    print(render_listing(outcome, output_format=args.format), file=out)
+    return EXIT_PASS
 
 
 def _incomplete_line(packs: Sequence[PackResult]) -> str:

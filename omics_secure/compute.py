@@ -19,7 +19,7 @@ from aws_cdk import aws_omics as omics
 from aws_cdk import aws_ssm as ssm
 from constructs import Construct
 
-from omics_secure._internal.acknowledgments import acknowledge, nag_rendering
+from omics_secure._internal.acknowledgments import acknowledge_by_design, nag_rendering
 from omics_secure._internal.environment import check_region, environment_of, known, warn_other_account
 from omics_secure._internal.errors import ProblemCollector, is_unresolved
 from omics_secure._internal.family import HasRole, unwrap
@@ -251,7 +251,7 @@ class PipelineCompute(Construct):
                                  else batch.AllocationStrategy.BEST_FIT_PROGRESSIVE),
         )
         # CDK's instance role, with AWS's policy for the ECS agent, rather than a copy of it.
-        acknowledge(
+        acknowledge_by_design(
             self.compute_environment,
             "AwsSolutions-IAM4[Policy::arn:<AWS::Partition>:iam::aws:policy/service-role/"
             "AmazonEC2ContainerServiceforEC2Role]",
@@ -323,7 +323,7 @@ class PipelineCompute(Construct):
                 "kms:CallerAccount": stack.account}}),
         )
         if "*" in prefix:
-            acknowledge(
+            acknowledge_by_design(
                 self.job_policy, f"AwsSolutions-IAM5[Resource::{nag_rendering(stack.resolve(objects_arn))}]",
                 "S3 object actions can be scoped to objects only by an ARN pattern; this grant names one bucket "
                 f"and the key prefix '{prefix}', with object read{'/write' if write else ''} only: no delete, "
@@ -428,7 +428,7 @@ class AnalysisWorkstation(Construct):
         self.role = iam.Role(self, "Role", assumed_by=iam.ServicePrincipal("ec2.amazonaws.com"),
                              description="Analysis workstation: SSM agent and encrypted session logging")
         self.role.add_managed_policy(iam.ManagedPolicy.from_aws_managed_policy_name("AmazonSSMManagedInstanceCore"))
-        acknowledge(
+        acknowledge_by_design(
             self.role,
             "AwsSolutions-IAM4[Policy::arn:<AWS::Partition>:iam::aws:policy/AmazonSSMManagedInstanceCore]",
             "Session Manager requires the SSM agent permissions of AmazonSSMManagedInstanceCore (Systems Manager "
@@ -444,7 +444,7 @@ class AnalysisWorkstation(Construct):
                 # DescribeLogGroups cannot be scoped to one group (Service Authorization Reference).
                 iam.PolicyStatement(actions=["logs:DescribeLogGroups"], resources=["*"]),
             ])
-        acknowledge(
+        acknowledge_by_design(
             session_policy, "AwsSolutions-IAM5[Resource::*]",
             "logs:DescribeLogGroups supports no resource-level permissions (Service Authorization Reference), "
             "and Session Manager calls it to confirm the transcript log group is encrypted before streaming.")
@@ -529,7 +529,7 @@ class AnalysisWorkstation(Construct):
             iam.PolicyStatement(actions=["ssm:TerminateSession", "ssm:ResumeSession"], resources=[session_arn]),
             iam.PolicyStatement(actions=["kms:GenerateDataKey"], resources=[key.key_arn]))
         rendered = nag_rendering(stack.resolve(session_arn)).replace("${aws:userid}", "<aws:userid>")
-        acknowledge(
+        acknowledge_by_design(
             self.session_access_policy, f"AwsSolutions-IAM5[Resource::{rendered}]",
             "Session Manager names sessions '<caller user id>-<random suffix>'; the ${aws:userid} variable limits "
             "terminate and resume to the caller's own sessions, and the suffix is unknown until StartSession.")

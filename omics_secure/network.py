@@ -19,7 +19,7 @@ from aws_cdk import aws_kms as kms
 from aws_cdk import aws_logs as logs
 from constructs import Construct
 
-from omics_secure._internal.acknowledgments import acknowledge
+from omics_secure._internal.acknowledgments import acknowledge_by_design
 from omics_secure._internal.environment import check_region, known, warn_other_account
 from omics_secure._internal.errors import ProblemCollector, is_unresolved
 from omics_secure._internal.props import checked_props
@@ -336,7 +336,7 @@ class IsolatedVpc(Construct):
                 rule_number=number, cidr=cidr, traffic=traffic, direction=direction,
                 rule_action=ec2.Action.ALLOW)
         self.network_acl = acl
-        acknowledge(
+        acknowledge_by_design(
             acl, "AwsSolutions-VPC3",
             "The dbGaP security best practices ask for stateless network ACLs as a second layer beneath "
             "security groups; these entries admit only HTTPS and its return traffic on the isolated subnets.")

@@ -26,7 +26,7 @@ from aws_cdk import aws_omics as omics
 from aws_cdk import aws_s3_assets as s3_assets
 from constructs import Construct
 
-from omics_secure._internal.acknowledgments import acknowledge, nag_rendering
+from omics_secure._internal.acknowledgments import acknowledge_by_design, nag_rendering
 from omics_secure._internal.environment import CONCRETE_ENV_EXAMPLE, check_region, require_concrete_environment
 from omics_secure._internal.errors import ProblemCollector, is_unresolved
 from omics_secure._internal.files import InputFileError, confined, escaping_entry
@@ -633,7 +633,7 @@ class WorkflowRunRole(Construct):
             f"{WORKFLOW_LOG_GROUP}, that HealthOmics creates and writes run logs to.")
         wildcard_reasons[f"Resource::{rendered_log_group}:log-stream:*"] = log_reason
         for finding, reason in wildcard_reasons.items():
-            acknowledge(self.policy, f"AwsSolutions-IAM5[{finding}]", reason)
+            acknowledge_by_design(self.policy, f"AwsSolutions-IAM5[{finding}]", reason)
 
     @property
     def role_arn(self) -> str:

@@ -36,7 +36,7 @@ from aws_cdk import aws_organizations as organizations
 from aws_cdk import region_info
 from constructs import Construct
 
-from omics_secure._internal.acknowledgments import acknowledge, nag_rendering
+from omics_secure._internal.acknowledgments import acknowledge_by_design, nag_rendering
 from omics_secure._internal.errors import ProblemCollector, is_unresolved
 from omics_secure._internal.grants import add_to_grantee_policy
 from omics_secure._internal.props import checked_props
@@ -281,14 +281,16 @@ class OrganizationPolicyTypes(Construct):
         self.resource.node.add_dependency(policy or self.role)
         assert policy is not None
         render = stack.resolve
-        acknowledge(policy, "AwsSolutions-IAM5[Resource::*]",
-                    "organizations:ListRoots supports no resource-level permissions (the Service Authorization "
-                    "Reference lists no resource type for it); it only reads the organization's root id.")
-        acknowledge(policy, f"AwsSolutions-IAM5[Resource::{nag_rendering(render(root_pattern))}]",
-                    "The root's ARN holds the organization id, which a template of the management account does "
-                    "not know; EnablePolicyType is limited to the policy types this stack's policies use.")
+        acknowledge_by_design(policy, "AwsSolutions-IAM5[Resource::*]",
+                              "organizations:ListRoots supports no resource-level permissions (the Service "
+                              "Authorization Reference lists no resource type for it); it only reads the "
+                              "organization's root id.")
+        acknowledge_by_design(policy, f"AwsSolutions-IAM5[Resource::{nag_rendering(render(root_pattern))}]",
+                              "The root's ARN holds the organization id, which a template of the management account "
+                              "does not know; EnablePolicyType is limited to the policy types this stack's policies "
+                              "use.")
         for rule_id, reason in _HANDLER_ACKNOWLEDGMENTS.items():
-            acknowledge(self, rule_id, reason)
+            acknowledge_by_design(self, rule_id, reason)
 
     @checked_props
     def require(self, policy_type: str, policy: organizations.CfnPolicy) -> None:

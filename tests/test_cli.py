@@ -119,10 +119,10 @@ def test_each_finding_says_how_to_fix_it_and_how_to_accept_it(ordinary):
                                     "aws:SecureTransport is false")
     assert run.lines[entry + 3] == "    accept (construct = Ordinary/Uploads):"
     assert run.lines[entry + 4] == (
-        '      Validations.of(construct).acknowledge(Acknowledgment(id="HIPAA.Security::HIPAA.Security-'
-        'S3BucketSSLRequestsOnly", reason="<why the risk is acceptable: the AWS constraint or compensating '
-        'control>"))')
-    assert "'from aws_cdk import Acknowledgment, Validations'" in run.out
+        '      acknowledge(construct, "HIPAA.Security-S3BucketSSLRequestsOnly", "<why the risk is acceptable: the AWS '
+        'constraint or compensating control>", owner="<who accepts it>", reference="<ticket or risk id>", '
+        'expires="<YYYY-MM-DD>")')
+    assert "'from omics_secure.compliance import acknowledge'" in run.out
     rds = run.lines.index("  Ordinary/Database/Resource: RDS not multi-AZ")
     assert run.lines[rds + 2] == "    fix: rds.DatabaseInstance(..., multi_az=True); in CloudFormation, MultiAZ true"
 
@@ -220,7 +220,9 @@ def test_verbose_lists_each_acknowledgment_with_its_reason_and_the_rule(referenc
                                     "NIST.800.53.R5-S3DefaultEncryptionKMS]"))
     assert run.lines[entry + 1].startswith("    reason: S3 server access logging destination buckets support only "
                                            "SSE-S3")
-    assert run.lines[entry + 2].startswith("    rule: The S3 Bucket is not encrypted with a KMS Key by default")
+    assert run.lines[entry + 2] == ("    accepted by the omics-secure construct that made it (an AWS constraint it "
+                                    "documents)")
+    assert run.lines[entry + 3].startswith("    rule: The S3 Bucket is not encrypted with a KMS Key by default")
 
 
 @pytest.mark.parametrize(("files", "message"), [

@@ -16,7 +16,7 @@ from aws_cdk import aws_kms as kms
 from aws_cdk import aws_ssm as ssm
 from constructs import Construct
 
-from omics_secure._internal.acknowledgments import acknowledge, nag_rendering
+from omics_secure._internal.acknowledgments import acknowledge_by_design, nag_rendering
 from omics_secure._internal.errors import ProblemCollector, is_unresolved
 from omics_secure._internal.family import HasRole, role_of
 from omics_secure._internal.props import checked_props
@@ -308,11 +308,12 @@ class Airlock(Construct):
         cdk.Tags.of(bucket.bucket).add(AIRLOCK_TAG, AIRLOCK_INGRESS_STAGING if direction is AirlockDirection.INGRESS
                                        else AIRLOCK_EGRESS_STAGING)
         for pack in ("HIPAA.Security", "NIST.800.53.R5"):
-            acknowledge(bucket.bucket, f"{pack}-S3BucketReplicationEnabled",
-                        "A staging bucket holds files not yet scanned or reviewed, for at most the staging "
-                        "expiration; a GuardDuty malware protection plan protects one bucket in its own region, so a "
-                        "replica would keep unscanned and possibly infected copies outside any plan. Approved files "
-                        "are copied to the destination, which is replicated and backed up.")
+            acknowledge_by_design(bucket.bucket, f"{pack}-S3BucketReplicationEnabled",
+                                  "A staging bucket holds files not yet scanned or reviewed, for at most the staging "
+                                  "expiration; a GuardDuty malware protection plan protects one bucket in its own "
+                                  "region, so a replica would keep unscanned and possibly infected copies outside any "
+                                  "plan. Approved files are copied to the destination, which is replicated and backed "
+                                  "up.")
         return bucket
 
     def _release_bucket(self) -> PhiBucket:
@@ -326,10 +327,10 @@ class Airlock(Construct):
             resources=[bucket.bucket.bucket_arn, bucket.bucket.arn_for_objects("*")],
             conditions={"StringEquals": {"aws:SourceVpc": self.network.vpc.vpc_id}}))
         for pack in ("HIPAA.Security", "NIST.800.53.R5"):
-            acknowledge(bucket.bucket, f"{pack}-S3BucketReplicationEnabled",
-                        "The release bucket holds copies of reviewed outputs for collection; every released file "
-                        "stays object-locked in the egress staging bucket and is recorded in the requests table, so "
-                        "a lost release can be released again.")
+            acknowledge_by_design(bucket.bucket, f"{pack}-S3BucketReplicationEnabled",
+                                  "The release bucket holds copies of reviewed outputs for collection; every released "
+                                  "file stays object-locked in the egress staging bucket and is recorded in the "
+                                  "requests table, so a lost release can be released again.")
         return bucket
 
     # ------------------------------------------------------------------------------------------ functions
@@ -441,10 +442,10 @@ class Airlock(Construct):
         released = [target.bucket.arn_for_objects(f"{prefix}*") for _, target, prefix in self._destinations()]
         for handler, policy in self._functions.policies.items():
             for pattern in [*staged, *(released if handler == "release" else [])]:
-                acknowledge(policy, f"AwsSolutions-IAM5[Resource::{nag_rendering(stack.resolve(pattern))}]",
-                            "Requests are uploaded under requests/<request id>/ and released under a prefix per "
-                            "request, ids known only at run time; the airlock's functions act on those prefixes of "
-                            "the airlock's own buckets, with named actions only.")
+                acknowledge_by_design(policy, f"AwsSolutions-IAM5[Resource::{nag_rendering(stack.resolve(pattern))}]",
+                                      "Requests are uploaded under requests/<request id>/ and released under a prefix "
+                                      "per request, ids known only at run time; the airlock's functions act on those "
+                                      "prefixes of the airlock's own buckets, with named actions only.")
 
     # ------------------------------------------------------------------------------------------ people
 
@@ -526,22 +527,22 @@ class Airlock(Construct):
         cdk.Tags.of(role).add(AIRLOCK_ROLE_TAG, AIRLOCK_ADMINISTRATOR)
         _tag_approval(role, group.approval_id, group.ends, "airlock-administrators")
         self._acknowledge_people(policy, stack)
-        acknowledge(policy, f"AwsSolutions-IAM5[Resource::{nag_rendering(stack.resolve(executions))}]",
-                    "Step Functions names each execution after its request id, known only at run time; the "
-                    "administrators describe and stop executions of this one state machine.")
+        acknowledge_by_design(policy, f"AwsSolutions-IAM5[Resource::{nag_rendering(stack.resolve(executions))}]",
+                              "Step Functions names each execution after its request id, known only at run time; the "
+                              "administrators describe and stop executions of this one state machine.")
         return role
 
     def _acknowledge_people(self, policy: iam.ManagedPolicy, stack: cdk.Stack) -> None:
         for bucket in self.staging.values():
             pattern = bucket.bucket.arn_for_objects(f"{runtime.STAGING_PREFIX}*")
-            acknowledge(policy, f"AwsSolutions-IAM5[Resource::{nag_rendering(stack.resolve(pattern))}]",
-                        "Requests are uploaded and reviewed under requests/<request id>/ of the airlock's staging "
-                        "bucket, ids known only at run time; the bucket policy holds every read until the file's "
-                        "malware scan is clean.")
+            acknowledge_by_design(policy, f"AwsSolutions-IAM5[Resource::{nag_rendering(stack.resolve(pattern))}]",
+                                  "Requests are uploaded and reviewed under requests/<request id>/ of the airlock's "
+                                  "staging bucket, ids known only at run time; the bucket policy holds every read "
+                                  "until the file's malware scan is clean.")
         parameter = f"arn:{stack.partition}:ssm:{stack.region}:{stack.account}:parameter{CONFIG_PATH}*"
-        acknowledge(policy, f"AwsSolutions-IAM5[Resource::{nag_rendering(stack.resolve(parameter))}]",
-                    "The omics-secure airlock command finds an account's airlocks by reading the parameters under "
-                    "/omics-secure/airlock/, which hold bucket, table and function names and no data.")
+        acknowledge_by_design(policy, f"AwsSolutions-IAM5[Resource::{nag_rendering(stack.resolve(parameter))}]",
+                              "The omics-secure airlock command finds an account's airlocks by reading the parameters "
+                              "under /omics-secure/airlock/, which hold bucket, table and function names and no data.")
 
     # ------------------------------------------------------------------------------------------ notification
 

@@ -18,7 +18,7 @@ from aws_cdk import aws_stepfunctions as sfn
 from aws_cdk import aws_stepfunctions_tasks as tasks
 from constructs import Construct
 
-from omics_secure._internal.acknowledgments import acknowledge
+from omics_secure._internal.acknowledgments import acknowledge_by_design
 from omics_secure._internal.tags import AIRLOCK_FUNCTION_TAG, AIRLOCK_ROLE_TAG, AIRLOCK_WORKFLOW
 from omics_secure.keys import KeyService, PhiKey
 from omics_secure.network import IsolatedVpc, encrypted_log_group
@@ -74,10 +74,11 @@ def requests_table(scope: Construct, key: kms.IKey) -> dynamodb.Table:
         removal_policy=cdk.RemovalPolicy.RETAIN,
     )
     for pack in ("HIPAA.Security", "NIST.800.53.R5"):
-        acknowledge(table, f"{pack}-DynamoDBInBackupPlan",
-                    "The requests table keeps continuous backups with 35 days of point-in-time recovery, deletion "
-                    "protection and is retained on stack deletion; every step it records is also published to "
-                    "EventBridge and its API calls to CloudTrail, so AWS Backup would add a third copy of the record.")
+        acknowledge_by_design(table, f"{pack}-DynamoDBInBackupPlan",
+                              "The requests table keeps continuous backups with 35 days of point-in-time recovery, "
+                              "deletion protection and is retained on stack deletion; every step it records is also "
+                              "published to EventBridge and its API calls to CloudTrail, so AWS Backup would add a "
+                              "third copy of the record.")
     return table
 
 
@@ -134,10 +135,11 @@ class Functions(Construct):
                 key_statement(self.key, KeyService.SQS, ("kms:GenerateDataKey", "kms:Decrypt")),
                 *statements,
             ])
-        acknowledge(policy, "AwsSolutions-IAM5[Resource::*]",
-                    "Lambda creates a VPC function's network interfaces with its execution role; the EC2 network "
-                    "interface actions of AWS's AWSLambdaVPCAccessExecutionRole policy support no resource-level "
-                    "permissions for Describe calls, and the interfaces' ids are not known before they exist.")
+        acknowledge_by_design(policy, "AwsSolutions-IAM5[Resource::*]",
+                              "Lambda creates a VPC function's network interfaces with its execution role; the EC2 "
+                              "network interface actions of AWS's AWSLambdaVPCAccessExecutionRole policy support no "
+                              "resource-level permissions for Describe calls, and the interfaces' ids are not known "
+                              "before they exist.")
         function = lambda_.Function(
             scope, "Resource",
             runtime=RUNTIME, handler=f"{HANDLER_MODULE}.{handler}", code=self.code, description=description,
@@ -184,9 +186,10 @@ class Workflow(Construct):
                                     resources=["*"]),
                 iam.PolicyStatement(sid="Tracing", actions=list(XRAY_ACTIONS), resources=["*"]),
             ])
-        acknowledge(self.policy, "AwsSolutions-IAM5[Resource::*]",
-                    "Step Functions' log delivery to CloudWatch Logs and X-Ray tracing use actions that support no "
-                    "resource-level permissions; the Step Functions developer guide's policies name '*' for them.")
+        acknowledge_by_design(self.policy, "AwsSolutions-IAM5[Resource::*]",
+                              "Step Functions' log delivery to CloudWatch Logs and X-Ray tracing use actions that "
+                              "support no resource-level permissions; the Step Functions developer guide's policies "
+                              "name '*' for them.")
         self.scan_checks = max(1, int(scan_timeout.to_seconds() // SCAN_WAIT.to_seconds()))
         definition = self._definition(steps, release, quarantine, review_timeout, changes_timeout)
         self.state_machine = sfn.StateMachine(

@@ -19,7 +19,7 @@ from aws_cdk import aws_macie
 from aws_cdk import aws_s3 as s3
 from constructs import Construct
 
-from omics_secure._internal.acknowledgments import acknowledge
+from omics_secure._internal.acknowledgments import acknowledge_by_design
 from omics_secure._internal.errors import ProblemCollector
 from omics_secure._internal.props import checked_props
 from omics_secure._internal.tags import AUDIT_LOGS, DATA_CLASSIFICATION_TAG
@@ -218,9 +218,9 @@ class AccountSecurityServices(Construct):
         )
         cdk.Tags.of(bucket).add(DATA_CLASSIFICATION_TAG, AUDIT_LOGS)
         for pack in ("HIPAA.Security", "NIST.800.53.R5"):
-            acknowledge(bucket, f"{pack}-S3BucketReplicationEnabled",
-                        "AWS Config's snapshots and history are a derived record: the recorder keeps the "
-                        "configuration history in AWS Config itself and redelivers snapshots, and every API call "
-                        "behind a change is in the trail. Replicate this bucket yourself if your contingency "
-                        "plan needs a second-region copy.")
+            acknowledge_by_design(bucket, f"{pack}-S3BucketReplicationEnabled",
+                                  "AWS Config's snapshots and history are a derived record: the recorder keeps the "
+                                  "configuration history in AWS Config itself and redelivers snapshots, and every API "
+                                  "call behind a change is in the trail. Replicate this bucket yourself if your "
+                                  "contingency plan needs a second-region copy.")
         return bucket

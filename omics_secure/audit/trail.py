@@ -13,7 +13,7 @@ from aws_cdk import aws_logs as logs
 from aws_cdk import aws_s3 as s3
 from constructs import Construct
 
-from omics_secure._internal.acknowledgments import acknowledge, nag_rendering
+from omics_secure._internal.acknowledgments import acknowledge_by_design, nag_rendering
 from omics_secure._internal.durations import whole_days
 from omics_secure._internal.errors import ProblemCollector, is_unresolved
 from omics_secure._internal.family import HasRole, grantee_of
@@ -219,10 +219,10 @@ class AuditTrail(Construct):
             iam.PolicyStatement(actions=["kms:Decrypt"], resources=[self.key.key_arn], conditions={
                 "StringEquals": {"kms:ViaService": f"s3.{stack.region}.amazonaws.com"}}))
         if policy is not None:
-            acknowledge(policy, f"AwsSolutions-IAM5[Resource::{nag_rendering(stack.resolve(log_files))}]",
-                        "CloudTrail names log files AWSLogs/<account>/CloudTrail/<region>/<date>/<file>, unknown "
-                        "until delivered; this grant reads only this account's log and digest files of one trail "
-                        "bucket, with two read actions and no delete.")
+            acknowledge_by_design(policy, f"AwsSolutions-IAM5[Resource::{nag_rendering(stack.resolve(log_files))}]",
+                                  "CloudTrail names log files AWSLogs/<account>/CloudTrail/<region>/<date>/<file>, "
+                                  "unknown until delivered; this grant reads only this account's log and digest files "
+                                  "of one trail bucket, with two read actions and no delete.")
         return grant
 
     @property
@@ -283,12 +283,12 @@ class AuditTrail(Construct):
             resources=[bucket.arn_for_objects(f"AWSLogs/{stack.account}/*")],
             conditions={"StringEquals": {**this_trail, "s3:x-amz-acl": "bucket-owner-full-control"}}))
         for pack in ("HIPAA.Security", "NIST.800.53.R5"):
-            acknowledge(bucket, f"{pack}-S3BucketReplicationEnabled",
-                        "Compensating controls, not an AWS constraint: log files here are versioned and "
-                        "object-locked, signed digest files (log file validation) prove none was changed or "
-                        "deleted, and every event is also delivered to the KMS-encrypted CloudWatch Logs group "
-                        "(kept a year by default). Replicate this bucket yourself if your contingency plan "
-                        "needs the audit record in a second region.")
+            acknowledge_by_design(bucket, f"{pack}-S3BucketReplicationEnabled",
+                                  "Compensating controls, not an AWS constraint: log files here are versioned and "
+                                  "object-locked, signed digest files (log file validation) prove none was changed or "
+                                  "deleted, and every event is also delivered to the KMS-encrypted CloudWatch Logs "
+                                  "group (kept a year by default). Replicate this bucket yourself if your contingency "
+                                  "plan needs the audit record in a second region.")
         return bucket
 
     def _logs_role(self, stack: cdk.Stack) -> iam.Role:
@@ -304,10 +304,11 @@ class AuditTrail(Construct):
             description="omics-secure: create and write the trail's own log streams only",
             statements=[iam.PolicyStatement(actions=["logs:CreateLogStream", "logs:PutLogEvents"],
                                             resources=[streams])])
-        acknowledge(self._logs_policy, f"AwsSolutions-IAM5[Resource::{nag_text(stack.resolve(streams))}]",
-                    "CloudTrail names the log streams it creates '<account>_CloudTrail_<region>' with a numeric "
-                    "suffix, so AWS's documented CloudTrail role policy allows that stream-name prefix with a "
-                    "trailing wildcard; the resource is one log group's CloudTrail streams, nothing broader.")
+        acknowledge_by_design(self._logs_policy, f"AwsSolutions-IAM5[Resource::{nag_text(stack.resolve(streams))}]",
+                              "CloudTrail names the log streams it creates '<account>_CloudTrail_<region>' with a "
+                              "numeric suffix, so AWS's documented CloudTrail role policy allows that stream-name "
+                              "prefix with a trailing wildcard; the resource is one log group's CloudTrail streams, "
+                              "nothing broader.")
         return role
 
 

@@ -10,7 +10,10 @@ from __future__ import annotations
 import re
 from collections.abc import Sequence
 from pathlib import Path
+from typing import Any
 
+from omics_secure._internal.clock import today
+from omics_secure.compliance.acknowledgments import AcknowledgmentBook, expired_sentence, govern
 from omics_secure.compliance.engine import judge
 from omics_secure.compliance.model import Controls, Pack, Resource, Rule, Status, TemplateIndex, Verdict
 from omics_secure.compliance.packs import OMICS_SECURE_PACK
@@ -21,19 +24,23 @@ from omics_secure.reporting.validation_report import PackResult, ReportedFinding
 
 
 def check_results(assembly_dir: str | Path, *, pack: Pack = OMICS_SECURE_PACK,
-                  packs: Sequence[PackResult] | None = None) -> list[AssessedResult]:
+                  packs: Sequence[PackResult] | None = None, book: AcknowledgmentBook | None = None
+                  ) -> list[AssessedResult]:
     """Every applicable (rule, resource) result of ``pack`` and every violation of the other packs: those of
-    ``packs`` (the check's results, cdk-nag's packs run on the templates where the app did not run them), else
-    those CDK's validation report lists."""
+    ``packs`` (the check's results, cdk-nag's packs run on the templates where the app did not run them, their
+    acknowledgments decided), else those CDK's validation report lists. Acknowledgments are decided from ``book``
+    (default: the app's own, as of today)."""
     stacks = read_assembly(assembly_dir)
-    results = [result for stack in stacks for result in _pack_results(pack, stack)]
-    for reported in packs if packs is not None else read_validation_report(assembly_dir):
+    book = book or AcknowledgmentBook(stacks, today=today())
+    results = [result for stack in stacks for result in _pack_results(pack, stack, book)]
+    others = packs if packs is not None else govern(read_validation_report(assembly_dir), book).packs
+    for reported in others:
         if reported.name != pack.name:
             results += _reported_results(reported)
     return results
 
 
-def _pack_results(pack: Pack, stack: StackArtifact) -> list[AssessedResult]:
+def _pack_results(pack: Pack, stack: StackArtifact, book: AcknowledgmentBook) -> list[AssessedResult]:
     index = TemplateIndex(stack.resources)
     values = TemplateValues(stack.template, stack.parameters)
     results = []
@@ -46,14 +53,22 @@ def _pack_results(pack: Pack, stack: StackArtifact) -> list[AssessedResult]:
             if verdict.status is Status.NOT_APPLICABLE:
                 continue
             rule_id = pack.qualified_id(rule)
-            acknowledgment = stack.acknowledgment_for(logical_id, rule_id)
-            result = _result_of(rule, verdict)
-            reason = ""
-            if acknowledgment is not None and result in (FAIL, WARNING):
-                result, reason = ACKNOWLEDGED, acknowledgment.reason
+            path = stack.construct_path(logical_id)
+            result, description = _result_of(rule, verdict), _description(rule, verdict)
+            standing = book.decide(path, rule_id) if result in (FAIL, WARNING, ERROR) else None
+            acceptance: dict[str, Any] = {}
+            if standing is not None:
+                acknowledgment = standing.acknowledgment
+                acceptance = {"reason": acknowledgment.reason, "owner": acknowledgment.owner or "",
+                              "reference": acknowledgment.reference or "", "deadline": standing.ends,
+                              "accepted_in": acknowledgment.source}
+                if standing.in_force:
+                    result = ACKNOWLEDGED
+                else:
+                    description = f"{description} {expired_sentence(standing)}"
             results.append(AssessedResult(
-                source="check", pack=pack.name, rule_id=rule_id, subject=stack.construct_path(logical_id),
-                result=result, description=_description(rule, verdict), reason=reason, controls=rule.controls))
+                source="check", pack=pack.name, rule_id=rule_id, subject=path, result=result,
+                description=description, controls=rule.controls, **acceptance))
     return results
 
 
@@ -103,9 +118,19 @@ def _control_of_statement(part: str) -> str:
 def _reported_results(pack: PackResult) -> list[AssessedResult]:
     def results(result: str, findings: tuple[ReportedFinding, ...]) -> list[AssessedResult]:
         return [AssessedResult(source="check", pack=pack.name, rule_id=f.rule_id, subject=f.construct_path,
-                               result=result, description=f.description, reason=f.reason or "",
-                               controls=cdk_nag_controls(pack.name, f.description))
+                               result=result, description=f.description,
+                               controls=cdk_nag_controls(pack.name, f.description), **_acceptance(f))
                 for f in findings]
 
     return [*results(FAIL, pack.open_findings), *results(WARNING, pack.warnings),
             *results(ACKNOWLEDGED, pack.acknowledged_findings), *results(ERROR, pack.errors)]
+
+
+def _acceptance(finding: ReportedFinding) -> dict[str, Any]:
+    """The acceptance a finding carries: in force (acknowledged), or ended (open again); none without one."""
+    acknowledgment = finding.acknowledgment
+    if acknowledgment is None:
+        return {"reason": finding.reason or ""}
+    return {"reason": acknowledgment.reason, "owner": acknowledgment.owner or "",
+            "reference": acknowledgment.reference or "", "deadline": finding.acknowledged_until,
+            "accepted_in": acknowledgment.source}

@@ -10,16 +10,19 @@ stacks included. Each pack's result says which inputs it judged (``PackResult.co
 from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
-from dataclasses import dataclass, replace
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any
 
+from omics_secure._internal.clock import today
 from omics_secure._internal.tags import CDK_NAG_PACK_NAMES, DATA_CLASSIFICATION_TAG, PHI
+from omics_secure.compliance.acknowledgments import AcknowledgmentBook, Governed, govern
 from omics_secure.compliance.engine import Finding, evaluate_stacks, judge_resource
 from omics_secure.compliance.model import Pack, Status
 from omics_secure.compliance.packs import OMICS_SECURE_PACK
 from omics_secure.compliance.replay import describe_rule_error, replay_packs
 from omics_secure.inputs.assembly import StackArtifact
+from omics_secure.reporting.terminal import Notice
 from omics_secure.reporting.validation_report import PackCoverage, PackResult, ReportedFinding
 
 # Stores whose data is PHI by what they are, whatever their tags: HealthOmics stores, HealthLake datastores.
@@ -40,10 +43,19 @@ COVERING_RULES = {"EC2RestrictedSSH": "EC2NoOpenIngress", "EC2RestrictedCommonPo
 @dataclass(frozen=True)
 class CheckOutcome:
     """Every pack's result on the input, in the order cdk-nag's packs, OmicsSecure, then any other plugin the
-    app registered; and notes the reader needs (which packs were run here, what no PHI marking means)."""
+    app registered, with every acknowledgment decided (:mod:`omics_secure.compliance.acknowledgments`); notes
+    the reader needs (which packs were run here, what no PHI marking means); and what the acknowledgments
+    warn of, and which findings each one matched."""
 
     packs: tuple[PackResult, ...]
     notes: tuple[str, ...]
+    acknowledgments: Governed = field(default_factory=lambda: Governed([], []))
+    book: AcknowledgmentBook | None = None
+
+    @property
+    def warnings(self) -> tuple[Notice, ...]:
+        """What the acknowledgments warn of: ending soon, no owner or end, cut short, matching nothing."""
+        return tuple(self.acknowledgments.notices)
 
     @property
     def complete(self) -> bool:
@@ -51,10 +63,12 @@ class CheckOutcome:
 
 
 def run_check(stacks: Sequence[StackArtifact], reported: Sequence[PackResult] = (), *,
-              source: str, pack: Pack = OMICS_SECURE_PACK, replay_dir: Path | None = None) -> CheckOutcome:
+              source: str, pack: Pack = OMICS_SECURE_PACK, replay_dir: Path | None = None,
+              book: AcknowledgmentBook | None = None, replay: bool = True) -> CheckOutcome:
     """The packs' results on ``stacks``: those ``reported`` by the app (its validation report), and every other
     pack of the four run here. ``source`` names the input for the notes ("the app", "the assembly", "the
-    templates")."""
+    templates"). Acknowledgments are decided from ``book`` (default: the app's own, as of today). Without
+    ``replay``, cdk-nag's packs the app did not run are left out instead of run on the templates."""
     notes: list[str] = []
     by_name = {result.name: result for result in reported}
     inputs = [stack.name for stack in stacks]
@@ -64,7 +78,10 @@ def run_check(stacks: Sequence[StackArtifact], reported: Sequence[PackResult] = 
                                     errors=tuple(replace(e, description=describe_rule_error(e, stacks))
                                                  for e in result.errors))
     missing = [name for name in CDK_NAG_PACK_NAMES if name not in by_name]
-    if missing:
+    if missing and not replay:
+        notes.append(f"{', '.join(missing)} did not run in {source}; this summary counts the findings of the packs "
+                     "that did (omics-secure check runs them all)")
+    elif missing:
         for result in replay_packs(stacks, missing, replay_dir):
             by_name[result.name] = result
         if source != "the templates":
@@ -85,7 +102,9 @@ def run_check(stacks: Sequence[StackArtifact], reported: Sequence[PackResult] = 
         notes.append(f"no resource is marked as holding PHI, so the rules for PHI stores only (a customer-managed "
                      f"key, object lock) judged nothing: tag each bucket that holds PHI {DATA_CLASSIFICATION_TAG}="
                      f"{PHI} (PhiBucket does)")
-    return CheckOutcome(tuple(packs), tuple(notes))
+    book = book or AcknowledgmentBook(stacks, today=today())
+    governed = govern(packs, book)
+    return CheckOutcome(tuple(governed.packs), tuple(notes), governed, book)
 
 
 def _judged_by_covering_rules(result: PackResult, stacks: Sequence[StackArtifact], pack: Pack) -> PackResult:

@@ -36,7 +36,7 @@ from omics_secure.compliance.controls import (
     NIST_800_171_R3,
 )
 from omics_secure.compliance.costs import DESIGN_NOTES, USAGE_DESCRIPTIONS, fixed_costs, load_prices
-from omics_secure.compliance.engine import evaluate_stacks, judge
+from omics_secure.compliance.engine import Finding, evaluate_stacks, judge
 from omics_secure.compliance.environment import DATA_STORE_TYPES, Asset, build_environment, references
 from omics_secure.compliance.model import Pack, Resource, Rule, Status, TemplateIndex
 from omics_secure.compliance.names import Names
@@ -118,9 +118,12 @@ def git_commit(directory: str | Path) -> str:
 
 
 def build_datasheet(assembly_dir: str | Path, *, pack: Pack = OMICS_SECURE_PACK,
-                    app_dir: str | Path | None = None, provenance: Provenance | None = None) -> list[Section]:
+                    app_dir: str | Path | None = None, provenance: Provenance | None = None,
+                    check: Sequence[PackResult] | None = None) -> list[Section]:
     """The summary's sections. ``app_dir`` is where the app's git commit is read (default: the assembly's
-    parent directory, where ``cdk synth`` writes ``cdk.out``)."""
+    parent directory, where ``cdk synth`` writes ``cdk.out``). ``check`` is the packs' results with their
+    acknowledgments decided (``omics_secure.compliance.check.run_check``); default: the app's validation report
+    as CDK wrote it."""
     assembly_dir = Path(assembly_dir)
     stacks = read_assembly(assembly_dir)
     located = []
@@ -130,7 +133,7 @@ def build_datasheet(assembly_dir: str | Path, *, pack: Pack = OMICS_SECURE_PACK,
                     for logical_id, body in stack.resources.items() if isinstance(body, Mapping)]
     names = Names(stacks)
     graph, assets = build_environment(stacks, names)
-    check = read_validation_report(assembly_dir)
+    check = list(check) if check is not None else read_validation_report(assembly_dir)
     provenance = provenance or Provenance.of(app_dir if app_dir is not None else assembly_dir.resolve().parent)
     approvals = _approval_list(located, names)
     projects = _projects(located)
@@ -148,7 +151,8 @@ def build_datasheet(assembly_dir: str | Path, *, pack: Pack = OMICS_SECURE_PACK,
         _retention(located, names),
         _recovery(located, names),
         _costs(stacks),
-        _control_matrix(pack, stacks, located, names),
+        _control_matrix(pack, stacks, located, names, check),
+        _accepted_risks(check),
         _scope(stacks, check, provenance),
     ]
 
@@ -659,9 +663,18 @@ def _costs(stacks: Sequence[StackArtifact]) -> Section:
     ))
 
 
-def _control_matrix(pack: Pack, stacks: Sequence[StackArtifact], located: Sequence[_Located], names: Names
-                    ) -> Section:
+def _control_matrix(pack: Pack, stacks: Sequence[StackArtifact], located: Sequence[_Located], names: Names,
+                    check: Sequence[PackResult] = ()) -> Section:
     findings = evaluate_stacks(pack, stacks)
+    decided = next((p for p in check if p.name == pack.name), None)
+    accepted = {(f.rule_id, f.construct_path) for f in decided.acknowledged_findings} if decided else set()
+
+    def is_accepted(finding: Finding) -> bool:
+        """Whether the check accepted it today (an ended acknowledgment accepts nothing), else as the app wrote."""
+        if decided is not None:
+            return (finding.rule_id, finding.construct_path) in accepted
+        return finding.acknowledgment is not None
+
     recovery = recovery_objectives(located, names)
     judged: dict[str, int] = {}
     for rule in pack.rules:
@@ -672,7 +685,7 @@ def _control_matrix(pack: Pack, stacks: Sequence[StackArtifact], located: Sequen
         evidence = []
         for rule in rules:
             if judged[rule.id]:
-                failing = sum(1 for f in findings if f.rule.id == rule.id and f.acknowledgment is None
+                failing = sum(1 for f in findings if f.rule.id == rule.id and not is_accepted(f)
                               and f.status is Status.NON_COMPLIANT)
                 verdict = f"{failing} {'warning(s)' if rule.severity == 'warning' else 'failing'}"
                 evidence.append(f"{pack.qualified_id(rule)}: {judged[rule.id]} resource(s), "
@@ -687,6 +700,46 @@ def _control_matrix(pack: Pack, stacks: Sequence[StackArtifact], located: Sequen
         f"Evidence is the {pack.name} rules that judged resources of this app. cdk-nag's HIPAA.Security, "
         "NIST.800.53.R5 and AwsSolutions packs run beside them in 'omics-secure check'.",
     ), (Table("Controls", ("framework", "control", "title", "evidence", "user's responsibility"), tuple(rows)),))
+
+
+ACCEPTED_RISKS_TITLE = "Accepted risks"
+
+
+def _accepted_risks(check: Sequence[PackResult]) -> Section:
+    """Every finding accepted instead of fixed, by acknowledgment: who accepted it under which record, until when,
+    and why; and those whose acceptance has ended, whose findings are open again."""
+    grouped: dict[tuple[str, str, str], list[Any]] = {}
+    for pack in check:
+        for finding in (*pack.acknowledged_findings, *(f for f in pack.all_findings
+                                                       if f.expired_acknowledgment is not None)):
+            key = (finding.rule_id, finding.acknowledgment.origin if finding.acknowledgment else "",
+                   finding.reason or (finding.acknowledgment.reason if finding.acknowledgment else ""))
+            grouped.setdefault(key, []).append(finding)
+    rows = []
+    for (rule_id, _, reason), findings in grouped.items():
+        first = findings[0]
+        acknowledgment = first.acknowledgment
+        until = first.acknowledged_until.isoformat() if first.acknowledged_until else "no end date"
+        ended = first.expired_acknowledgment is not None
+        if acknowledgment is None:
+            owner, reference, until = "not recorded", "-", "no end date"
+        elif acknowledgment.by_library:
+            owner, reference = "omics-secure (construct design)", "-"
+        else:
+            owner, reference = acknowledgment.owner or "none", acknowledgment.reference or "none"
+        rows.append((rule_id, _listing(list(dict.fromkeys(f.construct_path for f in findings)), 3), owner, reference,
+                     f"ENDED {until}: the finding is open again" if ended else until, reason or "-"))
+    ended_count = sum(1 for row in rows if row[4].startswith("ENDED"))
+    paragraphs = (
+        f"{len(rows) - ended_count} acceptance(s) in force and {ended_count} ended. Each finding of the compliance "
+        "packs that the app or its acknowledgments file accepts instead of fixing, with who accepted it, the record "
+        "of the decision and the last day it is in force; an acceptance ends on its expiry date or the day before "
+        "its resource's data-use end date, whichever comes first, and its finding then fails the check again. "
+        "Those of omics-secure's own constructs record AWS constraints the construct documents.",) if rows else (
+        "No finding of the compliance packs is accepted: every finding is fixed or open.",)
+    return Section(ACCEPTED_RISKS_TITLE, paragraphs, (
+        Table("Accepted risks", ("rule", "resources", "accepted by", "reference", "in force until", "reason"),
+              tuple(rows)),) if rows else ())
 
 
 def _controls_of(rule: Rule, framework: str) -> tuple[str, ...]:

@@ -9,7 +9,8 @@ from pathlib import Path
 
 from omics_secure._internal.verdicts import RULE_ERROR_PREFIX
 from omics_secure.compliance.model import Pack, Resource, Rule, Status, TemplateIndex, Verdict, rule_error
-from omics_secure.inputs.assembly import Acknowledgment, StackArtifact, read_assembly
+from omics_secure.inputs.acknowledgments import Acknowledgment
+from omics_secure.inputs.assembly import StackArtifact, read_assembly
 from omics_secure.inputs.values import TemplateValues
 
 # Set by ``omics-secure --debug``: a rule that raises propagates, so that its traceback is shown.

@@ -11,7 +11,8 @@ import difflib
 from collections.abc import Sequence
 from dataclasses import dataclass
 
-from omics_secure.inputs.assembly import Acknowledgment, StackArtifact
+from omics_secure.inputs.acknowledgments import Acknowledgment
+from omics_secure.inputs.assembly import StackArtifact
 from omics_secure.reporting.validation_report import PackResult, ReportedFinding
 
 

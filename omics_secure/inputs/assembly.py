@@ -23,7 +23,9 @@ from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any
 
+from omics_secure._internal.acknowledgment_terms import GOVERNANCE_METADATA, cleaned
 from omics_secure._internal.files import InputFileError, read_confined
+from omics_secure.inputs.acknowledgments import Acknowledgment, governed
 from omics_secure.inputs.lines import resource_lines
 from omics_secure.inputs.values import TemplateValues, fixed_values
 
@@ -52,28 +54,6 @@ class Annotation:
 
 
 @dataclass(frozen=True)
-class Acknowledgment:
-    """An acknowledged finding: the id as written (``Pack::RuleId`` or a bare ``RuleId``) and its reason."""
-
-    id: str
-    reason: str
-    construct_path: str
-
-    @property
-    def rule_id(self) -> str:
-        return self.id.split("::", 1)[1] if self.is_recorded else self.id
-
-    @property
-    def is_recorded(self) -> bool:
-        """True for the ``Pack::RuleId`` form, which CDK records in validation-report.json.
-
-        A granular id carries '::' inside its brackets (``AwsSolutions-IAM5[Action::s3:*]``), so only
-        a '::' before any '[' is the pack prefix.
-        """
-        return "::" in self.id.split("[", 1)[0]
-
-
-@dataclass(frozen=True)
 class StackArtifact:
     name: str
     template_path: Path
@@ -96,6 +76,9 @@ class StackArtifact:
     """Logical id of each ``AWS::CloudFormation::Stack`` resource whose template could not be read -> why."""
     resource_lines: Mapping[str, int] = field(default_factory=dict)
     """Logical id -> the line of the template file where the resource starts, where known."""
+    tags: Mapping[str, str] = field(default_factory=dict)
+    """The stack's own tags (``cdk.Tags.of(stack)``, recorded in the manifest), which CloudFormation puts on
+    every resource it creates: an organization project's id and data-use end date, for instance."""
 
     @property
     def account(self) -> str:
@@ -189,6 +172,7 @@ class _Metadata:
     logical_ids: dict[str, str] = field(default_factory=dict)  # construct path -> logical id
     template_files: dict[str, str] = field(default_factory=dict)  # construct path of a stack -> its template
     acknowledgments: dict[str, list[Acknowledgment]] = field(default_factory=dict)
+    governance: dict[str, list[Mapping[str, Any]]] = field(default_factory=dict)  # what acknowledge() recorded
     annotations: list[Annotation] = field(default_factory=list)
     creation_stacks: dict[str, tuple[str, ...]] = field(default_factory=dict)
 
@@ -218,7 +202,30 @@ def _read_metadata(directory: Path, name: str, artifact: Mapping[str, Any]) -> _
                 for written_id, reason in (data.items() if isinstance(data, Mapping) else ()):
                     read.acknowledgments.setdefault(path, []).append(
                         Acknowledgment(_strip_bare_prefix(str(written_id)), str(reason), path))
+            elif kind == GOVERNANCE_METADATA and isinstance(data, Mapping) and isinstance(data.get("id"), str):
+                read.governance.setdefault(path, []).append(data)
     return read
+
+
+def _governed_acknowledgments(metadata: _Metadata) -> dict[str, tuple[Acknowledgment, ...]]:
+    """Every acknowledgment by construct path, each with the owner, reference and dates ``acknowledge()``
+    recorded for it. One ``acknowledge()`` refused to register with CDK (it had expired at synthesis) is
+    still read here, from its record alone, so the check can say who had accepted the finding and until when."""
+    found: dict[str, tuple[Acknowledgment, ...]] = {}
+    for path in dict.fromkeys([*metadata.acknowledgments, *metadata.governance]):
+        # A construct may acknowledge one rule twice (two grants on one policy): each of CDK's entries takes the
+        # record of the same id and reason; a record left over was not registered with CDK (it had ended).
+        records = list(metadata.governance.get(path, []))
+        acknowledgments = []
+        for acknowledgment in metadata.acknowledgments.get(path, []):
+            record = next((r for r in records if r["id"] == acknowledgment.id
+                           and cleaned(r.get("reason")) == cleaned(acknowledgment.reason)), None)
+            if record is not None:
+                records.remove(record)
+            acknowledgments.append(governed(acknowledgment, record) if record is not None else acknowledgment)
+        acknowledgments += [governed(Acknowledgment(str(r["id"]), "", path), r) for r in records]
+        found[path] = tuple(acknowledgments)
+    return found
 
 
 def _stack_and_nested(directory: Path, name: str, artifact: Mapping[str, Any],
@@ -238,7 +245,9 @@ def _stack_and_nested(directory: Path, name: str, artifact: Mapping[str, Any],
     paths_by_stack: dict[str | None, dict[str, str]] = {}
     for construct_path, logical_id in metadata.logical_ids.items():
         paths_by_stack.setdefault(owner(construct_path), {})[logical_id] = construct_path
-    acknowledgments = {path: tuple(acks) for path, acks in metadata.acknowledgments.items()}
+    acknowledgments = _governed_acknowledgments(metadata)
+    tags = properties.get("tags")
+    stack_tags = {str(k): str(v) for k, v in tags.items()} if isinstance(tags, Mapping) else {}
     environment = str(artifact.get("environment", "aws://unknown-account/unknown-region"))
     template, lines = _read_template(directory, template_file, what=f"the template of stack {name!r}")
     top = StackArtifact(
@@ -252,6 +261,7 @@ def _stack_and_nested(directory: Path, name: str, artifact: Mapping[str, Any],
         annotations=tuple(metadata.annotations),
         creation_stacks=metadata.creation_stacks,
         resource_lines=lines,
+        tags=stack_tags,
     )
     read: dict[str, StackArtifact] = {top_path or "": top}
     unread: dict[str, dict[str, str]] = {}
@@ -285,6 +295,7 @@ def _stack_and_nested(directory: Path, name: str, artifact: Mapping[str, Any],
             parameters={name: value for name, value in passed.items()
                         if isinstance(declared, Mapping) and name in declared},
             resource_lines=nested_lines,
+            tags=stack_tags,
         )
         read[nested_path] = nested
         nested_stacks.append(nested)

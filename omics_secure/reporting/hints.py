@@ -11,7 +11,9 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 CDK_NAG_RULES_URI = "https://github.com/cdklabs/cdk-nag/blob/main/RULES.md"
-ACKNOWLEDGE_IMPORT = "from aws_cdk import Acknowledgment, Validations"
+ACKNOWLEDGE_IMPORT = "from omics_secure.compliance import acknowledge"
+ACKNOWLEDGMENTS_FILE_NAME = "omics-secure.acknowledgments.yaml"
+_REASON = "<why the risk is acceptable: the AWS constraint or compensating control>"
 
 
 @dataclass(frozen=True)
@@ -196,6 +198,13 @@ def generic_fix(pack: str, rule_id: str) -> str:
 
 
 def acknowledge_line(pack: str, rule_id: str, construct: str = "construct") -> str:
-    """The exact call that accepts a finding, recorded in validation-report.json with its reason."""
-    return (f'Validations.of({construct}).acknowledge(Acknowledgment(id="{pack}::{rule_id}", '
-            'reason="<why the risk is acceptable: the AWS constraint or compensating control>"))')
+    """The exact call that accepts a finding, recorded in validation-report.json with its reason, owner,
+    reference and end."""
+    return (f'acknowledge({construct}, "{rule_id}", "{_REASON}", owner="<who accepts it>", '
+            'reference="<ticket or risk id>", expires="<YYYY-MM-DD>")')
+
+
+def acknowledgment_entry(pack: str, rule_id: str, resource: str) -> str:
+    """The acknowledgments-file entry that accepts a finding on ``resource`` (a logical id or construct path)."""
+    return (f'- {{rule: "{pack}::{rule_id}", resource: "{resource}", reason: "{_REASON}", '
+            'owner: "<who accepts it>", reference: "<ticket or risk id>", expires: <YYYY-MM-DD>}')

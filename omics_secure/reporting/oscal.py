@@ -24,6 +24,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
+from omics_secure._internal.acknowledgment_terms import SOURCE_LIBRARY as LIBRARY_ACCEPTANCE
 from omics_secure._internal.verdicts import Controls
 from omics_secure.reporting import markdown
 
@@ -81,6 +82,14 @@ class AssessedResult:
     description: str
     reason: str = ""
     controls: Controls = dataclasses.field(default_factory=Controls)
+    owner: str = ""
+    """Who accepted the risk (an ACKNOWLEDGED result, or a FAIL whose acceptance has ended)."""
+    reference: str = ""
+    """The ticket, risk-register entry or approval id of the acceptance."""
+    deadline: datetime.date | None = None
+    """The last day the acceptance is in force; past for a FAIL whose acceptance has ended."""
+    accepted_in: str = ""
+    """Where the acceptance is written: the app, the acknowledgments file, or an omics-secure construct."""
 
 
 def control_id(field: str, control: str) -> str:
@@ -166,7 +175,6 @@ def assessment_results(results: Sequence[AssessedResult], *, title: str, version
         Observation,
         RelatedObservation,
         ReviewedControls,
-        Risk,
         SubjectReference,
     )
 
@@ -199,12 +207,8 @@ def assessment_results(results: Sequence[AssessedResult], *, title: str, version
                     state="not-satisfied", reason="other" if unjudged else "fail",
                     remarks="The check of this rule on this resource is incomplete." if unjudged else None)),
                 props=[_prop("rule", item.rule_id)], related_observations=related))
-        elif item.result == ACKNOWLEDGED:
-            risks.append(Risk(
-                uuid=_uuid("risk", *key), title=_markup(f"{item.rule_id} accepted on {item.subject}"),
-                description=_markup(item.description or item.rule_id),
-                statement=f"Acknowledged in the app: {_markup(item.reason or '(no reason given)')}",
-                status="deviation-approved", props=[_prop("rule", item.rule_id)], related_observations=related))
+        if item.result == ACKNOWLEDGED or (item.result == FAIL and item.accepted_in):
+            risks.append(_risk(item, key, related))
     # Each resource observed, as an inventory item the observations' subjects point at.
     subjects = dict.fromkeys(item.subject for item in results)
     inventory = [InventoryItem(uuid=_uuid("subject", subject), description=_markup(subject),
@@ -223,6 +227,35 @@ def assessment_results(results: Sequence[AssessedResult], *, title: str, version
                            remarks="No separate assessment plan: the plan is the compliance packs that ran, each "
                                    "rule judging every resource of its types (see the observations' pack and rule)."),
         results=[result])
+
+
+def _risk(item: AssessedResult, key: tuple[str, ...], related: list[Any]) -> Any:
+    """An accepted finding as a risk: a deviation approved by its owner until its deadline; an acceptance that
+    has ended, as an open risk whose deadline has passed (its finding is open too)."""
+    from trestle.oscal.common import Entry, Risk, RiskLog
+
+    ended = item.result == FAIL
+    if item.accepted_in == LIBRARY_ACCEPTANCE:
+        accepted = "Accepted by the omics-secure construct that made the resource (an AWS constraint it documents)"
+    else:
+        who = f"{item.owner or 'no named owner'}" + (f" ({item.reference})" if item.reference else "")
+        until = f" until {item.deadline.isoformat()}" if item.deadline else " with no end date"
+        accepted = f"{'Was accepted' if ended else 'Accepted'} in the {item.accepted_in or 'app'} by {who}{until}"
+    statement = _markup(f"{accepted}: {item.reason or '(no reason given)'}"
+                        + ("; the acceptance has ended." if ended else ""))
+    deadline = (datetime.datetime.combine(item.deadline, datetime.time(23, 59, 59), datetime.UTC)
+                if item.deadline else None)
+    props = [_prop("rule", item.rule_id)] + [_prop(name, value) for name, value in (
+        ("owner", item.owner), ("reference", item.reference), ("accepted-in", item.accepted_in)) if value]
+    log = RiskLog(entries=[Entry(
+        uuid=_uuid("risk-log", *key), title="Risk accepted" if not ended else "Risk acceptance ended",
+        description=statement, start=_now(), status_change="open" if ended else "deviation-approved")])
+    return Risk(
+        uuid=_uuid("risk", *key),
+        title=_markup(f"{item.rule_id} {'no longer ' if ended else ''}accepted on {item.subject}"),
+        description=_markup(item.description or item.rule_id), statement=statement,
+        status="open" if ended else "deviation-approved", props=props, deadline=deadline, risk_log=log,
+        related_observations=related)
 
 
 def _target(item: AssessedResult) -> str:

@@ -11,7 +11,14 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 
 from omics_secure._internal.tags import OMICS_SECURE_PACK_NAME as PROJECT_PACK
-from omics_secure.reporting.hints import ACKNOWLEDGE_IMPORT, acknowledge_line, concern_of, rule_name
+from omics_secure.reporting.hints import (
+    ACKNOWLEDGE_IMPORT,
+    ACKNOWLEDGMENTS_FILE_NAME,
+    acknowledge_line,
+    acknowledgment_entry,
+    concern_of,
+    rule_name,
+)
 from omics_secure.reporting.validation_report import PackResult, ReportedFinding
 
 # The L1 below an L2 is '<L2 path>/Resource'; acknowledging on the L2 covers it and reads as the user wrote it.
@@ -65,9 +72,11 @@ def acknowledgment_target(construct_path: str) -> str:
 def render_check(packs: Sequence[PackResult], *, stack_count: int, resource_count: int,
                  notices: Sequence[Notice], fix_for: Callable[[ReportedFinding], str],
                  explain: Callable[[ReportedFinding], str], verbose: bool = False,
-                 notes: Sequence[str] = (), inputs: Sequence[str] = ()) -> list[str]:
+                 notes: Sequence[str] = (), inputs: Sequence[str] = (), accept_in_file: bool = False) -> list[str]:
     """The summary's lines; a passing app without warnings gets a line per pack, the inputs they judged and
-    the result."""
+    the result. ``accept_in_file`` offers the acknowledgments-file entry to accept a finding (templates have no
+    app to write ``acknowledge()`` in) instead of the call."""
+    accept = _accept_file_entry if accept_in_file else _accept_call
     lines = [f"omics-secure check: {_count(stack_count, 'stack')}, {_count(resource_count, 'resource')}"]
     width = max((len(p.name) for p in packs), default=10)
     verdicts = ["PASS" if p.passed else ("FAIL" if p.open_findings else "INCOMPLETE") for p in packs]
@@ -90,18 +99,22 @@ def render_check(packs: Sequence[PackResult], *, stack_count: int, resource_coun
         lines += ["", f"Findings ({_count(len(errors) + len(open_groups), 'problem')}):"]
         lines += [f"  {n.construct_path}: error: {n.message}" for n in errors]
         for group in open_groups:
-            lines += _group_lines(group, fix_for)
-        if open_groups:
+            lines += _group_lines(group, fix_for, accept)
+        if open_groups and accept_in_file:
+            lines.append(f"  To accept a finding instead of fixing it, add its 'accept' entry under 'acknowledgments:' "
+                         f"in {ACKNOWLEDGMENTS_FILE_NAME} beside the template, and fill in the reason, who accepts "
+                         "it, the record and the last day.")
+        elif open_groups:
             lines.append(f"  To accept a finding instead of fixing it, add its 'accept' line to the app, with "
-                         f"'{ACKNOWLEDGE_IMPORT}' and 'construct' the construct at the path shown, and replace "
-                         "the reason.")
+                         f"'{ACKNOWLEDGE_IMPORT}' and 'construct' the construct at the path shown, and fill in the "
+                         f"reason, who accepts it, the record and the last day (or add an entry to "
+                         f"{ACKNOWLEDGMENTS_FILE_NAME} beside cdk.json).")
     rule_errors = [f for p in packs for f in p.errors]
     if rule_errors:
         lines += ["", f"Not judged (the check is incomplete; {_count(len(rule_errors), 'rule error')}):"]
         for finding in rule_errors:
             lines += [f"  {finding.construct_path}: {finding.description}",
-                      f"    accept (construct = {acknowledgment_target(finding.construct_path)}) once checked by hand:",
-                      f"      {acknowledge_line(finding.pack, finding.rule_id)}"]
+                      *accept(finding.construct_path, [finding], " once checked by hand")]
     if warnings:
         lines += ["", "Warnings (do not fail the check):"]
         lines += [f"  {n.construct_path}: {n.message}" for n in warnings]
@@ -112,6 +125,7 @@ def render_check(packs: Sequence[PackResult], *, stack_count: int, resource_coun
             reasons = list(dict.fromkeys(f.reason or "" for f in group.findings))
             lines.append(f"  {group.construct_path}: {group.title} [{', '.join(f.rule_id for f in group.findings)}]")
             lines += [f"    reason: {reason}" for reason in reasons]
+            lines += [f"    accepted {by}" for by in dict.fromkeys(f.accepted_by for f in group.findings) if by]
             lines.append(f"    rule: {explain(group.findings[0])}")
         lines += ["", "Info:"] if infos else []
         lines += [f"  {n.construct_path}: {n.message}" for n in infos]
@@ -165,9 +179,20 @@ def _coverage_lines(packs: Sequence[PackResult], inputs: Sequence[str]) -> list[
     return lines
 
 
-def _group_lines(group: FindingGroup, fix_for: Callable[[ReportedFinding], str]) -> list[str]:
+def _accept_call(construct_path: str, findings: Sequence[ReportedFinding], when: str = "") -> list[str]:
+    return [f"    accept (construct = {acknowledgment_target(construct_path)}){when}:",
+            *(f"      {acknowledge_line(f.pack, f.rule_id)}" for f in findings)]
+
+
+def _accept_file_entry(construct_path: str, findings: Sequence[ReportedFinding], when: str = "") -> list[str]:
+    resource = construct_path.rsplit("/", 1)[-1]
+    return [f"    accept (in {ACKNOWLEDGMENTS_FILE_NAME}){when}:",
+            *(f"      {acknowledgment_entry(f.pack, f.rule_id, resource)}" for f in findings)]
+
+
+def _group_lines(group: FindingGroup, fix_for: Callable[[ReportedFinding], str],
+                 accept: Callable[[str, Sequence[ReportedFinding]], list[str]]) -> list[str]:
     first = group.findings[0]
-    target = acknowledgment_target(group.construct_path)
     lines = [f"  {group.construct_path}: {group.title}",
              f"    reported by: {', '.join(f.rule_id for f in group.findings)}"]
     # The project's engine says what exactly is wrong in this resource ("finding (detail)"); a description
@@ -179,9 +204,10 @@ def _group_lines(group: FindingGroup, fix_for: Callable[[ReportedFinding], str])
     details.update(dict.fromkeys(f"{f.description.split(':', 1)[0]} ({f.rule_id})" for f in group.findings
                                  if f.pack != PROJECT_PACK and f.description.startswith("when ")))
     lines += [f"    found: {detail}" for detail in details]
+    lines += list(dict.fromkeys(f"    was acknowledged {f.accepted_by}, which has ended: \"{a.reason}\""
+                                for f in group.findings if (a := f.expired_acknowledgment) is not None))
     lines.append(f"    fix: {fix_for(first)}")
-    lines.append(f"    accept (construct = {target}):")
-    lines += [f"      {acknowledge_line(f.pack, f.rule_id)}" for f in group.findings]
+    lines += accept(group.construct_path, group.findings)
     return lines
 
 

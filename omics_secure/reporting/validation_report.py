@@ -2,12 +2,14 @@
 
 from __future__ import annotations
 
+import datetime
 import json
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
 from omics_secure._internal.verdicts import RULE_ERROR_PREFIX
+from omics_secure.inputs.acknowledgments import Acknowledgment
 
 VALIDATION_REPORT = "validation-report.json"
 RULE_THREW = "Rule threw an error during validation."
@@ -29,10 +31,34 @@ class ReportedFinding:
     reason: str | None = None
     is_error: bool = False
     """True when the rule could not judge the resource (it raised): the check of it is incomplete."""
+    acknowledgment: Acknowledgment | None = None
+    """The acknowledgment that hides the finding, with its owner, reference and dates; on an open finding, the
+    one that hid it until it ended ("was acknowledged by ... until ...")."""
+    acknowledged_until: datetime.date | None = None
+    """The last day ``acknowledgment`` is in force: its expiry, or the day before its resource's data-use end
+    date when that comes first; None when it has no end."""
 
     @property
     def acknowledged(self) -> bool:
         return self.acknowledged_id is not None
+
+    @property
+    def accepted_by(self) -> str:
+        """'by OWNER (REF) until DATE' for the finding's acknowledgment (in force or ended), '' without one."""
+        acknowledgment = self.acknowledgment
+        if acknowledgment is None:
+            return ""
+        if acknowledgment.by_library:
+            return "by the omics-secure construct that made it (an AWS constraint it documents)"
+        reference = f" ({acknowledgment.reference})" if acknowledgment.reference else ""
+        until = self.acknowledged_until
+        return (f"by {acknowledgment.owner or 'no named owner'}{reference} "
+                + (f"until {until.isoformat()}" if until else "with no end date"))
+
+    @property
+    def expired_acknowledgment(self) -> Acknowledgment | None:
+        """The acknowledgment that no longer hides this open finding, if one did."""
+        return self.acknowledgment if not self.acknowledged else None
 
 
 @dataclass(frozen=True)

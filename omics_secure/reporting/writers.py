@@ -19,6 +19,7 @@ from pathlib import Path
 from typing import Any, Protocol
 
 from omics_secure._internal.tags import CDK_NAG_PACK_NAMES
+from omics_secure.inputs.acknowledgments import Acknowledgment
 from omics_secure.inputs.lines import resource_lines
 from omics_secure.reporting import markdown
 from omics_secure.reporting.validation_report import PackResult, ReportedFinding
@@ -175,7 +176,8 @@ def to_junit_xml(packs: Sequence[PackResult], *, title: str = "omics-secure chec
             cases += 1
         for finding in pack.acknowledged_findings:
             case = _case(suite, finding)
-            ElementTree.SubElement(case, "skipped", message=f"acknowledged: {finding.reason}")
+            by = f" {finding.accepted_by}" if finding.accepted_by else ""
+            ElementTree.SubElement(case, "skipped", message=f"acknowledged{by}: {finding.reason}")
             cases += 1
         for finding in pack.warnings:
             case = _case(suite, finding)
@@ -243,9 +245,33 @@ def _sarif_result(finding: ReportedFinding, rule_index: int, locator: FindingLoc
         "locations": [_sarif_location(finding, locator, uri)],
     }
     if finding.acknowledged:
-        result["suppressions"] = [{"kind": "external", "status": "accepted",
-                                   "justification": finding.reason or ""}]
+        result["suppressions"] = [_suppression(finding)]
+    elif (ended := finding.expired_acknowledgment) is not None:
+        # No suppression: the acceptance has ended and the result is open; what it was stays on the result.
+        result["properties"] = {"acknowledgmentEnded": _acceptance(ended, finding)}
     return result
+
+
+def _suppression(finding: ReportedFinding) -> dict[str, Any]:
+    """A SARIF suppression (section 3.35): ``external`` (written outside the template: in the app or the
+    acknowledgments file, or by omics-secure's construct), ``accepted``, the reason as its justification, and who
+    accepted it, under which record and until when as its properties."""
+    suppression: dict[str, Any] = {"kind": "external", "status": "accepted", "justification": finding.reason or ""}
+    if finding.acknowledgment is not None:
+        suppression["properties"] = _acceptance(finding.acknowledgment, finding)
+    return suppression
+
+
+def _acceptance(acknowledgment: Acknowledgment, finding: ReportedFinding) -> dict[str, Any]:
+    properties: dict[str, Any] = {
+        "owner": acknowledgment.owner, "reference": acknowledgment.reference,
+        "expires": acknowledgment.expires.isoformat() if acknowledgment.expires else None,
+        "inForceUntil": finding.acknowledged_until.isoformat() if finding.acknowledged_until else None,
+        "acknowledgedIn": acknowledgment.source, "writtenAt": acknowledgment.origin or acknowledgment.construct_path,
+    }
+    if acknowledgment.by_library:
+        properties["owner"] = "omics-secure"
+    return {key: value for key, value in properties.items() if value is not None}
 
 
 def _sarif_location(finding: ReportedFinding, locator: FindingLocator, uri: Callable[[Path], str]
@@ -300,9 +326,22 @@ def to_markdown(packs: Sequence[PackResult], *, stack_count: int, title: str = "
     lines += _findings_table("Unacknowledged findings", "finding",
                              [(f, f.description) for p in packs for f in p.open_findings])
     lines += _findings_table("Warnings", "warning", [(f, f.description) for p in packs for f in p.warnings])
-    lines += _findings_table("Acknowledged findings", "reason",
-                             [(f, f.reason or "") for p in packs for f in p.acknowledged_findings])
+    acknowledged = [f for p in packs for f in p.acknowledged_findings]
+    if acknowledged:
+        lines += ["", "## Acknowledged findings", "", *markdown.table(
+            ("rule", "resource", "accepted by", "reference", "in force until", "reason"),
+            [(markdown.code(f.rule_id), markdown.code(f.construct_path), markdown.text(_owner(f)),
+              markdown.text(f.acknowledgment.reference or "-" if f.acknowledgment else "-"),
+              f.acknowledged_until.isoformat() if f.acknowledged_until else "no end date",
+              markdown.text(f.reason or "")) for f in acknowledged])]
     return "\n".join(lines)
+
+
+def _owner(finding: ReportedFinding) -> str:
+    acknowledgment = finding.acknowledgment
+    if acknowledgment is None:
+        return "not recorded"
+    return "omics-secure (construct design)" if acknowledgment.by_library else acknowledgment.owner or "none"
 
 
 def _findings_table(heading: str, column: str, findings: Sequence[tuple[ReportedFinding, str]]) -> list[str]:

@@ -40,7 +40,7 @@ from aws_cdk import aws_s3 as s3
 from aws_cdk import pipelines
 from constructs import Construct
 
-from omics_secure._internal.acknowledgments import acknowledge
+from omics_secure._internal.acknowledgments import acknowledge_by_design
 from omics_secure._internal.environment import is_account_id, is_region_name, partition_of
 from omics_secure._internal.errors import OmicsSecureConfigError, Problem
 from omics_secure._internal.tags import PROJECT_DUC_ENDS_TAG, PROJECT_ID_TAG
@@ -523,16 +523,16 @@ class PipelineStack(cdk.Stack):
             if bucket.encryption_key is not None:
                 bucket.encryption_key.apply_removal_policy(cdk.RemovalPolicy.RETAIN)
             for rule_id, reason in _ARTIFACT_BUCKET_ACKNOWLEDGMENTS.items():
-                acknowledge(bucket, rule_id, reason)
+                acknowledge_by_design(bucket, rule_id, reason)
 
     def _acknowledge_generated_roles(self) -> None:
         """The roles and projects CDK Pipelines generates: their findings and why each is acceptable."""
         support_stacks = [support.stack for support in self.pipeline.pipeline.cross_region_support.values()]
         for rule_id, reason in _PIPELINE_ACKNOWLEDGMENTS.items():
             if rule_id != _WILDCARDS:  # acknowledged one wildcard at a time below
-                acknowledge(self.pipeline, rule_id, reason)
+                acknowledge_by_design(self.pipeline, rule_id, reason)
         for stack in support_stacks:
-            acknowledge(stack, "OmicsSecure-RetainedResourceFixedName", _FIXED_NAME_ACKNOWLEDGMENT)
+            acknowledge_by_design(stack, "OmicsSecure-RetainedResourceFixedName", _FIXED_NAME_ACKNOWLEDGMENT)
         for scope in [self.pipeline, *support_stacks]:
             for child in scope.node.find_all():
                 if isinstance(child, kms.CfnKey):
@@ -543,8 +543,8 @@ class PipelineStack(cdk.Stack):
                     policy = child.node.scope
                     role = policy.node.scope if policy is not None else None
                     for wildcard in sorted(_wildcards(cdk.Stack.of(child).resolve(child.policy_document))):
-                        acknowledge(role if isinstance(role, iam.Role) else child, f"AwsSolutions-IAM5[{wildcard}]",
-                                    _PIPELINE_ACKNOWLEDGMENTS[_WILDCARDS])
+                        acknowledge_by_design(role if isinstance(role, iam.Role) else child,
+                                              f"AwsSolutions-IAM5[{wildcard}]", _PIPELINE_ACKNOWLEDGMENTS[_WILDCARDS])
 
 
     @staticmethod

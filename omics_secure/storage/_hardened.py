@@ -12,7 +12,7 @@ from aws_cdk import aws_kms as kms
 from aws_cdk import aws_s3 as s3
 from constructs import Construct
 
-from omics_secure._internal.acknowledgments import acknowledge, nag_rendering
+from omics_secure._internal.acknowledgments import acknowledge_by_design, nag_rendering
 from omics_secure._internal.durations import optional_days, whole_days
 from omics_secure._internal.errors import ProblemCollector
 from omics_secure._internal.family import HasRole, grantee_of, unwrap
@@ -194,7 +194,7 @@ class HardenedBucket(Construct):
                 statement.add_condition(operator, dict(block))  # merged with an existing operator's keys
         grant, policy = add_to_grantee_policy(grantee_of(grantee), *granted)
         if policy is not None and "*" in objects_key_pattern:
-            acknowledge(
+            acknowledge_by_design(
                 policy, f"AwsSolutions-IAM5[Resource::{nag_rendering(stack.resolve(objects_arn))}]",
                 "S3 object actions can be scoped to objects only by an ARN pattern; this grant names one PHI "
                 f"bucket and the key pattern '{objects_key_pattern}', never s3:* or s3:Delete*, and the key "

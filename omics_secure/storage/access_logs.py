@@ -6,7 +6,7 @@ import aws_cdk as cdk
 from aws_cdk import aws_s3 as s3
 from constructs import Construct
 
-from omics_secure._internal.acknowledgments import acknowledge
+from omics_secure._internal.acknowledgments import acknowledge_by_design
 from omics_secure._internal.durations import whole_days
 from omics_secure._internal.errors import ProblemCollector
 from omics_secure._internal.props import checked_props
@@ -82,14 +82,14 @@ class AccessLogBucket(Construct):
         cdk.Tags.of(self.bucket).add(DATA_CLASSIFICATION_TAG, ACCESS_LOGS)
         warn_if_destroy(self, removal_policy)
         for pack in ("HIPAA.Security", "NIST.800.53.R5"):
-            acknowledge(self.bucket, f"{pack}-S3DefaultEncryptionKMS",
-                        "S3 server access logging destination buckets support only SSE-S3: AWS states that "
-                        "default encryption with AWS KMS keys (SSE-KMS) is not supported for server access "
-                        "logging destination buckets, so this bucket uses SSE-S3 (AES-256).")
-            acknowledge(self.bucket, f"{pack}-S3BucketReplicationEnabled",
-                        "S3 server access logs are written by S3 log delivery, which accepts only SSE-S3 targets "
-                        "without an object-lock default retention; a cross-region copy would itself be an "
-                        "unreplicated log bucket, moving this finding rather than fixing it. The logs stay "
-                        "in-region, versioned, TLS-only and retained for six years.")
+            acknowledge_by_design(self.bucket, f"{pack}-S3DefaultEncryptionKMS",
+                                  "S3 server access logging destination buckets support only SSE-S3: AWS states that "
+                                  "default encryption with AWS KMS keys (SSE-KMS) is not supported for server access "
+                                  "logging destination buckets, so this bucket uses SSE-S3 (AES-256).")
+            acknowledge_by_design(self.bucket, f"{pack}-S3BucketReplicationEnabled",
+                                  "S3 server access logs are written by S3 log delivery, which accepts only SSE-S3 "
+                                  "targets without an object-lock default retention; a cross-region copy would itself "
+                                  "be an unreplicated log bucket, moving this finding rather than fixing it. The logs "
+                                  "stay in-region, versioned, TLS-only and retained for six years.")
 
 

@@ -12,7 +12,7 @@ from aws_cdk import aws_kms as kms
 from aws_cdk import aws_s3 as s3
 from constructs import Construct
 
-from omics_secure._internal.acknowledgments import acknowledge
+from omics_secure._internal.acknowledgments import acknowledge_by_design
 from omics_secure._internal.environment import check_region, warn_other_account
 from omics_secure._internal.errors import ProblemCollector, is_unresolved
 from omics_secure._internal.family import HasRole, role_of
@@ -204,10 +204,10 @@ class PhiBucket(HardenedBucket):
 
     def _acknowledge_dsse(self) -> None:
         for pack in ("HIPAA.Security", "NIST.800.53.R5"):
-            acknowledge(self.bucket, f"{pack}-S3DefaultEncryptionKMS",
-                        "The bucket uses DSSE-KMS (SSEAlgorithm aws:kms:dsse): two layers of encryption "
-                        "under its customer-managed KMS key. cdk-nag recognises only aws:kms; the "
-                        "OmicsSecure-S3PhiBucketKmsEncrypted rule verifies the key and algorithm instead.")
+            acknowledge_by_design(self.bucket, f"{pack}-S3DefaultEncryptionKMS",
+                                  "The bucket uses DSSE-KMS (SSEAlgorithm aws:kms:dsse): two layers of encryption "
+                                  "under its customer-managed KMS key. cdk-nag recognises only aws:kms; the "
+                                  "OmicsSecure-S3PhiBucketKmsEncrypted rule verifies the key and algorithm instead.")
 
     def _replicate_to(self, replica: PhiReplicaBucket, replication_time_control: bool) -> None:
         role = iam.ArnPrincipal(replica.replication_role_arn)

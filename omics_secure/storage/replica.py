@@ -11,7 +11,7 @@ import aws_cdk as cdk
 from aws_cdk import aws_iam as iam
 from constructs import Construct
 
-from omics_secure._internal.acknowledgments import acknowledge, nag_rendering
+from omics_secure._internal.acknowledgments import acknowledge_by_design, nag_rendering
 from omics_secure._internal.errors import ProblemCollector, is_unresolved
 from omics_secure._internal.grants import add_to_grantee_policy
 from omics_secure._internal.labels import check_phi
@@ -155,10 +155,11 @@ class PhiReplicaBucket(HardenedBucket):
                     tiering=None, tags=tags, removal_policy=removal_policy)
         self._allow_replication(stack, key)
         for pack in ("HIPAA.Security", "NIST.800.53.R5"):
-            acknowledge(self.bucket, f"{pack}-S3BucketReplicationEnabled",
-                        "This bucket is itself the cross-region replica of a PHI bucket. Replicating it further "
-                        "or back needs a destination that already exists, and S3 refuses a replication rule "
-                        "whose destination bucket does not exist yet, so CloudFormation cannot create it.")
+            acknowledge_by_design(self.bucket, f"{pack}-S3BucketReplicationEnabled",
+                                  "This bucket is itself the cross-region replica of a PHI bucket. Replicating it "
+                                  "further or back needs a destination that already exists, and S3 refuses a "
+                                  "replication rule whose destination bucket does not exist yet, so CloudFormation "
+                                  "cannot create it.")
 
 
 
@@ -194,7 +195,7 @@ class PhiReplicaBucket(HardenedBucket):
             iam.PolicyStatement(actions=key_actions, resources=[key.key_arn], conditions={"StringEquals": via_s3}),
         )
         assert policy is not None
-        acknowledge(policy, f"AwsSolutions-IAM5[Resource::{nag_rendering(stack.resolve(objects))}]",
-                    "S3 replication writes every object key of the replica bucket, and S3 object actions can be "
-                    "scoped to objects only by an ARN pattern: this names one bucket's objects and only the "
-                    "three s3:Replicate* actions, never s3:* or s3:Delete*.")
+        acknowledge_by_design(policy, f"AwsSolutions-IAM5[Resource::{nag_rendering(stack.resolve(objects))}]",
+                              "S3 replication writes every object key of the replica bucket, and S3 object actions can "
+                              "be scoped to objects only by an ARN pattern: this names one bucket's objects and only "
+                              "the three s3:Replicate* actions, never s3:* or s3:Delete*.")

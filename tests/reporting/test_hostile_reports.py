@@ -9,6 +9,7 @@ elements and attributes of the benign one, and show the hostile values as text.
 
 from __future__ import annotations
 
+import datetime
 import json
 from pathlib import Path
 
@@ -157,10 +158,18 @@ def test_a_template_s_hostile_values_and_file_name_render_as_text(tmp_path):
         file_name = "data.yaml" if value == BENIGN else "`|<img src=x onerror=alert(4)>[x](javascript:y)|.yaml"
         template = directory / file_name
         template.write_text(_template(value, tag), encoding="utf-8")
+        # An acknowledgment from the file beside the template, its owner and reference as hostile as the
+        # acknowledgments terms allow (a reason or reference that looks like an e-mail address is refused).
+        (directory / "omics-secure.acknowledgments.yaml").write_text(
+            "acknowledgments:\n  - rule: AwsSolutions::AwsSolutions-KMS5\n    resource: Key\n"
+            f"    reason: {json.dumps(f'Rotation is off for a short-lived test key: {tag}')}\n"
+            f"    owner: {json.dumps(value)}\n    reference: {json.dumps(tag)}\n"
+            f"    expires: {datetime.date.today() + datetime.timedelta(days=90)}\n", encoding="utf-8")
         exit_code = main(["check", "--template", str(template), "--report-dir", str(directory / "reports")])
         assert exit_code == 1
         rendered[name] = _rendered(directory / "reports" / MARKDOWN_FILE)
     assert elements(rendered["hostile"]) == elements(rendered["benign"])
     text = visible_text(rendered["hostile"])
     assert "`|<img src=x onerror=alert(4)>[x](javascript:y)|.yaml/Data" in text
+    assert "Rotation is off for a short-lived test key: + https://evil.example/x" in text  # the file's row
     assert [part for part in SHOWN if part not in text] == []
