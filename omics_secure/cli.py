@@ -15,6 +15,7 @@ import sys
 import textwrap
 import traceback
 from collections.abc import Sequence
+from dataclasses import dataclass
 from importlib import metadata
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, TextIO
@@ -23,7 +24,7 @@ from omics_secure.compliance.bootstrap import PACKS_FILE
 from omics_secure.compliance.model import Controls, Rule
 from omics_secure.compliance.packs import OMICS_SECURE_PACK
 from omics_secure.compliance.replay import ReplayError
-from omics_secure.compliance.synthesis import SynthesisError, check_context, synthesize
+from omics_secure.compliance.synthesis import SynthesisError, Synthesized, check_context, parse_context, synthesize
 from omics_secure.compliance.unmatched import unmatched_acknowledgments
 from omics_secure.inputs.assembly import AssemblyError, StackArtifact, read_assembly
 from omics_secure.inputs.templates import describe_unjudged
@@ -190,6 +191,11 @@ def _add_app_source(command: argparse.ArgumentParser) -> None:
                         help="read an already synthesized cloud assembly directory")
     command.add_argument("--output", type=Path, default=Path("cdk.out"), metavar="DIR",
                          help="where to write the synthesized assembly (default: cdk.out)")
+    command.add_argument("--context", "-c", action="append", default=[], metavar="KEY=VALUE",
+                         help="a CDK context value for the app, over cdk.json and cdk.context.json, as 'cdk synth "
+                              "-c' takes it (repeatable); a value starting with [, { or \" is JSON, e.g. a lookup's "
+                              "answer: --context 'availability-zones:account=123456789012:region=us-east-1="
+                              "[\"us-east-1a\",\"us-east-1b\"]'")
 
 
 def _add_verify_parser(commands: Any, common: argparse.ArgumentParser) -> None:
@@ -278,19 +284,22 @@ def _verify(args: argparse.Namespace, *, out: TextIO) -> int:
     return 1 if any(r.failed for r in results) else 0
 
 
-def _assembly(args: argparse.Namespace, progress: TextIO) -> Path:
+def _assembly(args: argparse.Namespace, progress: TextIO) -> Synthesized:
+    """The cloud assembly to judge: the app synthesized (with --context), or --assembly as given."""
     if args.assembly is None:
         print(f"omics-secure: synthesizing {args.app or 'the app cdk.json names'} into {args.output} ...",
               file=progress, flush=True)
-        return synthesize(args.app, args.output)
+        return synthesize(args.app, args.output, parse_context(args.context))
+    if args.context:
+        raise CheckError("--context is for the app's synthesis; an --assembly is already synthesized: leave it out "
+                         "or pass --app")
     assembly_dir: Path = args.assembly
     if not assembly_dir.is_dir():
         raise CheckError(f"--assembly {assembly_dir} is not a directory; pass the cloud assembly directory "
                          "'cdk synth' wrote (cdk.out)")
     if not (assembly_dir / "manifest.json").is_file():
         raise CheckError(f"{assembly_dir} is not a cloud assembly (no manifest.json); run 'cdk synth' first")
-    check_context(assembly_dir)
-    return assembly_dir
+    return Synthesized(assembly_dir, packs_in_app=False, notes=tuple(check_context(assembly_dir)))
 
 
 def _report(args: argparse.Namespace, *, out: TextIO, progress: TextIO) -> int:
@@ -302,7 +311,9 @@ def _report(args: argparse.Namespace, *, out: TextIO, progress: TextIO) -> int:
     if args.verify_report is not None:
         raise CheckError("--verify-report adds verify's live checks to the OSCAL assessment results; use it with "
                          "--format oscal --file DIR")
-    assembly_dir = _assembly(args, progress)
+    synthesized = _assembly(args, progress)
+    _print_notes(synthesized.notes, progress)
+    assembly_dir = synthesized.assembly
     # The app's directory, whose git commit the summary states: where cdk.json is when the command synthesizes,
     # else the directory holding the given cloud assembly (cdk.out sits in the app's directory).
     app_dir = Path.cwd() if args.assembly is None else assembly_dir.resolve().parent
@@ -343,7 +354,9 @@ def _report_oscal(args: argparse.Namespace, *, progress: TextIO) -> int:
         write_oscal,
     )
 
-    assembly_dir = _assembly(args, progress)
+    synthesized = _assembly(args, progress)
+    _print_notes(synthesized.notes, progress)
+    assembly_dir = synthesized.assembly
     results = check_results(assembly_dir)
     if verify_report is not None:
         try:
@@ -379,10 +392,11 @@ def _verify_controls() -> dict[str, Controls]:
 def _check(args: argparse.Namespace, *, out: TextIO, progress: TextIO) -> int:
     from omics_secure.compliance.check import run_check
 
-    stacks, reported, source, report_dir = _check_input(args, progress)
-    print(f"omics-secure: judging {_count(len(stacks), 'stack')} of {source} ...", file=progress, flush=True)
+    given = _check_input(args, progress)
+    stacks, report_dir = given.stacks, given.report_dir
+    print(f"omics-secure: judging {_count(len(stacks), 'stack')} of {given.source} ...", file=progress, flush=True)
     try:
-        outcome = run_check(stacks, reported, source=source, pack=OMICS_SECURE_PACK)
+        outcome = run_check(stacks, given.reported, source=given.source, pack=OMICS_SECURE_PACK)
     except ReplayError as error:
         raise CheckError(str(error)) from error
     packs = list(outcome.packs)
@@ -394,23 +408,33 @@ def _check(args: argparse.Namespace, *, out: TextIO, progress: TextIO) -> int:
     lines = render_check(
         packs, stack_count=len(stacks), resource_count=sum(len(s.resources) for s in stacks), notices=notices,
         fix_for=lambda finding: _fix(finding, rules), explain=lambda finding: _explain(finding, rules),
-        verbose=args.verbose, notes=outcome.notes, inputs=[s.name for s in stacks])
+        verbose=args.verbose, notes=(*given.notes, *outcome.notes), inputs=[s.name for s in stacks])
     print("\n".join([*lines, *describe_unjudged(stacks)]), file=out)
     if report_dir is not None:
         written = _write_reports([*packs, *_annotation_pack(annotations)], stacks, report_dir)
         print(f"reports: {', '.join(str(path) for path in written)}", file=out)
     else:
-        print("reports: not written; pass --report-dir DIR to write the JUnit, SARIF and Markdown reports", file=out)
+        print("reports: not written (templates have no assembly directory to hold them); pass --report-dir DIR to "
+              "write the JUnit, SARIF and Markdown reports there", file=out)
     if not outcome.complete:
         raise CheckError(_incomplete_line(packs))
     failed = any(not p.passed for p in packs) or any(n.level == "error" for n in notices)
     return EXIT_FINDINGS if failed else EXIT_PASS
 
 
-def _check_input(args: argparse.Namespace, progress: TextIO
-                 ) -> tuple[list[StackArtifact], list[PackResult], str, Path | None]:
-    """The stacks to judge, the packs' results the app reported, what the input is (for the summary's notes)
-    and where the reports go."""
+@dataclass(frozen=True)
+class CheckInput:
+    """The stacks to judge, the packs' results the app reported, what the input is (for the summary's notes),
+    where the reports go, and what synthesis noted."""
+
+    stacks: list[StackArtifact]
+    reported: list[PackResult]
+    source: str
+    report_dir: Path | None
+    notes: tuple[str, ...] = ()
+
+
+def _check_input(args: argparse.Namespace, progress: TextIO) -> CheckInput:
     from omics_secure.inputs.templates import TemplateError, load_templates, parse_parameters
 
     if args.template:
@@ -420,14 +444,20 @@ def _check_input(args: argparse.Namespace, progress: TextIO
             stacks = load_templates(args.template, parse_parameters(args.parameter))
         except TemplateError as error:
             raise CheckError(str(error)) from error
-        return stacks, [], "the templates", args.report_dir
+        return CheckInput(stacks, [], "the templates", args.report_dir)
     if args.parameter:
         raise CheckError("--parameter sets a template parameter; use it with --template FILE")
-    assembly_dir = _assembly(args, progress)
+    synthesized = _assembly(args, progress)
+    assembly_dir = synthesized.assembly
     stacks = read_assembly(assembly_dir)
     reported = _with_clean_packs(read_validation_report(assembly_dir), assembly_dir)
     source = "the assembly" if args.assembly is not None else "the app"
-    return stacks, reported, source, args.report_dir or assembly_dir
+    return CheckInput(stacks, reported, source, args.report_dir or assembly_dir, synthesized.notes)
+
+
+def _print_notes(notes: Sequence[str], stream: TextIO) -> None:
+    for note in notes:
+        print(f"omics-secure: note: {note}", file=stream)
 
 
 def _incomplete_line(packs: Sequence[PackResult]) -> str:

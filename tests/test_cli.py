@@ -299,8 +299,9 @@ def test_an_app_that_raises_is_exit_2_with_its_own_message(scratch):
 def test_an_app_that_needs_credentials_for_a_lookup_is_exit_2_saying_what_to_do(scratch):
     run = omics_secure("check", "--app", f"python3 {APPS / 'lookup.py'}", "--output", str(scratch / "out"))
     line = one_error_line(run)
-    assert "context lookups that only AWS credentials can answer (vpc-provider:" in line
-    assert "cdk.context.json" in line
+    assert ('context lookups that only AWS credentials can answer: add to cdk.context.json "vpc-provider:account='
+            '111122223333:filter.vpc-id=vpc-0123456789abcdef0:region=us-east-1:returnAsymmetricSubnets=true": '
+            "<vpc-provider lookup result; cdk synth with credentials writes it>") in line
 
 
 def test_an_app_command_that_does_not_exist_is_exit_2(scratch):

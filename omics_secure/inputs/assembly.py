@@ -36,6 +36,8 @@ NESTED_STACK_TYPE = "AWS::CloudFormation::Stack"
 # Annotations.of(construct).add_error/add_warning_v2/add_info, as aws-cdk-lib records them per construct path.
 ANNOTATION_LEVELS = {"aws:cdk:error": "error", "aws:cdk:warning": "warning", "aws:cdk:info": "info"}
 _BARE_ACKNOWLEDGMENT_PREFIX = "annotation::"
+# The context provider of Stack.availability_zones in an app with an explicit account and region.
+AZ_PROVIDER = "availability-zones"
 
 
 class AssemblyError(ValueError):
@@ -150,13 +152,47 @@ def stacks_for_template(template_path: str | Path) -> list[StackArtifact]:
                           template=template, construct_paths={}, resource_lines=lines)]
 
 
-def missing_context(directory: str | Path) -> list[str]:
+def missing_context(directory: str | Path) -> list[MissingLookup]:
     """The context lookups the app could not make (``missing`` in manifest.json): each needs AWS credentials
-    or a value in cdk.context.json; the templates hold placeholders until then."""
+    or a value in cdk.context.json; the templates may hold the lookup's placeholders until then."""
     manifest = _read_json(Path(directory), "manifest.json", what="the manifest")
     missing = manifest.get("missing") or []
-    return [str(entry.get("key", "?")) for entry in missing if isinstance(entry, Mapping)] if isinstance(
-        missing, list) else []
+    lookups = []
+    for entry in missing if isinstance(missing, list) else []:
+        if isinstance(entry, Mapping):
+            props = entry.get("props")
+            lookups.append(MissingLookup(key=str(entry.get("key", "?")), provider=str(entry.get("provider", "?")),
+                                         props=props if isinstance(props, Mapping) else {}))
+    return lookups
+
+
+@dataclass(frozen=True)
+class MissingLookup:
+    """One context lookup the app asked for and could not make: its context key, its provider
+    (``availability-zones``, ``vpc-provider``, ``ssm`` ...) and the props CDK recorded, among them the
+    ``dummyValue`` it used instead."""
+
+    key: str
+    provider: str
+    props: Mapping[str, Any]
+
+    @property
+    def placeholders(self) -> list[str]:
+        """The strings of the placeholder answer CDK gave the app (``dummy1a`` ...)."""
+        found: list[str] = []
+
+        def walk(value: Any) -> None:
+            if isinstance(value, str):
+                found.append(value)
+            elif isinstance(value, Mapping):
+                for item in value.values():
+                    walk(item)
+            elif isinstance(value, list):
+                for item in value:
+                    walk(item)
+
+        walk(self.props.get("dummyValue"))
+        return found
 
 
 def _stacks(directory: Path, *, recurse: bool = True) -> Iterator[StackArtifact]:
