@@ -390,7 +390,7 @@ def _verify_controls() -> dict[str, Controls]:
 
 
 def _check(args: argparse.Namespace, *, out: TextIO, progress: TextIO) -> int:
-    from omics_secure.compliance.check import run_check
+    from omics_secure.compliance.check import repeats_a_finding, run_check
 
     given = _check_input(args, progress)
     stacks, report_dir = given.stacks, given.report_dir
@@ -400,7 +400,8 @@ def _check(args: argparse.Namespace, *, out: TextIO, progress: TextIO) -> int:
     except ReplayError as error:
         raise CheckError(str(error)) from error
     packs = list(outcome.packs)
-    annotations = [Notice(a.level, a.construct_path, a.message) for s in stacks for a in s.annotations]
+    annotations = [Notice(a.level, a.construct_path, a.message) for s in stacks for a in s.annotations
+                   if not repeats_a_finding(a, packs)]
     notices = [*annotations]
     notices += [Notice("warning", u.acknowledgment.construct_path, u.problem)
                 for u in unmatched_acknowledgments(stacks, packs)]

@@ -49,7 +49,7 @@ def _pack_results(pack: Pack, stack: StackArtifact) -> list[AssessedResult]:
             result = _result_of(rule, verdict)
             reason = ""
             if acknowledgment is not None and result in (FAIL, WARNING):
-                result, reason = ACKNOWLEDGED, acknowledgment.reason
+                result, reason = ACKNOWLEDGED, acknowledgment.stated_reason
             results.append(AssessedResult(
                 source="check", pack=pack.name, rule_id=rule_id, subject=stack.construct_path(logical_id),
                 result=result, description=_description(rule, verdict), reason=reason, controls=rule.controls))

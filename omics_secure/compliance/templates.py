@@ -44,7 +44,7 @@ def pack_result(pack: Pack, findings: Sequence[Finding]) -> PackResult:
             pack=f.pack, rule_id=f.rule_id, description=f.message, severity=f.severity,
             construct_path=f.construct_path,
             acknowledged_id=f.acknowledgment.id if f.acknowledgment else None,
-            reason=f.acknowledgment.reason if f.acknowledgment else None,
+            reason=f.acknowledgment.stated_reason if f.acknowledgment else None,
             is_error=f.status is Status.ERROR,
         )
         for f in findings

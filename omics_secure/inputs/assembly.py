@@ -20,10 +20,12 @@ from __future__ import annotations
 import json
 from collections.abc import Iterator, Mapping
 from dataclasses import dataclass, field, replace
+from itertools import takewhile
 from pathlib import Path
 from typing import Any
 
 from omics_secure._internal.files import InputFileError, read_confined
+from omics_secure.inputs import nag_suppressions
 from omics_secure.inputs.lines import resource_lines
 from omics_secure.inputs.values import TemplateValues, fixed_values
 
@@ -53,13 +55,33 @@ class Annotation:
     message: str
 
 
+# Where an acknowledgment was written: Validations.of(construct).acknowledge(...) in the app (CDK's metadata), or
+# cdk-nag 2's NagSuppressions in the template's metadata (omics_secure.inputs.nag_suppressions).
+CDK_ACKNOWLEDGMENT = "Validations.acknowledge"
+CDK_NAG_2_SUPPRESSION = "cdk-nag 2 NagSuppressions"
+
+
 @dataclass(frozen=True)
 class Acknowledgment:
-    """An acknowledged finding: the id as written (``Pack::RuleId`` or a bare ``RuleId``) and its reason."""
+    """An acknowledged finding: the id as written (``Pack::RuleId`` or a bare ``RuleId``), its reason, and where it
+    was written (:data:`CDK_ACKNOWLEDGMENT` or :data:`CDK_NAG_2_SUPPRESSION`)."""
 
     id: str
     reason: str
     construct_path: str
+    source: str = CDK_ACKNOWLEDGMENT
+
+    @property
+    def stated_reason(self) -> str:
+        """The reason as reports show it: a cdk-nag 2 suppression says that it is one."""
+        return f"{self.source}: {self.reason}" if self.source == CDK_NAG_2_SUPPRESSION else self.reason
+
+    def covers(self, rule_id: str) -> bool:
+        """Whether it acknowledges the finding ``rule_id``: the same id, or, for a cdk-nag 2 suppression, as
+        cdk-nag 2 applied it (every granular finding of the rule, or those ``applies_to`` names)."""
+        if self.source == CDK_NAG_2_SUPPRESSION:
+            return nag_suppressions.covers(self.rule_id, rule_id)
+        return self.rule_id == rule_id
 
     @property
     def rule_id(self) -> str:
@@ -121,9 +143,36 @@ class StackArtifact:
         parts = path.split("/")
         for depth in range(len(parts), 0, -1):
             for acknowledgment in self.acknowledgments.get("/".join(parts[:depth]), ()):
-                if acknowledgment.rule_id == rule_id:
+                if acknowledgment.covers(rule_id):
                     return acknowledgment
         return None
+
+    def __post_init__(self) -> None:
+        """Add the cdk-nag 2 suppressions the template carries to :attr:`acknowledgments` (once: ``replace``
+        runs this again)."""
+        found: dict[str, list[Acknowledgment]] = {}
+        resources = self.resources
+        stack_level = nag_suppressions.suppressions(self.template.get("Metadata"))
+        if stack_level and resources:
+            paths = [self.construct_path(logical_id).split("/") for logical_id in resources]
+            common = [parts[0] for parts in takewhile(lambda parts: len(set(parts)) == 1, zip(*paths, strict=False))]
+            root = "/".join(common) or self.name  # the stack's own construct path: every resource is below it
+            found[root] = [self._from_nag(s, root, written_id) for s in stack_level for written_id in s.ids()]
+        for logical_id, body in resources.items():
+            for suppression in nag_suppressions.suppressions(body.get("Metadata") if isinstance(body, Mapping) else {}):
+                path = self.construct_path(logical_id)
+                found.setdefault(path, []).extend(self._from_nag(suppression, path, written_id)
+                                                  for written_id in suppression.ids())
+        if not found:
+            return
+        merged = {path: list(acknowledgments) for path, acknowledgments in self.acknowledgments.items()}
+        for path, acknowledgments in found.items():
+            merged.setdefault(path, []).extend(a for a in acknowledgments if a not in merged[path])
+        object.__setattr__(self, "acknowledgments", {path: tuple(acks) for path, acks in merged.items()})
+
+    @staticmethod
+    def _from_nag(suppression: nag_suppressions.Suppression, path: str, written_id: str) -> Acknowledgment:
+        return Acknowledgment(written_id, suppression.reason, path, source=CDK_NAG_2_SUPPRESSION)
 
 
 def read_assembly(directory: str | Path) -> list[StackArtifact]:
