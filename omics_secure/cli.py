@@ -15,7 +15,7 @@ import sys
 import textwrap
 import traceback
 from collections.abc import Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from importlib import metadata
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, TextIO
@@ -167,7 +167,9 @@ def _parser() -> argparse.ArgumentParser:
                     "Access Committee, an IRB or a HIPAA security officer reads: a plain-language summary, the "
                     "environment drawn (SVG in HTML, Mermaid in Markdown), where the data lives, how it is "
                     "encrypted, who can reach it, what is logged, retention, and a control matrix. "
-                    "Exits 0 when it is written, 2 when it cannot be.")
+                    "Its first lines state the verdict of every pack and the number of open findings. Exits as "
+                    "check does: 0 when every pack passed, 1 on any open finding (the summary is still written; "
+                    "--exit-zero makes it 0), 2 when it cannot be written.")
     _add_app_source(report)
     report.add_argument("--format", choices=("markdown", "html", "oscal"), default="markdown",
                         help="output format (default: markdown); oscal writes NIST OSCAL JSON: the library's "
@@ -175,6 +177,9 @@ def _parser() -> argparse.ArgumentParser:
     report.add_argument("--file", type=Path, metavar="PATH",
                         help="write the summary to this file instead of standard output (with --format oscal: "
                              "the directory to write component-definition.json and assessment-results.json into)")
+    report.add_argument("--exit-zero", action="store_true",
+                        help="exit 0 even when there are open findings (as ruff's and flake8's --exit-zero): for a "
+                             "job that publishes the summary and leaves the verdict to 'omics-secure check'")
     report.add_argument("--verify-report", type=Path, metavar="FILE",
                         help="with --format oscal: also record the live checks of this omics-secure verify report "
                              "(the omics-secure.junit.xml in verify's --report-dir)")
@@ -314,22 +319,42 @@ def _report(args: argparse.Namespace, *, out: TextIO, progress: TextIO) -> int:
     synthesized = _assembly(args, progress)
     _print_notes(synthesized.notes, progress)
     assembly_dir = synthesized.assembly
+    judged = _judge(_assembly_input(args, synthesized), progress)
     # The app's directory, whose git commit the summary states: where cdk.json is when the command synthesizes,
     # else the directory holding the given cloud assembly (cdk.out sits in the app's directory).
     app_dir = Path.cwd() if args.assembly is None else assembly_dir.resolve().parent
     sections = build_datasheet(assembly_dir, app_dir=app_dir)
-    text = render_html(sections) if args.format == "html" else render_markdown(sections)
+    verdict = judged.verdict()
+    text = (render_html(sections, verdict=verdict) if args.format == "html"
+            else render_markdown(sections, verdict=verdict))
     if args.file is None:
         print(text, file=out)
-        return EXIT_PASS
-    try:
-        args.file.parent.mkdir(parents=True, exist_ok=True)
-        args.file.write_text(text + "\n", encoding="utf-8")
-    except OSError as error:
-        raise CheckError(f"cannot write --file {args.file} ({error.strerror or error}); pass a writable path") \
-            from error
-    print(f"omics-secure: data-protection summary written to {args.file}", file=progress)
+    else:
+        try:
+            args.file.parent.mkdir(parents=True, exist_ok=True)
+            args.file.write_text(text + "\n", encoding="utf-8")
+        except OSError as error:
+            raise CheckError(f"cannot write --file {args.file} ({error.strerror or error}); pass a writable path") \
+                from error
+        print(f"omics-secure: data-protection summary written to {args.file}", file=progress)
+    return _report_exit(args, judged, progress)
+
+
+def _report_exit(args: argparse.Namespace, judged: Judgment, progress: TextIO) -> int:
+    """report's exit code, as check's: 1 on any open finding (the summary was still written), unless --exit-zero."""
+    print(f"omics-secure: {judged.verdict()}", file=progress)
+    if not judged.complete:
+        raise CheckError(_incomplete_line(judged.packs))
+    if judged.failed and not args.exit_zero:
+        return EXIT_FINDINGS
     return EXIT_PASS
+
+
+def _assembly_input(args: argparse.Namespace, synthesized: Synthesized) -> CheckInput:
+    assembly_dir = synthesized.assembly
+    reported = _with_clean_packs(read_validation_report(assembly_dir), assembly_dir)
+    return CheckInput(read_assembly(assembly_dir), reported, "the assembly" if args.assembly is not None else "the app",
+                      None, synthesized.notes)
 
 
 def _report_oscal(args: argparse.Namespace, *, progress: TextIO) -> int:
@@ -378,7 +403,7 @@ def _report_oscal(args: argparse.Namespace, *, progress: TextIO) -> int:
         raise CheckError(f"cannot write OSCAL into --file {directory} ({error.strerror or error}); pass a writable "
                          "directory") from error
     print(f"omics-secure: OSCAL written to {', '.join(str(path) for path in written)}", file=progress)
-    return EXIT_PASS
+    return _report_exit(args, _judge(_assembly_input(args, synthesized), progress), progress)
 
 
 def _verify_controls() -> dict[str, Controls]:
@@ -390,10 +415,62 @@ def _verify_controls() -> dict[str, Controls]:
 
 
 def _check(args: argparse.Namespace, *, out: TextIO, progress: TextIO) -> int:
-    from omics_secure.compliance.check import repeats_a_finding, run_check
-
     given = _check_input(args, progress)
     stacks, report_dir = given.stacks, given.report_dir
+    judged = _judge(given, progress)
+    packs = judged.packs
+    rules = {OMICS_SECURE_PACK.qualified_id(rule): rule for rule in OMICS_SECURE_PACK.rules}
+    lines = render_check(
+        packs, stack_count=len(stacks), resource_count=sum(len(s.resources) for s in stacks), notices=judged.notices,
+        fix_for=lambda finding: _fix(finding, rules), explain=lambda finding: _explain(finding, rules),
+        verbose=args.verbose, notes=judged.notes, inputs=[s.name for s in stacks])
+    print("\n".join([*lines, *describe_unjudged(stacks)]), file=out)
+    if report_dir is not None:
+        written = _write_reports([*packs, *_annotation_pack(judged.annotations)], stacks, report_dir)
+        print(f"reports: {', '.join(str(path) for path in written)}", file=out)
+    else:
+        print("reports: not written (templates have no assembly directory to hold them); pass --report-dir DIR to "
+              "write the JUnit, SARIF and Markdown reports there", file=out)
+    if not judged.complete:
+        raise CheckError(_incomplete_line(packs))
+    return EXIT_FINDINGS if judged.failed else EXIT_PASS
+
+
+@dataclass(frozen=True)
+class Judgment:
+    """Every pack's result on the input, the app's annotations (cdk-nag 2's repeats of a finding left out), the
+    notices shown with them (annotations and unmatched acknowledgments) and the notes for the reader."""
+
+    packs: list[PackResult]
+    annotations: list[Notice]
+    notices: list[Notice]
+    notes: tuple[str, ...]
+    complete: bool
+
+    @property
+    def open_count(self) -> int:
+        """Unacknowledged findings and error annotations: what fails the check."""
+        return (sum(len(p.open_findings) for p in self.packs)
+                + sum(1 for notice in self.notices if notice.level == "error"))
+
+    @property
+    def failed(self) -> bool:
+        return any(not p.passed for p in self.packs) or self.open_count > 0
+
+    def verdict(self) -> str:
+        """One line: the result, the open findings and the acknowledged ones, as the check's summary ends."""
+        acknowledged = sum(len(p.acknowledged_findings) for p in self.packs)
+        result = "INCOMPLETE" if not self.complete else "FAIL" if self.failed else "PASS"
+        return (f"Result: {result} - {_count(self.open_count, 'open finding')} (unacknowledged findings and error "
+                f"annotations; 'omics-secure check' lists each with its fix), {acknowledged} acknowledged, by "
+                f"{', '.join(p.name for p in self.packs)}")
+
+
+def _judge(given: CheckInput, progress: TextIO) -> Judgment:
+    """Run every pack on the input (those the app did not run) and gather what the summary shows."""
+    from omics_secure.compliance.check import repeats_a_finding, run_check
+
+    stacks = given.stacks
     print(f"omics-secure: judging {_count(len(stacks), 'stack')} of {given.source} ...", file=progress, flush=True)
     try:
         outcome = run_check(stacks, given.reported, source=given.source, pack=OMICS_SECURE_PACK)
@@ -402,25 +479,9 @@ def _check(args: argparse.Namespace, *, out: TextIO, progress: TextIO) -> int:
     packs = list(outcome.packs)
     annotations = [Notice(a.level, a.construct_path, a.message) for s in stacks for a in s.annotations
                    if not repeats_a_finding(a, packs)]
-    notices = [*annotations]
-    notices += [Notice("warning", u.acknowledgment.construct_path, u.problem)
-                for u in unmatched_acknowledgments(stacks, packs)]
-    rules = {OMICS_SECURE_PACK.qualified_id(rule): rule for rule in OMICS_SECURE_PACK.rules}
-    lines = render_check(
-        packs, stack_count=len(stacks), resource_count=sum(len(s.resources) for s in stacks), notices=notices,
-        fix_for=lambda finding: _fix(finding, rules), explain=lambda finding: _explain(finding, rules),
-        verbose=args.verbose, notes=(*given.notes, *outcome.notes), inputs=[s.name for s in stacks])
-    print("\n".join([*lines, *describe_unjudged(stacks)]), file=out)
-    if report_dir is not None:
-        written = _write_reports([*packs, *_annotation_pack(annotations)], stacks, report_dir)
-        print(f"reports: {', '.join(str(path) for path in written)}", file=out)
-    else:
-        print("reports: not written (templates have no assembly directory to hold them); pass --report-dir DIR to "
-              "write the JUnit, SARIF and Markdown reports there", file=out)
-    if not outcome.complete:
-        raise CheckError(_incomplete_line(packs))
-    failed = any(not p.passed for p in packs) or any(n.level == "error" for n in notices)
-    return EXIT_FINDINGS if failed else EXIT_PASS
+    notices = [*annotations, *(Notice("warning", u.acknowledgment.construct_path, u.problem)
+                               for u in unmatched_acknowledgments(stacks, packs))]
+    return Judgment(packs, annotations, notices, (*given.notes, *outcome.notes), outcome.complete)
 
 
 @dataclass(frozen=True)
@@ -449,11 +510,7 @@ def _check_input(args: argparse.Namespace, progress: TextIO) -> CheckInput:
     if args.parameter:
         raise CheckError("--parameter sets a template parameter; use it with --template FILE")
     synthesized = _assembly(args, progress)
-    assembly_dir = synthesized.assembly
-    stacks = read_assembly(assembly_dir)
-    reported = _with_clean_packs(read_validation_report(assembly_dir), assembly_dir)
-    source = "the assembly" if args.assembly is not None else "the app"
-    return CheckInput(stacks, reported, source, args.report_dir or assembly_dir, synthesized.notes)
+    return replace(_assembly_input(args, synthesized), report_dir=args.report_dir or synthesized.assembly)
 
 
 def _print_notes(notes: Sequence[str], stream: TextIO) -> None:

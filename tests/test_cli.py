@@ -137,10 +137,17 @@ def test_the_summary_and_oscal_of_an_ordinary_app_are_written(ordinary, scratch)
     OSCAL findings that trestle's models accept."""
     from trestle.oscal.assessment_results import AssessmentResults
 
-    _, assembly = ordinary
+    run, assembly = ordinary
     html = omics_secure("report", "--assembly", str(assembly), "--format", "html", "--file", str(scratch / "r.html"))
-    assert html.code == 0, html.err
-    oscal = omics_secure("report", "--assembly", str(assembly), "--format", "oscal", "--file", str(scratch / "oscal"))
+    # Written, and exit 1 as check's: the app has open findings, and the page says so before anything else.
+    assert html.code == 1, html.err
+    open_count = re.search(r"Result: FAIL - (\d+) unacknowledged", run.out)[1]  # type: ignore[index]
+    verdict = f"Result: FAIL - {open_count} open findings"
+    assert f"omics-secure: {verdict}" in html.err
+    page = (scratch / "r.html").read_text()
+    assert page.index(verdict) < page.index('<nav class="toc"')
+    oscal = omics_secure("report", "--assembly", str(assembly), "--format", "oscal", "--file", str(scratch / "oscal"),
+                         "--exit-zero")
     assert oscal.code == 0, oscal.err
     (result,) = AssessmentResults.oscal_read(scratch / "oscal" / "assessment-results.json").results
     targets = {finding.target.target_id for finding in result.findings or ()}

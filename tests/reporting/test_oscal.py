@@ -169,7 +169,8 @@ def test_a_failing_app_gets_a_finding_per_failing_resource_and_a_risk_with_the_r
     verify_report.write_text(to_junit_xml([PackResult(f"{PACK_PREFIX}.{KMS_KEY}", (failed,), ())], title=TITLE))
     with pytest.MonkeyPatch.context() as patch:
         patch.chdir(tmp_path)
-        assert main(["report", "--format", "oscal", "--file", "oscal", "--verify-report", str(verify_report)]) == 0
+        # Written, and exit 1: the app has open findings.
+        assert main(["report", "--format", "oscal", "--file", "oscal", "--verify-report", str(verify_report)]) == 1
     _, assessment = read_oscal(tmp_path / "oscal")
     (result,) = assessment.results
     findings = {f.title: f for f in result.findings}
