@@ -20,6 +20,7 @@ from __future__ import annotations
 
 import json
 import os
+import re
 import subprocess
 import sys
 import tempfile
@@ -89,8 +90,10 @@ def replay_packs(stacks: Sequence[StackArtifact], packs: Sequence[str], workdir:
     except (OSError, ValueError) as error:
         raise ReplayError(f"the generated app wrote no {RESULT_FILE} ({error})") from error
     refused: dict[str, str] = {key: str(value) for key, value in outcome.get("refused", {}).items()}
+    dropped: dict[str, list[tuple[str, str]]] = {key: [(str(i), str(why)) for i, why in value]
+                                                 for key, value in outcome.get("dropped", {}).items()}
     reports = {pack.name: pack for pack in read_validation_report(outdir)}
-    return [_pack_result(name, reports.get(name), included, refused, incomplete) for name in packs]
+    return [_pack_result(name, reports.get(name), included, refused, incomplete, dropped) for name in packs]
 
 
 def _run_generated_app(spec_path: Path) -> None:
@@ -104,7 +107,8 @@ def _run_generated_app(spec_path: Path) -> None:
 
 
 def _pack_result(name: str, report: PackResult | None, included: list[_Included], refused: Mapping[str, str],
-                 incomplete: Mapping[str, TemplateVariants]) -> PackResult:
+                 incomplete: Mapping[str, TemplateVariants],
+                 dropped: Mapping[str, list[tuple[str, str]]]) -> PackResult:
     by_id = {entry.id: entry for entry in included}
     present: dict[tuple[str, str], list[_Included]] = {}  # (stack, logical id) -> the variants that have it
     for entry in included:
@@ -140,15 +144,22 @@ def _pack_result(name: str, report: PackResult | None, included: list[_Included]
         acknowledged_findings=tuple(f for f in findings if f.acknowledged),
         warnings=tuple(f for f in findings if not f.acknowledged and not f.is_error and f.severity == "warning"),
         errors=tuple(f for f in findings if not f.acknowledged and f.is_error),
-        coverage=tuple(_coverage(stack, included, refused, incomplete) for stack in stacks.values()))
+        coverage=tuple(_coverage(stack, included, refused, incomplete, dropped) for stack in stacks.values()))
 
 
 def _coverage(stack: StackArtifact, included: list[_Included], refused: Mapping[str, str],
-              incomplete: Mapping[str, TemplateVariants]) -> PackCoverage:
+              incomplete: Mapping[str, TemplateVariants], dropped: Mapping[str, list[tuple[str, str]]]
+              ) -> PackCoverage:
     own = [entry for entry in included if entry.stack.name == stack.name]
     failed = [refused[entry.id] for entry in own if entry.id in refused]
     if failed and len(failed) == len(own):
         return PackCoverage(stack.name, judged=False, note=f"aws-cdk-lib's CfnInclude cannot read it: {failed[0]}")
+    left_out = {logical_id: why for entry in own for logical_id, why in dropped.get(entry.id, [])}
+    if left_out:
+        first, why = next(iter(left_out.items()))
+        names = ", ".join(sorted(left_out))
+        return PackCoverage(stack.name, judged=False, note=(
+            f"judged every resource but {names}, which aws-cdk-lib's CfnInclude cannot read ({first}: {why})"))
     notes = []
     if failed:
         notes.append(f"{len(failed)} of its {len(own)} deployments could not be read ({failed[0]})")
@@ -234,7 +245,8 @@ def _deploy_time_paths(body: Mapping[str, Any]) -> list[str]:
 
 def main(spec_path: str) -> None:
     """Include every template of the spec into an app with the named cdk-nag packs registered, synthesize it,
-    and write which templates ``CfnInclude`` refused into ``<outdir>/replay.json``."""
+    and write which templates ``CfnInclude`` refused, and which resources it could include only without,
+    into ``<outdir>/replay.json``."""
     silence_end_of_life_banner()
     import aws_cdk as cdk
     from aws_cdk import cloudformation_include
@@ -244,6 +256,7 @@ def main(spec_path: str) -> None:
     spec = json.loads(Path(spec_path).read_text(encoding="utf-8"))
     outdir = Path(spec["outdir"])
     refused: dict[str, str] = {}
+    dropped: dict[str, list[tuple[str, str]]] = {}
 
     def build(inputs: list[dict[str, str]], directory: Path) -> cdk.App:
         app = cdk.App(outdir=str(directory), builtin_cloud_formation_validation=False)
@@ -254,54 +267,134 @@ def main(spec_path: str) -> None:
             stack = cdk.Stack(app, entry["id"], synthesizer=cdk.DefaultStackSynthesizer(
                 generate_bootstrap_version_rule=False))
             try:
-                _include(cloudformation_include, stack, entry["template"])
+                dropped[entry["id"]] = _include(cloudformation_include, stack, entry["template"])
             except Exception as error:  # jsii passes aws-cdk-lib's refusal as a JSIIError or a RuntimeError
                 refused[entry["id"]] = _first_line(error)
                 app.node.try_remove_child(entry["id"])
         return app
 
-    def synthesize(app: cdk.App) -> str | None:
+    def synthesize(inputs: list[dict[str, str]], directory: Path) -> str | None:
         try:
-            app.synth()
+            build(inputs, directory).synth()
         except RuntimeError as error:
             if "ValidationFailed" not in str(error):
                 return _first_line(error)
         return None
 
+    def failing(inputs: list[dict[str, str]], scratch: Path) -> None:
+        """Find the inputs that make synthesis fail, halving: a few syntheses for a few bad templates. One
+        that fails alone is synthesized without the resources the failure names, else refused."""
+        inputs = [entry for entry in inputs if entry["id"] not in refused]
+        failure = synthesize(inputs, scratch / f"part{len(list(scratch.iterdir()))}") if inputs else None
+        if failure is None:
+            return
+        if len(inputs) > 1:
+            middle = len(inputs) // 2
+            failing(inputs[:middle], scratch)
+            failing(inputs[middle:], scratch)
+            return
+        (entry,) = inputs
+        path = Path(entry["template"])
+        while failure is not None:
+            body = json.loads(path.read_text(encoding="utf-8"))
+            left_out = dropped.setdefault(entry["id"], [])
+            culprits = _culprits(body, failure)
+            if not culprits or len(left_out) + len(culprits) > _DROP_LIMIT or not _without(body, culprits):
+                refused[entry["id"]] = failure
+                return
+            left_out += [(logical_id, failure) for logical_id in culprits]
+            path.write_text(json.dumps(body), encoding="utf-8")
+            failure = synthesize(inputs, scratch / f"part{len(list(scratch.iterdir()))}")
+
     inputs = list(spec["inputs"])
-    failure = synthesize(build(inputs, outdir))
-    if failure is not None:
-        # One template made the whole app fail: find which, each in an app of its own, then judge the others.
-        with tempfile.TemporaryDirectory(prefix="omics-secure-replay-one-") as scratch:
-            for entry in inputs:
-                if entry["id"] not in refused:
-                    own_failure = synthesize(build([entry], Path(scratch) / entry["id"]))
-                    if own_failure is not None:
-                        refused[entry["id"]] = own_failure
-        failure = synthesize(build(inputs, outdir))
+    if synthesize(inputs, outdir) is not None:
+        with tempfile.TemporaryDirectory(prefix="omics-secure-replay-") as scratch:
+            failing(inputs, Path(scratch))
+        failure = synthesize(inputs, outdir)
         if failure is not None:
             raise SystemExit(f"the generated app failed: {failure}")
     outdir.mkdir(parents=True, exist_ok=True)
-    (outdir / RESULT_FILE).write_text(json.dumps({"refused": refused}), encoding="utf-8")
+    (outdir / RESULT_FILE).write_text(json.dumps({"refused": refused, "dropped": {
+        key: value for key, value in dropped.items() if value}}), encoding="utf-8")
 
 
 _BOOLEAN_REFUSED = "Expected 'true' or 'false' for boolean value"
 _BOOLEAN_SPELLINGS = {"True": "true", "TRUE": "true", "False": "false", "FALSE": "false"}
+# CfnInclude's refusals that name the resources it cannot include: those are left out and the rest included.
+_MISSING_REFERENCE = re.compile(r"logical ID: '([^']+)' not found")
+_MISSING_PROPERTY = re.compile(r"/Template/([A-Za-z0-9]+) \[[^\]]+\] is missing required property")
+_DROP_LIMIT = 10
 
 
-def _include(module: Any, stack: Any, template: str) -> None:
-    """``CfnInclude`` of ``template`` into ``stack``. CloudFormation accepts "True" and "False" for a Boolean;
-    ``CfnInclude`` only "true" and "false": a template it refuses for that is included with those strings
-    lower-cased."""
-    try:
-        module.CfnInclude(stack, _TEMPLATE_CONSTRUCT, template_file=template)
-    except Exception as error:
-        if _BOOLEAN_REFUSED not in str(error):
-            raise
-        stack.node.try_remove_child(_TEMPLATE_CONSTRUCT)
-        path = Path(template)
-        path.write_text(json.dumps(_lower_booleans(json.loads(path.read_text(encoding="utf-8")))), encoding="utf-8")
-        module.CfnInclude(stack, _TEMPLATE_CONSTRUCT, template_file=template)
+def _include(module: Any, stack: Any, template: str) -> list[tuple[str, str]]:
+    """``CfnInclude`` of ``template`` into ``stack``; the resources left out to include the rest, with why.
+
+    CloudFormation accepts "True" and "False" for a Boolean, ``CfnInclude`` only "true" and "false": those are
+    lower-cased. A resource that names one the template does not have (a Serverless Framework variable, a
+    macro's output), or that lacks a property aws-cdk-lib requires, is left out, at most ten of them.
+    """
+    path = Path(template)
+    dropped: list[tuple[str, str]] = []
+    while True:
+        try:
+            module.CfnInclude(stack, _TEMPLATE_CONSTRUCT, template_file=template)
+            return dropped
+        except Exception as error:
+            stack.node.try_remove_child(_TEMPLATE_CONSTRUCT)
+            message = _first_line(error)
+            body = json.loads(path.read_text(encoding="utf-8"))
+            if _BOOLEAN_REFUSED in str(error) and body != _lower_booleans(body):
+                path.write_text(json.dumps(_lower_booleans(body)), encoding="utf-8")
+                continue
+            culprits = _culprits(body, str(error))
+            if not culprits or len(dropped) + len(culprits) > _DROP_LIMIT or not _without(body, culprits):
+                raise
+            dropped += [(logical_id, message) for logical_id in culprits]
+            path.write_text(json.dumps(body), encoding="utf-8")
+
+
+def _without(template: dict[str, Any], culprits: Sequence[str]) -> bool:
+    """Take ``culprits`` out of the template's resources and DependsOn lists; False when none would be left."""
+    resources = template.get("Resources", {})
+    for logical_id in culprits:
+        resources.pop(logical_id, None)
+    for resource in resources.values():
+        depends = resource.get("DependsOn")
+        if isinstance(depends, str) and depends in culprits:
+            del resource["DependsOn"]
+        elif isinstance(depends, list):
+            resource["DependsOn"] = [name for name in depends if name not in culprits]
+    return bool(resources)
+
+
+def _culprits(template: Mapping[str, Any], message: str) -> list[str]:
+    """The resources a CfnInclude refusal is about: the one missing a property, or those that name a logical
+    id the template does not have."""
+    resources = template.get("Resources", {})
+    match = _MISSING_PROPERTY.search(message)
+    if match and match.group(1) in resources:
+        return [match.group(1)]
+    match = _MISSING_REFERENCE.search(message)
+    if match:
+        missing = match.group(1)
+        return [logical_id for logical_id, body in resources.items() if _names(body, missing)]
+    return []
+
+
+def _names(value: Any, logical_id: str) -> bool:
+    if isinstance(value, str):
+        return f"${{{logical_id}}}" in value or f"${{{logical_id}." in value
+    if isinstance(value, Mapping):
+        if value.get("Ref") == logical_id:
+            return True
+        attribute = value.get("Fn::GetAtt")
+        if (isinstance(attribute, list) and attribute and attribute[0] == logical_id) or (
+                isinstance(attribute, str) and attribute.split(".", 1)[0] == logical_id):
+            return True
+        return any(_names(item, logical_id) for item in value.values())
+    if isinstance(value, list):
+        return any(_names(item, logical_id) for item in value)
+    return False
 
 
 def _lower_booleans(value: Any) -> Any:
