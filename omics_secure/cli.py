@@ -28,7 +28,7 @@ from omics_secure.compliance.synthesis import SynthesisError, Synthesized, check
 from omics_secure.compliance.unmatched import unmatched_acknowledgments
 from omics_secure.inputs.assembly import AssemblyError, StackArtifact, read_assembly
 from omics_secure.inputs.templates import describe_unjudged
-from omics_secure.reporting.hints import concern_of, generic_fix
+from omics_secure.reporting.hints import fix_of, generic_fix
 from omics_secure.reporting.terminal import Notice, render_check
 from omics_secure.reporting.validation_report import (
     PackResult,
@@ -538,7 +538,7 @@ def _incomplete_line(packs: Sequence[PackResult]) -> str:
 
 def _write_reports(packs: list[PackResult], stacks: list[StackArtifact], report_dir: Path) -> list[Path]:
     try:
-        return write_reports(packs, stacks, report_dir)
+        return write_reports(packs, stacks, report_dir, version=_version())
     except OSError as error:
         raise CheckError(f"cannot write the reports into {report_dir} ({error.strerror or error}); pass "
                          "--report-dir with a writable directory") from error
@@ -560,8 +560,7 @@ def _fix(finding: ReportedFinding, rules: dict[str, Rule]) -> str:
     rule = rules.get(finding.rule_id) if finding.pack == OMICS_SECURE_PACK.name else None
     if rule is not None:
         return rule.fix or rule.explanation
-    concern = concern_of(finding.pack, finding.rule_id)
-    return concern.fix if concern else generic_fix(finding.pack, finding.rule_id)
+    return fix_of(finding.pack, finding.rule_id, finding.construct_path) or generic_fix(finding.pack, finding.rule_id)
 
 
 def _explain(finding: ReportedFinding, rules: dict[str, Rule]) -> str:

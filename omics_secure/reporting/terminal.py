@@ -11,7 +11,14 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 
 from omics_secure._internal.tags import OMICS_SECURE_PACK_NAME as PROJECT_PACK
-from omics_secure.reporting.hints import ACKNOWLEDGE_IMPORT, acknowledge_line, concern_of, rule_name
+from omics_secure.reporting.hints import (
+    ACKNOWLEDGE_IMPORT,
+    WARNING_ACK,
+    WARNING_ACK_NOTE,
+    acknowledge_line,
+    concern_of,
+    rule_name,
+)
 from omics_secure.reporting.validation_report import PackResult, ReportedFinding
 
 # The L1 below an L2 is '<L2 path>/Resource'; acknowledging on the L2 covers it and reads as the user wrote it.
@@ -105,6 +112,8 @@ def render_check(packs: Sequence[PackResult], *, stack_count: int, resource_coun
     if warnings:
         lines += ["", "Warnings (do not fail the check):"]
         lines += [f"  {n.construct_path}: {n.message}" for n in warnings]
+        if any(WARNING_ACK.search(n.message) for n in warnings):
+            lines.append(f"  {WARNING_ACK_NOTE}")
     acknowledged = [f for p in packs for f in p.acknowledged_findings]
     if verbose and (acknowledged or infos):
         lines += ["", "Acknowledged findings:"] if acknowledged else []

@@ -18,13 +18,13 @@ import uuid
 import xml.etree.ElementTree as ElementTree
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
-from importlib import metadata
 from pathlib import Path
 from typing import Any, Protocol
 
 from omics_secure._internal.tags import CDK_NAG_PACK_NAMES
 from omics_secure.inputs.lines import resource_lines
 from omics_secure.reporting import markdown
+from omics_secure.reporting.hints import WARNING_ACK, WARNING_ACK_NOTE
 from omics_secure.reporting.validation_report import PackResult, ReportedFinding
 
 JUNIT_FILE = "omics-secure.junit.xml"
@@ -143,12 +143,12 @@ def _read_lines(template_path: Path) -> Mapping[str, int]:
 
 
 def write_reports(packs: Sequence[PackResult], stacks: Sequence[SynthesizedStack], report_dir: Path, *,
-                  title: str = "omics-secure check", scope: str | None = None) -> list[Path]:
+                  title: str = "omics-secure check", scope: str | None = None, version: str = "unknown") -> list[Path]:
     """Write the JUnit, SARIF, GitLab SAST and Markdown reports into ``report_dir``; returns their paths.
 
     ``title`` names the command in the JUnit and Markdown reports; ``scope`` says what was judged
-    (default: the number of stacks). Findings with no resource in ``stacks`` (``verify``'s live
-    resources) get a logical location only in SARIF.
+    (default: the number of stacks); ``version`` is omics-secure's, for the GitLab report. Findings with no
+    resource in ``stacks`` (``verify``'s live resources) get a logical location only in SARIF.
     """
     report_dir.mkdir(parents=True, exist_ok=True)
     locator = FindingLocator(stacks)
@@ -156,7 +156,7 @@ def write_reports(packs: Sequence[PackResult], stacks: Sequence[SynthesizedStack
         JUNIT_FILE: to_junit_xml(packs, title=title),
         SARIF_FILE: json.dumps(to_sarif(packs, locator, base=report_dir), indent=2),
         MARKDOWN_FILE: to_markdown(packs, stack_count=len(stacks), title=title, scope=scope),
-        GITLAB_SAST_FILE: json.dumps(to_gitlab_sast(packs, locator, tool=title), indent=2),
+        GITLAB_SAST_FILE: json.dumps(to_gitlab_sast(packs, locator, tool=title, version=version), indent=2),
     }
     written = []
     for name, text in outputs.items():
@@ -280,14 +280,10 @@ def _sarif_location(finding: ReportedFinding, locator: FindingLocator, uri: Call
 
 
 def to_gitlab_sast(packs: Sequence[PackResult], locator: FindingLocator, *, tool: str = "omics-secure check",
-                   now: datetime.datetime | None = None) -> dict[str, Any]:
+                   version: str = "unknown", now: datetime.datetime | None = None) -> dict[str, Any]:
     """GitLab's SAST report: a vulnerability per open finding (High) and warning (Low). Acknowledged findings are
     left out: GitLab's report has no suppression, and its merge-request widget would show them as new. Each
     vulnerability's id is the same for the same rule on the same resource, so GitLab tracks it across runs."""
-    try:
-        version = metadata.version("omics-secure")
-    except metadata.PackageNotFoundError:
-        version = "unknown"
     stamp = (now or datetime.datetime.now(datetime.UTC)).strftime("%Y-%m-%dT%H:%M:%S")
     vendor = {"id": "omics-secure", "name": "omics-secure", "version": version, "vendor": {"name": "omics-secure"}}
     vulnerabilities = []
@@ -342,6 +338,8 @@ def to_markdown(packs: Sequence[PackResult], *, stack_count: int, title: str = "
     lines += _findings_table("Unacknowledged findings", "finding",
                              [(f, f.description) for p in packs for f in p.open_findings])
     lines += _findings_table("Warnings", "warning", [(f, f.description) for p in packs for f in p.warnings])
+    if any(WARNING_ACK.search(f.description) for p in packs for f in p.warnings):
+        lines += ["", markdown.text(WARNING_ACK_NOTE)]
     lines += _findings_table("Acknowledged findings", "reason",
                              [(f, f.reason or "") for p in packs for f in p.acknowledged_findings])
     return "\n".join(lines)
