@@ -25,9 +25,9 @@ REPOSITORY = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(REPOSITORY))
 
 from omics_secure._internal.tags import DATA_CLASSIFICATION_TAG, PHI  # noqa: E402
+from omics_secure.compliance.check import pack_result  # noqa: E402
 from omics_secure.compliance.engine import evaluate_stacks  # noqa: E402
 from omics_secure.compliance.packs import OMICS_SECURE_PACK  # noqa: E402
-from omics_secure.compliance.templates import pack_result  # noqa: E402
 from omics_secure.inputs.assembly import StackArtifact  # noqa: E402
 from omics_secure.inputs.lines import resource_lines  # noqa: E402
 from omics_secure.reporting.writers import (  # noqa: E402

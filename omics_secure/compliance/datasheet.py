@@ -24,6 +24,7 @@ from pathlib import Path
 from typing import Any
 
 from omics_secure._internal.tags import APPROVAL_ID_TAG, PROJECT_DUC_ENDS_TAG, PROJECT_ID_TAG
+from omics_secure.compliance.airlock_report import airlock_section
 from omics_secure.compliance.approvals import APPROVAL_HEADERS, PEOPLE_RESPONSIBILITY, Approval, approval_of
 from omics_secure.compliance.controls import (
     CONTROLS,
@@ -133,6 +134,7 @@ def build_datasheet(assembly_dir: str | Path, *, pack: Pack = OMICS_SECURE_PACK,
     provenance = provenance or Provenance.of(app_dir if app_dir is not None else assembly_dir.resolve().parent)
     approvals = _approval_list(located, names)
     projects = _projects(located)
+    airlock = airlock_section(stacks, names)
     return [
         _plain_summary(located, names, approvals, provenance),
         _environment(graph, assets, names),
@@ -141,6 +143,7 @@ def build_datasheet(assembly_dir: str | Path, *, pack: Pack = OMICS_SECURE_PACK,
         _encryption(located, names),
         _access(located, names),
         _approvals(approvals),
+        *([airlock] if airlock is not None else []),
         _logging(located, names),
         _retention(located, names),
         _recovery(located, names),
