@@ -386,7 +386,8 @@ def _report_oscal(args: argparse.Namespace, *, progress: TextIO) -> int:
     synthesized = _assembly(args, progress)
     _print_notes(synthesized.notes, progress)
     assembly_dir = synthesized.assembly
-    results = check_results(assembly_dir)
+    judged = _judge(_assembly_input(args, synthesized), progress)
+    results = check_results(assembly_dir, packs=judged.packs)
     if verify_report is not None:
         try:
             results += read_verify_junit(verify_report, _verify_controls())
@@ -407,7 +408,7 @@ def _report_oscal(args: argparse.Namespace, *, progress: TextIO) -> int:
         raise CheckError(f"cannot write OSCAL into --file {directory} ({error.strerror or error}); pass a writable "
                          "directory") from error
     print(f"omics-secure: OSCAL written to {', '.join(str(path) for path in written)}", file=progress)
-    return _report_exit(args, _judge(_assembly_input(args, synthesized), progress), progress)
+    return _report_exit(args, judged, progress)
 
 
 def _verify_controls() -> dict[str, Controls]:
