@@ -386,7 +386,7 @@ def _report_oscal(args: argparse.Namespace, *, progress: TextIO) -> int:
     synthesized = _assembly(args, progress)
     _print_notes(synthesized.notes, progress)
     assembly_dir = synthesized.assembly
-    judged = _judge(_assembly_input(args, synthesized), progress)
+    judged = _judge(_assembly_input(args, synthesized), None)
     results = check_results(assembly_dir, packs=judged.packs)
     if verify_report is not None:
         try:
@@ -471,12 +471,15 @@ class Judgment:
                 f"{', '.join(p.name for p in self.packs)}")
 
 
-def _judge(given: CheckInput, progress: TextIO) -> Judgment:
-    """Run every pack on the input (those the app did not run) and gather what the summary shows."""
+def _judge(given: CheckInput, progress: TextIO | None) -> Judgment:
+    """Run every pack on the input (those the app did not run) and gather what the summary shows; ``progress``
+    (None: quiet) is told what is judged."""
     from omics_secure.compliance.check import repeats_a_finding, run_check
 
     stacks = given.stacks
-    print(f"omics-secure: judging {_count(len(stacks), 'stack')} of {given.source} ...", file=progress, flush=True)
+    if progress is not None:
+        print(f"omics-secure: judging {_count(len(stacks), 'stack')} of {given.source} ...", file=progress,
+              flush=True)
     try:
         outcome = run_check(stacks, given.reported, source=given.source, pack=OMICS_SECURE_PACK)
     except ReplayError as error:

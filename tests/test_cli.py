@@ -205,10 +205,10 @@ def reference(tmp_path_factory: pytest.TempPathFactory) -> tuple[Run, Path]:
     return omics_secure("check", "--output", str(output)), output
 
 
-def test_the_reference_app_passes_in_at_most_16_lines(reference):
+def test_the_reference_app_passes_in_at_most_17_lines(reference):
     run, assembly = reference
     assert run.code == 0, run.out
-    assert len(run.lines) <= 16, run.out
+    assert len(run.lines) <= 17, run.out  # with the line that explains a warning's [ack: ID]
     assert "  every pack judged OmicsSecureReplica, OmicsSecurePrimary" in run.lines
     for pack in ("HIPAA.Security", "NIST.800.53.R5", "AwsSolutions", "OmicsSecure"):
         assert any(line.startswith(f"  PASS  {pack}") for line in run.lines)
@@ -431,7 +431,8 @@ def test_help_has_no_restructuredtext_markup_and_documents_the_exit_codes(comman
     if command in ([], ["check"]):
         assert "2  the check could not be made" in run.out
     if command == ["report"]:
-        assert "Exits 0 when it is written, 2 when it cannot be." in " ".join(run.out.split())
+        assert ("Exits as check does: 0 when every pack passed, 1 on any open finding (the summary is still "
+                "written; --exit-zero makes it 0), 2 when it cannot be written.") in " ".join(run.out.split())
 
 
 def test_bad_arguments_are_exit_2():
