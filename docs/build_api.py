@@ -11,6 +11,7 @@ import functools
 import html.parser
 import importlib
 import inspect
+import os
 import re
 import sys
 import warnings
@@ -21,6 +22,11 @@ from types import ModuleType
 from omics_secure._internal.node_runtime import silence_end_of_life_banner
 
 silence_end_of_life_banner()
+# pdoc hides a default value that equals any environment variable's value, with a warning, in case the default was
+# read from a secret; this build fails on warnings, so a CDK user's shell (CDK_DEFAULT_ACCOUNT=111122223333,
+# AWS_REGION=us-east-1) failed it. No documented default is read from the environment: each is a literal in the
+# code, so the reference shows it, and is the same whatever the shell holds.
+os.environ["PDOC_DISPLAY_ENV_VARS"] = "1"
 
 import pdoc  # noqa: E402
 import pdoc.doc  # noqa: E402

@@ -15,6 +15,7 @@ import sys
 import textwrap
 import traceback
 from collections.abc import Sequence
+from dataclasses import dataclass, replace
 from importlib import metadata
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, TextIO
@@ -35,12 +36,12 @@ from omics_secure.compliance.bootstrap import PACKS_FILE
 from omics_secure.compliance.model import Controls, Rule
 from omics_secure.compliance.packs import OMICS_SECURE_PACK
 from omics_secure.compliance.replay import ReplayError
-from omics_secure.compliance.synthesis import SynthesisError, check_context, synthesize
+from omics_secure.compliance.synthesis import SynthesisError, Synthesized, check_context, parse_context, synthesize
 from omics_secure.compliance.unmatched import unmatched_acknowledgments
 from omics_secure.inputs.acknowledgments import AcknowledgmentsFileError
 from omics_secure.inputs.assembly import AssemblyError, StackArtifact, read_assembly
 from omics_secure.inputs.templates import describe_unjudged
-from omics_secure.reporting.hints import concern_of, generic_fix
+from omics_secure.reporting.hints import fix_of, generic_fix
 from omics_secure.reporting.terminal import Notice, render_check
 from omics_secure.reporting.validation_report import (
     PackResult,
@@ -51,6 +52,8 @@ from omics_secure.reporting.validation_report import (
 from omics_secure.reporting.writers import write_reports
 
 if TYPE_CHECKING:
+    from omics_secure.compliance.acknowledgments import AcknowledgmentBook
+    from omics_secure.compliance.check import CheckOutcome
     from omics_secure.verify.checks import Rules
 
 EXIT_PASS, EXIT_FINDINGS, EXIT_ERROR = 0, 1, 2
@@ -181,7 +184,9 @@ def _parser() -> argparse.ArgumentParser:
                     "Access Committee, an IRB or a HIPAA security officer reads: a plain-language summary, the "
                     "environment drawn (SVG in HTML, Mermaid in Markdown), where the data lives, how it is "
                     "encrypted, who can reach it, what is logged, retention, and a control matrix. "
-                    "Exits 0 when it is written, 2 when it cannot be.")
+                    "Its first lines state the verdict of every pack and the number of open findings. Exits as "
+                    "check does: 0 when every pack passed, 1 on any open finding (the summary is still written; "
+                    "--exit-zero makes it 0), 2 when it cannot be written.")
     _add_app_source(report)
     add_acknowledgments_option(report)
     report.add_argument("--format", choices=("markdown", "html", "oscal"), default="markdown",
@@ -190,6 +195,9 @@ def _parser() -> argparse.ArgumentParser:
     report.add_argument("--file", type=Path, metavar="PATH",
                         help="write the summary to this file instead of standard output (with --format oscal: "
                              "the directory to write component-definition.json and assessment-results.json into)")
+    report.add_argument("--exit-zero", action="store_true",
+                        help="exit 0 even when there are open findings (as ruff's and flake8's --exit-zero): for a "
+                             "job that publishes the summary and leaves the verdict to 'omics-secure check'")
     report.add_argument("--verify-report", type=Path, metavar="FILE",
                         help="with --format oscal: also record the live checks of this omics-secure verify report "
                              "(the omics-secure.junit.xml in verify's --report-dir)")
@@ -223,6 +231,11 @@ def _add_app_source(command: argparse.ArgumentParser) -> None:
                         help="read an already synthesized cloud assembly directory")
     command.add_argument("--output", type=Path, default=Path("cdk.out"), metavar="DIR",
                          help="where to write the synthesized assembly (default: cdk.out)")
+    command.add_argument("--context", "-c", action="append", default=[], metavar="KEY=VALUE",
+                         help="a CDK context value for the app, over cdk.json and cdk.context.json, as 'cdk synth "
+                              "-c' takes it (repeatable); a value starting with [, { or \" is JSON, e.g. a lookup's "
+                              "answer: --context 'availability-zones:account=123456789012:region=us-east-1="
+                              "[\"us-east-1a\",\"us-east-1b\"]'")
 
 
 def _add_verify_parser(commands: Any, common: argparse.ArgumentParser) -> None:
@@ -311,19 +324,22 @@ def _verify(args: argparse.Namespace, *, out: TextIO) -> int:
     return 1 if any(r.failed for r in results) else 0
 
 
-def _assembly(args: argparse.Namespace, progress: TextIO) -> Path:
+def _assembly(args: argparse.Namespace, progress: TextIO) -> Synthesized:
+    """The cloud assembly to judge: the app synthesized (with --context), or --assembly as given."""
     if args.assembly is None:
         print(f"omics-secure: synthesizing {args.app or 'the app cdk.json names'} into {args.output} ...",
               file=progress, flush=True)
-        return synthesize(args.app, args.output)
+        return synthesize(args.app, args.output, parse_context(args.context))
+    if args.context:
+        raise CheckError("--context is for the app's synthesis; an --assembly is already synthesized: leave it out "
+                         "or pass --app")
     assembly_dir: Path = args.assembly
     if not assembly_dir.is_dir():
         raise CheckError(f"--assembly {assembly_dir} is not a directory; pass the cloud assembly directory "
                          "'cdk synth' wrote (cdk.out)")
     if not (assembly_dir / "manifest.json").is_file():
         raise CheckError(f"{assembly_dir} is not a cloud assembly (no manifest.json); run 'cdk synth' first")
-    check_context(assembly_dir)
-    return assembly_dir
+    return Synthesized(assembly_dir, packs_in_app=False, notes=tuple(check_context(assembly_dir)))
 
 
 def _report(args: argparse.Namespace, *, out: TextIO, progress: TextIO) -> int:
@@ -335,29 +351,45 @@ def _report(args: argparse.Namespace, *, out: TextIO, progress: TextIO) -> int:
     if args.verify_report is not None:
         raise CheckError("--verify-report adds verify's live checks to the OSCAL assessment results; use it with "
                          "--format oscal --file DIR")
-    from omics_secure.compliance.check import run_check
-
-    assembly_dir = _assembly(args, progress)
+    synthesized = _assembly(args, progress)
+    _print_notes(synthesized.notes, progress)
+    assembly_dir = synthesized.assembly
+    judged = _judge(args, _assembly_input(args, synthesized), progress)
     # The app's directory, whose git commit the summary states: where cdk.json is when the command synthesizes,
     # else the directory holding the given cloud assembly (cdk.out sits in the app's directory).
     app_dir = Path.cwd() if args.assembly is None else assembly_dir.resolve().parent
-    stacks = read_assembly(assembly_dir)
-    book = acknowledgment_book(args, stacks, progress)
-    reported = _with_clean_packs(read_validation_report(assembly_dir), assembly_dir)
-    outcome = run_check(stacks, reported, source="the app", pack=OMICS_SECURE_PACK, book=book, replay=False)
-    sections = build_datasheet(assembly_dir, app_dir=app_dir, check=outcome.packs)
-    text = render_html(sections) if args.format == "html" else render_markdown(sections)
+    sections = build_datasheet(assembly_dir, app_dir=app_dir, check=judged.packs)
+    verdict = judged.verdict()
+    text = (render_html(sections, verdict=verdict) if args.format == "html"
+            else render_markdown(sections, verdict=verdict))
     if args.file is None:
         print(text, file=out)
-        return EXIT_PASS
-    try:
-        args.file.parent.mkdir(parents=True, exist_ok=True)
-        args.file.write_text(text + "\n", encoding="utf-8")
-    except OSError as error:
-        raise CheckError(f"cannot write --file {args.file} ({error.strerror or error}); pass a writable path") \
-            from error
-    print(f"omics-secure: data-protection summary written to {args.file}", file=progress)
+    else:
+        try:
+            args.file.parent.mkdir(parents=True, exist_ok=True)
+            args.file.write_text(text + "\n", encoding="utf-8")
+        except OSError as error:
+            raise CheckError(f"cannot write --file {args.file} ({error.strerror or error}); pass a writable path") \
+                from error
+        print(f"omics-secure: data-protection summary written to {args.file}", file=progress)
+    return _report_exit(args, judged, progress)
+
+
+def _report_exit(args: argparse.Namespace, judged: Judgment, progress: TextIO) -> int:
+    """report's exit code, as check's: 1 on any open finding (the summary was still written), unless --exit-zero."""
+    print(f"omics-secure: {judged.verdict()}", file=progress)
+    if not judged.complete:
+        raise CheckError(_incomplete_line(judged.packs))
+    if judged.failed and not args.exit_zero:
+        return EXIT_FINDINGS
     return EXIT_PASS
+
+
+def _assembly_input(args: argparse.Namespace, synthesized: Synthesized) -> CheckInput:
+    assembly_dir = synthesized.assembly
+    reported = _with_clean_packs(read_validation_report(assembly_dir), assembly_dir)
+    return CheckInput(read_assembly(assembly_dir), reported, "the assembly" if args.assembly is not None else "the app",
+                      None, synthesized.notes)
 
 
 def _report_oscal(args: argparse.Namespace, *, progress: TextIO) -> int:
@@ -373,7 +405,6 @@ def _report_oscal(args: argparse.Namespace, *, progress: TextIO) -> int:
         raise CheckError(f"--verify-report {verify_report} is not a file; pass the omics-secure.junit.xml that "
                          "omics-secure verify wrote into its --report-dir")
     from omics_secure.compliance.assessment import check_results
-    from omics_secure.compliance.check import run_check
     from omics_secure.compliance.components import CONSTRUCT_CONTROLS
     from omics_secure.reporting.oscal import (
         VerifyReportError,
@@ -383,15 +414,12 @@ def _report_oscal(args: argparse.Namespace, *, progress: TextIO) -> int:
         write_oscal,
     )
 
-    assembly_dir = _assembly(args, progress)
+    synthesized = _assembly(args, progress)
+    _print_notes(synthesized.notes, progress)
+    assembly_dir = synthesized.assembly
     stacks = read_assembly(assembly_dir)
-    book = acknowledgment_book(args, stacks, progress)
-    reported = _with_clean_packs(read_validation_report(assembly_dir), assembly_dir)
-    try:
-        outcome = run_check(stacks, reported, source="the assembly", pack=OMICS_SECURE_PACK, book=book)
-    except ReplayError as error:
-        raise CheckError(str(error)) from error
-    results = check_results(assembly_dir, packs=outcome.packs, book=book)
+    judged = _judge(args, _assembly_input(args, synthesized), progress, announce=False)
+    results = check_results(assembly_dir, packs=judged.packs, book=judged.book)
     if verify_report is not None:
         try:
             results += read_verify_junit(verify_report, _verify_controls())
@@ -411,7 +439,7 @@ def _report_oscal(args: argparse.Namespace, *, progress: TextIO) -> int:
         raise CheckError(f"cannot write OSCAL into --file {directory} ({error.strerror or error}); pass a writable "
                          "directory") from error
     print(f"omics-secure: OSCAL written to {', '.join(str(path) for path in written)}", file=progress)
-    return EXIT_PASS
+    return _report_exit(args, judged, progress)
 
 
 def _verify_controls() -> dict[str, Controls]:
@@ -423,46 +451,109 @@ def _verify_controls() -> dict[str, Controls]:
 
 
 def _check(args: argparse.Namespace, *, out: TextIO, progress: TextIO) -> int:
-    from omics_secure.compliance.check import run_check
+    given = _check_input(args, progress)
+    stacks, report_dir = given.stacks, given.report_dir
+    judged = _judge(args, given, progress)
+    packs = judged.packs
+    rules = {OMICS_SECURE_PACK.qualified_id(rule): rule for rule in OMICS_SECURE_PACK.rules}
+    clock = [f"acknowledgments judged as of {judged.book.today.isoformat()} ({TODAY_VARIABLE} is set), not today"
+             ] if pinned_today() else []
+    lines = render_check(
+        packs, stack_count=len(stacks), resource_count=sum(len(s.resources) for s in stacks), notices=judged.notices,
+        fix_for=lambda finding: _fix(finding, rules), explain=lambda finding: _explain(finding, rules),
+        verbose=args.verbose, notes=[*judged.notes, *clock], inputs=[s.name for s in stacks],
+        accept_in_file=bool(args.template))
+    print("\n".join([*lines, *describe_unjudged(stacks)]), file=out)
+    if report_dir is not None:
+        written = _write_reports([*packs, *_annotation_pack(judged.annotations)], stacks, report_dir)
+        print(f"reports: {', '.join(str(path) for path in written)}", file=out)
+    else:
+        print("reports: not written (templates have no assembly directory to hold them); pass --report-dir DIR to "
+              "write the JUnit, SARIF and Markdown reports there", file=out)
+    if not judged.complete:
+        raise CheckError(_incomplete_line(packs))
+    return EXIT_FINDINGS if judged.failed else EXIT_PASS
 
-    stacks, reported, source, report_dir = _check_input(args, progress)
+
+@dataclass(frozen=True)
+class Judgment:
+    """Every pack's result on the input with its acknowledgments decided from ``book``, the app's annotations
+    (cdk-nag 2's repeats of a finding and acknowledge()'s own warnings about ending acknowledgments left out),
+    the notices shown with them (annotations, the book's warnings and unmatched acknowledgments) and the notes
+    for the reader."""
+
+    outcome: CheckOutcome
+    book: AcknowledgmentBook
+    annotations: list[Notice]
+    notices: list[Notice]
+    notes: tuple[str, ...]
+
+    @property
+    def packs(self) -> list[PackResult]:
+        return list(self.outcome.packs)
+
+    @property
+    def complete(self) -> bool:
+        return self.outcome.complete
+
+    @property
+    def open_count(self) -> int:
+        """Unacknowledged findings and error annotations: what fails the check."""
+        return (sum(len(p.open_findings) for p in self.outcome.packs)
+                + sum(1 for notice in self.notices if notice.level == "error"))
+
+    @property
+    def failed(self) -> bool:
+        return any(not p.passed for p in self.outcome.packs) or self.open_count > 0
+
+    def verdict(self) -> str:
+        """One line: the result, the open findings and the acknowledged ones, as the check's summary ends."""
+        acknowledged = sum(len(p.acknowledged_findings) for p in self.outcome.packs)
+        result = "INCOMPLETE" if not self.complete else "FAIL" if self.failed else "PASS"
+        return (f"Result: {result} - {_count(self.open_count, 'open finding')} (unacknowledged findings and error "
+                f"annotations; 'omics-secure check' lists each with its fix), {acknowledged} acknowledged, by "
+                f"{', '.join(p.name for p in self.outcome.packs)}")
+
+
+def _judge(args: argparse.Namespace, given: CheckInput, progress: TextIO, *, announce: bool = True) -> Judgment:
+    """Run every pack on the input (those the app did not run), decide its acknowledgments from the input's own
+    and its acknowledgments file (``args``), and gather what the summary shows; ``announce`` tells ``progress``
+    what is judged."""
+    from omics_secure.compliance.check import repeats_a_finding, run_check
+
+    stacks = given.stacks
     book = acknowledgment_book(args, stacks, progress)
-    print(f"omics-secure: judging {_count(len(stacks), 'stack')} of {source} ...", file=progress, flush=True)
+    if announce:
+        print(f"omics-secure: judging {_count(len(stacks), 'stack')} of {given.source} ...", file=progress,
+              flush=True)
     try:
-        outcome = run_check(stacks, reported, source=source, pack=OMICS_SECURE_PACK, book=book)
+        outcome = run_check(stacks, given.reported, source=given.source, pack=OMICS_SECURE_PACK, book=book)
     except ReplayError as error:
         raise CheckError(str(error)) from error
     packs = list(outcome.packs)
     # acknowledge()'s own synthesis warnings about ending acknowledgments: the check says the same, judged today.
     annotations = [Notice(a.level, a.construct_path, a.message) for s in stacks for a in s.annotations
-                   if not a.message.endswith((f"[ack: {ENDED_WARNING}]", f"[ack: {ENDING_WARNING}]"))]
-    notices = [*annotations, *outcome.warnings]
-    notices += [Notice("warning", u.acknowledgment.construct_path, u.problem)
-                for u in unmatched_acknowledgments(stacks, packs)]
-    rules = {OMICS_SECURE_PACK.qualified_id(rule): rule for rule in OMICS_SECURE_PACK.rules}
-    clock = [f"acknowledgments judged as of {book.today.isoformat()} ({TODAY_VARIABLE} is set), not today"
-             ] if pinned_today() else []
-    lines = render_check(
-        packs, stack_count=len(stacks), resource_count=sum(len(s.resources) for s in stacks), notices=notices,
-        fix_for=lambda finding: _fix(finding, rules), explain=lambda finding: _explain(finding, rules),
-        verbose=args.verbose, notes=[*outcome.notes, *clock], inputs=[s.name for s in stacks],
-        accept_in_file=bool(args.template))
-    print("\n".join([*lines, *describe_unjudged(stacks)]), file=out)
-    if report_dir is not None:
-        written = _write_reports([*packs, *_annotation_pack(annotations)], stacks, report_dir)
-        print(f"reports: {', '.join(str(path) for path in written)}", file=out)
-    else:
-        print("reports: not written; pass --report-dir DIR to write the JUnit, SARIF and Markdown reports", file=out)
-    if not outcome.complete:
-        raise CheckError(_incomplete_line(packs))
-    failed = any(not p.passed for p in packs) or any(n.level == "error" for n in notices)
-    return EXIT_FINDINGS if failed else EXIT_PASS
+                   if not repeats_a_finding(a, packs)
+                   and not a.message.endswith((f"[ack: {ENDED_WARNING}]", f"[ack: {ENDING_WARNING}]"))]
+    notices = [*annotations, *outcome.warnings,
+               *(Notice("warning", u.acknowledgment.construct_path, u.problem)
+                 for u in unmatched_acknowledgments(stacks, packs))]
+    return Judgment(outcome, book, annotations, notices, (*given.notes, *outcome.notes))
 
 
-def _check_input(args: argparse.Namespace, progress: TextIO
-                 ) -> tuple[list[StackArtifact], list[PackResult], str, Path | None]:
-    """The stacks to judge, the packs' results the app reported, what the input is (for the summary's notes)
-    and where the reports go."""
+@dataclass(frozen=True)
+class CheckInput:
+    """The stacks to judge, the packs' results the app reported, what the input is (for the summary's notes),
+    where the reports go, and what synthesis noted."""
+
+    stacks: list[StackArtifact]
+    reported: list[PackResult]
+    source: str
+    report_dir: Path | None
+    notes: tuple[str, ...] = ()
+
+
+def _check_input(args: argparse.Namespace, progress: TextIO) -> CheckInput:
     from omics_secure.inputs.templates import TemplateError, load_templates, parse_parameters
 
     if args.template:
@@ -472,28 +563,23 @@ def _check_input(args: argparse.Namespace, progress: TextIO
             stacks = load_templates(args.template, parse_parameters(args.parameter))
         except TemplateError as error:
             raise CheckError(str(error)) from error
-        return stacks, [], "the templates", getattr(args, "report_dir", None)
+        return CheckInput(stacks, [], "the templates", getattr(args, "report_dir", None))
     if args.parameter:
         raise CheckError("--parameter sets a template parameter; use it with --template FILE")
-    assembly_dir = _assembly(args, progress)
-    stacks = read_assembly(assembly_dir)
-    reported = _with_clean_packs(read_validation_report(assembly_dir), assembly_dir)
-    source = "the assembly" if args.assembly is not None else "the app"
-    return stacks, reported, source, getattr(args, "report_dir", None) or assembly_dir
+    synthesized = _assembly(args, progress)
+    return replace(_assembly_input(args, synthesized),
+                   report_dir=getattr(args, "report_dir", None) or synthesized.assembly)
+
+
+def _print_notes(notes: Sequence[str], stream: TextIO) -> None:
+    for note in notes:
+        print(f"omics-secure: note: {note}", file=stream)
 
 
 def _acknowledgments(args: argparse.Namespace, *, out: TextIO, progress: TextIO) -> int:
     """omics-secure acknowledgments: the packs run as in check, then every acknowledgment is listed."""
-    from omics_secure.compliance.check import run_check
-
-    stacks, reported, source, _ = _check_input(args, progress)
-    book = acknowledgment_book(args, stacks, progress)
-    print(f"omics-secure: judging {_count(len(stacks), 'stack')} of {source} ...", file=progress, flush=True)
-    try:
-        outcome = run_check(stacks, reported, source=source, pack=OMICS_SECURE_PACK, book=book)
-    except ReplayError as error:
-        raise CheckError(str(error)) from error
-    print(render_listing(outcome, output_format=args.format), file=out)
+    judged = _judge(args, _check_input(args, progress), progress)
+    print(render_listing(judged.outcome, output_format=args.format), file=out)
     return EXIT_PASS
 
 
@@ -517,7 +603,7 @@ def _incomplete_line(packs: Sequence[PackResult]) -> str:
 
 def _write_reports(packs: list[PackResult], stacks: list[StackArtifact], report_dir: Path) -> list[Path]:
     try:
-        return write_reports(packs, stacks, report_dir)
+        return write_reports(packs, stacks, report_dir, version=_version())
     except OSError as error:
         raise CheckError(f"cannot write the reports into {report_dir} ({error.strerror or error}); pass "
                          "--report-dir with a writable directory") from error
@@ -539,8 +625,7 @@ def _fix(finding: ReportedFinding, rules: dict[str, Rule]) -> str:
     rule = rules.get(finding.rule_id) if finding.pack == OMICS_SECURE_PACK.name else None
     if rule is not None:
         return rule.fix or rule.explanation
-    concern = concern_of(finding.pack, finding.rule_id)
-    return concern.fix if concern else generic_fix(finding.pack, finding.rule_id)
+    return fix_of(finding.pack, finding.rule_id, finding.construct_path) or generic_fix(finding.pack, finding.rule_id)
 
 
 def _explain(finding: ReportedFinding, rules: dict[str, Rule]) -> str:

@@ -148,7 +148,10 @@ class IsolatedVpc(Construct):
             into the endpoint security group and the network ACLs as a literal, so that compliance
             rules can judge them.
         :param availability_zones: at least two AZ names. Default: the region's first two AZs, resolved
-            by CloudFormation (``Fn::GetAZs``) so that synthesis needs no AWS account lookup.
+            by CloudFormation (``Fn::GetAZs``). Either way the template needs no AWS account lookup; in a stack
+            with an explicit account and region, aws-cdk-lib's ``ec2.Vpc`` still asks for the account's zones (a
+            context lookup whose answer it only compares with these): ``omics-secure check`` goes on without it and
+            prints the ``cdk.context.json`` line that answers it for ``cdk synth``.
         :param interface_endpoints: the PrivateLink endpoints to create. Default:
             :data:`DEFAULT_INTERFACE_ENDPOINTS`; an empty list creates none.
         :param flow_log_retention_days: days to keep flow logs, one of CloudWatch Logs' allowed values

@@ -61,6 +61,17 @@ from hypothesis import settings  # noqa: E402
 
 from tests import REPOSITORY  # noqa: E402
 
+# The suite's results do not depend on the shell it runs in: a CDK user's shell exports CDK_DEFAULT_ACCOUNT,
+# CDK_DEFAULT_REGION, AWS_REGION or AWS_PROFILE, and its AWS config names a region. Tests that need one set it;
+# .ci/run runs the suite with them all set, to keep it so. Apps the command runs by a bare 'python3' find this
+# interpreter first on PATH, as they do under make (which puts .venv/bin first) and in an activated venv.
+SHELL_SETTINGS = ("CDK_DEFAULT_ACCOUNT", "CDK_DEFAULT_REGION", "AWS_REGION", "AWS_DEFAULT_REGION", "AWS_PROFILE",
+                  "AWS_DEFAULT_PROFILE")
+for _variable in SHELL_SETTINGS:
+    os.environ.pop(_variable, None)
+os.environ["AWS_CONFIG_FILE"] = os.environ["AWS_SHARED_CREDENTIALS_FILE"] = os.devnull
+os.environ["PATH"] = os.pathsep.join([str(Path(sys.executable).parent), os.environ.get("PATH", "")])
+
 settings.register_profile("omics-secure", deadline=None)
 settings.load_profile("omics-secure")
 

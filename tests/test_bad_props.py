@@ -81,6 +81,7 @@ from omics_secure import (
     WorkflowRunRole,
     WorkflowVersion,
 )
+from omics_secure._internal.errors import readable
 from omics_secure.stacks.reference import build_reference_app
 from tests.harness import ACCOUNT, ENV, REPLICA_REGION, make_app
 
@@ -843,6 +844,33 @@ def test_every_problem_of_a_construct_is_reported_at_once(world: World) -> None:
     assert {p.prop for p in raised.value.problems} == {"bucket_name", "tags['aws:x']", "access_log_prefix", "key"}
 
 
+def test_a_wrong_type_does_not_hide_the_value_problems_of_the_same_call(world: World) -> None:
+    """One error for the call: the wrong type, and every value problem of the other props."""
+    with pytest.raises(OmicsSecureConfigError) as raised:
+        PhiBucket(world.stack, world.new_id(), key=world.key, bucket_name="Bad_Name", tags={"aws:x": "y"},
+                  object_lock_retention=30)
+    assert {p.prop for p in raised.value.problems} == {"object_lock_retention", "bucket_name", "tags['aws:x']"}
+    with pytest.raises(OmicsSecureConfigError) as raised:
+        IsolatedVpc(world.stack, world.new_id(), key=world.key, cidr="8.8.0.0/16", flow_log_retention_days="365")
+    assert [p.prop for p in raised.value.problems] == ["flow_log_retention_days", "cidr"]
+
+
+def test_a_wrong_type_alone_is_still_one_error_and_nothing_is_built(world: World) -> None:
+    before = len(world.stack.node.children)
+    with pytest.raises(OmicsSecureConfigError) as raised:
+        AccessLogBucket(world.stack, world.new_id(), retention=5)
+    assert [p.prop for p in raised.value.problems] == ["retention"]
+    assert len(world.stack.node.children) == before
+
+
+def test_the_error_is_named_by_its_public_module_and_a_token_by_what_it_stands_for(world: World) -> None:
+    assert OmicsSecureConfigError.__module__ == "omics_secure"
+    bucket = world.bucket.bucket
+    assert readable(bucket.bucket_arn) == f"the Arn of {bucket.node.default_child.node.path} (known at deployment)"
+    assert readable(cdk.Fn.join("-", ["a", bucket.bucket_name])) == "a value known only at deployment (a CDK token)"
+    assert "${Token[" not in readable(f"{bucket.bucket_arn}/runs/*")
+
+
 def test_an_object_is_shown_by_its_construct_path_and_arn(world: World) -> None:
     with pytest.raises(OmicsSecureConfigError, match=re.escape(f"key=imported resource at Catalogue/EuKey "
                                                                f"({EU_KEY_ARN})")):
@@ -885,3 +913,23 @@ def test_values_that_merely_resemble_bad_ones_are_accepted(world: World) -> None
     FhirDatastore(world.stack, world.new_id(), key=world.key, name="Study 42: FHIR/R4 @lab+1=ok")
     AlertTopic(world.stack, world.new_id(), email="security-alerts+phi@example.org")
     _ = (Encryption, ObjectLockMode, TlsVersion, MacieFrequency, SmartAuthorizationStrategy, WorkflowEngine)
+
+
+@pytest.mark.slow  # runs an app as a user does, in a subprocess
+def test_python_app_py_with_a_misspelt_prop_shows_one_unchained_error(tmp_path) -> None:
+    app = tmp_path / "app.py"
+    app.write_text("import aws_cdk as cdk\nfrom omics_secure import PhiBucket, PhiKey\n\napp = cdk.App()\n"
+                   "stack = cdk.Stack(app, 'Lab')\n"
+                   "PhiBucket(stack, 'Data', key=PhiKey(stack, 'Key'), acess_logs=None)\napp.synth()\n")
+    import subprocess
+    import sys
+
+    completed = subprocess.run([sys.executable, str(app)], capture_output=True, text=True, check=False,
+                               cwd=tmp_path, env={"JSII_SILENCE_WARNING_END_OF_LIFE_NODE_VERSION": "20",
+                                                  "PATH": "/usr/bin:/bin", "CDK_OUTDIR": str(tmp_path / "out")})
+    assert completed.returncode == 1
+    assert "During handling of the above exception" not in completed.stderr
+    assert "TypeError" not in completed.stderr and "omics_secure._internal" not in completed.stderr
+    lines = completed.stderr.strip().splitlines()
+    assert lines[-2] == "omics_secure.OmicsSecureConfigError: PhiBucket 'Data': invalid props", completed.stderr
+    assert lines[-1].startswith("  - acess_logs=None: no such prop; did you mean 'access_logs'?")

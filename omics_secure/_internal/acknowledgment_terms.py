@@ -33,6 +33,7 @@ ENDING_WARNING = "omics-secure:acknowledgment-ending"
 SOURCE_APP = "app"
 SOURCE_FILE = "acknowledgments file"
 SOURCE_LIBRARY = "omics-secure construct"
+SOURCE_CDK_NAG_2 = "cdk-nag 2 NagSuppressions"  # cdk-nag 2's suppressions in the template's metadata
 """Acknowledged by one of this library's constructs for an AWS constraint or a design choice it documents:
 owned by the library release, and not a project's exception, so it carries no expiry."""
 

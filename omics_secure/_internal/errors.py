@@ -2,12 +2,14 @@
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+import contextlib
+from collections.abc import Iterator, Mapping
+from contextvars import ContextVar
 from dataclasses import dataclass
 from enum import Enum
 from typing import Any
 
-from aws_cdk import Duration, Token
+from aws_cdk import Duration, Token, Tokenization
 from constructs import Construct
 
 _MAX_SHOWN = 200
@@ -39,6 +41,25 @@ class OmicsSecureConfigError(ValueError):
         super().__init__(f"{construct}: invalid props\n{lines}")
 
 
+# Users meet it as omics_secure.OmicsSecureConfigError (a traceback's last line names the class by its module).
+OmicsSecureConfigError.__module__ = "omics_secure"
+
+# The wrong-typed props of the call being checked (omics_secure._internal.props.checked_props), which every
+# ProblemCollector of that call raises with its own value problems, so one error names them all.
+_PENDING: ContextVar[tuple[Problem, ...]] = ContextVar("omics_secure_pending_problems", default=())
+
+
+@contextlib.contextmanager
+def pending(problems: list[Problem]) -> Iterator[None]:
+    """While the body of a call whose ``problems`` (wrong types) are known runs its value checks: any
+    :meth:`ProblemCollector.raise_if_any` in it raises them together with its own."""
+    token = _PENDING.set(tuple(problems))
+    try:
+        yield
+    finally:
+        _PENDING.reset(token)
+
+
 class ProblemCollector:
     """Collects every problem of one construct so that they are raised together, once."""
 
@@ -53,9 +74,18 @@ class ProblemCollector:
         if not condition:
             self.add(prop, value, fix)
 
+    @property
+    def problems(self) -> list[Problem]:
+        return list(self._problems)
+
     def raise_if_any(self) -> None:
-        if self._problems:
-            raise OmicsSecureConfigError(self._construct, self._problems)
+        """Raise every problem collected, and the wrong-typed props of the call (:func:`pending`): a value check
+        of a prop whose type is already wrong is left out, since it judged a value of the wrong kind."""
+        typed = _PENDING.get()
+        wrong = {problem.prop.split("[", 1)[0].split(".", 1)[0] for problem in typed}
+        found = [*typed, *(p for p in self._problems if p.prop.split("[", 1)[0].split(".", 1)[0] not in wrong)]
+        if found:
+            raise OmicsSecureConfigError(self._construct, found)
 
 
 def is_unresolved(value: Any) -> bool:
@@ -68,6 +98,8 @@ def readable(value: Any) -> str:
 
     Never an object repr such as ``<aws_cdk.aws_s3.Bucket object at 0x...>``.
     """
+    if is_unresolved(value):
+        return _token_words(value)
     if isinstance(value, str):
         text = repr(value)
         return text if len(text) <= _MAX_SHOWN else f"{text[:_MAX_SHOWN]}...' ({len(value)} characters)"
@@ -92,8 +124,28 @@ def readable(value: Any) -> str:
     text = repr(value)
     if " object at 0x" in text or len(text) > _MAX_SHOWN:
         cls = type(value)
-        return f"a {cls.__module__}.{cls.__qualname__} object"
+        module = "omics_secure" if cls.__module__.startswith("omics_secure") else cls.__module__
+        return f"a {module}.{cls.__qualname__} object"
     return text
+
+
+def _token_words(value: str | int | float) -> str:
+    """A token as what it stands for: "the Arn of App/Data/Resource (known at deployment)" for a reference to a
+    resource's attribute, else that it is known only at deployment; never ``${Token[TOKEN.14]}``."""
+    try:
+        resolvables = (Tokenization.reverse_string(value).tokens if isinstance(value, str)
+                       else [Tokenization.reverse_number(value)])
+    except Exception:  # jsii could not reverse it: say what it is without its internals
+        resolvables = []
+    described = []
+    for resolvable in resolvables:
+        target, attribute = getattr(resolvable, "target", None), getattr(resolvable, "display_name", None)
+        path = _construct_path(target) if target is not None else None
+        if path is not None and isinstance(attribute, str):
+            described.append(f"the {attribute} of {path}")
+    if described:
+        return f"{' and '.join(described)} (known at deployment)"
+    return "a value known only at deployment (a CDK token)"
 
 
 def _construct_path(value: Any) -> str | None:

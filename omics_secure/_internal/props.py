@@ -26,7 +26,7 @@ from collections.abc import Callable
 from enum import Enum
 from typing import Any, TypeVar
 
-from omics_secure._internal.errors import ProblemCollector, is_unresolved, readable
+from omics_secure._internal.errors import OmicsSecureConfigError, ProblemCollector, is_unresolved, pending, readable
 
 F = TypeVar("F", bound=Callable[..., Any])
 CHECKED_MARK = "__omics_secure_checked_props__"
@@ -43,13 +43,20 @@ def checked_props(function: F) -> F:
         nonlocal hints
         if hints is None:  # resolved on first call: annotations are strings until every module is loaded
             hints = typing.get_type_hints(function)
-        problems = ProblemCollector(_label(self, function.__name__, args, kwargs))
+        label = _label(self, function.__name__, args, kwargs)
+        problems = ProblemCollector(label)
+        binding: TypeError | None
         try:
             bound = signature.bind(self, *args, **kwargs)
         except TypeError as error:
-            _binding_problems(problems, signature, args, kwargs, error)
-            problems.raise_if_any()
-            raise
+            binding = error
+        else:
+            binding = None
+        if binding is not None:  # raised outside the except block: no chained TypeError in the user's traceback
+            _binding_problems(problems, signature, args, kwargs, binding)
+            if problems.problems:
+                raise OmicsSecureConfigError(label, problems.problems) from None
+            raise binding
         for name, value in list(bound.arguments.items())[1:]:
             hint = hints.get(name, Any)
             if signature.parameters[name].kind is inspect.Parameter.VAR_POSITIONAL:
@@ -57,8 +64,19 @@ def checked_props(function: F) -> F:
                     check_value(problems, f"{name}[{index}]", item, hint)
             else:
                 check_value(problems, name, value, hint)
-        problems.raise_if_any()
-        return function(self, *args, **kwargs)
+        if not problems.problems:
+            return function(self, *args, **kwargs)
+        # Wrong types: run the call's own value checks too, so one error names every problem of the call. Its
+        # first ProblemCollector.raise_if_any raises them all, before anything is built; a check that trips over
+        # a wrong-typed value, or a body with no check, ends in the type problems alone.
+        with pending(problems.problems):
+            try:
+                function(self, *args, **kwargs)
+            except OmicsSecureConfigError:
+                raise
+            except Exception:
+                pass
+        raise OmicsSecureConfigError(label, problems.problems) from None
 
     setattr(wrapper, CHECKED_MARK, True)
     return typing.cast(F, wrapper)

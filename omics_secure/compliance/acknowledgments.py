@@ -213,7 +213,7 @@ def _decide(finding: ReportedFinding, book: AcknowledgmentBook, matched: dict[Ac
     acknowledgment = standing.acknowledgment
     standings.setdefault(acknowledgment, standing)
     if standing.in_force:
-        decided = replace(finding, acknowledged_id=acknowledgment.id, reason=acknowledgment.reason,
+        decided = replace(finding, acknowledged_id=acknowledgment.id, reason=acknowledgment.stated_reason,
                           acknowledgment=acknowledgment, acknowledged_until=standing.ends)
     else:
         decided = replace(finding, acknowledged_id=None, reason=None, acknowledgment=acknowledgment,

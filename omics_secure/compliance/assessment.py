@@ -59,7 +59,7 @@ def _pack_results(pack: Pack, stack: StackArtifact, book: AcknowledgmentBook) ->
             acceptance: dict[str, Any] = {}
             if standing is not None:
                 acknowledgment = standing.acknowledgment
-                acceptance = {"reason": acknowledgment.reason, "owner": acknowledgment.owner or "",
+                acceptance = {"reason": acknowledgment.stated_reason, "owner": acknowledgment.owner or "",
                               "reference": acknowledgment.reference or "", "deadline": standing.ends,
                               "accepted_in": acknowledgment.source}
                 if standing.in_force:

@@ -9,6 +9,7 @@ stacks included. Each pack's result says which inputs it judged (``PackResult.co
 
 from __future__ import annotations
 
+import re
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field, replace
 from pathlib import Path
@@ -21,7 +22,7 @@ from omics_secure.compliance.engine import Finding, evaluate_stacks, judge_resou
 from omics_secure.compliance.model import Pack, Status
 from omics_secure.compliance.packs import OMICS_SECURE_PACK
 from omics_secure.compliance.replay import describe_rule_error, replay_packs
-from omics_secure.inputs.assembly import StackArtifact
+from omics_secure.inputs.assembly import CDK_NAG_2_SUPPRESSION, Annotation, StackArtifact
 from omics_secure.reporting.terminal import Notice
 from omics_secure.reporting.validation_report import PackCoverage, PackResult, ReportedFinding
 
@@ -98,6 +99,13 @@ def run_check(stacks: Sequence[StackArtifact], reported: Sequence[PackResult] = 
     order = [*CDK_NAG_PACK_NAMES, pack.name]
     packs = [by_name[name] for name in order if name in by_name]
     packs += [result for name, result in by_name.items() if name not in order]
+    honoured = sum(1 for result in packs for finding in result.acknowledged_findings
+                   if (finding.reason or "").startswith(f"{CDK_NAG_2_SUPPRESSION}: "))
+    if honoured:
+        notes.append(f"{honoured} finding{'s' if honoured != 1 else ''} acknowledged by cdk-nag 2 suppressions "
+                     "(NagSuppressions, in the templates' cdk_nag metadata); cdk-nag 3 has no NagSuppressions and "
+                     "ignores them in cdk synth: move each to Validations.of(construct).acknowledge(Acknowledgment("
+                     "id='Pack::RuleId', reason='...')), e.g. id='AwsSolutions::AwsSolutions-S1'")
     if stacks and not any(_marks_phi(stack) for stack in stacks):
         notes.append(f"no resource is marked as holding PHI, so the rules for PHI stores only (a customer-managed "
                      f"key, object lock) judged nothing: tag each bucket that holds PHI {DATA_CLASSIFICATION_TAG}="
@@ -144,6 +152,23 @@ def _marks_phi(stack: StackArtifact) -> bool:
     return False
 
 
+# cdk-nag 2 reports a finding as an annotation of the resource: "AwsSolutions-S1: The S3 Bucket has ..." (its
+# NagPack.createMessage), granular ones as "AwsSolutions-IAM5[Resource::*]: ...".
+_CDK_NAG_2_MESSAGE = re.compile(r"^(?P<rule>[A-Za-z0-9.]+-[A-Za-z0-9]+(?:\[[^\]]*\])?): ")
+
+
+def repeats_a_finding(annotation: Annotation, packs: Sequence[PackResult]) -> bool:
+    """Whether ``annotation`` is cdk-nag 2's report, in the app, of a finding one of ``packs`` (cdk-nag 3's, run on
+    the templates) reports on the same resource: shown once, as the pack's finding."""
+    match = _CDK_NAG_2_MESSAGE.match(annotation.message)
+    if match is None or annotation.level == "info":
+        return False
+    pack = next((result for result in packs if match["rule"].startswith(f"{result.name}-")), None)
+    return pack is not None and any(
+        finding.rule_id == match["rule"] and finding.construct_path == annotation.construct_path
+        for finding in (*pack.open_findings, *pack.acknowledged_findings, *pack.warnings, *pack.errors))
+
+
 def pack_result(pack: Pack, findings: Sequence[Finding]) -> PackResult:
     """Findings as a pack result: non-compliant verdicts open, cannot-judge ones warnings, a rule that failed
     on a resource an error (the check is incomplete)."""
@@ -152,7 +177,7 @@ def pack_result(pack: Pack, findings: Sequence[Finding]) -> PackResult:
             pack=f.pack, rule_id=f.rule_id, description=f.message, severity=f.severity,
             construct_path=f.construct_path,
             acknowledged_id=f.acknowledgment.id if f.acknowledgment else None,
-            reason=f.acknowledgment.reason if f.acknowledgment else None,
+            reason=f.acknowledgment.stated_reason if f.acknowledgment else None,
             is_error=f.status is Status.ERROR,
         )
         for f in findings

@@ -248,7 +248,8 @@ def _environment(graph: Graph, assets: Sequence[Asset], names: Names) -> Section
                   ", ".join(encrypts.get(asset.node.id, [])) or "-", asset.construct_path) for asset in assets)
     return Section(ENVIRONMENT_TITLE, (
         "Drawn from the synthesized templates: accounts and regions, each VPC with its subnets, endpoints and "
-        "gateways, the data stores, the KMS keys and what each encrypts, the roles and approvals whose policies "
+        "gateways, the compute that runs code (Batch, Lambda, EC2, ECS), the data stores, the KMS keys and what "
+        "each encrypts, the roles and approvals whose policies "
         "name a data store, and the audit trail. Arrows: replication, encryption, access and log delivery.",
     ), (Table("Technology asset inventory", ("asset", "what it is", "account", "region", "encrypts",
                                              "construct path"), rows),),

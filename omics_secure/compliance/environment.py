@@ -30,10 +30,22 @@ DATA_STORE_TYPES = {
 }
 """The resource types that hold data, and what the report calls each."""
 DATA_TYPES = tuple(DATA_STORE_TYPES)
+COMPUTE_TYPES = {
+    "AWS::Batch::ComputeEnvironment": "Batch compute environment",
+    "AWS::Lambda::Function": "Lambda function",
+    "AWS::EC2::Instance": "EC2 instance",
+    "AWS::AutoScaling::AutoScalingGroup": "EC2 Auto Scaling group",
+    "AWS::ECS::Cluster": "ECS cluster",
+    "AWS::ECS::Service": "ECS service",
+}
+"""The resource types that run code, and what the report calls each: every one is in the inventory, in its VPC
+when it names subnets of one (a Lambda function's VpcConfig, a Batch environment's ComputeResources, an
+instance's SubnetId, a service's NetworkConfiguration)."""
 _NETWORK_TYPES = ("AWS::EC2::Subnet", "AWS::EC2::VPCEndpoint", "AWS::EC2::InternetGateway", "AWS::EC2::NatGateway")
 _POLICY_TYPES = ("AWS::IAM::Policy", "AWS::IAM::ManagedPolicy")
 _DETAILS = {
     **DATA_STORE_TYPES,
+    **COMPUTE_TYPES,
     "AWS::CloudTrail::Trail": "CloudTrail trail",
     "AWS::EC2::InternetGateway": "internet gateway",
     "AWS::EC2::NatGateway": "NAT gateway",
@@ -177,6 +189,14 @@ def build_environment(stacks: Sequence[StackArtifact], names: Names) -> tuple[Gr
                         label=f"{service} endpoint")
                 else:
                     add(stack, logical_id, "network", group, _DETAILS[resource_type], _DETAILS[resource_type])
+        subnet_vpc = {lid: vpc_of[r] for lid, b in resources.items() if b.get("Type") == "AWS::EC2::Subnet"
+                      for r in references(b.get("Properties")) if r in vpc_of}
+        for logical_id, body in resources.items():
+            resource_type = str(body.get("Type"))
+            if resource_type in COMPUTE_TYPES:
+                in_vpcs = sorted({subnet_vpc[r] for r in references(body.get("Properties")) if r in subnet_vpc})
+                add(stack, logical_id, "compute", in_vpcs[0] if in_vpcs else region_id,
+                    kind_of(resource_type), COMPUTE_TYPES[resource_type])
         for logical_id, body in resources.items():
             resource_type = str(body.get("Type"))
             if resource_type in DATA_TYPES:

@@ -188,7 +188,7 @@ def _pack_result(name: str, report: PackResult | None, included: list[_Included]
             plain, description=f"{when}: {description}" if when else description,
             construct_path=stack.construct_path(logical_id),
             acknowledged_id=acknowledgment.id if acknowledgment else None,
-            reason=acknowledgment.reason if acknowledgment else None))
+            reason=acknowledgment.stated_reason if acknowledgment else None))
     return PackResult(
         name=name,
         open_findings=tuple(f for f in findings if not f.acknowledged and not f.is_error and f.severity != "warning"),

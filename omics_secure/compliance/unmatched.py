@@ -12,7 +12,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 
 from omics_secure.inputs.acknowledgments import Acknowledgment
-from omics_secure.inputs.assembly import StackArtifact
+from omics_secure.inputs.assembly import CDK_NAG_2_SUPPRESSION, StackArtifact
 from omics_secure.reporting.validation_report import PackResult, ReportedFinding
 
 
@@ -34,11 +34,21 @@ def unmatched_acknowledgments(stacks: Sequence[StackArtifact],
     known_packs = set(findings)
     unmatched = []
     for stack in stacks:
+        copies: dict[tuple[str, str], list[Acknowledgment]] = {}
         for acknowledgments in stack.acknowledgments.values():
             for acknowledgment in acknowledgments:
+                if acknowledgment.source == CDK_NAG_2_SUPPRESSION:
+                    copies.setdefault((acknowledgment.id, acknowledgment.reason), []).append(acknowledgment)
+                    continue
                 problem = _problem(acknowledgment, findings, known_packs)
                 if problem:
                     unmatched.append(UnmatchedAcknowledgment(acknowledgment, problem))
+        # cdk-nag 2's apply_to_children copies a suppression onto every resource below the construct, most of
+        # which have nothing to suppress: a suppression matches nothing only when none of its copies does.
+        for same in copies.values():
+            problems = [_nag_2_problem(acknowledgment, findings) for acknowledgment in same]
+            if all(problems) and problems[0] is not None:
+                unmatched.append(UnmatchedAcknowledgment(same[0], problems[0]))
     return unmatched
 
 
@@ -61,3 +71,17 @@ def _problem(acknowledgment: Acknowledgment, findings: dict[str, list[ReportedFi
     close = difflib.get_close_matches(rule_id, sorted({f.rule_id for f in under}), n=1, cutoff=0.6)
     hint = f" (did you mean '{pack}::{close[0]}'?)" if close else "; remove it, or fix its id or its construct"
     return f"'{acknowledgment.id}' matches no {pack} finding on this construct or below it{hint}"
+
+
+def _nag_2_problem(acknowledgment: Acknowledgment, findings: dict[str, list[ReportedFinding]]) -> str | None:
+    """A cdk-nag 2 suppression of a rule of a pack that ran, which covers no finding on its construct or below."""
+    pack = next((name for name in sorted(findings, key=len, reverse=True)
+                 if acknowledgment.id.startswith(f"{name}-")), None)
+    if pack is None:
+        return None
+    path = acknowledgment.construct_path
+    if any(acknowledgment.covers(f.rule_id) for f in findings[pack]
+           if f.construct_path == path or f.construct_path.startswith(f"{path}/")):
+        return None
+    return (f"the cdk-nag 2 suppression '{acknowledgment.id}' matches no {pack} finding on this construct or below "
+            "it; remove it")

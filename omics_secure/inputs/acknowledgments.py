@@ -33,6 +33,7 @@ from omics_secure._internal.acknowledgment_terms import (
     DEFAULT_MAX_AGE_DAYS,
     RULE_ID_FIX,
     SOURCE_APP,
+    SOURCE_CDK_NAG_2,
     SOURCE_FILE,
     SOURCE_LIBRARY,
     cleaned,
@@ -44,6 +45,7 @@ from omics_secure._internal.acknowledgment_terms import (
 from omics_secure._internal.files import InputFileError, read_regular_file
 from omics_secure._internal.naming import PHI_NAME_FIX, phi_like
 from omics_secure._internal.tags import CDK_NAG_PACK_NAMES, OMICS_SECURE_PACK_NAME
+from omics_secure.inputs import nag_suppressions
 
 ACKNOWLEDGMENTS_FILE = "omics-secure.acknowledgments.yaml"
 SCHEMA_FILE = Path(__file__).with_name("acknowledgments.schema.json")
@@ -88,6 +90,18 @@ class Acknowledgment:
         a '::' before any '[' is the pack prefix.
         """
         return "::" in self.id.split("[", 1)[0]
+
+    @property
+    def stated_reason(self) -> str:
+        """The reason as reports show it: a cdk-nag 2 suppression says that it is one."""
+        return f"{self.source}: {self.reason}" if self.source == SOURCE_CDK_NAG_2 else self.reason
+
+    def covers(self, rule_id: str) -> bool:
+        """Whether it acknowledges the finding ``rule_id``: the same id, or, for a cdk-nag 2 suppression, as
+        cdk-nag 2 applied it (every granular finding of the rule, or those ``applies_to`` names)."""
+        if self.source == SOURCE_CDK_NAG_2:
+            return nag_suppressions.covers(self.rule_id, rule_id)
+        return self.rule_id == rule_id
 
     @property
     def pack(self) -> str:

@@ -20,11 +20,13 @@ from __future__ import annotations
 import json
 from collections.abc import Iterator, Mapping
 from dataclasses import dataclass, field, replace
+from itertools import takewhile
 from pathlib import Path
 from typing import Any
 
-from omics_secure._internal.acknowledgment_terms import GOVERNANCE_METADATA, cleaned
+from omics_secure._internal.acknowledgment_terms import GOVERNANCE_METADATA, SOURCE_CDK_NAG_2, cleaned
 from omics_secure._internal.files import InputFileError, read_confined
+from omics_secure.inputs import nag_suppressions
 from omics_secure.inputs.acknowledgments import Acknowledgment, governed
 from omics_secure.inputs.lines import resource_lines
 from omics_secure.inputs.values import TemplateValues, fixed_values
@@ -38,6 +40,8 @@ NESTED_STACK_TYPE = "AWS::CloudFormation::Stack"
 # Annotations.of(construct).add_error/add_warning_v2/add_info, as aws-cdk-lib records them per construct path.
 ANNOTATION_LEVELS = {"aws:cdk:error": "error", "aws:cdk:warning": "warning", "aws:cdk:info": "info"}
 _BARE_ACKNOWLEDGMENT_PREFIX = "annotation::"
+# The context provider of Stack.availability_zones in an app with an explicit account and region.
+AZ_PROVIDER = "availability-zones"
 
 
 class AssemblyError(ValueError):
@@ -51,6 +55,10 @@ class Annotation:
     level: str
     construct_path: str
     message: str
+
+
+CDK_NAG_2_SUPPRESSION = SOURCE_CDK_NAG_2
+"""Where an acknowledgment came from: cdk-nag 2's NagSuppressions in the template's metadata."""
 
 
 @dataclass(frozen=True)
@@ -102,9 +110,36 @@ class StackArtifact:
         parts = path.split("/")
         for depth in range(len(parts), 0, -1):
             for acknowledgment in self.acknowledgments.get("/".join(parts[:depth]), ()):
-                if acknowledgment.rule_id == rule_id:
+                if acknowledgment.covers(rule_id):
                     return acknowledgment
         return None
+
+    def __post_init__(self) -> None:
+        """Add the cdk-nag 2 suppressions the template carries to :attr:`acknowledgments` (once: ``replace``
+        runs this again)."""
+        found: dict[str, list[Acknowledgment]] = {}
+        resources = self.resources
+        stack_level = nag_suppressions.suppressions(self.template.get("Metadata"))
+        if stack_level and resources:
+            paths = [self.construct_path(logical_id).split("/") for logical_id in resources]
+            common = [parts[0] for parts in takewhile(lambda parts: len(set(parts)) == 1, zip(*paths, strict=False))]
+            root = "/".join(common) or self.name  # the stack's own construct path: every resource is below it
+            found[root] = [self._from_nag(s, root, written_id) for s in stack_level for written_id in s.ids()]
+        for logical_id, body in resources.items():
+            for suppression in nag_suppressions.suppressions(body.get("Metadata") if isinstance(body, Mapping) else {}):
+                path = self.construct_path(logical_id)
+                found.setdefault(path, []).extend(self._from_nag(suppression, path, written_id)
+                                                  for written_id in suppression.ids())
+        if not found:
+            return
+        merged = {path: list(acknowledgments) for path, acknowledgments in self.acknowledgments.items()}
+        for path, acknowledgments in found.items():
+            merged.setdefault(path, []).extend(a for a in acknowledgments if a not in merged[path])
+        object.__setattr__(self, "acknowledgments", {path: tuple(acks) for path, acks in merged.items()})
+
+    @staticmethod
+    def _from_nag(suppression: nag_suppressions.Suppression, path: str, written_id: str) -> Acknowledgment:
+        return Acknowledgment(written_id, suppression.reason, path, source=CDK_NAG_2_SUPPRESSION)
 
 
 def read_assembly(directory: str | Path) -> list[StackArtifact]:
@@ -133,13 +168,47 @@ def stacks_for_template(template_path: str | Path) -> list[StackArtifact]:
                           template=template, construct_paths={}, resource_lines=lines)]
 
 
-def missing_context(directory: str | Path) -> list[str]:
+def missing_context(directory: str | Path) -> list[MissingLookup]:
     """The context lookups the app could not make (``missing`` in manifest.json): each needs AWS credentials
-    or a value in cdk.context.json; the templates hold placeholders until then."""
+    or a value in cdk.context.json; the templates may hold the lookup's placeholders until then."""
     manifest = _read_json(Path(directory), "manifest.json", what="the manifest")
     missing = manifest.get("missing") or []
-    return [str(entry.get("key", "?")) for entry in missing if isinstance(entry, Mapping)] if isinstance(
-        missing, list) else []
+    lookups = []
+    for entry in missing if isinstance(missing, list) else []:
+        if isinstance(entry, Mapping):
+            props = entry.get("props")
+            lookups.append(MissingLookup(key=str(entry.get("key", "?")), provider=str(entry.get("provider", "?")),
+                                         props=props if isinstance(props, Mapping) else {}))
+    return lookups
+
+
+@dataclass(frozen=True)
+class MissingLookup:
+    """One context lookup the app asked for and could not make: its context key, its provider
+    (``availability-zones``, ``vpc-provider``, ``ssm`` ...) and the props CDK recorded, among them the
+    ``dummyValue`` it used instead."""
+
+    key: str
+    provider: str
+    props: Mapping[str, Any]
+
+    @property
+    def placeholders(self) -> list[str]:
+        """The strings of the placeholder answer CDK gave the app (``dummy1a`` ...)."""
+        found: list[str] = []
+
+        def walk(value: Any) -> None:
+            if isinstance(value, str):
+                found.append(value)
+            elif isinstance(value, Mapping):
+                for item in value.values():
+                    walk(item)
+            elif isinstance(value, list):
+                for item in value:
+                    walk(item)
+
+        walk(self.props.get("dummyValue"))
+        return found
 
 
 def _stacks(directory: Path, *, recurse: bool = True) -> Iterator[StackArtifact]:

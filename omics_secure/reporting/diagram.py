@@ -14,10 +14,11 @@ import re
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 
-LANES = ("network", "access", "data", "keys", "logging", "outside")
+LANES = ("network", "compute", "access", "data", "keys", "logging", "outside")
 """Rows of a group, top to bottom: the kinds of :class:`Node` are placed in these lanes."""
 
-LANE_TITLES = {"network": "Network", "access": "Roles and approvals that reach data", "data": "Data stores",
+LANE_TITLES = {"network": "Network", "compute": "Compute", "access": "Roles and approvals that reach data",
+               "data": "Data stores",
                "keys": "KMS keys", "logging": "Audit trail", "outside": "Outside this app"}
 
 EDGE_STYLES = {
@@ -65,7 +66,11 @@ class Graph:
         return [g for g in self.groups if g.parent == group_id]
 
 
-_NODE_WIDTH, _NODE_HEIGHT, _GAP, _PAD, _TITLE = 204, 44, 12, 14, 22
+_NODE_WIDTH, _NODE_HEIGHT, _GAP, _PAD, _TITLE = 204, 60, 12, 14, 22
+# A node's name takes up to two lines of this many characters (at 12 px, about 6.6 px a character in the box's
+# 190 px), its detail one line; a longer line is drawn narrower to fit the box (textLength), never cut.
+_LINE_CHARACTERS, _DETAIL_CHARACTERS, _TEXT_WIDTH = 28, 32, _NODE_WIDTH - 14
+_BREAK_AFTER = "/-_.: "
 _CANVAS_WIDTH = 1340
 _FONT = "font-family:system-ui,-apple-system,'Segoe UI',Roboto,sans-serif"
 
@@ -73,6 +78,25 @@ _FONT = "font-family:system-ui,-apple-system,'Segoe UI',Roboto,sans-serif"
 def fit(text: str, limit: int) -> str:
     """``text`` cut to ``limit`` characters, keeping its end (the most specific part of a path or name)."""
     return text if len(text) <= limit else "\u2026" + text[-(limit - 1):]
+
+
+def label_lines(text: str, width: int = _LINE_CHARACTERS, lines: int = 2) -> list[str]:
+    """``text`` in at most ``lines`` lines, broken after a separator where one falls in a line's second half.
+    Whatever is left for the last line stays on it whole (it is drawn narrower), so no name is cut."""
+    found: list[str] = []
+    rest = text
+    while len(rest) > width and len(found) < lines - 1:
+        cut = max((rest.rfind(c, width // 2, width) for c in _BREAK_AFTER), default=-1)
+        cut = cut + 1 if cut > 0 else width
+        found.append(rest[:cut].rstrip())
+        rest = rest[cut:].lstrip()
+    return [*found, rest]
+
+
+def _svg_line(text: str, x: float, y: float, size: int, style: str, characters: int) -> str:
+    """One line of a node, drawn narrower (``textLength``) when it has more characters than fit the box."""
+    squeeze = (f' textLength="{_TEXT_WIDTH}" lengthAdjust="spacingAndGlyphs"' if len(text) > characters else "")
+    return f'<text x="{x:.1f}" y="{y:.1f}" font-size="{size}"{style}{squeeze}>{html.escape(text)}</text>'
 
 
 @dataclass
@@ -186,10 +210,12 @@ def render_svg(graph: Graph, *, title: str = "Environment diagram") -> str:
                      f"</title>"
                      f'<rect x="{box.x:.1f}" y="{box.y:.1f}" width="{box.width:.1f}" height="{box.height:.1f}" '
                      f'rx="4" fill="#ffffff" stroke="#3d4b63"/>'
-                     f'<text x="{box.x + 7:.1f}" y="{box.y + 18:.1f}" font-size="12" font-weight="600" '
-                     f'fill="#111">{html.escape(fit(node.label, 26))}</text>'
-                     f'<text x="{box.x + 7:.1f}" y="{box.y + 35:.1f}" font-size="11" fill="#4a5568">'
-                     f"{html.escape(fit(node.detail or node.kind, 30))}</text></g>")
+                     + "".join(_svg_line(line, box.x + 7, box.y + 17 + 15 * index, 12,
+                                         ' font-weight="600" fill="#111"', _LINE_CHARACTERS)
+                               for index, line in enumerate(label_lines(node.label)))
+                     + _svg_line(node.detail or node.kind, box.x + 7, box.y + 52, 11, ' fill="#4a5568"',
+                                 _DETAIL_CHARACTERS)
+                     + "</g>")
     parts.append("</g></svg>")
     return "".join(parts)
 

@@ -8,12 +8,23 @@ carry their own fix in their rule record.
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass
 
 CDK_NAG_RULES_URI = "https://github.com/cdklabs/cdk-nag/blob/main/RULES.md"
 ACKNOWLEDGE_IMPORT = "from omics_secure.compliance import acknowledge"
 ACKNOWLEDGMENTS_FILE_NAME = "omics-secure.acknowledgments.yaml"
 _REASON = "<why the risk is acceptable: the AWS constraint or compensating control>"
+# The newest aws_lambda.Runtime of each family in the aws-cdk-lib omics-secure depends on; a test holds them to
+# the installed aws-cdk-lib (tests/reporting/test_hints.py), so the hint never names an older runtime.
+LATEST_LAMBDA_RUNTIMES = ("PYTHON_3_14", "NODEJS_24_X", "JAVA_25", "DOTNET_10", "RUBY_4_0")
+# CDK writes what grant_* methods and add_to_principal_policy add into the role's (or user's, group's) default
+# policy, the construct <principal>/DefaultPolicy.
+GRANT_POLICY_SUFFIX = "/DefaultPolicy/Resource"
+# aws-cdk-lib appends "[ack: <id>]" to the message of each Annotations.of(x).add_warning_v2(id, message).
+WARNING_ACK = re.compile(r"\s*\[ack: ([^\]]+)\]")
+WARNING_ACK_NOTE = ("[ack: ID] is the id aws-cdk-lib gives a warning: Annotations.of(construct)"
+                    ".acknowledge_warning(ID, reason) on the construct shown accepts it")
 
 
 @dataclass(frozen=True)
@@ -71,9 +82,9 @@ _CONCERNS: dict[str, Concern] = {
                "the ec2 network-interface actions)",
                "IAM4"),
     **_concern("IAM wildcard permissions",
-               "grant with the resource's grant_* method or list exact actions and ARNs; where the wildcard is "
-               "inherent (a grant on objects under a prefix), acknowledge the granular id the finding names, "
-               "e.g. AwsSolutions-IAM5[Resource::<Bucket.Arn>/*]",
+               "list exact actions and ARNs in the policy statement, or use the resource's grant_* method where "
+               "its wildcards are the ones you mean; where a wildcard is inherent (the objects under a prefix), "
+               "acknowledge the granular id the finding names, e.g. AwsSolutions-IAM5[Resource::<Bucket.Arn>/*]",
                "IAM5", "IAMPolicyNoStatementsWithFullAccess", "IAMPolicyNoStatementsWithAdminAccess"),
     **_concern("IAM inline policy",
                "attach an iam.ManagedPolicy instead of an inline policy (role.add_managed_policy), or acknowledge: "
@@ -96,7 +107,8 @@ _CONCERNS: dict[str, Concern] = {
                "CloudFormation, DeadLetterConfig.TargetArn",
                "LambdaDLQ"),
     **_concern("Lambda runtime not the latest",
-               "use the newest runtime of the family, e.g. lambda_.Runtime.PYTHON_3_13",
+               "use the newest runtime of the function's family: lambda_.Runtime."
+               + ", ".join(LATEST_LAMBDA_RUNTIMES) + "; in CloudFormation, the Runtime identifier it stands for",
                "L1"),
     **_concern("RDS storage not encrypted",
                "rds.DatabaseInstance(..., storage_encrypted=True, storage_encryption_key=key); in CloudFormation, "
@@ -189,6 +201,21 @@ def rule_name(pack: str, rule_id: str) -> str:
 def concern_of(pack: str, rule_id: str) -> Concern | None:
     """The concern a rule reports, when the table knows it."""
     return _CONCERNS.get(rule_name(pack, rule_id))
+
+
+def fix_of(pack: str, rule_id: str, construct_path: str) -> str | None:
+    """The fix for a finding of a rule the table knows, said for where it is: a wildcard in a default policy was
+    written by a grant_* method, whose wildcards are deliberate (s3:GetObject*, <bucket>/*), so the fix is to
+    narrow the grant or acknowledge it, not to "use grant_*"."""
+    concern = concern_of(pack, rule_id)
+    if concern is None:
+        return None
+    if concern.name == "IAM wildcard permissions" and construct_path.endswith(GRANT_POLICY_SUFFIX):
+        return ("this is the default policy CDK writes for grant_* methods, whose action and object wildcards "
+                "are deliberate: narrow the grant (bucket.grant_read(role, 'prefix/*') limits the objects; a "
+                "PhiBucket's grant_read names every action), or acknowledge this granular id on the policy with "
+                "what the grant is for")
+    return concern.fix
 
 
 def generic_fix(pack: str, rule_id: str) -> str:

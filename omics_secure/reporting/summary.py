@@ -50,11 +50,15 @@ def anchor_of(title: str) -> str:
     return re.sub(r"\s", "-", re.sub(r"[^\w\s-]", "", title.strip().lower()))
 
 
-def render_markdown(sections: Sequence[Section]) -> str:
+def render_markdown(sections: Sequence[Section], *, verdict: str = "") -> str:
     """The sections as GitHub-flavoured Markdown. Every string of a section is plain text, as in
     :func:`render_html`, and is escaped (:mod:`omics_secure.reporting.markdown`): names, tags and descriptions
-    from the app render as the same text, never as elements or links."""
-    lines = [f"# {markdown.text(TITLE)}", "", "## Contents", ""]
+    from the app render as the same text, never as elements or links. ``verdict`` (the compliance check's
+    result and open findings) is the first line after the title, so no reader misses it."""
+    lines = [f"# {markdown.text(TITLE)}", ""]
+    if verdict:
+        lines += [f"**{markdown.text(verdict)}**", ""]
+    lines += ["## Contents", ""]
     lines += [f"{index}. [{markdown.text(section.title)}](#{section.anchor})"
               for index, section in enumerate(sections, 1)]
     lines.append("")
@@ -92,6 +96,8 @@ nav.toc{background:#f4f6fa;border:1px solid #d5dbe5;border-radius:6px;padding:8p
 nav.toc h2{border:0;margin:.4em 0;font-size:1.1em}nav.toc ol{margin:.2em 0 .6em;columns:2;column-gap:3em}
 ul.summary li{margin:.35em 0}
 .note{border-left:4px solid #b36b00;background:#fdf7ec;padding:8px 14px;margin:1em 0}
+.verdict{border-left:6px solid #1d7a3a;background:#eef8f1;padding:10px 14px;margin:1em 0;font-size:1.05em}
+.verdict.fail{border-left-color:#b3261e;background:#fdeeee}
 table{border-collapse:collapse;width:100%;margin:0 0 1.5em;font-size:.92em}
 th,td{border:1px solid #c8ced8;padding:4px 8px;text-align:left;vertical-align:top;overflow-wrap:break-word}
 th{background:#eef1f6}tbody tr:nth-child(even){background:#fafbfd}
@@ -118,9 +124,14 @@ def _breakable(text: str) -> str:
     return html.escape(_LONG_WORD.sub(soften, text)).replace("\u200b", "<wbr>")
 
 
-def render_html(sections: Sequence[Section]) -> str:
-    body = [f"<main><h1>{html.escape(TITLE)}</h1>",
-            '<nav class="toc" aria-label="Contents"><h2 id="contents">Contents</h2><ol>']
+def render_html(sections: Sequence[Section], *, verdict: str = "") -> str:
+    """The sections as one self-contained HTML page; ``verdict`` is shown first, under the title."""
+    body = [f"<main><h1>{html.escape(TITLE)}</h1>"]
+    if verdict:
+        fails = not verdict.startswith("Result: PASS")
+        body.append(f'<p class="verdict{" fail" if fails else ""}" role="status"><strong>{html.escape(verdict)}'
+                    "</strong></p>")
+    body.append('<nav class="toc" aria-label="Contents"><h2 id="contents">Contents</h2><ol>')
     body += [f'<li><a href="#{section.anchor}">{html.escape(section.title)}</a></li>' for section in sections]
     body.append("</ol></nav>")
     for section in sections:

@@ -14,6 +14,8 @@ from omics_secure._internal.tags import OMICS_SECURE_PACK_NAME as PROJECT_PACK
 from omics_secure.reporting.hints import (
     ACKNOWLEDGE_IMPORT,
     ACKNOWLEDGMENTS_FILE_NAME,
+    WARNING_ACK,
+    WARNING_ACK_NOTE,
     acknowledge_line,
     acknowledgment_entry,
     concern_of,
@@ -118,6 +120,8 @@ def render_check(packs: Sequence[PackResult], *, stack_count: int, resource_coun
     if warnings:
         lines += ["", "Warnings (do not fail the check):"]
         lines += [f"  {n.construct_path}: {n.message}" for n in warnings]
+        if any(WARNING_ACK.search(n.message) for n in warnings):
+            lines.append(f"  {WARNING_ACK_NOTE}")
     acknowledged = [f for p in packs for f in p.acknowledged_findings]
     if verbose and (acknowledged or infos):
         lines += ["", "Acknowledged findings:"] if acknowledged else []

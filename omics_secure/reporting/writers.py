@@ -1,4 +1,5 @@
-"""Reports of a check that CI systems and auditors read: JUnit XML, SARIF 2.1.0 and Markdown.
+"""Reports of a check that CI systems and auditors read: JUnit XML, SARIF 2.1.0 (GitHub code scanning), GitLab's
+SAST report and Markdown.
 
 Each finding is located in the synthesized assembly (template file, logical id, line) so that
 code-scanning tools can point at it; acknowledged findings are kept, with their reasons, as skipped
@@ -7,11 +8,13 @@ test cases and as SARIF suppressions, because an auditor needs to see what was a
 
 from __future__ import annotations
 
+import datetime
 import functools
 import json
 import os
 import re
 import sysconfig
+import uuid
 import xml.etree.ElementTree as ElementTree
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
@@ -22,11 +25,17 @@ from omics_secure._internal.tags import CDK_NAG_PACK_NAMES
 from omics_secure.inputs.acknowledgments import Acknowledgment
 from omics_secure.inputs.lines import resource_lines
 from omics_secure.reporting import markdown
+from omics_secure.reporting.hints import WARNING_ACK, WARNING_ACK_NOTE
 from omics_secure.reporting.validation_report import PackResult, ReportedFinding
 
 JUNIT_FILE = "omics-secure.junit.xml"
 SARIF_FILE = "omics-secure.sarif"
 MARKDOWN_FILE = "omics-secure.md"
+GITLAB_SAST_FILE = "omics-secure.gl-sast.json"
+# GitLab's security report schema for SAST (artifacts:reports:sast), the version whose fields are written here:
+# https://gitlab.com/gitlab-org/security-products/security-report-schemas (dist/sast-report-format.json).
+GITLAB_SAST_VERSION = "15.2.1"
+_GITLAB_NAME_LIMIT = 255
 SARIF_SCHEMA = "https://docs.oasis-open.org/sarif/sarif/v2.1.0/errata01/os/schemas/sarif-schema-2.1.0.json"
 CDK_NAG_RULES_URI = "https://github.com/cdklabs/cdk-nag/blob/main/RULES.md"
 
@@ -135,12 +144,12 @@ def _read_lines(template_path: Path) -> Mapping[str, int]:
 
 
 def write_reports(packs: Sequence[PackResult], stacks: Sequence[SynthesizedStack], report_dir: Path, *,
-                  title: str = "omics-secure check", scope: str | None = None) -> list[Path]:
-    """Write the JUnit, SARIF and Markdown reports into ``report_dir``; returns their paths.
+                  title: str = "omics-secure check", scope: str | None = None, version: str = "unknown") -> list[Path]:
+    """Write the JUnit, SARIF, GitLab SAST and Markdown reports into ``report_dir``; returns their paths.
 
     ``title`` names the command in the JUnit and Markdown reports; ``scope`` says what was judged
-    (default: the number of stacks). Findings with no resource in ``stacks`` (``verify``'s live
-    resources) get a logical location only in SARIF.
+    (default: the number of stacks); ``version`` is omics-secure's, for the GitLab report. Findings with no
+    resource in ``stacks`` (``verify``'s live resources) get a logical location only in SARIF.
     """
     report_dir.mkdir(parents=True, exist_ok=True)
     locator = FindingLocator(stacks)
@@ -148,6 +157,7 @@ def write_reports(packs: Sequence[PackResult], stacks: Sequence[SynthesizedStack
         JUNIT_FILE: to_junit_xml(packs, title=title),
         SARIF_FILE: json.dumps(to_sarif(packs, locator, base=report_dir), indent=2),
         MARKDOWN_FILE: to_markdown(packs, stack_count=len(stacks), title=title, scope=scope),
+        GITLAB_SAST_FILE: json.dumps(to_gitlab_sast(packs, locator, tool=title, version=version), indent=2),
     }
     written = []
     for name, text in outputs.items():
@@ -295,6 +305,34 @@ def _sarif_location(finding: ReportedFinding, locator: FindingLocator, uri: Call
     return location
 
 
+def to_gitlab_sast(packs: Sequence[PackResult], locator: FindingLocator, *, tool: str = "omics-secure check",
+                   version: str = "unknown", now: datetime.datetime | None = None) -> dict[str, Any]:
+    """GitLab's SAST report: a vulnerability per open finding (High) and warning (Low). Acknowledged findings are
+    left out: GitLab's report has no suppression, and its merge-request widget would show them as new. Each
+    vulnerability's id is the same for the same rule on the same resource, so GitLab tracks it across runs."""
+    stamp = (now or datetime.datetime.now(datetime.UTC)).strftime("%Y-%m-%dT%H:%M:%S")
+    vendor = {"id": "omics-secure", "name": "omics-secure", "version": version, "vendor": {"name": "omics-secure"}}
+    vulnerabilities = []
+    for pack in packs:
+        for finding, severity in [*((f, "High") for f in pack.open_findings), *((f, "Low") for f in pack.warnings)]:
+            location = _sarif_location(finding, locator, _uri).get("physicalLocation")
+            line = location["region"]["startLine"] if location else 1
+            vulnerabilities.append({
+                "id": str(uuid.uuid5(uuid.NAMESPACE_URL, f"omics-secure:{finding.rule_id}:{finding.construct_path}")),
+                "name": f"{finding.rule_id}: {_first_sentence(finding.description)}"[:_GITLAB_NAME_LIMIT],
+                "description": f"{finding.description} At {finding.construct_path}.",
+                "severity": severity,
+                "location": {"file": location["artifactLocation"]["uri"] if location else finding.construct_path,
+                             "start_line": line, "end_line": line},
+                "identifiers": [{"type": "omics_secure_rule", "name": finding.rule_id, "value": finding.rule_id,
+                                 **({"url": CDK_NAG_RULES_URI} if pack.name in CDK_NAG_PACK_NAMES else {})}],
+            })
+    return {"version": GITLAB_SAST_VERSION,
+            "scan": {"analyzer": vendor, "scanner": {**vendor, "name": tool}, "type": "sast", "status": "success",
+                     "start_time": stamp, "end_time": stamp},
+            "vulnerabilities": vulnerabilities}
+
+
 def _uri(path: Path) -> str:
     """Relative to the working directory (the repository root in CI), else an absolute file URI."""
     try:
@@ -326,6 +364,8 @@ def to_markdown(packs: Sequence[PackResult], *, stack_count: int, title: str = "
     lines += _findings_table("Unacknowledged findings", "finding",
                              [(f, f.description) for p in packs for f in p.open_findings])
     lines += _findings_table("Warnings", "warning", [(f, f.description) for p in packs for f in p.warnings])
+    if any(WARNING_ACK.search(f.description) for p in packs for f in p.warnings):
+        lines += ["", markdown.text(WARNING_ACK_NOTE)]
     acknowledged = [f for p in packs for f in p.acknowledged_findings]
     if acknowledged:
         lines += ["", "## Acknowledged findings", "", *markdown.table(

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
+import re
 from datetime import UTC, datetime
 
 import aws_cdk as cdk
@@ -107,12 +108,25 @@ def test_markdown_and_html_render_every_section(assembly):
     assert page.count("<h2>") == len(sections) and "<td>Reads</td>" in page
 
 
-def test_report_command_writes_html(assembly, tmp_path, capsys):
+@pytest.mark.slow  # report runs every pack, as check does
+def test_report_command_writes_html_and_exits_as_check_does(assembly, tmp_path, capsys):
     target = tmp_path / "summary.html"
-    assert main(["report", "--assembly", assembly, "--format", "html", "--file", str(target)]) == 0
+    assert main(["report", "--assembly", assembly, "--format", "html", "--file", str(target)]) == 1
     assert target.read_text().startswith("<!DOCTYPE html>")
-    assert main(["report", "--assembly", assembly]) == 0
-    assert "| alias/omics-secure/TestStack/DataKey | us-east-1 |" in table_rows(capsys.readouterr().out)
+    assert main(["report", "--assembly", assembly, "--exit-zero"]) == 0
+    out = capsys.readouterr().out
+    assert "| alias/omics-secure/TestStack/DataKey | us-east-1 |" in table_rows(out)
+    assert re.match(r"\*\*Result\\: FAIL - \d+ open findings \(unacknowledged", out.splitlines()[2])  # escaped
+
+
+def test_the_verdict_comes_first_in_both_renderings(assembly):
+    sections = build_datasheet(assembly)
+    verdict = "Result: FAIL - 3 open findings (...)"
+    markdown = render_markdown(sections, verdict=verdict).splitlines()
+    assert markdown[:4] == ["# Data-protection summary", "", "**Result\\: FAIL - 3 open findings (\\.\\.\\.)**", ""]
+    page = render_html(sections, verdict=verdict)
+    assert page.index('<p class="verdict fail" role="status"><strong>Result: FAIL') < page.index('<nav class="toc"')
+    assert '<p class="verdict" role="status">' in render_html(sections, verdict="Result: PASS - 0 open findings")
 
 
 def test_health_stores_show_their_key_and_managed_policy_roles_their_reach(app, stack):

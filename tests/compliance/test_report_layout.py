@@ -10,14 +10,16 @@ import xml.etree.ElementTree as ET
 import aws_cdk as cdk
 import pytest
 from aws_cdk import aws_ec2 as ec2
+from aws_cdk import aws_ecs as ecs
 from aws_cdk import aws_iam as iam
+from aws_cdk import aws_lambda as lambda_
 from aws_cdk import aws_s3 as s3
 
 from omics_secure.compliance.datasheet import ENVIRONMENT_TITLE, build_datasheet, git_commit
 from omics_secure.compliance.environment import build_environment
 from omics_secure.compliance.names import Names
 from omics_secure.inputs.assembly import read_assembly
-from omics_secure.reporting.diagram import render_mermaid, render_svg
+from omics_secure.reporting.diagram import Graph, Group, Node, label_lines, render_mermaid, render_svg
 from omics_secure.reporting.summary import render_html, render_markdown
 from tests.harness import ENV
 from tests.reporting.rendering import RENDERER, shown, table_rows
@@ -162,6 +164,30 @@ def test_an_ordinary_app_with_a_default_vpc_and_plain_buckets_is_drawn_and_named
     assert _mermaid_graph(render_mermaid(graph)) == ({n for n, _ in svg_nodes}, svg_edges)
 
 
+def test_every_compute_resource_is_in_the_inventory_and_in_its_vpc(app, stack):
+    isolated = ec2.SubnetConfiguration(name="App", subnet_type=ec2.SubnetType.PRIVATE_ISOLATED)
+    vpc = ec2.Vpc(stack, "Vpc", max_azs=2, nat_gateways=0, subnet_configuration=[isolated])
+    lambda_.Function(stack, "InVpc", runtime=lambda_.Runtime.PYTHON_3_14, handler="index.handler",
+                     code=lambda_.Code.from_inline("def handler(event, context):\n    return None"), vpc=vpc)
+    lambda_.Function(stack, "Outside", runtime=lambda_.Runtime.PYTHON_3_14, handler="index.handler",
+                     code=lambda_.Code.from_inline("def handler(event, context):\n    return None"))
+    ec2.Instance(stack, "Box", vpc=vpc, instance_type=ec2.InstanceType("t3.micro"),
+                 machine_image=ec2.MachineImage.generic_linux({"us-east-1": "ami-0123456789abcdef0"}))
+    ecs.Cluster(stack, "Cluster", vpc=vpc)
+    stacks = read_assembly(app.synth().directory)
+    graph, assets = build_environment(stacks, Names(stacks))
+    compute = {asset.name: asset.node for asset in assets if asset.node.lane == "compute"}
+    types = {body["Type"] for body in stacks[0].resources.values()}
+    expected = {"AWS::Lambda::Function", "AWS::EC2::Instance", "AWS::ECS::Cluster"}
+    assert expected <= types
+    assert {node.detail for node in compute.values()} == {"Lambda function", "EC2 instance", "ECS cluster"}
+    vpc_group = next(group.id for group in graph.groups if group.id.endswith("_vpc"))
+    in_vpc = {name for name, node in compute.items() if node.group == vpc_group}
+    assert any("InVpc" in name for name in in_vpc) and any("Box" in name for name in in_vpc)
+    assert not any("Outside" in name for name in in_vpc)
+    assert "Compute" in render_svg(graph)
+
+
 def test_an_app_without_an_environment_renders_an_empty_diagram(app, stack):
     iam.Role(stack, "Lonely", assumed_by=iam.AccountRootPrincipal())
     sections = build_datasheet(app.synth().directory)
@@ -216,3 +242,20 @@ def test_an_environment_agnostic_stack_says_so(tmp_path):
     assert [g.label for g in environment.figure.groups] == [
         "Account (not set: environment-agnostic stack)", "Region not set"]
     assert ENV.account not in render_markdown(sections)
+
+
+@pytest.mark.parametrize("label", [
+    "Reads", "PipelinesComputeEnvironmentResource", "alias/omics-secure/OwnAppStack/DataKey",
+    "OwnAppStack-ReadsAccessLogsBucket7F3A2B-1X2Y3Z4W5V6U", "a" * 70,
+])
+def test_a_node_label_is_drawn_whole_in_at_most_two_lines_that_fit_the_box(label):
+    lines = label_lines(label)
+    assert 1 <= len(lines) <= 2
+    assert "".join(lines).replace(" ", "") == label.replace(" ", "")  # nothing cut
+    assert all(len(line) <= 28 for line in lines[:-1])
+    graph = Graph((Group("g", "Region us-east-1"),), (Node("n", label, "bucket", "data", "g", "S3 bucket"),), ())
+    svg = ET.fromstring(render_svg(graph, title="t"))
+    texts = [t for t in svg.iter("{http://www.w3.org/2000/svg}text") if t.text in lines]
+    assert [t.text for t in texts] == lines
+    for text in texts:  # a line longer than the box holds is drawn narrower, to the box's width
+        assert (text.get("textLength") is not None) == (len(text.text or "") > 28)

@@ -86,3 +86,24 @@ def test_markdown_has_the_verdict_and_both_tables(reports):
     assert "| AwsSolutions | fail | 1 | 1 |" in markdown
     # Acknowledged with a reason only: no owner, reference or end is recorded, and the table says so.
     assert "| `AwsSolutions-KMS5` | `Weak/Accepted/Resource` | none | \\- | no end date | Short-lived key" in markdown
+
+
+def test_the_gitlab_sast_report_has_a_vulnerability_per_open_finding_and_none_for_acknowledged_ones(reports):
+    """GitLab's artifacts:reports:sast format (security report schema 15.2.1): its required scan and vulnerability
+    fields, every open finding once with a stable id and a location in the assembly, no acknowledged finding."""
+    _, project = reports
+    report = json.loads((project / "reports" / "omics-secure.gl-sast.json").read_text())
+    assert report["version"] == "15.2.1"
+    scan = report["scan"]
+    assert (scan["type"], scan["status"], scan["analyzer"]["id"], scan["scanner"]["vendor"]) == (
+        "sast", "success", "omics-secure", {"name": "omics-secure"})
+    assert all(len(scan[t]) == 19 and scan[t][10] == "T" for t in ("start_time", "end_time"))
+    vulnerabilities = report["vulnerabilities"]
+    assert len(vulnerabilities) == 5 == len({v["id"] for v in vulnerabilities})  # the 5 JUnit failures
+    unrotated = [v for v in vulnerabilities if v["identifiers"][0]["value"] == "AwsSolutions-KMS5"]
+    assert len(unrotated) == 1 and "Weak/Unrotated/Resource" in unrotated[0]["description"]
+    for vulnerability in vulnerabilities:
+        assert vulnerability["severity"] == "High" and 0 < len(vulnerability["name"]) <= 255
+        assert vulnerability["location"]["file"] == "cdk.out/Weak.template.json"
+        assert vulnerability["location"]["start_line"] > 1
+        assert all(identifier["name"] for identifier in vulnerability["identifiers"])

@@ -90,4 +90,17 @@ def test_a_malformed_part_is_an_assembly_error_naming_the_file(tmp_path_factory,
 def test_missing_context_lists_the_lookups_the_app_could_not_make(tmp_path):
     write_assembly(tmp_path, manifest=json.dumps({"artifacts": {}, "missing": [
         {"key": "vpc-provider:account=1:filter.vpc-id=vpc-1:region=us-east-1", "provider": "vpc-provider"}]}))
-    assert missing_context(tmp_path) == ["vpc-provider:account=1:filter.vpc-id=vpc-1:region=us-east-1"]
+    [lookup] = missing_context(tmp_path)
+    assert (lookup.key, lookup.provider) == ("vpc-provider:account=1:filter.vpc-id=vpc-1:region=us-east-1",
+                                             "vpc-provider")
+    assert lookup.placeholders == []
+
+
+def test_a_missing_lookup_names_its_placeholder_strings(tmp_path):
+    write_assembly(tmp_path, manifest=json.dumps({"artifacts": {}, "missing": [
+        {"key": "availability-zones:account=1:region=eu-west-1", "provider": "availability-zones",
+         "props": {"dummyValue": ["dummy1a", "dummy1b"], "region": "eu-west-1"}},
+        {"key": "vpc-provider:x", "provider": "vpc-provider", "props": {"dummyValue": {"vpcId": "vpc-12345",
+                                                                                     "subnets": [{"id": "s-1"}]}}}]}))
+    assert [lookup.placeholders for lookup in missing_context(tmp_path)] == [["dummy1a", "dummy1b"],
+                                                                             ["vpc-12345", "s-1"]]

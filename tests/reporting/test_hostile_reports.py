@@ -135,7 +135,7 @@ def app_reports(tmp_path_factory: pytest.TempPathFactory) -> dict[str, dict[str,
         assembly = checked.outcome.assembly_dir
         assert main(["check", "--assembly", str(assembly), "--report-dir", str(base / "reports")]) == 1
         assert main(["report", "--assembly", str(assembly), "--format", "markdown",
-                     "--file", str(base / "report.md")]) == 0
+                     "--file", str(base / "report.md")]) == 1
         rendered[name] = {"check": _rendered(base / "reports" / MARKDOWN_FILE),
                           "report": _rendered(base / "report.md")}
     return rendered
