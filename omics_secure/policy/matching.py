@@ -46,13 +46,19 @@ def hole(label: str) -> str:
     return f"{HOLE_START}{label.replace(HOLE_END, '').replace(':', _COLON)}{HOLE_END}"
 
 
+def identity_hole(label: str) -> str:
+    """The unknown identifier of one resource (a generated name's random part, a key id): unlike other holes,
+    two of them with different labels are never equal, since they name different resources."""
+    return hole("#" + label)
+
+
 def has_hole(text: str) -> bool:
     return HOLE_START in text
 
 
 def readable(text: str) -> str:
     """``text`` with every hole written as ``${label}``, as Fn::Sub would write it."""
-    return _HOLE.sub(lambda m: "${" + m.group(1).replace(_COLON, ":") + "}", text)
+    return _HOLE.sub(lambda m: "${" + m.group(1).removeprefix("#").replace(_COLON, ":") + "}", text)
 
 
 _Element = str | tuple[str]  # one character, or a hole: (label,)
@@ -128,6 +134,8 @@ def _possible(p: tuple[_Element, ...], v: tuple[_Element, ...], ignore_case: boo
     def at(i: int, j: int) -> bool:
         if i == len(p) and j == len(v):
             return True
+        if i < len(p) and j < len(v) and _unique(p[i]) and _unique(v[j]):
+            return p[i] == v[j] and at(i + 1, j + 1)
         if i < len(p) and (isinstance(p[i], tuple) or (wildcards and p[i] == "*")):
             return at(i + 1, j) or (j < len(v) and at(i, j + 1))
         if j < len(v) and isinstance(v[j], tuple):
@@ -141,6 +149,10 @@ def _possible(p: tuple[_Element, ...], v: tuple[_Element, ...], ignore_case: boo
         return False
 
     return at(0, 0)
+
+
+def _unique(element: _Element) -> bool:
+    return isinstance(element, tuple) and element[0].startswith("#")
 
 
 def arn_match(pattern: str, value: str) -> Tri:
