@@ -129,8 +129,11 @@ class Condition:
 
 def parse_conditions(block: object) -> tuple[Condition, ...]:
     """The tests of a ``Condition`` element as written (values as strings; Booleans and numbers as text)."""
-    if not isinstance(block, Mapping):
+    if block is None:
         return ()
+    if not isinstance(block, Mapping):
+        # IAM refuses such a policy; a test that never decides keeps a deny under it from ever applying for sure.
+        return (Condition("Malformed", "Condition", (hole(str(block)),)),)
     found = []
     for operator, pairs in block.items():
         if not isinstance(pairs, Mapping):

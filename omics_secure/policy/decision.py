@@ -40,6 +40,7 @@ from omics_secure.policy.documents import (
     FEDERATED,
     ROLE,
     SERVICE,
+    UNKNOWN_KIND,
     USER,
     Policy,
     Principal,
@@ -138,6 +139,8 @@ def names(kind: str, value: str, principal: Principal, *, exactly: bool = False)
     """
     if value == "*" and kind in ("AWS", "*"):
         return Tri.TRUE, "anyone"
+    if kind == UNKNOWN_KIND:
+        return Tri.MAYBE, "anyone"
     if kind == "Service":
         return (Tri.of(principal.kind == SERVICE) & glob(value, principal.name, wildcards=False, ignore_case=True),
                 "named")

@@ -14,10 +14,11 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 
 from omics_secure.policy.conditions import Condition, parse_conditions
-from omics_secure.policy.matching import hole
+from omics_secure.policy.matching import HOLE_END, HOLE_START, hole
 
 _ACCOUNT = re.compile(r"^(?:arn:[^:]+:iam::)?([0-9]{12}|\ue000[^\ue001]*\ue001)(?::root)?$")
 _IAM_ARN = re.compile(r"^arn:[^:]+:(?:iam|sts)::([^:]+):(role|user|group|assumed-role|federated-user)/(.+)$")
+UNKNOWN_KIND = "Principal"  # a Principal element known only at deploy time
 ROLE, USER, GROUP, ACCOUNT, SERVICE, FEDERATED, ANYONE = (
     "role", "user", "group", "account", "service", "federated", "anyone")
 
@@ -94,6 +95,8 @@ def _strings(value: object) -> tuple[str, ...]:
 
 
 def _principals(value: object) -> tuple[tuple[str, str], ...]:
+    if isinstance(value, str) and value.startswith(HOLE_START) and value.endswith(HOLE_END):
+        return ((UNKNOWN_KIND, value),)  # the whole Principal element is a deploy-time value: it may be "*"
     if isinstance(value, str):
         return (("AWS", value),)
     if isinstance(value, Mapping):
@@ -116,11 +119,11 @@ def parse_policy(document: object, name: str) -> Policy:
         if not isinstance(statement, Mapping):
             continue
         sid = statement.get("Sid")
-        label = f"statement {sid!r}" if isinstance(sid, str) and sid else f"statement {index}"
+        label = sid if isinstance(sid, str) and sid else f"statement {index}"
         statements.append(Statement(
             effect="Deny" if statement.get("Effect") == "Deny" else "Allow" if statement.get("Effect") == "Allow"
             else "Invalid",
-            label=f"{name} {label}",
+            label=f"{name} {label}" if name else label,
             actions=_optional(statement, "Action"),
             not_actions=_optional(statement, "NotAction"),
             resources=_optional(statement, "Resource"),

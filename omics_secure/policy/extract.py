@@ -18,16 +18,17 @@ import json
 import re
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
+from pathlib import Path
 from typing import Any
 
 from omics_secure._internal.tags import APPROVAL_ID_TAG, DATA_CLASSIFICATION_TAG, PHI
 from omics_secure.inputs.assembly import StackArtifact
-from omics_secure.inputs.links import Links, pseudo_parameters, values_of
-from omics_secure.inputs.values import Resolution, Text, Unknown, explore, referenced_id
+from omics_secure.inputs.links import Links, values_of
+from omics_secure.inputs.values import Resolution, TemplateValues, Text, Unknown, explore, referenced_id, show
 from omics_secure.policy import catalog
 from omics_secure.policy.documents import GROUP, ROLE, USER, Policy, Statement, parse_policy
 from omics_secure.policy.managed import aws_managed_policy, unknown_managed_policy
-from omics_secure.policy.matching import has_hole, hole, identity_hole
+from omics_secure.policy.matching import hole, identity_hole
 
 PARTITION, URL_SUFFIX = "aws", "amazonaws.com"
 BUCKET, KEY = "AWS::S3::Bucket", "AWS::KMS::Key"
@@ -122,18 +123,24 @@ class Environment:
 class _Canonical:
     """Turns a stack's resolved values into plain strings (holes for what stays unknown)."""
 
-    def __init__(self, stack: StackArtifact, links: Links, depth: int = 0) -> None:
-        self.stack = stack
+    def __init__(self, name: str, values: TemplateValues, links: Links | None = None, depth: int = 0) -> None:
+        self.name_of_stack = name
+        self.values = values
         self.links = links
         self.depth = depth
-        pseudo = pseudo_parameters(stack)
-        self.account = pseudo.get("AWS::AccountId") or hole(f"{stack.name}:AWS::AccountId")
-        self.region = pseudo.get("AWS::Region") or hole(f"{stack.name}:AWS::Region")
-        self.resources: Mapping[str, Any] = stack.resources
+        pseudo = values.pseudo
+        account, region = pseudo.get("AWS::AccountId"), pseudo.get("AWS::Region")
+        self.account = account if isinstance(account, str) else hole(f"{name}:AWS::AccountId")
+        self.region = region if isinstance(region, str) else hole(f"{name}:AWS::Region")
+        self.resources: Mapping[str, Any] = values.resources
         self._names: dict[str, str] = {}
 
+    @classmethod
+    def of(cls, stack: StackArtifact, links: Links | None = None, depth: int = 0) -> _Canonical:
+        return cls(stack.name, values_of(stack), links, depth)
+
     def generated(self, logical_id: str, limit: int = 63) -> str:
-        base = f"{self.stack.name}-{logical_id}"[: limit - 14]
+        base = f"{self.name_of_stack}-{logical_id}"[: limit - 14]
         return f"{base}-{identity_hole(logical_id + '.GeneratedName')}"
 
     def name(self, logical_id: str, resolution: Resolution) -> str:
@@ -241,20 +248,20 @@ class _Canonical:
             name, argument = next(iter(expression.items()))
             if name == "Ref":
                 return {"AWS::AccountId": self.account, "AWS::Region": self.region, "AWS::Partition": PARTITION,
-                        "AWS::URLSuffix": URL_SUFFIX, "AWS::StackName": self.stack.name}.get(
+                        "AWS::URLSuffix": URL_SUFFIX, "AWS::StackName": self.name_of_stack}.get(
                     str(argument), hole(str(argument)))
-            if name == "Fn::ImportValue" and self.depth < 4:
+            if name == "Fn::ImportValue" and self.depth < 4 and self.links is not None:
                 imported = self._import(argument)
                 if imported is not None:
                     return imported
-        return hole(json.dumps(expression, sort_keys=True, default=str))
+        return hole(show(expression))
 
     def _import(self, argument: Any) -> str | None:
-        name = Resolution(values_of(self.stack)).resolve(argument)
-        export = self.links.export(name) if isinstance(name, str) else None
+        name = Resolution(self.values).resolve(argument)
+        export = self.links.export(name) if self.links is not None and isinstance(name, str) else None
         if export is None:
             return None
-        producer = _Canonical(export.stack, self.links, self.depth + 1)
+        producer = _Canonical.of(export.stack, self.links, self.depth + 1)
         resolution = Resolution(values_of(export.stack))
         return producer.text(resolution.resolve(export.value), resolution)
 
@@ -265,7 +272,7 @@ class _Canonical:
         if isinstance(value, list):
             return [self.plain(v, resolution) for v in value]
         text = self.text(value, resolution)
-        return text if text is not None else hole(json.dumps(value, sort_keys=True, default=str))
+        return text if text is not None else hole(show(value))
 
 
 def arn_of(service: str, resource_type: str, *, account: str, region: str, **parts: str) -> str:
@@ -423,7 +430,7 @@ def _merge(policies: Sequence[Policy | None]) -> Policy | None:
 
 
 def _read_stack(stack: StackArtifact, links: Links) -> tuple[_Part, list[str]]:
-    canonical = _Canonical(stack, links)
+    canonical = _Canonical.of(stack, links)
     outcomes, complete = explore(values_of(stack), lambda resolution: _read_branch(stack, canonical, resolution))
     parts = [part for _, part in outcomes]
     notes = [] if complete else [f"{stack.name}: more than {len(parts)} combinations of undecided conditions; "
@@ -476,7 +483,7 @@ def read_environment(stacks: Sequence[StackArtifact]) -> Environment:
 
     actors: list[Actor] = []
     for stack, part in parts:
-        canonical_account = _Canonical(stack, links).account
+        canonical_account = _Canonical.of(stack, links).account
         for logical_id, info in part.actors.items():
             own = identity(stack, logical_id, info)
             group_names = (*info["groups"], *members.get(info["name"], []))
@@ -502,7 +509,7 @@ def _managed(arn: str, managed: Mapping[str, Policy]) -> Policy:
 
 def _make_store(stack: StackArtifact, logical_id: str, info: Mapping[str, Any], part: _Part,
                 policies: Mapping[tuple[str, ...], Policy], links: Links) -> Store:
-    canonical = _Canonical(stack, links)
+    canonical = _Canonical.of(stack, links)
     arn = info["arn"]
     if info["type"] == BUCKET:
         statements = [s for key, p in policies.items() if key[0] == "resource" and key[1] == arn
@@ -538,5 +545,38 @@ def _organization_policies(parts: Iterable[tuple[StackArtifact, _Part]], policie
     return ({k: tuple(v) for k, v in scps.items()}, {k: tuple(v) for k, v in rcps.items()})
 
 
-def is_unknown(text: str) -> bool:
-    return has_hole(text)
+class TemplateReader:
+    """Policy documents and canonical ARNs of one template's resources, for a rule that judges one resource."""
+
+    def __init__(self, values: TemplateValues, name: str = "template") -> None:
+        self._canonical = _Canonical(name, values)
+
+    def policy(self, document: Any, resolution: Resolution, name: str) -> Policy:
+        return parse_policy(self._canonical.plain(document, resolution), name)
+
+    def text(self, value: Any, resolution: Resolution) -> str | None:
+        return self._canonical.text(value, resolution)
+
+    def arn(self, logical_id: str, resolution: Resolution) -> str:
+        return self._canonical.arn(logical_id, resolution)
+
+    @property
+    def account(self) -> str:
+        return self._canonical.account
+
+    @property
+    def region(self) -> str:
+        return self._canonical.region
+
+
+def environment_of_template(values: TemplateValues, name: str = "template") -> Environment:
+    """The environment of one template alone (a rule sees one template): its parameters as resolved."""
+    parameters = {key: ({"Type": "CommaDelimitedList", "Default": ",".join(value)} if isinstance(value, list)
+                        else {"Type": "String", "Default": value} if isinstance(value, str) else {"Type": "String"})
+                  for key, value in values.parameters.items()}
+    template = {"Resources": values.resources, "Conditions": values.conditions, "Mappings": values.mappings,
+                "Parameters": parameters}
+    pseudo = {k: v for k, v in values.pseudo.items() if isinstance(v, str)}
+    stack = StackArtifact(name=name, template_path=Path(name), template=template, construct_paths={},
+                          parameters=pseudo)
+    return read_environment([stack])
