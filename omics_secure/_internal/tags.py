@@ -24,3 +24,6 @@ OMICS_SECURE_PACK_NAME = "OmicsSecure"
 # date on every resource, so the report lists the projects and their dates from the templates alone.
 PROJECT_ID_TAG = "omics-secure:project"
 PROJECT_DUC_ENDS_TAG = "omics-secure:duc-ends"
+# A role or user the user declares an administrator of the PHI it can read (break-glass, data custodians): the
+# rule on who reads PHI stores accepts it beside approved accesses and roles only AWS services assume.
+ADMINISTRATOR_TAG = "omics-secure:administrator"

@@ -68,7 +68,8 @@ class Policies:
 
     ``scps`` and ``rcps`` are levels (root, each OU, the account): every level must allow. ``resource`` is None
     when the resource has no resource-based policy. ``identity_unknown``: the caller's identity-based policies
-    and boundary are not in the input (a principal of another account): they are taken to allow.
+    and boundary are not in the input (a principal of another stack or account): they are taken to allow what
+    the resource-based policy grants it, which is all the input can say of it.
     """
 
     identity: tuple[Policy, ...] = ()
@@ -264,8 +265,10 @@ def _grants(request: Request, policies: Policies) -> f.Formula:
         identity = _allowed(policies.identity, request).any
         if policies.boundary is not None:
             identity = f.and_(identity, _allowed([policies.boundary], request).any)
-    if principal.kind == ACCOUNT:
-        return f.and_(identity, resource.any)  # someone in a named account: only what the account is granted
+    if principal.kind == ACCOUNT or policies.identity_unknown:
+        # Someone in a named account, or a principal whose identity-based policies are outside the input: only
+        # what the resource-based policy grants it is known.
+        return f.and_(identity, resource.any)
     cross_account = f.and_(identity, resource.any)
     same = glob(principal.account, request.resource_account, wildcards=False) if principal.account else Tri.FALSE
     if same is Tri.FALSE:

@@ -10,7 +10,7 @@ from typing import Any
 import pytest
 
 from omics_secure.compliance.model import Resource, Rule, Status, TemplateIndex, Verdict
-from omics_secure.compliance.rules import access, audit, backup, deploy, kms, network, omics, organization, s3
+from omics_secure.compliance.rules import access, audit, backup, deploy, kms, network, omics, organization, readers, s3
 from omics_secure.inputs.values import TemplateValues
 
 C, NC, CJ, NA = Status.COMPLIANT, Status.NON_COMPLIANT, Status.CANNOT_JUDGE, Status.NOT_APPLICABLE
@@ -61,6 +61,16 @@ def tls_policy(version: Any, bucket_ref: Any = None, **statement: Any) -> dict[s
         "Bucket": bucket_ref or {"Ref": "R"}, "PolicyDocument": {"Statement": [{
             "Effect": "Deny", "Principal": "*", "Action": "s3:*", "Resource": "*",
             "Condition": {"NumericLessThan": {"s3:TlsVersion": version}}, **statement}]}}}}
+
+
+
+def phi_reader(resource: Any, tags: Any = None, **extra: Any) -> dict[str, Any]:
+    """A PHI bucket R and a role that reads ``resource``."""
+    return {**bucket({}), "Reader": {"Type": "AWS::IAM::Role", "Properties": {
+        "AssumeRolePolicyDocument": {"Statement": [{"Effect": "Allow", "Action": "sts:AssumeRole",
+                                                    "Principal": {"AWS": {"Ref": "AWS::AccountId"}}}]},
+        "Tags": tags or [], "Policies": [{"PolicyName": "p", "PolicyDocument": {"Statement": [
+            {"Effect": "Allow", "Action": "s3:GetObject", "Resource": resource}]}}]}}, **extra}
 
 
 LOCK = {"ObjectLockEnabled": True, "ObjectLockConfiguration": {"ObjectLockEnabled": "Enabled", "Rule": {
@@ -302,6 +312,19 @@ CASES: list[tuple[Rule, dict[str, Any], Status, str]] = [
      "Bucket is !ImportValue B"),
     (s3.BUCKET_POLICY_MINIMUM_TLS, bucket({}, extra=tls_policy("1.2", Principal={"Ref": "NoDefault"})), CJ,
      "Principal is !Ref NoDefault"),
+    # PhiStoreReadersAccountedFor
+    (readers.PHI_STORE_READERS_ACCOUNTED_FOR, phi_reader({"Fn::Sub": "${R.Arn}/*"}), NC, "Reader can read it"),
+    (readers.PHI_STORE_READERS_ACCOUNTED_FOR, phi_reader({"Fn::If": ["Free", "*", "arn:aws:s3:::other/*"]}), NC,
+     "Reader can read it unconditionally"),
+    (readers.PHI_STORE_READERS_ACCOUNTED_FOR, phi_reader({"Fn::Sub": "arn:aws:s3:::${NoDefault}/*"}), NC,
+     "Reader can read it when Resource ArnLike arn:aws:s3:::${NoDefault}/*"),
+    (readers.PHI_STORE_READERS_ACCOUNTED_FOR, phi_reader({"Fn::Sub": "arn:aws:s3:::${Env}/*"}), C, ""),
+    (readers.PHI_STORE_READERS_ACCOUNTED_FOR, phi_reader("*", tags=[{"Key": "omics-secure:approval-id",
+                                                                     "Value": {"Fn::Sub": "phs-${Env}"}}]), C, ""),
+    (readers.PHI_STORE_READERS_ACCOUNTED_FOR, phi_reader("*", P={"Type": "AWS::S3::BucketPolicy", "Properties": {
+        "Bucket": {"Ref": "R"}, "PolicyDocument": {"Statement": [{"Fn::If": ["IsProd", {
+            "Effect": "Deny", "Principal": "*", "Action": "s3:*", "Resource": "*"}, {"Ref": "AWS::NoValue"}]}]}}}),
+     NC, "Reader can read it"),
     # S3PhiBucketKmsEncrypted
     (s3.PHI_BUCKET_KMS_ENCRYPTED, bucket(KMS_ENCRYPTION), C, ""),
     (s3.PHI_BUCKET_KMS_ENCRYPTED, bucket({"BucketEncryption": {"ServerSideEncryptionConfiguration": [{
