@@ -68,11 +68,15 @@ class Actor:
 
 @dataclass(frozen=True)
 class AccessPoint:
+    """An S3 access point on a store; ``vpc`` is its network origin's VPC (None: internet origin)."""
+
     stack: str
     logical_id: str
     arn: str
     policy: Policy | None
     tags: Mapping[str, str]
+    vpc: str | None = None
+    public_blocked: bool = False
 
 
 @dataclass(frozen=True)
@@ -364,10 +368,16 @@ def _read_branch(stack: StackArtifact, canonical: _Canonical, resolution: Resolu
             bucket_arn = arn_of("s3", "bucket", account="", region="", BucketName=bucket)
             part.policies[("resource", bucket_arn, where)] = policy(properties.get("PolicyDocument"))
         elif type_ == "AWS::S3::AccessPoint":
+            vpc = properties.get("VpcConfiguration")
+            block = properties.get("PublicAccessBlockConfiguration")
             part.access_points[logical_id] = {
                 "arn": canonical.arn(logical_id, resolution),
                 "bucket": canonical.text(properties.get("Bucket"), resolution) or hole(f"{logical_id}.Bucket"),
-                "tags": _tags(properties, canonical, resolution)}
+                "tags": _tags(properties, canonical, resolution),
+                "vpc": canonical.text(vpc.get("VpcId"), resolution) if isinstance(vpc, Mapping) else None,
+                "public_blocked": isinstance(block, Mapping) and all(
+                    str(block.get(name)).lower() == "true" for name in (
+                        "BlockPublicAcls", "IgnorePublicAcls", "BlockPublicPolicy", "RestrictPublicBuckets"))}
             if properties.get("Policy") is not None:
                 part.policies[("access-point", where)] = policy(properties.get("Policy"),
                                                                      f"{where} access point policy")
@@ -520,7 +530,7 @@ def _make_store(stack: StackArtifact, logical_id: str, info: Mapping[str, Any], 
         policy = policies.get(("resource", arn))
     bucket_name = arn.removeprefix("arn:aws:s3:::")
     points = tuple(AccessPoint(stack.name, lid, point["arn"], policies.get(("access-point", f"{stack.name}/{lid}")),
-                               point["tags"])
+                               point["tags"], point["vpc"], point["public_blocked"])
                    for lid, point in part.access_points.items() if point["bucket"] in (bucket_name, arn))
     return Store(stack.name, logical_id, info["type"], arn, info["data_arn"], canonical.account, canonical.region,
                  info["phi"], policy, info.get("key"), bool(info.get("restrict_public")), points, info["tags"])
