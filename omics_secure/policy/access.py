@@ -47,7 +47,7 @@ from omics_secure.policy.extract import (
     Environment,
     Store,
 )
-from omics_secure.policy.matching import Tri, glob, readable
+from omics_secure.policy.matching import Tri, glob, names_action, readable
 
 KINDS = ("readers", "writers", "admins")
 SELF = "account:self"
@@ -153,9 +153,16 @@ def candidates(environment: Environment, store: Store) -> list[Candidate]:
     policies = [store.policy, key.policy if key else None, *(p.policy for p in store.access_points)]
     named = _named(policies)
     found: dict[str, Candidate] = {}
-    actors_by_arn = {a.arn: a for a in environment.actors}
-    for actor in environment.actors:
-        if (actor.arn in {v for _, v in named} or _could_reach(actor, store, key)
+    actors_by_arn = environment.actors_by_arn
+    named_values = {v for _, v in named}
+    # Only the store's account, the accounts its policies name and accounts not known before deployment can
+    # hold a reader: a principal of any other account needs a resource policy that names it.
+    accounts = {store.account, *(a for v in named_values if (a := account_of(v)) is not None)}
+    pool = [a for account in accounts for a in environment.actors_by_account.get(account, ())]
+    pool += [a for a in environment.actors_of_unknown_accounts if a.account not in accounts]
+    pool += [actors_by_arn[v] for v in named_values if v in actors_by_arn]
+    for actor in {a.name: a for a in pool}.values():
+        if (actor.arn in named_values or _could_reach(actor, store, key)
                 or (_has_anyone(policies) and glob(actor.account, store.account, wildcards=False) is not Tri.FALSE)):
             principal = (Principal.role(actor.arn, actor.name) if actor.kind == ROLE
                          else Principal.user(actor.arn, actor.name))
@@ -251,11 +258,44 @@ def _restricted(policy: Policy | None) -> Policy | None:
     return replace(policy, statements=tuple(s for s in policy.statements if not _public(s)))
 
 
+_ANYTHING = Policy("(identity outside the input)", (Statement("Allow", "", actions=("*",), resources=("*",)),))
+
+
+def _names_action(statement: Statement, action: str) -> bool:
+    if statement.actions is None:
+        return True  # NotAction: the evaluator decides
+    return names_action(statement.actions, action) is not Tri.FALSE
+
+
 class _Evaluator:
     def __init__(self, environment: Environment, store: Store) -> None:
         self.environment = environment
         self.store = store
         self.key = environment.key(store.key)
+        self.targets = (store.arn, store.data_arn, *(p.arn for p in store.access_points),
+                        *(f"{p.arn}/object/{store.data_arn.rsplit('/', 1)[-1]}" for p in store.access_points),
+                        *((self.key.arn,) if self.key is not None else ()))
+        self._narrowed: dict[int, Policy] = {}
+        self._decided: dict[tuple[object, ...], f.Formula] = {}
+        self._allows: dict[str, list[Statement]] = {}
+        self._action_patterns: dict[tuple[str, int], tuple[tuple[str, ...], ...]] = {}
+        self._restricted: dict[int, Policy | None] = {}
+
+    def narrowed(self, policy: Policy) -> Policy:
+        """``policy`` with only the statements that could apply to one of this store's ARNs (its key's
+        included): the others cannot change any decision about the store, and most identity policies name
+        other resources."""
+        found = self._narrowed.get(id(policy))
+        if found is None:
+            found = replace(policy, statements=tuple(s for s in policy.statements if self._could_apply(s)))
+            self._narrowed[id(policy)] = found
+        return found
+
+    def _could_apply(self, statement: Statement) -> bool:
+        if statement.resources is None:
+            return True  # NotResource, or no Resource element: the evaluator decides
+        return any("${" in pattern or glob(pattern, target) is not Tri.FALSE for pattern in statement.resources
+                   for target in self.targets)  # a policy variable is replaced per request: keep it
 
     def policies(self, candidate: Candidate, resource_policy: Policy | None, resource_account: str, *,
                  kms: bool = False) -> Policies:
@@ -266,8 +306,8 @@ class _Evaluator:
             resource_policy = _restricted(resource_policy)
         account = principal.account or ""
         return Policies(
-            identity=actor.policies if actor else (),
-            boundary=actor.boundary if actor else None,
+            identity=tuple(self.narrowed(p) for p in actor.policies) if actor else (),
+            boundary=self.narrowed(actor.boundary) if actor and actor.boundary else None,
             resource=resource_policy,
             scps=self.environment.scp_levels(account) + self.environment.scp_levels("*") if principal.is_aws else (),
             rcps=self.environment.rcp_levels(resource_account) + self.environment.rcp_levels("*"),
@@ -278,10 +318,50 @@ class _Evaluator:
                account: str | None = None, kms: bool = False, extra: Mapping[str, str | None] | None = None
                ) -> f.Formula:
         account = account or self.store.account
-        request = Request(candidate.principal, action, resource, account, _context(candidate, action, extra or {}))
-        return decide(request, self.policies(candidate, policy, account, kms=kms))
+        policies = self.policies(candidate, policy, account, kms=kms)
+        # Two actions of one service that the same statements name get the same answer (the request differs in
+        # nothing else), so the evaluator is asked once per such group.
+        patterns = self._patterns(candidate, policies)
+        key = (candidate.name, action.split(":", 1)[0], resource, account, kms, tuple(sorted((extra or {}).items())),
+               id(policies.resource), tuple(names_action(p, action) is not Tri.FALSE for p in patterns))
+        found = self._decided.get(key)
+        if found is None:
+            request = Request(candidate.principal, action, resource, account,
+                              _context(candidate, action, extra or {}))
+            found = self._decided[key] = decide(request, policies)
+        return found
+
+    def _patterns(self, candidate: Candidate, policies: Policies) -> tuple[tuple[str, ...], ...]:
+        """The distinct Action/NotAction values of every statement that applies: which of them name an action
+        decides which statements can apply to it."""
+        key = (candidate.name, id(policies.resource))
+        found = self._action_patterns.get(key)
+        if found is None:
+            every = [s for p in (*policies.identity, policies.boundary, policies.resource, policies.endpoint,
+                                 *(p for level in (*policies.scps, *policies.rcps) for p in level))
+                     if p is not None for s in p.statements]
+            found = tuple(dict.fromkeys(s.actions if s.actions is not None else s.not_actions or ("*",)
+                                        for s in every))
+            self._action_patterns[key] = found
+        return found
+
+    def may_allow(self, candidate: Candidate, action: str) -> bool:
+        """False when no allow statement that could reach this store names ``action``: nothing can grant it,
+        whatever else the policies say, so the evaluator is not asked."""
+        allows = self._allows.get(candidate.name)
+        if allows is None:
+            policies: list[Policy | None] = [self.narrowed(p) for p in candidate.actor.policies] \
+                if candidate.actor else []
+            if candidate.actor is None or not candidate.actor.policies:
+                policies.append(_ANYTHING)  # outside the input: what the resource policies grant decides
+            policies += [self.store.policy, *(p.policy for p in self.store.access_points)]
+            allows = self._allows[candidate.name] = [s for policy in policies if policy is not None
+                                                     for s in policy.statements if s.allows]
+        return any(_names_action(statement, action) for statement in allows)
 
     def formula(self, candidate: Candidate, action: str) -> f.Formula:
+        if not self.may_allow(candidate, action):
+            return f.NEVER
         store = self.store
         info = catalog.action(action)
         data = info is None or actions_of(store.type).data_type in info.resource_types

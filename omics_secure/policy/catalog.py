@@ -67,6 +67,7 @@ def service_actions(service: str) -> tuple[Action, ...]:
     return tuple(found)
 
 
+@functools.lru_cache(maxsize=4096)
 def action(qualified: str) -> Action | None:
     """The reference's entry for ``service:Action`` (case-insensitive), or None when it has none."""
     service, _, name = qualified.partition(":")

@@ -22,6 +22,7 @@ nothing of the rest. :func:`holds` then answers MAYBE for a condition that depen
 from __future__ import annotations
 
 import datetime
+import functools
 import ipaddress
 import re
 from collections.abc import Mapping
@@ -108,21 +109,21 @@ class Condition:
     def __str__(self) -> str:
         return f"{self.key} {self.operator} {', '.join(readable(v) for v in self.values)}"
 
-    @property
+    @functools.cached_property
     def qualifier(self) -> str | None:
         head, separator, _ = self.operator.partition(":")
         return head if separator else None
 
-    @property
+    @functools.cached_property
     def base(self) -> str:
         """The operator without qualifier and IfExists: ``StringLike`` for ``ForAnyValue:StringLikeIfExists``."""
         return self.operator.partition(":")[2 if self.qualifier else 0].removesuffix("IfExists")
 
-    @property
+    @functools.cached_property
     def if_exists(self) -> bool:
         return self.operator.endswith("IfExists") and self.base != "Null"
 
-    @property
+    @functools.cached_property
     def negated(self) -> bool:
         return self.base in _NEGATED
 

@@ -48,7 +48,7 @@ from omics_secure.policy.documents import (
     account_of,
     iam_arn,
 )
-from omics_secure.policy.matching import Tri, glob, has_hole
+from omics_secure.policy.matching import Tri, glob, has_hole, names_action
 
 
 @dataclass(frozen=True)
@@ -113,7 +113,7 @@ def _action(statement: Statement, action: str) -> f.Formula:
     patterns = statement.actions if statement.actions is not None else statement.not_actions
     if patterns is None:  # IAM refuses a statement without either; never let it deny, let it allow
         return f.ALWAYS if statement.allows else f.NEVER
-    result = _any(glob(p, action, ignore_case=True) for p in patterns)
+    result = names_action(patterns, action)
     if statement.actions is None:
         result = ~result
     return _tri_literal(result, Condition("StringLike" if statement.actions is not None else "StringNotLike",
@@ -206,19 +206,21 @@ def applies(statement: Statement, request: Request) -> Match:
     return Match(f.and_(base, match.named), f.and_(base, match.anyone), f.and_(base, match.account))
 
 
-def _allowed(policies: Iterable[Policy | None], request: Request) -> Match:
+def _allowed(policies: Iterable[Policy | None], request: Request, seen: dict[int, Match] | None = None) -> Match:
     named, anyone, account = f.NEVER, f.NEVER, f.NEVER
     for policy in policies:
         for statement in policy.statements if policy is not None else ():
             if statement.allows:
-                match = applies(statement, request)
+                match = seen.get(id(statement)) if seen is not None else None
+                if match is None:
+                    match = applies(statement, request)
                 named, anyone, account = (f.or_(named, match.named), f.or_(anyone, match.anyone),
                                           f.or_(account, match.account))
     return Match(named, anyone, account)
 
 
-def _levels(levels: tuple[tuple[Policy, ...], ...], request: Request) -> f.Formula:
-    return f.and_(*(_allowed(level, request).any for level in levels))
+def _levels(levels: tuple[tuple[Policy, ...], ...], request: Request, seen: dict[int, Match]) -> f.Formula:
+    return f.and_(*(_allowed(level, request, seen).any for level in levels))
 
 
 def decide(request: Request, policies: Policies, trace: list[tuple[Statement, f.Formula]] | None = None
@@ -233,9 +235,12 @@ def decide(request: Request, policies: Policies, trace: list[tuple[Statement, f.
                   *(p for level in (policies.scps if subject_to_scps else ()) for p in level),
                   *(p for level in (policies.rcps if principal.kind != SERVICE else ()) for p in level)]
     allowed = f.ALWAYS
+    seen: dict[int, Match] = {}  # each statement's match, computed once for this request
     for policy in everything:
         for statement in policy.statements if policy is not None else ():
-            when = applies(statement, request).any
+            match = applies(statement, request)
+            seen[id(statement)] = match
+            when = match.any
             if when == f.NEVER:
                 continue
             if trace is not None:
@@ -245,26 +250,28 @@ def decide(request: Request, policies: Policies, trace: list[tuple[Statement, f.
     if allowed == f.NEVER:
         return f.NEVER  # step 1: an explicit deny decides
     if policies.rcps and principal.kind != SERVICE:
-        allowed = f.and_(allowed, _levels(policies.rcps, request))
+        allowed = f.and_(allowed, _levels(policies.rcps, request, seen))
     if policies.scps and subject_to_scps:
-        allowed = f.and_(allowed, _levels(policies.scps, request))
+        allowed = f.and_(allowed, _levels(policies.scps, request, seen))
     if policies.endpoint is not None:
-        allowed = f.and_(allowed, _allowed([policies.endpoint], request).any)
-    return f.and_(allowed, _grants(request, policies))
+        allowed = f.and_(allowed, _allowed([policies.endpoint], request, seen).any)
+    if allowed == f.NEVER:
+        return f.NEVER
+    return f.and_(allowed, _grants(request, policies, seen))
 
 
-def _grants(request: Request, policies: Policies) -> f.Formula:
+def _grants(request: Request, policies: Policies, seen: dict[int, Match]) -> f.Formula:
     """Steps 3 to 5: what the resource-based policy, the identity-based policies and the boundary grant."""
     principal = request.principal
-    resource = _allowed([policies.resource], request)
+    resource = _allowed([policies.resource], request, seen)
     if not principal.is_aws:
         return f.or_(resource.named, resource.anyone)  # a service, a federated identity or anyone: no identity
     if policies.identity_unknown:
         identity = f.ALWAYS
     else:
-        identity = _allowed(policies.identity, request).any
+        identity = _allowed(policies.identity, request, seen).any
         if policies.boundary is not None:
-            identity = f.and_(identity, _allowed([policies.boundary], request).any)
+            identity = f.and_(identity, _allowed([policies.boundary], request, seen).any)
     if principal.kind == ACCOUNT or policies.identity_unknown:
         # Someone in a named account, or a principal whose identity-based policies are outside the input: only
         # what the resource-based policy grants it is known.
@@ -275,7 +282,7 @@ def _grants(request: Request, policies: Policies) -> f.Formula:
         return cross_account
     named = resource.named
     if principal.kind == ROLE and policies.boundary is not None and not policies.identity_unknown:
-        named = f.and_(named, _allowed([policies.boundary], request).any)
+        named = f.and_(named, _allowed([policies.boundary], request, seen).any)
     direct = f.or_(named, resource.anyone)
     if policies.resource_grant_required:
         within = f.or_(direct, f.and_(identity, resource.account))

@@ -14,6 +14,7 @@ every branch has it.
 
 from __future__ import annotations
 
+import functools
 import json
 import re
 from collections.abc import Iterable, Mapping, Sequence
@@ -28,7 +29,7 @@ from omics_secure.inputs.values import Resolution, TemplateValues, Text, Unknown
 from omics_secure.policy import catalog
 from omics_secure.policy.documents import GROUP, ROLE, USER, Policy, Statement, parse_policy
 from omics_secure.policy.managed import aws_managed_policy, unknown_managed_policy
-from omics_secure.policy.matching import hole, identity_hole
+from omics_secure.policy.matching import has_hole, hole, identity_hole
 
 PARTITION, URL_SUFFIX = "aws", "amazonaws.com"
 BUCKET, KEY = "AWS::S3::Bucket", "AWS::KMS::Key"
@@ -36,6 +37,10 @@ SEQUENCE_STORE, REFERENCE_STORE = "AWS::Omics::SequenceStore", "AWS::Omics::Refe
 FHIR_DATASTORE = "AWS::HealthLake::FHIRDatastore"
 STORE_TYPES = (BUCKET, KEY, SEQUENCE_STORE, REFERENCE_STORE, FHIR_DATASTORE)
 _ACTOR_TYPES = {"AWS::IAM::Role": ROLE, "AWS::IAM::User": USER, "AWS::IAM::Group": GROUP}
+_READ_TYPES = frozenset({
+    *_ACTOR_TYPES, *STORE_TYPES, "AWS::IAM::Policy", "AWS::IAM::ManagedPolicy", "AWS::IAM::RolePolicy",
+    "AWS::IAM::UserPolicy", "AWS::IAM::GroupPolicy", "AWS::IAM::UserToGroupAddition", "AWS::S3::BucketPolicy",
+    "AWS::S3::AccessPoint", "AWS::Organizations::Policy"})
 _FULL_ACCESS = Policy("FullAWSAccess (attached beside it)", (Statement("Allow", "FullAWSAccess", actions=("*",),
                                                                         resources=("*",)),))
 _ACCOUNT_ID = re.compile(r"^[0-9]{12}$")
@@ -109,7 +114,26 @@ class Environment:
     notes: tuple[str, ...] = ()
 
     def key(self, arn: str | None) -> Store | None:
-        return next((s for s in self.stores if s.type == KEY and arn is not None and s.arn == arn), None)
+        return self.keys_by_arn.get(arn) if arn is not None else None
+
+    @functools.cached_property
+    def keys_by_arn(self) -> Mapping[str, Store]:
+        return {s.arn: s for s in self.stores if s.type == KEY}
+
+    @functools.cached_property
+    def actors_by_arn(self) -> Mapping[str, Actor]:
+        return {a.arn: a for a in self.actors}
+
+    @functools.cached_property
+    def actors_of_unknown_accounts(self) -> tuple[Actor, ...]:
+        return tuple(a for a in self.actors if has_hole(a.account))
+
+    @functools.cached_property
+    def actors_by_account(self) -> Mapping[str, tuple[Actor, ...]]:
+        found: dict[str, list[Actor]] = {}
+        for actor in self.actors:
+            found.setdefault(actor.account, []).append(actor)
+        return {account: tuple(actors) for account, actors in found.items()}
 
     def scp_levels(self, account: str) -> tuple[tuple[Policy, ...], ...]:
         """The SCPs of the input that apply to ``account``, beside FullAWSAccess: only their denies narrow,
@@ -316,7 +340,9 @@ def _names(value: Any, canonical: _Canonical, resolution: Resolution) -> tuple[s
 
 def _read_branch(stack: StackArtifact, canonical: _Canonical, resolution: Resolution) -> _Part:
     part = _Part()
-    for logical_id in stack.resources:
+    for logical_id, raw in stack.resources.items():
+        if not isinstance(raw, Mapping) or raw.get("Type") not in _READ_TYPES:
+            continue  # resolving the rest of the template would only cost time
         body = resolution.resource(logical_id)
         if body is None:
             continue
@@ -484,9 +510,13 @@ def read_environment(stacks: Sequence[StackArtifact]) -> Environment:
     groups = {(stack.name, lid): info for stack, part in parts for lid, info in part.actors.items()
               if info["kind"] == GROUP}
 
+    inline: dict[str, list[Policy]] = {}
+    for key, policy in policies.items():
+        if key[0] == "inline":
+            inline.setdefault(key[1], []).append(policy)
+
     def identity(stack: StackArtifact, logical_id: str, info: Mapping[str, Any]) -> list[Policy]:
-        found = [policy for key, policy in policies.items()
-                 if key[0] == "inline" and key[1] == f"{stack.name}/{logical_id}"]
+        found = list(inline.get(f"{stack.name}/{logical_id}", []))
         found += attached.get((info["kind"], info["name"]), [])
         found += [_managed(arn, managed) for arn in info["managed"]]
         return found
@@ -505,7 +535,11 @@ def read_environment(stacks: Sequence[StackArtifact]) -> Environment:
             actors.append(Actor(stack.name, logical_id, info["kind"], info["arn"], canonical_account, tuple(own),
                                 boundary, part.policies.get(("trust", f"{stack.name}/{logical_id}")), info["tags"],
                                 tuple(group_names)))
-    stores = [_make_store(stack, logical_id, info, part, policies, links)
+    resource_policies: dict[str, list[Policy]] = {}
+    for key, policy in policies.items():
+        if key[0] == "resource":
+            resource_policies.setdefault(key[1], []).append(policy)
+    stores = [_make_store(stack, logical_id, info, part, policies, links, resource_policies)
               for stack, part in parts for logical_id, info in part.stores.items()]
     scps, rcps = _organization_policies(parts, policies)
     return Environment(tuple(actors), tuple(stores), scps, rcps, tuple(notes))
@@ -518,14 +552,14 @@ def _managed(arn: str, managed: Mapping[str, Policy]) -> Policy:
 
 
 def _make_store(stack: StackArtifact, logical_id: str, info: Mapping[str, Any], part: _Part,
-                policies: Mapping[tuple[str, ...], Policy], links: Links) -> Store:
+                policies: Mapping[tuple[str, ...], Policy], links: Links,
+                resource_policies: Mapping[str, list[Policy]]) -> Store:
     canonical = _Canonical.of(stack, links)
     arn = info["arn"]
     if info["type"] == BUCKET:
-        statements = [s for key, p in policies.items() if key[0] == "resource" and key[1] == arn
-                      for s in p.statements]
-        names = [p.name for key, p in policies.items() if key[0] == "resource" and key[1] == arn]
-        policy = Policy(" and ".join(names), tuple(statements)) if names else None
+        found = resource_policies.get(arn, [])
+        policy = Policy(" and ".join(p.name for p in found), tuple(s for p in found for s in p.statements)) \
+            if found else None
     else:
         policy = policies.get(("resource", arn))
     bucket_name = arn.removeprefix("arn:aws:s3:::")

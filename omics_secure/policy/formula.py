@@ -64,12 +64,24 @@ def _simplified(alternatives: Iterable[Conjunction]) -> Formula:
 
 
 def or_(*formulas: Formula) -> Formula:
-    return _simplified(a for formula in formulas for a in formula)
+    present = [formula for formula in formulas if formula]
+    if len(present) <= 1:
+        return present[0] if present else NEVER
+    if ALWAYS in present:
+        return ALWAYS
+    return _simplified(a for formula in present for a in formula)
 
 
 def and_(*formulas: Formula) -> Formula:
     result = ALWAYS
     for formula in formulas:
+        if not formula:
+            return NEVER
+        if formula == ALWAYS:
+            continue
+        if result == ALWAYS:
+            result = formula
+            continue
         product = [left | right for left in result for right in formula]
         if len(product) > _LIMIT:
             # Never narrower than the truth: keeping every alternative's union of literals would drop grants,

@@ -28,17 +28,20 @@ class Tri(enum.Enum):
     TRUE = 2
 
     def __and__(self, other: Tri) -> Tri:
-        return Tri(min(self.value, other.value))
+        return self if self._value_ <= other._value_ else other
 
     def __or__(self, other: Tri) -> Tri:
-        return Tri(max(self.value, other.value))
+        return self if self._value_ >= other._value_ else other
 
     def __invert__(self) -> Tri:
-        return Tri(2 - self.value)
+        return _INVERTED[self]
 
     @classmethod
     def of(cls, value: bool) -> Tri:
         return cls.TRUE if value else cls.FALSE
+
+
+_INVERTED = {Tri.FALSE: Tri.TRUE, Tri.MAYBE: Tri.MAYBE, Tri.TRUE: Tri.FALSE}
 
 
 def hole(label: str) -> str:
@@ -91,14 +94,53 @@ def glob(pattern: str, value: str, *, ignore_case: bool = False, wildcards: bool
 
     ``wildcards=False`` compares exactly (StringEquals), holes still allowed.
     """
+    if not wildcards and not ignore_case and pattern == value:
+        return Tri.TRUE
+    return _glob(pattern, value, ignore_case, wildcards)
+
+
+@functools.lru_cache(maxsize=1 << 18)
+def _glob(pattern: str, value: str, ignore_case: bool, wildcards: bool) -> Tri:
     if not has_hole(pattern) and not has_hole(value):
         if wildcards:
             return Tri.of(wildcard_match(pattern, value, ignore_case=ignore_case))
         return Tri.of(pattern.lower() == value.lower() if ignore_case else pattern == value)
+    quick = _by_the_ends(pattern, value, ignore_case, wildcards)
+    if quick is not None:
+        return quick
     p, v = _elements(pattern), _elements(value)
     if _definite(p, v, ignore_case, wildcards):
         return Tri.TRUE
     return Tri.MAYBE if _possible(p, v, ignore_case, wildcards) else Tri.FALSE
+
+
+@functools.lru_cache(maxsize=1 << 16)
+def _ends(text: str, wildcards: bool) -> tuple[str, str, bool]:
+    """(literal head, literal tail, whether anything non-literal lies between): up to the first and after the
+    last hole (and ``*``/``?`` when ``wildcards``)."""
+    specials = [i for i, c in enumerate(text) if c in (HOLE_START, HOLE_END) or (wildcards and c in "*?")]
+    if not specials:
+        return text, "", False
+    return text[:specials[0]], text[specials[-1] + 1:], True
+
+
+def _by_the_ends(pattern: str, value: str, ignore_case: bool, wildcards: bool) -> Tri | None:
+    """The answer the literal ends decide alone, or None: differing literal heads or tails never match, and a
+    pattern that is a literal head and one ``*`` matches every value that starts with that head."""
+    p_head, p_tail, _ = _ends(pattern, wildcards)
+    v_head, v_tail, _ = _ends(value, False)
+    if ignore_case:
+        p_head, p_tail, v_head, v_tail = p_head.lower(), p_tail.lower(), v_head.lower(), v_tail.lower()
+    size = min(len(p_head), len(v_head))
+    if p_head[:size] != v_head[:size]:
+        return Tri.FALSE
+    size = min(len(p_tail), len(v_tail))
+    if size and p_tail[-size:] != v_tail[-size:]:
+        return Tri.FALSE
+    if wildcards and pattern.endswith("*") and pattern.count("*") == 1 and "?" not in pattern \
+            and not has_hole(pattern) and len(v_head) >= len(p_head):
+        return Tri.TRUE  # the heads agree and * takes the rest, holes included
+    return None
 
 
 def _same(a: str, b: str, ignore_case: bool) -> bool:
@@ -107,9 +149,15 @@ def _same(a: str, b: str, ignore_case: bool) -> bool:
 
 def _definite(p: tuple[_Element, ...], v: tuple[_Element, ...], ignore_case: bool, wildcards: bool) -> bool:
     """True when ``v`` matches ``p`` whatever its holes hold: holes are atoms only ``*`` or the same hole match."""
+    memo: dict[tuple[int, int], bool] = {}
 
-    @functools.cache
     def at(i: int, j: int) -> bool:
+        if (i, j) in memo:
+            return memo[(i, j)]
+        memo[(i, j)] = result = step(i, j)
+        return result
+
+    def step(i: int, j: int) -> bool:
         if i == len(p):
             return j == len(v)
         element = p[i]
@@ -129,9 +177,15 @@ def _definite(p: tuple[_Element, ...], v: tuple[_Element, ...], ignore_case: boo
 
 def _possible(p: tuple[_Element, ...], v: tuple[_Element, ...], ignore_case: bool, wildcards: bool) -> bool:
     """True when some value of the holes makes ``v`` match ``p``: a hole on either side absorbs any run."""
+    memo: dict[tuple[int, int], bool] = {}
 
-    @functools.cache
     def at(i: int, j: int) -> bool:
+        if (i, j) in memo:
+            return memo[(i, j)]
+        memo[(i, j)] = result = step(i, j)
+        return result
+
+    def step(i: int, j: int) -> bool:
         if i == len(p) and j == len(v):
             return True
         if i < len(p) and j < len(v) and _unique(p[i]) and _unique(v[j]):
@@ -170,4 +224,23 @@ def arn_match(pattern: str, value: str) -> Tri:
         result &= glob(p, v)
         if result is Tri.FALSE:
             break
+    return result
+
+
+@functools.lru_cache(maxsize=4096)
+def _any_of(patterns: tuple[str, ...]) -> re.Pattern[str] | None:
+    if any(has_hole(p) for p in patterns):
+        return None
+    body = "|".join("".join(".*" if c == "*" else "." if c == "?" else re.escape(c) for c in p) for p in patterns)
+    return re.compile(f"(?:{body})", re.DOTALL | re.IGNORECASE)
+
+
+def names_action(patterns: tuple[str, ...], action: str) -> Tri:
+    """Whether one of an ``Action`` element's values covers ``action`` (case-insensitive, ``*`` and ``?``)."""
+    compiled = _any_of(patterns)
+    if compiled is not None and not has_hole(action):
+        return Tri.of(compiled.fullmatch(action) is not None)
+    result = Tri.FALSE
+    for pattern in patterns:
+        result |= glob(pattern, action, ignore_case=True)
     return result

@@ -87,3 +87,33 @@ def test_holes_answer_maybe_unless_the_literals_decide():
     assert glob("arn:aws:s3:::" + hole("BucketName"), "arn:aws:s3:::data/x") is Tri.MAYBE
     assert glob("arn:aws:s3:::" + hole("BucketName") + "/*", "arn:aws:kms:::data/x") is Tri.FALSE
     assert arn_match("arn:aws:iam::*:role/x", "arn:aws:iam::" + hole("AWS::AccountId") + ":role/x") is Tri.TRUE
+
+
+@pytest.mark.slow
+def test_hole_answers_are_sound_for_every_filling():
+    """TRUE holds whatever the holes hold, FALSE for none of the fillings tried; MAYBE is always allowed."""
+    from hypothesis import given, settings
+    from hypothesis import strategies as st
+
+    from omics_secure.policy.matching import wildcard_match
+
+    holes = [hole("A"), hole("B")]
+    pattern_parts = st.lists(st.sampled_from(["a", "b", ":", "/", "*", "?", *holes]), max_size=6)
+    value_parts = st.lists(st.sampled_from(["a", "b", ":", "/", *holes]), max_size=6)
+    fillings = st.fixed_dictionaries({h: st.text(alphabet="ab:/", max_size=3) for h in holes})
+
+    @settings(max_examples=300, deadline=None)
+    @given(pattern_parts, value_parts, st.lists(fillings, min_size=1, max_size=4))
+    def check(pattern: list[str], value: list[str], filled: list[dict[str, str]]) -> None:
+        answer = glob("".join(pattern), "".join(value))
+        for filling in filled:
+            # The same hole on both sides stands for the same value (fillings hold no wildcard characters).
+            concrete_pattern = "".join(filling.get(p, p) for p in pattern)
+            concrete_value = "".join(filling.get(v, v) for v in value)
+            matched = wildcard_match(concrete_pattern, concrete_value)
+            if answer is Tri.TRUE:
+                assert matched, (pattern, value, filling)
+            if answer is Tri.FALSE:
+                assert not matched, (pattern, value, filling)
+
+    check()
