@@ -143,6 +143,9 @@ if TYPE_CHECKING:
         OrganizationGuardrails as OrganizationGuardrails,
     )
     from omics_secure.organization import (
+        OrganizationPolicyTypes as OrganizationPolicyTypes,
+    )
+    from omics_secure.organization import (
         RegionLockPolicy as RegionLockPolicy,
     )
     from omics_secure.storage import (
@@ -201,6 +204,7 @@ _EXPORTS = {
     "ObjectLockMode": "omics_secure.storage",
     "OmicsSecureConfigError": "omics_secure._internal.errors",
     "OrganizationGuardrails": "omics_secure.organization",
+    "OrganizationPolicyTypes": "omics_secure.organization",
     "PhiBackup": "omics_secure.backup",
     "PhiBackupVault": "omics_secure.backup",
     "PhiBucket": "omics_secure.storage",

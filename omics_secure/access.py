@@ -55,8 +55,11 @@ EXPIRY_WARNING_DAYS = 30
 DEFAULT_SESSION_DURATION = cdk.Duration.hours(1)
 MAX_SESSION_HOURS = 12  # IAM's ceiling for MaxSessionDuration
 SAML_AUDIENCE = "https://signin.aws.amazon.com/saml"
-# IAM Identity Center creates one role per permission set and account, with this path and name prefix:
+# IAM Identity Center creates one role per permission set and account, named AWSReservedSSO_<name>_<suffix>
+# under this path followed by the Identity Center instance's region ("arn:aws:iam::aws-account-ID:role/
+# aws-reserved/sso.amazonaws.com/aws-region/AWSReservedSSO_permission-set-name_unique-suffix"):
 # https://docs.aws.amazon.com/singlesignon/latest/userguide/referencingpermissionsets.html
+# Roles an older instance created carry no region segment, so both forms are admitted.
 IDENTITY_CENTER_ROLE_PATH = "aws-reserved/sso.amazonaws.com/"
 SEQUENCE_READ_ACTIONS = ("omics:GetReadSet", "omics:GetReadSetMetadata", "omics:ListReadSets")
 REFERENCE_LIST_ACTIONS = ("omics:ListReferences",)
@@ -113,6 +116,7 @@ class Researchers:
     audience: str = ""
     subjects: tuple[str, ...] = ()
     permission_set_name: str = ""
+    identity_center_region: str | None = None
     principal_arns: tuple[str, ...] = ()
 
     @staticmethod
@@ -136,11 +140,24 @@ class Researchers:
                            subjects=tuple(subjects) if isinstance(subjects, list | tuple) else subjects)  # type: ignore[arg-type]
 
     @staticmethod
-    def identity_center(permission_set_name: str) -> Researchers:
+    def identity_center(permission_set_name: str, *, region: str | None = None) -> Researchers:
         """People assigned an IAM Identity Center permission set in this account: its
         ``AWSReservedSSO_<name>_*`` role may assume the approval's role (role chaining: one-hour sessions).
-        Identity Center enforces the sign-in and MFA policy; this is the recommended place for people."""
-        return Researchers(ResearcherKind.IDENTITY_CENTER, permission_set_name=permission_set_name)
+        Identity Center enforces the sign-in and MFA policy; this is the recommended place for people.
+
+        :param region: the region of the Identity Center instance, which is part of the role's path
+            (``aws-reserved/sso.amazonaws.com/<region>/``). Default: any region, so the approval works
+            wherever the instance lives; roles without the region segment (older instances) are admitted too.
+        """
+        return Researchers(ResearcherKind.IDENTITY_CENTER, permission_set_name=permission_set_name,
+                           identity_center_region=region)
+
+    def identity_center_role_arns(self, partition: str, account: str) -> list[str]:
+        """The ``aws:PrincipalArn`` patterns of an Identity Center permission set's roles in ``account``."""
+        role = f"AWSReservedSSO_{self.permission_set_name}_*"
+        region = self.identity_center_region or "*"
+        prefix = f"arn:{partition}:iam::{account}:role/{IDENTITY_CENTER_ROLE_PATH}"
+        return [f"{prefix}{region}/{role}", f"{prefix}{role}"]
 
     @staticmethod
     def account_principals(principal_arns: Sequence[str] = ()) -> Researchers:
@@ -399,6 +416,12 @@ class ApprovedAccess(Construct):
                 or not _PERMISSION_SET_NAME.match(researchers.permission_set_name)):
             problems.add("researchers.permission_set_name", researchers.permission_set_name,
                          "pass the permission set's name (1-32 letters, digits and +=,.@_-), e.g. 'GenomicsResearcher'")
+        region = researchers.identity_center_region
+        if kind is ResearcherKind.IDENTITY_CENTER and region is not None and (
+                not isinstance(region, str) or not _REGION.match(region)):
+            problems.add("researchers.region", region,
+                         "pass the region of your IAM Identity Center instance, e.g. 'us-east-1' (the IAM Identity "
+                         "Center console shows it under Settings), or leave it out to admit any region")
         if kind is ResearcherKind.ACCOUNT_MFA:
             arns = researchers.principal_arns
             if not isinstance(arns, tuple) or not all(isinstance(a, str) for a in arns):
@@ -456,9 +479,8 @@ class ApprovedAccess(Construct):
             conditions["StringLike"] = {f"{researchers.issuer}:sub": list(researchers.subjects)}
             principal = iam.OpenIdConnectPrincipal(researchers.provider, conditions)
         elif kind is ResearcherKind.IDENTITY_CENTER:
-            conditions["ArnLike"] = {"aws:PrincipalArn": (
-                f"arn:{stack.partition}:iam::{stack.account}:role/{IDENTITY_CENTER_ROLE_PATH}"
-                f"AWSReservedSSO_{researchers.permission_set_name}_*")}
+            conditions["ArnLike"] = {"aws:PrincipalArn": researchers.identity_center_role_arns(
+                stack.partition, stack.account)}
             principal = iam.AccountPrincipal(stack.account).with_conditions(conditions)
         else:
             conditions["Bool"] = {"aws:MultiFactorAuthPresent": "true"}

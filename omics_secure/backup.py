@@ -88,6 +88,9 @@ S3_RESTORE_OBJECT_ACTIONS = (
 # Restore tests restore into new buckets that AWS Backup names and tags awsbackup-restore-test, and deletes
 # when the validation window ends: https://docs.aws.amazon.com/aws-backup/latest/devguide/restore-testing.html
 RESTORE_TEST_BUCKET_PREFIX = "awsbackup-restore-test"
+# What a copy job needs on its destination vault (StartCopyJob's IamRoleArn "is used to copy the target
+# recovery point", https://docs.aws.amazon.com/aws-backup/latest/devguide/API_StartCopyJob.html).
+COPY_INTO_VAULT_ACTION = "backup:CopyIntoBackupVault"
 # The vault key's use by AWS Backup on the role's behalf (the console's AWS Backup key policy, narrowed to
 # kms:ViaService): https://docs.aws.amazon.com/aws-backup/latest/devguide/encryption.html
 VAULT_KEY_ACTIONS = ("kms:Decrypt", "kms:Encrypt", "kms:GenerateDataKey", "kms:DescribeKey", "kms:ReEncryptFrom",
@@ -443,6 +446,12 @@ class PhiBackup(Construct):
                                 resources=[managed_rules]),
             iam.PolicyStatement(actions=["events:ListRules", "cloudwatch:GetMetricData"], resources=["*"]),
         )
+        if self.copy_to is not None:
+            # A plan's copy job runs as the selection's role and calls CopyIntoBackupVault on the destination
+            # vault; AWS's AWSBackupServiceRolePolicyForBackup allows it on every vault, this on the copy target:
+            # https://docs.aws.amazon.com/aws-managed-policy/latest/reference/AWSBackupServiceRolePolicyForBackup.html
+            add_to_grantee_policy(self.role, iam.PolicyStatement(
+                actions=[COPY_INTO_VAULT_ACTION], resources=[self.copy_to.vault_arn_literal]))
         for bucket in self.buckets:
             key = bucket_key_of(bucket)  # type: ignore[arg-type]
             if isinstance(key, PhiKey):

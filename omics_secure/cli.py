@@ -22,9 +22,11 @@ from typing import TYPE_CHECKING, Any, TextIO
 from omics_secure.compliance.bootstrap import PACKS_FILE
 from omics_secure.compliance.model import Controls, Rule
 from omics_secure.compliance.packs import OMICS_SECURE_PACK
+from omics_secure.compliance.replay import ReplayError
 from omics_secure.compliance.synthesis import SynthesisError, check_context, synthesize
 from omics_secure.compliance.unmatched import unmatched_acknowledgments
 from omics_secure.inputs.assembly import AssemblyError, StackArtifact, read_assembly
+from omics_secure.inputs.templates import describe_unjudged
 from omics_secure.reporting.hints import concern_of, generic_fix
 from omics_secure.reporting.terminal import Notice, render_check
 from omics_secure.reporting.validation_report import (
@@ -39,7 +41,6 @@ if TYPE_CHECKING:
     from omics_secure.verify.checks import Rules
 
 EXIT_PASS, EXIT_FINDINGS, EXIT_ERROR = 0, 1, 2
-CDK_NAG_PACKS = ("HIPAA.Security", "NIST.800.53.R5", "AwsSolutions")
 ANNOTATIONS_PACK = "CDK annotations"
 EXIT_CODES = """exit codes:
   0  every pack that ran passed
@@ -150,9 +151,10 @@ def _parser() -> argparse.ArgumentParser:
                           "interpreter path --app names; any other app, or --assembly, is judged by the packs "
                           "that ran in it plus the OmicsSecure pack."))
     _add_app_source(check)
-    check.add_argument("--template", action="append", default=[], metavar="FILE", type=Path,
-                       help="judge a CloudFormation template (JSON or YAML, short forms included) with the "
-                            "OmicsSecure pack instead of an app (repeatable)")
+    check.add_argument("--template", action="extend", nargs="+", default=[], metavar="FILE", type=Path,
+                       help="judge CloudFormation templates (JSON or YAML, short forms included) instead of an app: "
+                            "every pack runs on each, and on the local templates their nested stacks name "
+                            "(repeatable; several files may follow one --template)")
     check.add_argument("--parameter", action="append", default=[], metavar="NAME=VALUE",
                        help="a template parameter's value, over its default (repeatable; with --template)")
     check.add_argument("--report-dir", type=Path, metavar="DIR",
@@ -382,14 +384,14 @@ def _verify_controls() -> dict[str, Controls]:
 def _access(args: argparse.Namespace, *, out: TextIO, progress: TextIO) -> int:
     """access: the policy evaluator's listing of an app, an assembly or templates (omics_secure/cli_access.py)."""
     from omics_secure.cli_access import baseline_stacks, run_access
-    from omics_secure.inputs.templates import TemplateError, load_template, parse_parameters
+    from omics_secure.inputs.templates import TemplateError, load_templates, parse_parameters
 
     try:
         parameters = parse_parameters(args.parameter)
         if args.template:
             if args.app or args.assembly:
                 raise CheckError("--template reads template files; leave out --app and --assembly")
-            stacks = [load_template(path, parameters) for path in args.template]
+            stacks = load_templates(args.template, parameters)
         elif args.parameter:
             raise CheckError("--parameter sets a template parameter; use it with --template FILE")
         else:
@@ -403,59 +405,75 @@ def _access(args: argparse.Namespace, *, out: TextIO, progress: TextIO) -> int:
 
 
 def _check(args: argparse.Namespace, *, out: TextIO, progress: TextIO) -> int:
-    if args.template:
-        return _check_templates(args, out=out)
-    if args.parameter:
-        raise CheckError("--parameter sets a template parameter; use it with --template FILE")
-    assembly_dir = _assembly(args, progress)
-    stacks = read_assembly(assembly_dir)
-    packs = _with_clean_packs(read_validation_report(assembly_dir), assembly_dir)
-    packs, rule_errors = _with_project_pack(packs, stacks)
+    from omics_secure.compliance.check import run_check
+
+    stacks, reported, source, report_dir = _check_input(args, progress)
+    print(f"omics-secure: judging {_count(len(stacks), 'stack')} of {source} ...", file=progress, flush=True)
+    try:
+        outcome = run_check(stacks, reported, source=source, pack=OMICS_SECURE_PACK)
+    except ReplayError as error:
+        raise CheckError(str(error)) from error
+    packs = list(outcome.packs)
     annotations = [Notice(a.level, a.construct_path, a.message) for s in stacks for a in s.annotations]
     notices = [*annotations]
     notices += [Notice("warning", u.acknowledgment.construct_path, u.problem)
                 for u in unmatched_acknowledgments(stacks, packs)]
-    missing = [name for name in CDK_NAG_PACKS if name not in {p.name for p in packs}]
-    if missing:
-        notices.append(Notice("warning", "(assembly)", f"no results of {', '.join(missing)} in {assembly_dir}: "
-                              "the app does not register them (judged by the packs that ran); call "
-                              "omics_secure.compliance.add_compliance_packs(app), or check a Python app with --app"))
-    written = _write_reports([*packs, *_annotation_pack(annotations)], stacks, args.report_dir or assembly_dir)
     rules = {OMICS_SECURE_PACK.qualified_id(rule): rule for rule in OMICS_SECURE_PACK.rules}
     lines = render_check(
         packs, stack_count=len(stacks), resource_count=sum(len(s.resources) for s in stacks), notices=notices,
         fix_for=lambda finding: _fix(finding, rules), explain=lambda finding: _explain(finding, rules),
-        verbose=args.verbose)
-    print("\n".join(lines), file=out)
-    print(f"reports: {', '.join(str(path) for path in written)}", file=out)
-    if rule_errors:
-        raise CheckError(_rule_errors_line(rule_errors))
+        verbose=args.verbose, notes=outcome.notes, inputs=[s.name for s in stacks])
+    print("\n".join([*lines, *describe_unjudged(stacks)]), file=out)
+    if report_dir is not None:
+        written = _write_reports([*packs, *_annotation_pack(annotations)], stacks, report_dir)
+        print(f"reports: {', '.join(str(path) for path in written)}", file=out)
+    else:
+        print("reports: not written; pass --report-dir DIR to write the JUnit, SARIF and Markdown reports", file=out)
+    if not outcome.complete:
+        raise CheckError(_incomplete_line(packs))
     failed = any(not p.passed for p in packs) or any(n.level == "error" for n in notices)
     return EXIT_FINDINGS if failed else EXIT_PASS
 
 
-def _check_templates(args: argparse.Namespace, *, out: TextIO) -> int:
-    """check --template: the OmicsSecure pack over plain templates; cdk-nag's packs need an app."""
-    from omics_secure.compliance.templates import check_templates
-    from omics_secure.inputs.templates import TemplateError, describe_unjudged, parse_parameters
+def _check_input(args: argparse.Namespace, progress: TextIO
+                 ) -> tuple[list[StackArtifact], list[PackResult], str, Path | None]:
+    """The stacks to judge, the packs' results the app reported, what the input is (for the summary's notes)
+    and where the reports go."""
+    from omics_secure.inputs.templates import TemplateError, load_templates, parse_parameters
 
-    if args.app or args.assembly:
-        raise CheckError("--template judges template files; leave out --app and --assembly")
-    try:
-        checked = check_templates(OMICS_SECURE_PACK, args.template, parse_parameters(args.parameter))
-    except TemplateError as error:
-        raise CheckError(str(error)) from error
-    stacks = list(checked.stacks)
-    rules = {OMICS_SECURE_PACK.qualified_id(rule): rule for rule in OMICS_SECURE_PACK.rules}
-    lines = render_check(
-        [checked.result], stack_count=len(stacks), resource_count=sum(len(s.resources) for s in stacks),
-        notices=[], fix_for=lambda finding: _fix(finding, rules),
-        explain=lambda finding: _explain(finding, rules), verbose=args.verbose)
-    print("\n".join([*lines, *describe_unjudged(stacks)]), file=out)
-    if args.report_dir is not None:
-        written = _write_reports([checked.result], stacks, args.report_dir)
-        print(f"reports: {', '.join(str(path) for path in written)}", file=out)
-    return checked.exit_code
+    if args.template:
+        if args.app or args.assembly:
+            raise CheckError("--template judges template files; leave out --app and --assembly")
+        try:
+            stacks = load_templates(args.template, parse_parameters(args.parameter))
+        except TemplateError as error:
+            raise CheckError(str(error)) from error
+        return stacks, [], "the templates", args.report_dir
+    if args.parameter:
+        raise CheckError("--parameter sets a template parameter; use it with --template FILE")
+    assembly_dir = _assembly(args, progress)
+    stacks = read_assembly(assembly_dir)
+    reported = _with_clean_packs(read_validation_report(assembly_dir), assembly_dir)
+    source = "the assembly" if args.assembly is not None else "the app"
+    return stacks, reported, source, args.report_dir or assembly_dir
+
+
+def _incomplete_line(packs: Sequence[PackResult]) -> str:
+    """One line for a check some pack could not finish: which pack, on what, and that it fails the check."""
+    errors = [f for p in packs for f in p.errors]
+    unjudged = [(p.name, c) for p in packs for c in p.coverage if not c.judged]
+    parts = []
+    if errors:
+        first = errors[0]
+        more = f" (and {len(errors) - 1} more, listed above)" if len(errors) > 1 else ""
+        detail = f": {first.description}" if first.pack == OMICS_SECURE_PACK.name else ""
+        parts.append(f"{first.rule_id} could not judge {first.construct_path}{detail}{more}")
+    if unjudged:
+        name, coverage = unjudged[0]
+        more = f" (and {len(unjudged) - 1} more, listed above)" if len(unjudged) > 1 else ""
+        parts.append(f"{name} could not judge {coverage.input}: {coverage.note}{more}")
+    return ("the check is incomplete: " + "; ".join(parts) + ". Rerun with --debug for a rule of "
+            "omics-secure's own that raised; acknowledge a cdk-nag rule on a resource once you have checked it by hand")
 
 
 def _write_reports(packs: list[PackResult], stacks: list[StackArtifact], report_dir: Path) -> list[Path]:
@@ -505,25 +523,8 @@ def _with_clean_packs(packs: list[PackResult], assembly_dir: Path) -> list[PackR
                       for n in (ran if isinstance(ran, list) else []) if n not in reported)]
 
 
-def _with_project_pack(packs: list[PackResult], stacks: list[StackArtifact]
-                       ) -> tuple[list[PackResult], list[ReportedFinding]]:
-    """Add the OmicsSecure pack's result from the assembly when the app did not register the pack; and the
-    error verdicts among its findings (a rule that failed on a resource: the check could not be made)."""
-    from omics_secure.compliance.engine import RULE_ERROR_PREFIX, evaluate_stacks
-    from omics_secure.compliance.templates import pack_result
-
-    if not any(p.name == OMICS_SECURE_PACK.name for p in packs):
-        packs = [*packs, pack_result(OMICS_SECURE_PACK, evaluate_stacks(OMICS_SECURE_PACK, stacks))]
-    errors = [f for p in packs if p.name == OMICS_SECURE_PACK.name
-              for f in p.open_findings if f.description.startswith(RULE_ERROR_PREFIX)]
-    return packs, errors
-
-
-def _rule_errors_line(errors: Sequence[ReportedFinding]) -> str:
-    first = errors[0]
-    more = f" (and {len(errors) - 1} more, listed above)" if len(errors) > 1 else ""
-    return (f"rule {first.rule_id} failed on {first.construct_path}{more}: {first.description} "
-            "Rerun with --debug for the traceback.")
+def _count(number: int, noun: str) -> str:
+    return f"{number} {noun}{'' if number == 1 else 's'}"
 
 
 if __name__ == "__main__":

@@ -65,6 +65,21 @@ def _label(entry: StoreAccess) -> str:
     return f"{entry.store.stack}/{entry.store.logical_id}"
 
 
+def _portable(entries: Sequence[StoreAccess]) -> Callable[[str], str]:
+    """Names that do not depend on where a template file lies: a template's stack is named by its path, and a
+    baseline is usually the same file in another checkout, so its directory is left out of the comparison."""
+    stacks = sorted({e.store.stack for e in entries} | {c.actor.stack for e in entries
+                                                        for c in e.candidates.values() if c.actor is not None},
+                    key=len, reverse=True)
+
+    def portable(name: str) -> str:
+        for stack in stacks:
+            if name == stack or name.startswith(stack + "/"):
+                return Path(stack).name + name[len(stack):]
+        return name
+    return portable
+
+
 def render_text(entries: Sequence[StoreAccess]) -> str:
     lines = []
     for entry in entries:
@@ -101,17 +116,22 @@ def _gained(new: Grant, old: Sequence[Grant]) -> bool:
 
 def compare(before: Sequence[StoreAccess], after: Sequence[StoreAccess]) -> list[Change]:
     """What changed per store and kind of access: grants added and removed."""
-    old = {_label(e): e for e in before}
+    old_name, new_name = _portable(before), _portable(after)
+    old = {old_name(_label(e)): e for e in before}
+
+    def grants(entry: StoreAccess, kind: str, name: Callable[[str], str]) -> tuple[Grant, ...]:
+        return tuple(Grant(name(g.principal), g.conditions) for g in entry.grants(kind))
+
     changes = []
     for entry in after:
-        previous = old.get(_label(entry))
+        previous = old.get(new_name(_label(entry)))
         for kind in KINDS:
-            now = entry.grants(kind)
-            then = previous.grants(kind) if previous is not None else ()
+            now = grants(entry, kind, new_name)
+            then = grants(previous, kind, old_name) if previous is not None else ()
             added = tuple(g for g in now if _gained(g, then))
             removed = tuple(g for g in then if _gained(g, now))
             if added or removed:
-                changes.append(Change(_label(entry), entry.store.phi, kind, added, removed))
+                changes.append(Change(new_name(_label(entry)), entry.store.phi, kind, added, removed))
     return changes
 
 
@@ -152,8 +172,8 @@ def run_access(args: argparse.Namespace, stacks: Sequence[StackArtifact],
 
 def baseline_stacks(path: Path, parameters: dict[str, str]) -> list[StackArtifact]:
     """The stacks of ``--baseline``: a cloud assembly directory, or one template file."""
-    from omics_secure.inputs.templates import load_template
+    from omics_secure.inputs.templates import load_templates
 
     if path.is_dir():
         return read_assembly(path)
-    return [load_template(path, parameters)]
+    return load_templates([path], parameters)

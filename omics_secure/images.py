@@ -59,8 +59,8 @@ class ImageRepository(Construct):
     - Scan on push (basic scanning); registry-level enhanced scanning, where the account has it, supersedes it.
     - A lifecycle rule that expires untagged images after 14 days; tagged images are kept.
     - A repository policy that denies every ECR action to principals of other accounts (AWS services
-      excepted) and allows ``omics.amazonaws.com`` to pull for this account's runs only
-      (``aws:SourceAccount``), as HealthOmics requires for private workflows.
+      excepted) and allows ``omics.amazonaws.com`` to pull, with the statement HealthOmics documents for
+      private workflows; another account's runs need a grant to their account, which it never gives.
     - Retained on stack deletion, and never emptied on delete.
     """
 
@@ -140,10 +140,15 @@ class ImageRepository(Construct):
             conditions={"StringNotEquals": {"aws:PrincipalAccount": stack.account},
                         "Bool": {"aws:PrincipalIsAWSService": "false"}}))
         if healthomics_pull:
+            # AWS's statement exactly ("Amazon ECR permissions",
+            # https://docs.aws.amazon.com/omics/latest/dev/permissions-resource.html): the service principal and
+            # the three pull actions, no condition. HealthOmics does not document sending aws:SourceAccount on
+            # pulls, and a condition on a key it does not send fails every run at its first task. Another
+            # account's runs are kept out as HealthOmics documents: they need this policy to grant their account
+            # (it does not; DenyOtherAccounts refuses their principals).
             self.repository.add_to_resource_policy(iam.PolicyStatement(
                 sid="AllowHealthOmicsPull", principals=[iam.ServicePrincipal("omics.amazonaws.com")],
-                actions=list(HEALTHOMICS_PULL_ACTIONS),
-                conditions={"StringEquals": {"aws:SourceAccount": stack.account}}))
+                actions=list(HEALTHOMICS_PULL_ACTIONS)))
 
     @property
     def repository_arn(self) -> str:

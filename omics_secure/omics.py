@@ -17,6 +17,7 @@ from __future__ import annotations
 import os
 from collections.abc import Mapping, Sequence
 from enum import Enum
+from pathlib import Path, PurePosixPath
 from typing import Any
 
 import aws_cdk as cdk
@@ -28,6 +29,7 @@ from constructs import Construct
 from omics_secure._internal.acknowledgments import acknowledge, nag_rendering
 from omics_secure._internal.environment import CONCRETE_ENV_EXAMPLE, check_region, require_concrete_environment
 from omics_secure._internal.errors import ProblemCollector, is_unresolved
+from omics_secure._internal.files import InputFileError, confined, escaping_entry
 from omics_secure._internal.labels import check_label, check_phi, check_prefix, check_role_name, check_tags
 from omics_secure._internal.props import checked_props
 from omics_secure._internal.tags import DATA_CLASSIFICATION_TAG, PHI
@@ -207,12 +209,27 @@ class SequenceStore(Construct):
             s3_access_policy=s3_access_policy.to_json() if s3_access_policy is not None else None,
         )
         finish_store(self, self.store, tags, removal_policy, "sequence store")
-        # The store's read sets live in a HealthOmics-owned bucket whose server access logs S3 log delivery
-        # writes here; the source bucket is in a service account, so the log bucket's own statement (which
-        # names this account's source buckets) does not cover it. Writes are limited to the store's prefix.
+        self._allow_log_delivery(access_logs, prefix)
+
+    def _allow_log_delivery(self, access_logs: AccessLogBucket, prefix: str) -> None:
+        """Let S3 log delivery write the store's access logs under ``prefix``, from the store's own source only.
+
+        The read sets live in a bucket of a HealthOmics service account, reached through the store's S3 access
+        point (``S3AccessPointArn``: ``arn:aws:s3:<region>:<service account>:accesspoint/...``), so the log
+        bucket's own statement, which names this account's source buckets, does not cover it. S3 log delivery
+        sends ``aws:SourceAccount`` (the source bucket's owner) and ``aws:SourceArn``
+        (``arn:aws:s3:::<source bucket>``):
+        https://docs.aws.amazon.com/AmazonS3/latest/userguide/enable-server-access-logging.html#grant-log-delivery-permissions-general.
+        HealthOmics publishes only the access point, not the bucket (``S3Uri`` names the access point's alias,
+        ``<...>-s3alias``), so no ``aws:SourceArn`` can be written for it; the statement is pinned to the
+        account that owns the store's access point instead, which excludes every other account's buckets.
+        """
+        service_account = cdk.Fn.select(4, cdk.Fn.split(":", self.store.attr_s3_access_point_arn))
         access_logs.bucket.add_to_resource_policy(iam.PolicyStatement(
+            sid=f"OmicsLogDelivery{cdk.Names.unique_id(self)[-48:]}",
             principals=[iam.ServicePrincipal("logging.s3.amazonaws.com")], actions=["s3:PutObject"],
-            resources=[access_logs.bucket.arn_for_objects(f"{prefix}*")]))
+            resources=[access_logs.bucket.arn_for_objects(f"{prefix}*")],
+            conditions={"StringEquals": {"aws:SourceAccount": service_account}}))
 
     @property
     def store_arn(self) -> str:
@@ -310,11 +327,9 @@ class WorkflowDefinition:
         """A ZIP already in S3, in this region; the workflow checks the bucket's owner is ``bucket``'s account."""
         return WorkflowDefinition(bucket=bucket, object_key=object_key)
 
-    def _check(self, problems: ProblemCollector, scope: Construct) -> None:
+    def _check(self, problems: ProblemCollector, scope: Construct, main: str | None = None) -> None:
         if self._path is not None:
-            if not os.path.exists(self._path):
-                problems.add("definition", self._path, "WorkflowDefinition.from_asset needs an existing "
-                                                       "directory or .zip file")
+            self._check_path(problems, main)
         elif self._bucket is None or not self._object_key:
             problems.add("definition", self._object_key,
                          "pass WorkflowDefinition.from_bucket(bucket, 'workflows/main.zip') with an object key")
@@ -322,6 +337,37 @@ class WorkflowDefinition:
             check_phi(problems, "definition.object_key", self._object_key)
             check_region(problems, scope, "definition", self._bucket, what="the definition's bucket",
                          why="HealthOmics reads a workflow definition only from a bucket of the workflow's region")
+
+    def _check_path(self, problems: ProblemCollector, main: str | None) -> None:
+        """The local definition: a directory or a .zip file, nothing in it that leads outside it, and ``main``
+        inside it. CDK bundles the asset following symbolic links, so a link out of the directory would carry
+        the file it names into the workflow's definition."""
+        path = Path(str(self._path))
+        if not path.exists():
+            problems.add("definition", self._path, "WorkflowDefinition.from_asset needs an existing directory or "
+                                                   ".zip file")
+            return
+        if path.is_dir():
+            escaping = escaping_entry(path)
+            if escaping is not None:
+                problems.add("definition", self._path, f"{escaping}; keep the workflow's files inside its directory "
+                                                       "(copy them in, not link them)")
+        elif not (path.is_file() and path.suffix.lower() == ".zip"):
+            problems.add("definition", self._path, "WorkflowDefinition.from_asset takes a directory or a .zip file")
+        if main is not None and not is_unresolved(main):
+            inner = PurePosixPath(main)
+            if inner.is_absolute() or ".." in inner.parts:
+                problems.add("main", main, "name the main file by its path inside the definition, without '..' "
+                                           "or a leading '/' (e.g. 'main.wdl')")
+            elif path.is_dir():
+                try:
+                    found = confined(path, main, what="main")
+                except InputFileError as error:
+                    problems.add("main", main, f"{error}; name a file inside the definition directory")
+                else:
+                    if not found.is_file():
+                        problems.add("main", main, "is not a file of the definition directory; name the workflow's "
+                                                   "main file")
 
     def _bind(self, scope: Construct) -> tuple[str, str | None]:
         """The definition's S3 URI and the account that must own its bucket (None when unknown)."""
@@ -383,7 +429,7 @@ class PrivateWorkflow(Construct):
             problems.add("definition", definition,
                          "pass WorkflowDefinition.from_asset('workflows/x') or WorkflowDefinition.from_bucket(...)")
         else:
-            definition._check(problems, scope)
+            definition._check(problems, scope, main)
         if engine is not None and not isinstance(engine, WorkflowEngine):
             problems.add("engine", engine, "use WorkflowEngine.WDL, NEXTFLOW or CWL")
         check_label(problems, "name", name, 128)

@@ -93,7 +93,7 @@ class WorkflowVersion(Construct):
                          f"use 1 to {VERSION_NAME_MAX} letters, digits, '-', '.' or '_', starting with a letter or "
                          "digit, e.g. '1.2.0'")
         check_label(problems, "version_name", version_name, VERSION_NAME_MAX)
-        definition._check(problems, scope)
+        definition._check(problems, scope, main)
         check_definition_labels(problems, description, main, parameters, tags)
         repositories = (check_repositories(problems, "container_repositories", container_repositories)
                         if container_repositories else list(workflow.container_repositories))

@@ -24,13 +24,21 @@ import datetime
 import json
 import re
 from collections.abc import Mapping, Sequence
+from pathlib import Path
 from typing import Any
 
+import aws_cdk as cdk
+import jsii
+from aws_cdk import aws_iam as iam
+from aws_cdk import aws_lambda as lambda_
+from aws_cdk import aws_logs as logs
 from aws_cdk import aws_organizations as organizations
 from aws_cdk import region_info
 from constructs import Construct
 
+from omics_secure._internal.acknowledgments import acknowledge, nag_rendering
 from omics_secure._internal.errors import ProblemCollector, is_unresolved
+from omics_secure._internal.grants import add_to_grantee_policy
 from omics_secure._internal.props import checked_props
 from omics_secure._internal.tags import ACCESS_LOGS, AUDIT_LOGS, DATA_CLASSIFICATION_TAG, PHI
 
@@ -96,6 +104,16 @@ HIPAA_ELIGIBLE_SERVICES: tuple[str, ...] = (
     "securityhub", "servicecatalog", "ses", "shield", "sns", "sqs", "ssm", "sso", "states", "storagegateway",
     "textract", "timestream", "transcribe", "transfer", "translate", "waf", "wafv2", "workspaces", "xray",
 )
+# Not services of their own, so not on the list, yet the eligible services above cannot work without them,
+# and an allowlist that omits them breaks those services once FullAWSAccess is detached:
+# - ssmmessages and ec2messages: Session Manager's and the SSM Agent's channels ("ssmmessages:CreateControlChannel,
+#   CreateDataChannel, OpenControlChannel, OpenDataChannel"; "Reference: ec2messages, ssmmessages, and other API
+#   operations", https://docs.aws.amazon.com/systems-manager/latest/userguide/systems-manager-setting-up-messageAPIs.html);
+#   without them the analysis workstation cannot be reached.
+# - backup-storage: "backup-storage:MountCapsule" is required to create a backup vault
+#   (https://docs.aws.amazon.com/aws-backup/latest/devguide/create-a-vault.html); without it every stack with a
+#   PhiBackupVault rolls back.
+SERVICE_CHANNELS: tuple[str, ...] = ("ssmmessages", "ec2messages", "backup-storage")
 # Not on the list because they hold no customer content, yet no account can be operated without them:
 # identity and federation, the organization, support, billing and quotas, tags and resource groups.
 SUPPORTING_SERVICES: tuple[str, ...] = (
@@ -158,12 +176,140 @@ def _check_regions(problems: ProblemCollector, prop: str, regions: Sequence[str]
                          "(aws ec2 describe-regions --all-regions lists them)")
 
 
+# "Before you can create and attach a policy to your organization, you must enable that policy type for use."
+ENABLE_POLICY_TYPE_PAGE = "https://docs.aws.amazon.com/organizations/latest/userguide/enable-policy-type.html"
+POLICY_TYPES_HANDLER = Path(__file__).parent / "handlers" / "organization_policy_types.py"
+POLICY_TYPES_RESOURCE_TYPE = "Custom::OrganizationsPolicyTypes"
+# EnablePolicyType's PolicyType values: https://docs.aws.amazon.com/organizations/latest/APIReference/API_EnablePolicyType.html
+POLICY_TYPES: tuple[str, ...] = (
+    "SERVICE_CONTROL_POLICY", "RESOURCE_CONTROL_POLICY", "TAG_POLICY", "BACKUP_POLICY", "AISERVICES_OPT_OUT_POLICY",
+    "CHATBOT_POLICY", "DECLARATIVE_POLICY_EC2", "SECURITYHUB_POLICY")
+_HANDLER_ACKNOWLEDGMENTS = {
+    "HIPAA.Security-LambdaConcurrency": (
+        "The function runs only when CloudFormation creates or updates this stack. Lambda keeps 100 concurrent "
+        "executions of the account unreserved, so reserving any on a management account with a low concurrency "
+        "quota is refused and rolls the stack back (lambda/latest/dg/configuration-concurrency.html)."),
+    "NIST.800.53.R5-LambdaConcurrency": (
+        "The function runs only when CloudFormation creates or updates this stack. Lambda keeps 100 concurrent "
+        "executions of the account unreserved, so reserving any on a management account with a low quota fails."),
+    "HIPAA.Security-LambdaDLQ": (
+        "CloudFormation waits for the custom resource's response and fails the deployment when none arrives "
+        "within the timeout, so a failed invocation is already reported; a dead-letter queue would add nothing."),
+    "NIST.800.53.R5-LambdaDLQ": (
+        "CloudFormation waits for the custom resource's response and fails the deployment when none arrives, "
+        "so a failed invocation is already reported; a dead-letter queue would add nothing."),
+    "HIPAA.Security-LambdaInsideVPC": (
+        "The function calls only the AWS Organizations API and CloudFormation's response URL, holds no data, "
+        "and the management account has no VPC of the project's; there is nothing in a VPC for it to reach."),
+    "NIST.800.53.R5-LambdaInsideVPC": (
+        "The function calls only the AWS Organizations API and CloudFormation's response URL and holds no "
+        "data; the management account has no VPC of the project's to place it in."),
+    "HIPAA.Security-CloudWatchLogGroupEncrypted": (
+        "The handler's log holds only the organization root id and the policy types it enabled, never PHI or "
+        "credentials; a customer managed key in the management account for it would protect nothing."),
+    "NIST.800.53.R5-CloudWatchLogGroupEncrypted": (
+        "The handler's log holds only the organization root id and the policy types it enabled, never PHI or "
+        "credentials; a customer managed key in the management account for it would protect nothing."),
+}
+
+
+@jsii.implements(cdk.IStableListProducer)
+class _SortedTypes:
+    """The policy types registered so far, read when the template is written (after every policy is added)."""
+
+    def __init__(self, types: list[str]) -> None:
+        self.types = types
+
+    def produce(self) -> list[str]:
+        return sorted(self.types)
+
+
+class OrganizationPolicyTypes(Construct):
+    """The policy types of a stack's Organizations policies, enabled on the organization's root first.
+
+    "Before you can create and attach a policy to your organization, you must enable that policy type for
+    use. Enabling a policy type is a one-time task on the organization root" (:data:`ENABLE_POLICY_TYPE_PAGE`);
+    CloudFormation has no resource for it, and a policy of a type the root has not enabled fails with
+    ``PolicyTypeNotEnabledException`` and rolls the stack back. One per stack (``OmicsSecurePolicyTypes``),
+    shared by every policy construct of the library, which makes its policies depend on it:
+
+    - ``Resource``: a ``Custom::OrganizationsPolicyTypes`` custom resource whose ``PolicyTypes`` are the
+      types the stack's policies use. Create and Update enable each type the root does not list as ENABLED
+      and wait until it is (the call is asynchronous); when every type is already enabled nothing is called.
+      Delete does nothing: disabling a type would detach every policy of that type across the organization.
+    - ``Handler``: the inline Python function (``omics_secure/handlers/organization_policy_types.py``, standard
+      library and boto3), with a role that may list the roots and enable only these policy types, and a log
+      group (``Logs``) kept a year.
+
+    Deploy it with the policies, in the management account (or a delegated administrator).
+    """
+
+    ID = "OmicsSecurePolicyTypes"
+
+    @classmethod
+    def of(cls, scope: Construct) -> OrganizationPolicyTypes:
+        """The stack's one instance, created on first use."""
+        stack = cdk.Stack.of(scope)
+        existing = stack.node.try_find_child(cls.ID)
+        return existing if isinstance(existing, OrganizationPolicyTypes) else cls(stack, cls.ID)
+
+    def __init__(self, scope: Construct, id: str) -> None:
+        super().__init__(scope, id)
+        stack = cdk.Stack.of(self)
+        self.policy_types: list[str] = []
+        self.log_group = logs.LogGroup(self, "Logs", retention=logs.RetentionDays.ONE_YEAR,
+                                       removal_policy=cdk.RemovalPolicy.RETAIN)
+        self.role = iam.Role(self, "Role", assumed_by=iam.ServicePrincipal("lambda.amazonaws.com"),
+                             description="omics-secure: enables the Organizations policy types of its stack")
+        self.function = lambda_.Function(
+            self, "Handler", runtime=lambda_.Runtime.PYTHON_3_14, handler="index.handler",
+            code=lambda_.Code.from_inline(POLICY_TYPES_HANDLER.read_text(encoding="utf-8")),
+            timeout=cdk.Duration.minutes(5), role=self.role, log_group=self.log_group,
+            description="omics-secure: enables Organizations policy types on the root (never disables them)")
+        types = cdk.Lazy.list(_SortedTypes(self.policy_types))
+        root_pattern = f"arn:{stack.partition}:organizations::{stack.account}:root/o-*/r-*"
+        _, policy = add_to_grantee_policy(
+            self.role,
+            iam.PolicyStatement(actions=["logs:CreateLogStream", "logs:PutLogEvents"],
+                                resources=[self.log_group.log_group_arn]),
+            iam.PolicyStatement(actions=["organizations:ListRoots"], resources=["*"]),
+            iam.PolicyStatement(actions=["organizations:EnablePolicyType"], resources=[root_pattern],
+                                conditions={"StringEquals": {"organizations:PolicyType": types}}))
+        self.resource = cdk.CustomResource(self, "Resource", service_token=self.function.function_arn,
+                                           resource_type=POLICY_TYPES_RESOURCE_TYPE,
+                                           properties={"PolicyTypes": types})
+        self.resource.node.add_dependency(policy or self.role)
+        assert policy is not None
+        render = stack.resolve
+        acknowledge(policy, "AwsSolutions-IAM5[Resource::*]",
+                    "organizations:ListRoots supports no resource-level permissions (the Service Authorization "
+                    "Reference lists no resource type for it); it only reads the organization's root id.")
+        acknowledge(policy, f"AwsSolutions-IAM5[Resource::{nag_rendering(render(root_pattern))}]",
+                    "The root's ARN holds the organization id, which a template of the management account does "
+                    "not know; EnablePolicyType is limited to the policy types this stack's policies use.")
+        for rule_id, reason in _HANDLER_ACKNOWLEDGMENTS.items():
+            acknowledge(self, rule_id, reason)
+
+    @checked_props
+    def require(self, policy_type: str, policy: organizations.CfnPolicy) -> None:
+        """Enable ``policy_type`` before ``policy`` is created (``policy`` depends on the custom resource)."""
+        if policy_type not in POLICY_TYPES:
+            problems = ProblemCollector(f"OrganizationPolicyTypes '{self.node.id}'.require")
+            problems.add("policy_type", policy_type, f"use one of {', '.join(POLICY_TYPES)} (EnablePolicyType's "
+                         "PolicyType values)")
+            problems.raise_if_any()
+        if policy_type not in self.policy_types:
+            self.policy_types.append(policy_type)
+        policy.node.add_dependency(self.resource)
+
+
 class _Policy:
     """One AWS::Organizations::Policy, refused at synthesis time if its document is over its size quota."""
 
     @staticmethod
     def create(scope: Construct, id: str, *, construct: str, name: str, policy_type: str, description: str,
-               content: Mapping[str, Any], target_ids: Sequence[str]) -> organizations.CfnPolicy:
+               content: Mapping[str, Any], target_ids: Sequence[str],
+               enable_policy_type: bool = True) -> organizations.CfnPolicy:
         limit = SCP_SIZE_LIMIT if policy_type == "SERVICE_CONTROL_POLICY" else TAG_POLICY_SIZE_LIMIT
         size = policy_size(content)
         if size > limit:
@@ -173,8 +319,11 @@ class _Policy:
                          f"({QUOTAS_PAGE}); split its statements into several policies (up to five can be "
                          "attached to one target) or shorten the lists it carries")
             problems.raise_if_any()
-        return organizations.CfnPolicy(scope, id, name=name, type=policy_type, description=description,
-                                       content=dict(content), target_ids=list(target_ids))
+        policy = organizations.CfnPolicy(scope, id, name=name, type=policy_type, description=description,
+                                         content=dict(content), target_ids=list(target_ids))
+        if enable_policy_type:
+            OrganizationPolicyTypes.of(scope).require(policy_type, policy)
+        return policy
 
 
 def _exempt(roles: Sequence[str]) -> dict[str, Any]:
@@ -193,11 +342,16 @@ class RegionLockPolicy(Construct):
     :param target_ids: the OUs, accounts or root it is attached to. Required.
     :param break_glass_role: the one role exempted, as an ARN pattern ``arn:aws:iam::*:role/BreakGlass``.
     :param global_service_actions: the exempted actions. Default: AWS's example list.
+    :param enable_policy_type: enable the policy's type on the organization's root before creating it
+        (:class:`OrganizationPolicyTypes`). Default: True. False when the root already has it and the stack may
+        not run a function in the management account; the OmicsSecure rule OrganizationPolicyTypeEnabled then
+        reports the policy, to acknowledge with when and on which root the type was enabled.
     """
 
     @checked_props
     def __init__(self, scope: Construct, id: str, *, regions: Sequence[str], target_ids: Sequence[str],
-                 break_glass_role: str, global_service_actions: Sequence[str] = GLOBAL_SERVICE_ACTIONS) -> None:
+                 break_glass_role: str, global_service_actions: Sequence[str] = GLOBAL_SERVICE_ACTIONS,
+                 enable_policy_type: bool = True) -> None:
         problems = ProblemCollector(f"RegionLockPolicy '{id}'")
         _check_regions(problems, "regions", regions)
         _check_targets(problems, "target_ids", target_ids)
@@ -216,6 +370,7 @@ class RegionLockPolicy(Construct):
         self.policy = _Policy.create(
             self, "Resource", construct=f"RegionLockPolicy '{id}'", name=f"{id}-region-lock",
             policy_type="SERVICE_CONTROL_POLICY", content=self.content, target_ids=target_ids,
+            enable_policy_type=enable_policy_type,
             description=f"omics-secure: deny requests outside {', '.join(self.regions)} (global services exempt)")
 
 
@@ -243,11 +398,15 @@ class ControlsProtectionPolicy(Construct):
     :param break_glass_role: the one role exempted, as an ARN pattern ``arn:aws:iam::*:role/BreakGlass``.
     :param deployment_roles: roles that may reconfigure (never stop or delete) a trail. Default: CDK's
         CloudFormation execution role in every account (``arn:aws:iam::*:role/cdk-hnb659fds-cfn-exec-role-*``).
+    :param enable_policy_type: enable the policy's type on the organization's root before creating it
+        (:class:`OrganizationPolicyTypes`). Default: True. False when the root already has it and the stack may
+        not run a function in the management account; the OmicsSecure rule OrganizationPolicyTypeEnabled then
+        reports the policy, to acknowledge with when and on which root the type was enabled.
     """
 
     @checked_props
     def __init__(self, scope: Construct, id: str, *, target_ids: Sequence[str], break_glass_role: str,
-                 deployment_roles: Sequence[str] | None = None) -> None:
+                 deployment_roles: Sequence[str] | None = None, enable_policy_type: bool = True) -> None:
         problems = ProblemCollector(f"ControlsProtectionPolicy '{id}'")
         _check_targets(problems, "target_ids", target_ids)
         _check_role(problems, "break_glass_role", break_glass_role)
@@ -267,6 +426,7 @@ class ControlsProtectionPolicy(Construct):
         self.policy = _Policy.create(
             self, "Resource", construct=f"ControlsProtectionPolicy '{id}'", name=f"{id}-controls-protection",
             policy_type="SERVICE_CONTROL_POLICY", content=self.content, target_ids=target_ids,
+            enable_policy_type=enable_policy_type,
             description="omics-secure: only the break-glass role may stop the trail, AWS Config, the data keys "
                         "or S3 Block Public Access")
 
@@ -275,22 +435,30 @@ class HipaaServicesPolicy(Construct):
     """An allowlist of the HIPAA-eligible services, as one or more ``Allow`` service control policies.
 
     AWS's HIPAA Eligible Services Reference (:data:`HIPAA_ELIGIBLE_SERVICES`, dated
-    :data:`HIPAA_ELIGIBLE_SERVICES_AS_OF`) plus :data:`SUPPORTING_SERVICES` (IAM, STS, Organizations, billing,
-    support: no customer content). When the list does not fit one policy's 5,120 characters it is split, in
-    order, over as many policies as it needs (``self.policies``): Allow SCPs attached to the same target add
-    up (https://docs.aws.amazon.com/organizations/latest/userguide/orgs_manage_policies_inheritance_auth.html).
+    :data:`HIPAA_ELIGIBLE_SERVICES_AS_OF`), the action prefixes those services need to work
+    (:data:`SERVICE_CHANNELS`: Session Manager's ssmmessages and ec2messages, AWS Backup's backup-storage),
+    plus :data:`SUPPORTING_SERVICES` (IAM, STS, Organizations, billing, support: no customer content). When
+    the list does not fit one policy's 5,120 characters it is split, in order, over as many policies as it
+    needs (``self.policies``): Allow SCPs attached to the same target add up
+    (https://docs.aws.amazon.com/organizations/latest/userguide/orgs_manage_policies_inheritance_auth.html).
 
     An allowlist only restricts once ``FullAWSAccess`` is detached from the same targets (an allow at every
     level is required, and FullAWSAccess allows everything): detach it after the first deployment, and keep
     an allow for every service at each level above the targets. Deploy it in the management account.
 
     :param target_ids: the OUs, accounts or root it is attached to. Required.
-    :param services: IAM service prefixes allowed. Default: HIPAA-eligible and supporting services.
+    :param services: IAM service prefixes allowed. Default: HIPAA-eligible services, the prefixes they need,
+        and supporting services.
+    :param enable_policy_type: enable the policy's type on the organization's root before creating it
+        (:class:`OrganizationPolicyTypes`). Default: True. False when the root already has it and the stack may
+        not run a function in the management account; the OmicsSecure rule OrganizationPolicyTypeEnabled then
+        reports the policy, to acknowledge with when and on which root the type was enabled.
     """
 
     @checked_props
     def __init__(self, scope: Construct, id: str, *, target_ids: Sequence[str],
-                 services: Sequence[str] = (*HIPAA_ELIGIBLE_SERVICES, *SUPPORTING_SERVICES)) -> None:
+                 services: Sequence[str] = (*HIPAA_ELIGIBLE_SERVICES, *SERVICE_CHANNELS, *SUPPORTING_SERVICES),
+                 enable_policy_type: bool = True) -> None:
         problems = ProblemCollector(f"HipaaServicesPolicy '{id}'")
         _check_targets(problems, "target_ids", target_ids)
         problems.require(bool(services), "services", list(services), "allow at least one service")
@@ -305,6 +473,7 @@ class HipaaServicesPolicy(Construct):
             _Policy.create(self, "Resource" if index == 0 else f"Part{index + 1}",
                            construct=f"HipaaServicesPolicy '{id}'", name=f"{id}-hipaa-services-{index + 1}",
                            policy_type="SERVICE_CONTROL_POLICY", content=content, target_ids=target_ids,
+                           enable_policy_type=enable_policy_type,
                            description=f"omics-secure: HIPAA-eligible services as of "
                                        f"{HIPAA_ELIGIBLE_SERVICES_AS_OF.isoformat()} (part {index + 1} of "
                                        f"{len(self.contents)})")
@@ -339,11 +508,15 @@ class DataClassificationTagPolicy(Construct):
 
     :param target_ids: the OUs, accounts or root it is attached to. Required.
     :param values: the allowed values. Default: phi, access-logs, audit-logs.
+    :param enable_policy_type: enable the policy's type on the organization's root before creating it
+        (:class:`OrganizationPolicyTypes`). Default: True. False when the root already has it and the stack may
+        not run a function in the management account; the OmicsSecure rule OrganizationPolicyTypeEnabled then
+        reports the policy, to acknowledge with when and on which root the type was enabled.
     """
 
     @checked_props
     def __init__(self, scope: Construct, id: str, *, target_ids: Sequence[str],
-                 values: Sequence[str] = DATA_CLASSIFICATION_VALUES) -> None:
+                 values: Sequence[str] = DATA_CLASSIFICATION_VALUES, enable_policy_type: bool = True) -> None:
         problems = ProblemCollector(f"DataClassificationTagPolicy '{id}'")
         _check_targets(problems, "target_ids", target_ids)
         problems.require(bool(values), "values", list(values), f"allow at least the value {PHI!r}")
@@ -358,6 +531,7 @@ class DataClassificationTagPolicy(Construct):
         self.policy = _Policy.create(
             self, "Resource", construct=f"DataClassificationTagPolicy '{id}'", name=f"{id}-data-classification",
             policy_type="TAG_POLICY", content=self.content, target_ids=target_ids,
+            enable_policy_type=enable_policy_type,
             description="omics-secure: every S3 bucket carries its data classification")
 
 
@@ -371,22 +545,29 @@ class OrganizationGuardrails(Construct):
     :param break_glass_role: the one role exempted from the denies, e.g. ``arn:aws:iam::*:role/BreakGlass``.
     :param hipaa_services_allowlist: attach the allowlist. Default: True (detach FullAWSAccess afterwards,
         see :class:`HipaaServicesPolicy`); False leaves the service choice to your own SCPs.
+    :param enable_policy_types: enable the service control and tag policy types on the organization's root
+        before creating the policies (:class:`OrganizationPolicyTypes`). Default: True.
     """
 
     @checked_props
     def __init__(self, scope: Construct, id: str, *, target_ids: Sequence[str], regions: Sequence[str],
-                 break_glass_role: str, hipaa_services_allowlist: bool = True) -> None:
+                 break_glass_role: str, hipaa_services_allowlist: bool = True,
+                 enable_policy_types: bool = True) -> None:
         problems = ProblemCollector(f"OrganizationGuardrails '{id}'")
         _check_targets(problems, "target_ids", target_ids)
         _check_regions(problems, "regions", regions)
         _check_role(problems, "break_glass_role", break_glass_role)
         problems.raise_if_any()
         super().__init__(scope, id)
+        enable = enable_policy_types
         self.region_lock = RegionLockPolicy(self, "RegionLock", regions=regions, target_ids=target_ids,
-                                            break_glass_role=break_glass_role)
+                                            break_glass_role=break_glass_role, enable_policy_type=enable)
         self.controls_protection = ControlsProtectionPolicy(self, "ControlsProtection", target_ids=target_ids,
-                                                            break_glass_role=break_glass_role)
-        self.hipaa_services = (HipaaServicesPolicy(self, "HipaaServices", target_ids=target_ids)
+                                                            break_glass_role=break_glass_role,
+                                                            enable_policy_type=enable)
+        self.hipaa_services = (HipaaServicesPolicy(self, "HipaaServices", target_ids=target_ids,
+                                                   enable_policy_type=enable)
                                if hipaa_services_allowlist else None)
-        self.data_classification = DataClassificationTagPolicy(self, "DataClassification", target_ids=target_ids)
+        self.data_classification = DataClassificationTagPolicy(self, "DataClassification", target_ids=target_ids,
+                                                               enable_policy_type=enable)
 

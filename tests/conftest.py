@@ -55,7 +55,14 @@ if TYPE_CHECKING:
 
     from tests.harness import ComplianceResult, SynthesizedApp
 
+# Timings never decide a test (they belong in benchmarks/): hypothesis's per-example deadline is off for every
+# property test, so a loaded machine cannot fail one.
+from hypothesis import settings  # noqa: E402
+
 from tests import REPOSITORY  # noqa: E402
+
+settings.register_profile("omics-secure", deadline=None)
+settings.load_profile("omics-secure")
 
 # aws_cdk, the harness (cfn-lint's loader) and the stacks are imported where they are used: the xdist
 # controller loads this file too but runs no test, and importing them there (3 s, and a Node.js process)

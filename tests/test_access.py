@@ -124,12 +124,29 @@ def test_oidc_federation_pins_audience_and_approved_subjects(stack, data):
     assert statement["Condition"]["DateLessThan"] == EXPIRY["DateLessThan"]
 
 
-def test_identity_center_admits_only_the_permission_sets_roles(stack, data):
+SSO_PATH = f"arn:aws:iam::{ACCOUNT}:role/aws-reserved/sso.amazonaws.com/"
+
+
+def test_identity_center_admits_only_the_permission_sets_roles_in_any_instance_region(stack, data):
+    # Identity Center puts its region in the role path (.../sso.amazonaws.com/<region>/AWSReservedSSO_...);
+    # roles of older instances have none. Without the region segment nobody outside us-east-1 gets in.
     approve(stack, data, researchers=Researchers.identity_center("GenomicsResearcher"))
     condition = trust_statement(stack)["Condition"]
-    assert condition["ArnLike"] == {"aws:PrincipalArn": (
-        f"arn:aws:iam::{ACCOUNT}:role/aws-reserved/sso.amazonaws.com/AWSReservedSSO_GenomicsResearcher_*")}
+    assert condition["ArnLike"] == {"aws:PrincipalArn": [
+        f"{SSO_PATH}*/AWSReservedSSO_GenomicsResearcher_*", f"{SSO_PATH}AWSReservedSSO_GenomicsResearcher_*"]}
     assert "Bool" not in condition and condition["DateLessThan"] == EXPIRY["DateLessThan"]
+
+
+def test_identity_center_region_narrows_the_role_path_to_that_instance(stack, data):
+    approve(stack, data, researchers=Researchers.identity_center("GenomicsResearcher", region="eu-west-2"))
+    assert trust_statement(stack)["Condition"]["ArnLike"] == {"aws:PrincipalArn": [
+        f"{SSO_PATH}eu-west-2/AWSReservedSSO_GenomicsResearcher_*", f"{SSO_PATH}AWSReservedSSO_GenomicsResearcher_*"]}
+
+
+@pytest.mark.parametrize("region", ["eu-west-2/", "Europe", "", "*"])
+def test_identity_center_region_must_be_a_region_name(stack, data, region):
+    with pytest.raises(OmicsSecureConfigError, match=r"researchers\.region=.*IAM Identity Center instance"):
+        approve(stack, data, researchers=Researchers.identity_center("GenomicsResearcher", region=region))
 
 
 def test_role_carries_the_approval_tags_a_one_hour_cap_and_its_boundary(stack, data):

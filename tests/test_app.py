@@ -4,12 +4,15 @@ from __future__ import annotations
 
 import json
 import re
+from typing import Any
 
 import aws_cdk as cdk
 import pytest
 from aws_cdk.assertions import Match, Template
 
 from omics_secure import OmicsSecureConfigError
+from omics_secure.compliance.model import Resource, Status
+from omics_secure.compliance.rules.deploy_environment import BACKUP_COPY_ROLE_CAN_COPY, DEPLOY_ENVIRONMENT_RULES
 from omics_secure.inputs.assembly import read_assembly
 from omics_secure.stacks import build_reference_app
 from omics_secure.stacks.reference import ReferenceConfig, default_approval_end
@@ -68,6 +71,20 @@ def stateful_logical_ids(assembly_dir) -> dict[str, dict[str, str]]:
 
 def test_reference_app_passes_every_pack_and_cfn_lint(reference_app):
     assert not reference_app.compliance.open_findings, reference_app.compliance.describe()
+
+
+def test_the_deploy_review_rules_judge_the_reference_app_and_pass(reference_app):
+    """The backup plan copies with a role that may copy, and the example approval's MFA trust admits IAM users."""
+    compliant: list[str] = []
+    for stack in read_assembly(reference_app.assembly_dir):
+        for logical_id, body in stack.resources.items():
+            resource = Resource.from_template(logical_id, body, stack.resources)
+            for rule in DEPLOY_ENVIRONMENT_RULES:
+                status = rule.evaluate(resource).status
+                assert status in (Status.COMPLIANT, Status.NOT_APPLICABLE), (stack.name, logical_id, rule.id)
+                if status is Status.COMPLIANT:
+                    compliant.append(rule.id)
+    assert compliant.count(BACKUP_COPY_ROLE_CAN_COPY.id) == 1 and "IAMTrustMfaFederatedNeverPresent" in compliant
 
 
 def test_stateful_logical_ids_are_pinned(reference_app):
@@ -331,6 +348,38 @@ def test_approval_context_and_no_collaborator_on_a_real_account_by_default(tmp_p
     template.has_resource_properties("AWS::IAM::Role", {
         "Tags": Match.array_with([{"Key": "omics-secure:approval-ends", "Value": "2031-03-31"},
                                   {"Key": "omics-secure:approval-id", "Value": "DAR-42"}])})
+
+
+def _example_trust(app: cdk.App) -> dict[str, Any]:
+    roles = Template.from_stack(app.node.find_child("OmicsSecurePrimary")).find_resources("AWS::IAM::Role")
+    (trust,) = [body["Properties"]["AssumeRolePolicyDocument"]["Statement"][0] for body in roles.values()
+                if "approved access" in body["Properties"].get("Description", "")]
+    return trust
+
+
+def test_approval_context_admits_identity_center_or_saml_people_without_an_mfa_condition(tmp_path):
+    app = make_app(tmp_path / "sso", **{"omics-secure:approval-permission-set": "GenomicsResearcher",
+                                        "omics-secure:approval-identity-center-region": "eu-west-2"})
+    build_reference_app(app)
+    trust = _example_trust(app)
+    assert trust["Condition"]["ArnLike"]["aws:PrincipalArn"][0] == (
+        "arn:aws:iam::111122223333:role/aws-reserved/sso.amazonaws.com/eu-west-2/AWSReservedSSO_GenomicsResearcher_*")
+    assert "Bool" not in trust["Condition"]
+    saml = "arn:aws:iam::111122223333:saml-provider/Institute"
+    app = make_app(tmp_path / "saml", **{"omics-secure:approval-saml-provider": saml})
+    build_reference_app(app)
+    assert _example_trust(app)["Principal"] == {"Federated": saml}
+
+
+@pytest.mark.parametrize(("context", "message"), [
+    ({"omics-secure:approval-saml-provider": "Institute"}, r"approval-saml-provider='Institute'.*SAML provider ARN"),
+    ({"omics-secure:approval-permission-set": "Researchers", "omics-secure:approval-principals":
+      "arn:aws:iam::111122223333:user/ana"}, r"approval-permission-set='Researchers': name the approved people"),
+    ({"omics-secure:approval-identity-center-region": "us-east-1"}, r"set that too"),
+])
+def test_approval_context_names_its_people_one_way(tmp_path, context, message):
+    with pytest.raises(OmicsSecureConfigError, match=message):
+        build_reference_app(make_app(tmp_path / "bad", **context))
 
 
 def test_bad_approval_context_is_refused(tmp_path):

@@ -134,6 +134,20 @@ def test_role_reads_only_the_selected_buckets_and_writes_only_restore_test_bucke
                    for s in statements)
 
 
+def test_role_may_copy_into_the_copy_target_vault_only(stack, dr_vault):
+    """A copy job runs as the plan's role and calls backup:CopyIntoBackupVault on the destination: without it
+    every copy to the other region fails, while the backups themselves succeed."""
+    build(stack, dr_vault)
+    copies = [s for s in role_statements(stack) if "backup:CopyIntoBackupVault" in str(s["Action"])]
+    assert copies == [{"Action": "backup:CopyIntoBackupVault", "Effect": "Allow",
+                       "Resource": dr_vault.vault_arn_literal}]
+
+
+def test_without_a_copy_target_the_role_copies_nowhere(stack):
+    build(stack, None)
+    assert not [s for s in role_statements(stack) if "backup:CopyIntoBackupVault" in str(s["Action"])]
+
+
 def test_vault_keys_of_both_regions_let_only_the_backup_role_use_them_through_aws_backup(stack, west, dr_vault):
     plan = build(stack, dr_vault)
     for key_stack, region in ((stack, REGION), (west, REPLICA_REGION)):

@@ -53,6 +53,7 @@ from omics_secure import (
     ObjectLockMode,
     OmicsSecureConfigError,
     OrganizationGuardrails,
+    OrganizationPolicyTypes,
     PhiBackup,
     PhiBackupVault,
     PhiBucket,
@@ -729,6 +730,10 @@ CASES = [
     Case("OrganizationGuardrails", "break_glass_role", lambda w: OrganizationGuardrails(
         w.stack, w.new_id(), target_ids=[OU_ID], regions=["us-east-1"],
         break_glass_role=f"arn:aws:iam::{ACCOUNT}:root")),
+    Case("OrganizationPolicyTypes", "policy_type", lambda w: OrganizationPolicyTypes.of(w.stack).require(
+        "TAGS_POLICY", DataClassificationTagPolicy(w.stack, w.new_id(), target_ids=[OU_ID]).policy)),
+    Case("OrganizationPolicyTypes", "policy", lambda w: OrganizationPolicyTypes.of(w.stack).require(
+        "TAG_POLICY", "arn:aws:organizations::111122223333:policy/o-1/tag_policy/p-1")),  # type: ignore[arg-type]
     # Every construct: the scope and the id themselves
     Case("PhiKey", "scope", lambda w: PhiKey("stack", "Key")),
     Case("PhiBucket", "id", lambda w: PhiBucket(w.stack, 7)),

@@ -46,8 +46,8 @@ def test_json_follows_the_documented_shape(tmp_path, capsys):
     stores = json.loads(out)["stores"]
     data = next(s for s in stores if s["resource"] == "Data")
     assert set(data) == {"stack", "resource", "type", "phi", "readers", "writers", "admins"}
-    assert (data["stack"], data["type"], data["phi"]) == ("app.json", "AWS::S3::Bucket", True)
-    assert data["readers"] == [{"principal": "app.json/Analyst",
+    assert (data["stack"], data["type"], data["phi"]) == (str(path), "AWS::S3::Bucket", True)
+    assert data["readers"] == [{"principal": f"{path}/Analyst",
                                 "conditions": ["aws:MultiFactorAuthPresent Bool true"]}]
     assert next(s for s in stores if s["resource"] == "Logs")["phi"] is False
 
@@ -55,10 +55,10 @@ def test_json_follows_the_documented_shape(tmp_path, capsys):
 def test_text_and_markdown_name_every_store(tmp_path, capsys):
     path = write(tmp_path / "app.json", template("Analyst"))
     _, text, _ = run(capsys, "--template", str(path))
-    assert "app.json/Data (AWS::S3::Bucket, PHI)" in text
-    assert "app.json/Analyst when aws:MultiFactorAuthPresent Bool true" in text
+    assert f"{path}/Data (AWS::S3::Bucket, PHI)" in text
+    assert f"{path}/Analyst when aws:MultiFactorAuthPresent Bool true" in text
     _, markdown, _ = run(capsys, "--template", str(path), "--format", "markdown")
-    assert "| readers | app.json/Analyst | aws:MultiFactorAuthPresent Bool true |" in markdown
+    assert f"| readers | {path}/Analyst | aws:MultiFactorAuthPresent Bool true |" in markdown
 
 
 def test_baseline_exits_1_when_a_phi_store_gains_a_reader(tmp_path, capsys):

@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import json
+import os
+import re
 from pathlib import Path
 from typing import Any
 
@@ -102,14 +104,22 @@ def test_sequence_store_on_a_foreign_key_warns_with_the_statements_to_add(stack)
     assert resource_of(stack, "AWS::Omics::SequenceStore")["Properties"]["SseConfig"]["KeyArn"] == FOREIGN_KEY_ARN
 
 
-def test_sequence_store_lets_s3_log_delivery_write_only_its_prefix(stack):
+def test_sequence_store_lets_s3_log_delivery_write_only_its_prefix_from_the_stores_source(stack):
+    """Without a source condition any account's bucket could deliver logs into the PHI access-log prefix."""
     logs = AccessLogBucket(stack, "Logs")
-    SequenceStore(stack, "Reads", key=PhiKey(stack, "Key"), access_logs=logs, access_log_prefix="seq/")
+    store = SequenceStore(stack, "Reads", key=PhiKey(stack, "Key"), access_logs=logs, access_log_prefix="seq/")
     (policy,) = Template.from_stack(stack).find_resources("AWS::S3::BucketPolicy").values()
     (statement,) = [s for s in policy["Properties"]["PolicyDocument"]["Statement"]
-                    if s.get("Principal") == {"Service": "logging.s3.amazonaws.com"} and "Condition" not in s]
+                    if s.get("Principal") == {"Service": "logging.s3.amazonaws.com"}
+                    and s["Sid"].startswith("OmicsLogDelivery")]
     assert statement["Action"] == "s3:PutObject"
     assert statement["Resource"]["Fn::Join"][1][-1] == "/seq/*"
+    store_id = stack.get_logical_id(store.store)
+    assert statement["Condition"] == {"StringEquals": {"aws:SourceAccount": {"Fn::Select": [4, {"Fn::Split": [
+        ":", {"Fn::GetAtt": [store_id, "S3AccessPointArn"]}]}]}}}
+    statements = policy["Properties"]["PolicyDocument"]["Statement"]
+    assert not [s for s in statements if s.get("Principal") == {"Service": "logging.s3.amazonaws.com"}
+                and "Condition" not in s], "every log-delivery statement names its source"
 
 
 def test_sequence_store_takes_name_description_tags_access_policy_and_destroy(stack):
@@ -247,6 +257,29 @@ def test_workflow_errors(stack, tmp_path, workflow_dir):
     for expected in ("it looks like PHI (phone number)",
                      "parameters['sample']='patient jane@example.org': it looks like PHI (e-mail address)"):
         assert expected in message
+
+
+def test_a_definition_that_leads_outside_its_directory_is_refused(stack, tmp_path, workflow_dir):
+    (tmp_path / "secret.txt").write_text("not part of the workflow")
+    linked = tmp_path / "linked"
+    linked.mkdir()
+    (linked / "main.wdl").write_text("version 1.0\nworkflow w {}\n")
+    (linked / "tasks").symlink_to(tmp_path)
+    with pytest.raises(OmicsSecureConfigError, match=r"definition='.*linked': tasks is a symbolic link to .*, "
+                                                     r"outside the directory"):
+        PrivateWorkflow(stack, "A", definition=WorkflowDefinition.from_asset(str(linked)))
+    os.mkfifo(workflow_dir / "pipe")
+    with pytest.raises(OmicsSecureConfigError, match=r"pipe is a FIFO"):
+        PrivateWorkflow(stack, "B", definition=WorkflowDefinition.from_asset(str(workflow_dir)))
+    (workflow_dir / "pipe").unlink()
+    (tmp_path / "device.zip").symlink_to("/dev/zero")
+    with pytest.raises(OmicsSecureConfigError, match=r"takes a directory or a \.zip file"):
+        PrivateWorkflow(stack, "C", definition=WorkflowDefinition.from_asset(str(tmp_path / "device.zip")))
+    for main, fix in (("../secret.txt", "without '..'"), ("/etc/passwd", "without '..' or a leading '/'"),
+                      ("missing.wdl", "does not exist"), ("sub/../main.wdl", "without '..'")):
+        with pytest.raises(OmicsSecureConfigError, match=rf"main='{re.escape(main)}': .*{re.escape(fix)}"):
+            PrivateWorkflow(stack, "D", definition=WorkflowDefinition.from_asset(str(workflow_dir)), main=main)
+    PrivateWorkflow(stack, "E", definition=WorkflowDefinition.from_asset(str(workflow_dir)), main="main.wdl")
 
 
 # RunGroup

@@ -91,6 +91,13 @@ def test_the_allowlist_allows_the_dated_hipaa_eligible_services(guardrails):
     assert "2026-12-01" in policy["Description"]
 
 
+def test_the_allowlist_keeps_session_manager_channels_and_backup_storage(guardrails):
+    """Without ssmmessages/ec2messages the workstation cannot be reached through Session Manager, and without
+    backup-storage:MountCapsule no backup vault can be created, once FullAWSAccess is detached."""
+    (statement,) = guardrails["HipaaServices-hipaa-services-1"]["Content"]["Statement"]
+    assert {"ssm:*", "ssmmessages:*", "ec2messages:*", "backup:*", "backup-storage:*"} <= set(statement["Action"])
+
+
 def test_the_tag_policy_requires_the_data_classification_on_buckets(guardrails):
     policy = guardrails["DataClassification-data-classification"]
     assert policy["Type"] == "TAG_POLICY" and policy["TargetIds"] == [OU, ACCOUNT]
@@ -99,6 +106,55 @@ def test_the_tag_policy_requires_the_data_classification_on_buckets(guardrails):
         "tag_value": {"@@assign": ["phi", "access-logs", "audit-logs"]},
         "enforced_for": {"@@assign": ["s3:bucket"]},
         "report_required_tag_for": {"@@assign": ["s3:bucket"]}}}}
+
+
+def _resources(stack: cdk.Stack) -> dict[str, dict]:
+    return Template.from_stack(stack).to_json()["Resources"]
+
+
+def test_the_policy_types_are_enabled_on_the_root_before_any_policy_is_created(tmp_path):
+    """A policy of a type the root has not enabled fails with PolicyTypeNotEnabledException: one custom resource
+    per stack enables the types its policies use, and every policy depends on it."""
+    stack = _guardrails(tmp_path)
+    resources = _resources(stack)
+    (enabler_id,) = [i for i, r in resources.items() if r["Type"] == "Custom::OrganizationsPolicyTypes"]
+    assert resources[enabler_id]["Properties"]["PolicyTypes"] == ["SERVICE_CONTROL_POLICY", "TAG_POLICY"]
+    policies = [r for r in resources.values() if r["Type"] == "AWS::Organizations::Policy"]
+    assert len(policies) == 4 and all(enabler_id in p["DependsOn"] for p in policies)
+    (function,) = [r for r in resources.values() if r["Type"] == "AWS::Lambda::Function"]
+    assert function["Properties"]["Handler"] == "index.handler"
+    assert function["Properties"]["Runtime"].startswith("python3.")
+    assert "def handler(event" in function["Properties"]["Code"]["ZipFile"]
+    assert "disable_policy_type" not in function["Properties"]["Code"]["ZipFile"]  # never disables a type
+    (grants,) = [r for r in resources.values() if r["Type"] == "AWS::IAM::ManagedPolicy"]
+    statements = grants["Properties"]["PolicyDocument"]["Statement"]
+    (enable,) = [s for s in statements if s["Action"] == "organizations:EnablePolicyType"]
+    assert enable["Resource"] == "arn:aws:organizations::999988887777:root/o-*/r-*"
+    assert enable["Condition"] == {"StringEquals": {"organizations:PolicyType": [
+        "SERVICE_CONTROL_POLICY", "TAG_POLICY"]}}
+    assert {a for s in statements for a in ([s["Action"]] if isinstance(s["Action"], str) else s["Action"])} == {
+        "organizations:EnablePolicyType", "organizations:ListRoots", "logs:CreateLogStream", "logs:PutLogEvents"}
+
+
+def test_a_lone_tag_policy_enables_only_its_type_and_it_can_be_left_to_the_user(tmp_path):
+    stack = _stack(tmp_path)
+    DataClassificationTagPolicy(stack, "Tags", target_ids=[OU])
+    RegionLockPolicy(stack, "Lock", regions=["us-east-1"], target_ids=[OU], break_glass_role=BREAK_GLASS,
+                     enable_policy_type=False)
+    resources = _resources(stack)
+    (enabler,) = [r for r in resources.values() if r["Type"] == "Custom::OrganizationsPolicyTypes"]
+    assert enabler["Properties"]["PolicyTypes"] == ["TAG_POLICY"]
+    lock = next(r for r in resources.values() if r["Type"] == "AWS::Organizations::Policy"
+                and r["Properties"]["Type"] == "SERVICE_CONTROL_POLICY")
+    assert "DependsOn" not in lock
+
+
+def test_guardrails_without_enabling_create_no_function(tmp_path):
+    stack = _stack(tmp_path)
+    OrganizationGuardrails(stack, "Projects", target_ids=[OU], regions=["us-east-1"], break_glass_role=BREAK_GLASS,
+                           enable_policy_types=False)
+    types = {r["Type"] for r in _resources(stack).values()}
+    assert types == {"AWS::Organizations::Policy"}
 
 
 def test_every_policy_is_under_its_size_quota(guardrails):

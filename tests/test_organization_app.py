@@ -16,6 +16,11 @@ import aws_cdk as cdk
 import pytest
 
 from omics_secure.compliance.datasheet import build_datasheet
+from omics_secure.compliance.engine import judge
+from omics_secure.compliance.model import Resource, Status, TemplateIndex
+from omics_secure.compliance.rules.deploy_environment import DEPLOY_ENVIRONMENT_RULES
+from omics_secure.inputs.assembly import read_assembly
+from omics_secure.inputs.values import TemplateValues
 from omics_secure.stacks.organization import (
     CLOSE_OUT_WARNING_ID,
     ProjectsFileError,
@@ -111,6 +116,59 @@ def test_the_pipeline_deploys_in_waves_with_a_check_before_and_a_verify_after(or
             assert f"Project-{project}-OmicsSecurePrimary" in spec and "role/omics-secure-verify" in spec
 
 
+def _approval_trusts(organization: SynthesizedAssembly, project: str) -> dict[str, dict[str, Any]]:
+    """The trust statement of each approval role of ``project``'s primary stack, by approval id."""
+    pipeline = organization.stack("OmicsSecurePipeline")
+    (stage,) = [s for s in pipeline.stages if s.project.project_id == project]  # type: ignore[attr-defined]
+    template = json.loads((Path(stage.outdir) / stage.primary.template_file).read_text())
+    trusts = {}
+    for body in template["Resources"].values():
+        if body["Type"] != "AWS::IAM::Role":
+            continue
+        tags = {t["Key"]: t["Value"] for t in body["Properties"].get("Tags", [])}
+        if "omics-secure:approval-id" in tags:
+            (trusts[tags["omics-secure:approval-id"]],) = body["Properties"]["AssumeRolePolicyDocument"]["Statement"]
+    return trusts
+
+
+def test_approvals_admit_identity_center_and_saml_people_through_their_provider_not_mfa(organization):
+    """Federated and Identity Center sessions never carry aws:MultiFactorAuthPresent: an MFA condition on their
+    trust would admit nobody, so only the projects file's IAM principals get one."""
+    cohort_a = _approval_trusts(organization, "cohort-a")["phs000001.v1.p1"]
+    assert cohort_a["Condition"]["ArnLike"]["aws:PrincipalArn"] == [
+        "arn:aws:iam::111122223333:role/aws-reserved/sso.amazonaws.com/*/AWSReservedSSO_CohortAAnalysts_*",
+        "arn:aws:iam::111122223333:role/aws-reserved/sso.amazonaws.com/AWSReservedSSO_CohortAAnalysts_*"]
+    cohort_b = _approval_trusts(organization, "cohort-b")
+    saml = cohort_b["phs000002.v2.p1"]
+    assert saml["Principal"] == {"Federated": "arn:aws:iam::222233334444:saml-provider/Institute"}
+    assert saml["Action"] == ["sts:AssumeRoleWithSAML", "sts:TagSession"]
+    assert cohort_b["phs000003.v1.p1"]["Condition"]["Bool"] == {"aws:MultiFactorAuthPresent": "true"}
+    atlas = _approval_trusts(organization, "tumor-atlas")["phs000004.v1.p1"]
+    assert atlas["Condition"]["ArnLike"]["aws:PrincipalArn"][0] == (
+        "arn:aws:iam::333344445555:role/aws-reserved/sso.amazonaws.com/us-east-1/AWSReservedSSO_AtlasAnalysts_*")
+    for trust in (cohort_a, saml, atlas):
+        assert "Bool" not in trust["Condition"]
+        assert trust["Condition"]["DateLessThan"]["aws:CurrentTime"].endswith("T00:00:00Z")
+
+
+def test_the_deploy_review_finds_none_of_its_faults_in_the_example(organization):
+    """Each fault of docs/deploy-review.md has a rule; on the example every one of them judges and passes."""
+    verdicts: dict[str, list[Status]] = {rule.id: [] for rule in DEPLOY_ENVIRONMENT_RULES}
+    for stack in read_assembly(organization.assembly_dir):
+        index, values = TemplateIndex(stack.resources), TemplateValues(stack.template, stack.parameters)
+        for logical_id, body in stack.resources.items():
+            for rule in DEPLOY_ENVIRONMENT_RULES:
+                resource = Resource.from_template(logical_id, body, stack.resources, index, values)
+                status = judge(rule, resource).status
+                assert status in (Status.COMPLIANT, Status.NOT_APPLICABLE), (stack.name, logical_id, rule.id)
+                verdicts[rule.id].append(status)
+    judged = {rule: statuses.count(Status.COMPLIANT) for rule, statuses in verdicts.items()}
+    # Four policies after their policy types, one allowlist verdict, three plans copying with their role,
+    # and the approvals' MFA trusts (phs000003's IAM users) all judged, not merely passed over.
+    assert judged["OrganizationPolicyTypeEnabled"] == 4 and judged["OrganizationAllowlistCoversServices"] == 1
+    assert judged["BackupCopyRoleCanCopy"] == 3 and judged["IAMTrustMfaFederatedNeverPresent"] >= 1
+
+
 def test_each_wave_starts_its_builds_through_a_role_of_its_own(organization):
     """One shared action role would gain a statement per CodeBuild action and overflow at about 100 projects."""
     stages = _pipeline_stages(organization)
@@ -121,7 +179,11 @@ def test_each_wave_starts_its_builds_through_a_role_of_its_own(organization):
         (role,) = {a["RoleArn"]["Fn::GetAtt"][0] for a in builds}
         assert role.startswith(f"Pipeline{wave}ActionRole")
         (trust,) = roles[role]["Properties"]["AssumeRolePolicyDocument"]["Statement"]
-        assert trust["Condition"] == {"Bool": {"aws:ViaAWSService": "codepipeline.amazonaws.com"}}
+        # Only the pipeline's role (which only CodePipeline assumes), not every principal of the account.
+        (pipeline_role,) = [i for i, r in roles.items() if r["Properties"]["AssumeRolePolicyDocument"]["Statement"]
+                            == [{"Action": "sts:AssumeRole", "Effect": "Allow",
+                                 "Principal": {"Service": "codepipeline.amazonaws.com"}}]]
+        assert trust["Condition"] == {"ArnEquals": {"aws:PrincipalArn": {"Fn::GetAtt": [pipeline_role, "Arn"]}}}
 
 
 def test_the_pipeline_template_is_written_without_indentation(organization):
@@ -189,6 +251,15 @@ def _projects_text(**changes: Any) -> str:
     ({"projects__0__wave": 0}, r"wave=0"),
     ({"projects__0__colour": "blue"}, r"projects\[0\]\.colour.*remove it"),
     ({"pipeline__tooling_account": "111122223333"}, r"tooling_account.*holds no project"),
+    ({"projects__0__approvals__0__permission_set": "Cohort A Analysts"}, r"permission_set='Cohort A Analysts'"),
+    ({"projects__0__approvals__0__principals": ["arn:aws:iam::111122223333:user/ana"]},
+     r"approvals\[0\]\.permission_set='CohortAAnalysts': name the approved people one way"),
+    ({"projects__0__approvals__0__identity_center_region": "mars-1"}, r"identity_center_region='mars-1'"),
+    ({"projects__1__approvals__1__identity_center_region": "us-east-1"},
+     r"identity_center_region='us-east-1'.*name the permission_set too"),
+    ({"projects__1__approvals__0__saml_provider": "Institute"}, r"saml_provider='Institute'.*ARN"),
+    ({"projects__1__approvals__0__saml_provider": "arn:aws:iam::111122223333:saml-provider/Institute"},
+     r"saml_provider=.*project's account 222233334444"),
 ])
 def test_a_bad_projects_file_names_the_field_the_value_and_the_fix(changes, message):
     with pytest.raises(ProjectsFileError, match=message):

@@ -20,6 +20,8 @@ APPROVAL_ENDS_TAG = "omics-secure:approval-ends"
 APPROVAL_KIND_TAG = "omics-secure:approval-kind"
 # The project's own rule pack, named where the rules and the reports both need it.
 OMICS_SECURE_PACK_NAME = "OmicsSecure"
+CDK_NAG_PACK_NAMES = ("HIPAA.Security", "NIST.800.53.R5", "AwsSolutions")
+"""cdk-nag's packs the project runs beside its own, in the order every output lists them."""
 # A project environment of the organization example names its project and its Data Use Certification's end
 # date on every resource, so the report lists the projects and their dates from the templates alone.
 PROJECT_ID_TAG = "omics-secure:project"

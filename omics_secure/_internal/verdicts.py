@@ -14,6 +14,7 @@ from omics_secure._internal.nist_800_171 import r3_for
 __all__ = [
     "COMPLIANT",
     "NOT_APPLICABLE",
+    "RULE_ERROR_PREFIX",
     "Controls",
     "Status",
     "Verdict",
@@ -21,6 +22,11 @@ __all__ = [
     "non_compliant",
     "rule_error",
 ]
+
+
+RULE_ERROR_PREFIX = "The rule could not judge"
+"""How the message of an error verdict starts, so that readers of CDK's validation report can tell it from a
+finding: the rule failed on the resource, and the check of it is incomplete."""
 
 
 class Status(Enum):

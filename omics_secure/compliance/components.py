@@ -111,6 +111,10 @@ CONSTRUCT_CONTROLS: dict[str, ComponentEntry] = {
         "classification tag policy, on the same project OUs.",
         hipaa=("164.308(a)(4)(ii)(B)", "164.312(a)(1)", "164.312(b)", "164.308(b)(1)"),
         nist=("AC-3", "CM-7", "AU-9", "SC-12"), cui=("3.1.1", "3.4.6", "3.3.8")),
+    "OrganizationPolicyTypes": _entry(
+        "Enables, on the organization's root, the policy types of the stack's guardrails before they are created, "
+        "and never disables one, so that the guardrails deploy and stay attached.",
+        hipaa=("164.308(a)(1)(ii)(A)",), nist=("CM-6",), cui=("3.4.2",)),
     "PhiBackup": _entry(
         "Backs up the PHI buckets continuously (point-in-time restore) and daily into a locked vault, copies "
         "each snapshot to the replica region, tests a restore every week and alerts on failed jobs.",

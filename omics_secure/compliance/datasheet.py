@@ -13,6 +13,7 @@ aliases, role names), never by CloudFormation token.
 from __future__ import annotations
 
 import datetime
+import functools
 import subprocess
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass
@@ -44,11 +45,12 @@ from omics_secure.compliance.controls import (
 from omics_secure.compliance.costs import DESIGN_NOTES, USAGE_DESCRIPTIONS, fixed_costs, load_prices
 from omics_secure.compliance.engine import evaluate_stacks, judge
 from omics_secure.compliance.environment import DATA_STORE_TYPES, Asset, build_environment, references
-from omics_secure.compliance.model import Pack, Resource, Rule, Status
+from omics_secure.compliance.model import Pack, Resource, Rule, Status, TemplateIndex
 from omics_secure.compliance.names import Names
 from omics_secure.compliance.packs import OMICS_SECURE_PACK
 from omics_secure.compliance.rules._policy import as_list
 from omics_secure.inputs.assembly import StackArtifact, read_assembly
+from omics_secure.inputs.values import TemplateValues
 from omics_secure.policy.access import access as access_listing
 from omics_secure.policy.documents import Statement
 from omics_secure.policy.extract import KEY, read_environment
@@ -80,6 +82,11 @@ class _Located:
     @property
     def region(self) -> str:
         return self.stack.region
+
+    @functools.cached_property
+    def named(self) -> set[str]:
+        """The logical ids the resource's properties name, computed once (the summary asks for every pair)."""
+        return references(self.resource.properties)
 
 
 @dataclass(frozen=True)
@@ -126,12 +133,11 @@ def build_datasheet(assembly_dir: str | Path, *, pack: Pack = OMICS_SECURE_PACK,
     parent directory, where ``cdk synth`` writes ``cdk.out``)."""
     assembly_dir = Path(assembly_dir)
     stacks = read_assembly(assembly_dir)
-    located = [
-        _Located(stack, Resource.from_template(logical_id, body, stack.resources))
-        for stack in stacks
-        for logical_id, body in stack.resources.items()
-        if isinstance(body, Mapping)
-    ]
+    located = []
+    for stack in stacks:  # one index and one value layer per template, shared by its resources
+        index, values = TemplateIndex(stack.resources), TemplateValues(stack.template, stack.parameters)
+        located += [_Located(stack, Resource.from_template(logical_id, body, stack.resources, index, values, stack))
+                    for logical_id, body in stack.resources.items() if isinstance(body, Mapping)]
     names = Names(stacks)
     graph, assets = build_environment(stacks, names)
     check = read_validation_report(assembly_dir)
@@ -308,7 +314,7 @@ def _encryption(located: Sequence[_Located], names: Names, evaluated: Access) ->
         services = _key_services(statements)
         users = sorted(names.phrase(item.stack, item.resource.logical_id) for item in located
                        if item is not key and item.stack is key.stack
-                       and key.resource.logical_id in references(item.resource.properties)
+                       and key.resource.logical_id in item.named
                        and item.resource.type not in ("AWS::KMS::Alias", "AWS::IAM::Policy",
                                                       "AWS::IAM::ManagedPolicy", "AWS::IAM::Role",
                                                       "AWS::S3::BucketPolicy", "AWS::SNS::TopicPolicy"))
@@ -375,7 +381,7 @@ def _access(located: Sequence[_Located], names: Names, evaluated: Access) -> Sec
     for vpc in _of_type(located, "AWS::EC2::VPC"):
         vpc_id = vpc.resource.logical_id
         attached = [item for item in located if item.stack is vpc.stack
-                    and vpc_id in references(item.resource.properties)]
+                    and vpc_id in item.named]
         gateways = [i.resource.type.split("::")[-1] for i in attached
                     if i.resource.type in ("AWS::EC2::InternetGateway", "AWS::EC2::VPCGatewayAttachment",
                                            "AWS::EC2::NatGateway")]

@@ -7,14 +7,13 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 from pathlib import Path
 
+from omics_secure._internal.verdicts import RULE_ERROR_PREFIX
 from omics_secure.compliance.model import Pack, Resource, Rule, Status, TemplateIndex, Verdict, rule_error
 from omics_secure.inputs.assembly import Acknowledgment, StackArtifact, read_assembly
 from omics_secure.inputs.values import TemplateValues
 
 # Set by ``omics-secure --debug``: a rule that raises propagates, so that its traceback is shown.
 DEBUG_VARIABLE = "OMICS_SECURE_DEBUG"
-# How an error verdict's message starts, so readers of CDK's validation report can tell it from a finding.
-RULE_ERROR_PREFIX = "The rule could not judge"
 # The verdicts that become findings; compliant and not-applicable ones do not.
 REPORTED_STATUSES = frozenset({Status.NON_COMPLIANT, Status.CANNOT_JUDGE, Status.ERROR})
 
@@ -71,7 +70,7 @@ def evaluate_stack(pack: Pack, stack: StackArtifact) -> list[Finding]:
     for logical_id, body in template_resources.items():
         if not isinstance(body, dict):
             continue
-        resource = Resource.from_template(logical_id, body, template_resources, index, values)
+        resource = Resource.from_template(logical_id, body, template_resources, index, values, stack)
         for rule in pack.rules:
             verdict = judge(rule, resource)
             if verdict.status not in REPORTED_STATUSES:
@@ -89,6 +88,17 @@ def evaluate_stack(pack: Pack, stack: StackArtifact) -> list[Finding]:
                 status=verdict.status,
             ))
     return findings
+
+
+def judge_resource(rule: Rule, stack: StackArtifact, logical_id: str) -> Verdict | None:
+    """``rule``'s verdict on one resource of ``stack``; None when the stack has no such resource."""
+    body = stack.resources.get(logical_id)
+    if not isinstance(body, dict):
+        return None
+    resources = stack.resources
+    resource = Resource.from_template(logical_id, body, resources, TemplateIndex(resources),
+                                      TemplateValues(stack.template, stack.parameters), stack)
+    return judge(rule, resource)
 
 
 CLOUDFORMATION_RESOURCE_LIMIT = 500

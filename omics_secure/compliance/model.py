@@ -12,8 +12,11 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from omics_secure._internal import verdicts as _verdicts
+from omics_secure.inputs.assembly import StackArtifact
 from omics_secure.inputs.values import (
+    BranchKey,
     CannotJudge,
+    Narrow,
     Resolution,
     TemplateValues,
     describe_branch,
@@ -31,25 +34,37 @@ non_compliant = _verdicts.non_compliant
 rule_error = _verdicts.rule_error
 
 
-def worst(verdicts: list[tuple[Mapping[str, bool], Verdict]]) -> Verdict:
+def worst(verdicts: list[tuple[Mapping[BranchKey, Any], Verdict]]) -> Verdict:
     """The most severe of the branches' verdicts, its detail naming the branches that gave it.
 
-    When only some branches gave the worst verdict, each detail says on which branch ("when condition
-    IsProd is false: ..."); when every branch agrees, the details are given as they are.
+    When only some branches gave the worst verdict, each detail says on which branch ("when Env is not prod:
+    ...", "when condition IsProd is false: ..."), naming only what those branches share: a parameter or
+    condition that takes several values among the branches with the same detail did not decide it. When
+    every branch agrees, the details are given as they are.
     """
     top = max(verdict.status.severity for _, verdict in verdicts)
-    chosen = [(conditions, verdict) for conditions, verdict in verdicts if verdict.status.severity == top]
+    chosen = [(branch, verdict) for branch, verdict in verdicts if verdict.status.severity == top]
     status = chosen[0][1].status
     if status in (Status.COMPLIANT, Status.NOT_APPLICABLE):
         return Verdict(status)
     every_branch = len(chosen) == len(verdicts)
+    by_detail: dict[str, list[Mapping[BranchKey, Any]]] = {}
+    for branch, verdict in chosen:
+        by_detail.setdefault(verdict.detail, []).append(branch)
     details: list[str] = []
-    for conditions, verdict in chosen:
-        branch = "" if every_branch else describe_branch(conditions)
-        detail = f"{branch}: {verdict.detail}" if branch else verdict.detail
-        if detail and detail not in details:
-            details.append(detail)
+    for detail, branches in by_detail.items():
+        shared = "" if every_branch else describe_branch(_shared(branches))
+        text = f"{shared}: {detail}" if shared else detail
+        if text and text not in details:
+            details.append(text)
     return Verdict(status, "; ".join(details))
+
+
+def _shared(branches: list[Mapping[BranchKey, Any]]) -> dict[BranchKey, Any]:
+    """What every branch fixes to the same value."""
+    first, *rest = branches
+    return {key: value for key, value in first.items()
+            if all(key in other and other[key] == value for other in rest)}
 
 
 class TemplateIndex:
@@ -88,11 +103,14 @@ class Resource:
     values: TemplateValues | None = field(default=None, repr=False, compare=False)
     # Set on the view a rule's check receives: the branch its properties were resolved on.
     branch: Resolution | None = field(default=None, repr=False, compare=False)
+    stack: StackArtifact | None = field(default=None, repr=False, compare=False)
+    """The stack the resource is in, when the engine judges a whole input (its nested stacks, its name)."""
 
     @classmethod
     def from_template(cls, logical_id: str, body: Mapping[str, Any],
                       template_resources: Mapping[str, Mapping[str, Any]] | None = None,
-                      index: TemplateIndex | None = None, values: TemplateValues | None = None) -> Resource:
+                      index: TemplateIndex | None = None, values: TemplateValues | None = None,
+                      stack: StackArtifact | None = None) -> Resource:
         return cls(
             logical_id=logical_id,
             type=str(body.get("Type", "")),
@@ -102,6 +120,7 @@ class Resource:
             index=index,
             condition=body.get("Condition"),
             values=values,
+            stack=stack,
         )
 
     def template_values(self) -> TemplateValues:
@@ -184,7 +203,7 @@ class Rule:
             return NOT_APPLICABLE if view is None else self._check_on(view)
 
         outcomes, complete = explore(resource.template_values(), on_branch)
-        verdicts: list[tuple[Mapping[str, bool], Verdict]] = list(outcomes)
+        verdicts: list[tuple[Mapping[BranchKey, Any], Verdict]] = list(outcomes)
         if not complete:
             verdicts.append(({}, cannot_judge(f"more than {len(outcomes)} combinations of undecided "
                                               "conditions; the rest were not judged")))
@@ -193,6 +212,15 @@ class Rule:
     def _check_on(self, view: Resource) -> Verdict:
         try:
             return self.check(view)
+        except Narrow as narrow:
+            if not narrow.candidates:
+                # The parameter's constraints admit none of the values the property accepts: CloudFormation
+                # refuses this branch at deployment, so nothing deployed can be non-compliant on it.
+                return NOT_APPLICABLE
+            taken = view.branch.assignment.get(("parameter", narrow.parameter)) if view.branch else None
+            if view.branch is not None and not isinstance(taken, str):
+                raise  # explore() judges the branch again with the parameter at each value it may take
+            return cannot_judge(str(narrow))
         except CannotJudge as cannot:
             return cannot_judge(str(cannot))
 

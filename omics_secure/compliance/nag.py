@@ -7,16 +7,19 @@ packs while its rules stay pure Python functions that also run on a plain cloud 
 
 from __future__ import annotations
 
+from collections.abc import Callable, Sequence
 from typing import Any
 
 import aws_cdk as cdk
 from cdk_nag import AwsSolutionsChecks, HIPAASecurityChecks, NagPack, NIST80053R5Checks
 from constructs import IConstruct
 
+from omics_secure._internal.tags import CDK_NAG_PACK_NAMES
 from omics_secure.compliance.engine import STACK_LIMITS_RULE_ID, Finding, evaluate_stacks, stack_limit_warning
 from omics_secure.compliance.model import Pack, Status
 from omics_secure.compliance.packs import OMICS_SECURE_PACK
-from omics_secure.inputs.assembly import StackArtifact, read_assembly, stack_for_template
+from omics_secure.inputs.assembly import StackArtifact, read_assembly, stacks_for_template
+from omics_secure.reporting.validation_report import RULE_THREW
 
 
 class OmicsSecureChecks(NagPack):
@@ -42,7 +45,7 @@ class OmicsSecureChecks(NagPack):
         return self._omics_pack
 
     def validate(self, context: cdk.IPolicyValidationContext) -> cdk.PolicyValidationPluginReport:
-        stacks = [stack_for_template(path) for path in context.template_paths]
+        stacks = [stack for path in context.template_paths for stack in stacks_for_template(path)]
         return self._report(evaluate_stacks(self._omics_pack, stacks), stacks)
 
     def validate_scope(self, scope: IConstruct) -> cdk.PolicyValidationPluginReport:
@@ -122,14 +125,84 @@ class OmicsSecureChecks(NagPack):
         )
 
 
+class SeparatedNagPack(NagPack):
+    """One of cdk-nag's packs, with a rule that raised reported apart from its findings.
+
+    cdk-nag 3 groups a pack's violations by rule and keeps the description of the first resource added
+    (``NagPack.addViolation``): when a rule raises on one resource (it could not read a value) before it finds
+    a problem in another, both are listed as "Rule threw an error", so the finding is lost among failures.
+    This plugin runs the pack as cdk-nag does, then judges each resource of such a violation again on its own
+    (``validate_scope`` of the resource) and reports findings and failures separately. The opposite case, a
+    finding listed first and a failure after it, reports the failure as a finding: the safe direction (a
+    resource that could not be judged is not passed), and separating every group would cost five times the
+    pack's own run.
+    """
+
+    def __init__(self, pack: NagPack, scope: IConstruct) -> None:
+        super().__init__(scope)
+        self._inner = pack
+        self._scope = scope
+
+    @property
+    def name(self) -> str:
+        return str(self._inner.name)
+
+    def validate(self, context: cdk.IPolicyValidationContext) -> cdk.PolicyValidationPluginReport:
+        return self.validate_scope(self._scope.node.root)
+
+    def validate_scope(self, scope: IConstruct) -> cdk.PolicyValidationPluginReport:
+        report = self._inner.validate_scope(scope)
+        own: dict[str, dict[str, cdk.PolicyViolation]] = {}  # construct path -> rule -> its own violation
+
+        def alone(path: str) -> dict[str, cdk.PolicyViolation]:
+            if path not in own:
+                node = _find_path(scope.node.root, path)
+                own[path] = ({} if node is None else
+                             {str(v.rule_name): v for v in self._inner.validate_scope(node).violations})
+            return own[path]
+
+        violations: list[cdk.PolicyViolation] = []
+        for violation in report.violations:
+            resources = list(violation.violating_resources)
+            if len(resources) < 2 or not str(violation.description).startswith(RULE_THREW):
+                violations.append(violation)
+                continue
+            groups: dict[tuple[str, str], list[cdk.PolicyViolatingResource]] = {}
+            for resource in resources:
+                found = alone(str(resource.construct_path)).get(str(violation.rule_name), violation)
+                groups.setdefault((str(found.description), str(found.severity)), []).append(resource)
+            violations += [cdk.PolicyViolation(rule_name=violation.rule_name, description=description,
+                                               severity=severity, violating_resources=members)
+                           for (description, severity), members in groups.items()]
+        return cdk.PolicyValidationPluginReport(success=report.success, violations=violations)
+
+    def _check_resource(self, node: cdk.CfnResource) -> None:
+        """Unused: the inner pack judges."""
+
+
+def _find_path(root: IConstruct, path: str) -> IConstruct | None:
+    """The construct at ``path`` (from the root, as cdk-nag reports it), or None."""
+    node: IConstruct | None = root
+    for part in path.split("/") if path else []:
+        if node is None:
+            return None
+        node = node.node.try_find_child(part)
+    return node
+
+
+CDK_NAG_PACKS: dict[str, Callable[[IConstruct], NagPack]] = dict(zip(
+    CDK_NAG_PACK_NAMES, (HIPAASecurityChecks, NIST80053R5Checks, AwsSolutionsChecks), strict=True))
+
+
+def cdk_nag_packs(scope: IConstruct, names: Sequence[str] = CDK_NAG_PACK_NAMES) -> list[cdk.IPolicyValidationPlugin]:
+    """cdk-nag's packs named ``names`` (HIPAA.Security, NIST.800.53.R5, AwsSolutions by default), each
+    reporting a rule that raised apart from its findings."""
+    return [SeparatedNagPack(CDK_NAG_PACKS[name](scope), scope) for name in names]
+
+
 def compliance_packs(scope: IConstruct) -> list[cdk.IPolicyValidationPlugin]:
     """cdk-nag's HIPAA.Security, NIST.800.53.R5 and AwsSolutions packs, and the project's own."""
-    return [
-        HIPAASecurityChecks(scope),
-        NIST80053R5Checks(scope),
-        AwsSolutionsChecks(scope),
-        OmicsSecureChecks(scope),
-    ]
+    return [*cdk_nag_packs(scope), OmicsSecureChecks(scope)]
 
 
 _REGISTERED_ATTRIBUTE = "_omics_secure_compliance_packs"

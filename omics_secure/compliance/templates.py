@@ -9,7 +9,7 @@ from pathlib import Path
 from omics_secure.compliance.engine import Finding, evaluate_stacks
 from omics_secure.compliance.model import Pack, Status
 from omics_secure.inputs.assembly import StackArtifact
-from omics_secure.inputs.templates import TemplateError, load_template
+from omics_secure.inputs.templates import load_templates
 from omics_secure.reporting.validation_report import PackResult, ReportedFinding
 
 # The exit codes of the check (issue 12's contract): 0 every pack passed, 1 an unacknowledged finding,
@@ -37,37 +37,31 @@ class TemplateCheck:
 
 
 def pack_result(pack: Pack, findings: Sequence[Finding]) -> PackResult:
-    """Findings as a pack result: non-compliant and error verdicts open, cannot-judge ones warnings."""
+    """Findings as a pack result: non-compliant verdicts open, cannot-judge ones warnings, a rule that failed
+    on a resource an error (the check is incomplete)."""
     reported = [
         ReportedFinding(
             pack=f.pack, rule_id=f.rule_id, description=f.message, severity=f.severity,
             construct_path=f.construct_path,
             acknowledged_id=f.acknowledgment.id if f.acknowledgment else None,
             reason=f.acknowledgment.reason if f.acknowledgment else None,
+            is_error=f.status is Status.ERROR,
         )
         for f in findings
     ]
     return PackResult(
         name=pack.name,
-        open_findings=tuple(f for f in reported if not f.acknowledged and f.severity != "warning"),
+        open_findings=tuple(f for f in reported if not f.acknowledged and not f.is_error and f.severity != "warning"),
         acknowledged_findings=tuple(f for f in reported if f.acknowledged),
         warnings=tuple(f for f in reported if not f.acknowledged and f.severity == "warning"),
+        errors=tuple(f for f in reported if not f.acknowledged and f.is_error),
     )
 
 
 def check_templates(pack: Pack, paths: Iterable[str | Path], parameters: Mapping[str, str] | None = None
                     ) -> TemplateCheck:
-    """Judge every template in ``paths`` with ``pack``; raises TemplateError for one that does not load."""
-    stacks = tuple(load_template(path, parameters) for path in paths)
-    declared = {str(name) for stack in stacks for name in _declared_parameters(stack)}
-    unknown = sorted(name for name in (parameters or {}) if name not in declared and not name.startswith("AWS::"))
-    if unknown:
-        raise TemplateError(f"--parameter {', '.join(unknown)}: no template declares such a parameter "
-                            f"(they declare {', '.join(sorted(declared)) or 'none'})")
+    """Judge every template in ``paths`` (and the local templates nested in them) with ``pack``; raises
+    TemplateError for one that does not load."""
+    stacks = tuple(load_templates(paths, parameters))
     findings = tuple(evaluate_stacks(pack, stacks))
     return TemplateCheck(result=pack_result(pack, findings), stacks=stacks, findings=findings)
-
-
-def _declared_parameters(stack: StackArtifact) -> Mapping[str, object]:
-    declared = stack.template.get("Parameters")
-    return declared if isinstance(declared, Mapping) else {}

@@ -49,6 +49,8 @@ class Links:
 
     def __init__(self, stacks: Sequence[StackArtifact]) -> None:
         self.stacks = tuple(stacks)
+        self.values: dict[str, TemplateValues] = {}
+        """Each stack's template values, once read (the evaluator fills it)."""
         self._exports: dict[str, Export] = {}
         for stack in stacks:
             outputs = stack.template.get("Outputs")

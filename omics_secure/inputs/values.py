@@ -3,8 +3,13 @@
 A rule sees a resource's properties after this layer has resolved them for one combination of the
 template's conditions (a *branch*):
 
-- ``Ref`` to a parameter becomes its value (the ``--parameter`` override, else its ``Default``); a
-  ``CommaDelimitedList`` or ``List<...>`` parameter becomes a list of strings;
+- ``Ref`` to a parameter is one of the values the parameter can take, explored like an undecided
+  condition: a ``--parameter`` override pins it; otherwise each of its ``AllowedValues``; otherwise its
+  ``Default`` and "any other value" (an :class:`Unknown` that is known not to be the default and to satisfy
+  the parameter's ``AllowedPattern``, length and value bounds); a parameter without a default, or resolved
+  from SSM, is :class:`Unknown`. A parameter's default is one deployment among many, so a verdict that
+  changes with the value is reported for the values that fail. A ``CommaDelimitedList`` or ``List<...>``
+  parameter becomes a list of strings;
 - ``Fn::If`` takes the branch its condition decides. Conditions (``Fn::Equals``, ``Fn::And``, ``Fn::Or``,
   ``Fn::Not``, ``Condition``) are evaluated where their operands are known; an undecided condition is a
   free choice, and :func:`explore` judges the resource on every combination of the choices it meets;
@@ -61,13 +66,85 @@ _REMOVED = _Removed()
 
 
 @dataclass(frozen=True)
+class Constraints:
+    """What CloudFormation lets a parameter's value be: its declared ``AllowedPattern``, ``MinLength``,
+    ``MaxLength``, ``MinValue`` and ``MaxValue``, its ``Type`` (a ``Number`` is numeric), and the values the
+    exploration has already taken separately (``excluded``). Parameters:
+    https://docs.aws.amazon.com/AWSCloudFormation/latest/UserGuide/parameters-section-structure.html"""
+
+    pattern: str | None = None
+    min_length: int | None = None
+    max_length: int | None = None
+    min_value: float | None = None
+    max_value: float | None = None
+    numeric: bool = False
+    excluded: tuple[str, ...] = ()
+
+    def admits(self, candidate: str) -> bool:
+        """True when the parameter could take ``candidate``."""
+        if candidate in self.excluded:
+            return False
+        if self.min_length is not None and len(candidate) < self.min_length:
+            return False
+        if self.max_length is not None and len(candidate) > self.max_length:
+            return False
+        if self.numeric or self.min_value is not None or self.max_value is not None:
+            try:
+                number_value = float(candidate)
+            except ValueError:
+                return False
+            if self.min_value is not None and number_value < self.min_value:
+                return False
+            if self.max_value is not None and number_value > self.max_value:
+                return False
+        if self.pattern is not None:
+            try:
+                return re.fullmatch(self.pattern, candidate) is not None
+            except re.error:
+                return True  # a Java pattern Python cannot compile: assume it admits the value
+        return True
+
+    def describe(self) -> str:
+        parts = [f"not {', '.join(v if v.strip() else json.dumps(v) for v in self.excluded)}"] if self.excluded else []
+        if self.pattern is not None:
+            parts.append(f"matching {self.pattern}")
+        return ", ".join(parts)
+
+
+@dataclass(frozen=True)
 class Unknown:
-    """A value only known at deploy time; ``expression`` is the CloudFormation expression as written."""
+    """A value only known at deploy time; ``expression`` is the CloudFormation expression as written.
+
+    A parameter's value carries the parameter's ``constraints``, so that a rule can ask whether it may be
+    a value that matters (:func:`may_be`).
+    """
 
     expression: Any
+    constraints: Constraints | None = None
 
     def __str__(self) -> str:
         return show(self.expression)
+
+    @property
+    def parameter(self) -> str | None:
+        """The parameter this value is, when it is one."""
+        return self.expression.get("Ref") if isinstance(self.expression, Mapping) and isinstance(
+            self.expression.get("Ref"), str) else None
+
+
+def may_be(value: Any, candidate: str) -> bool:
+    """True when ``value`` is, or at deploy time may be, the string ``candidate``.
+
+    A parameter's :class:`Unknown` value may be any value its constraints admit; any other :class:`Unknown`
+    may be anything.
+    """
+    if isinstance(value, Unknown):
+        return value.constraints is None or value.constraints.admits(candidate)
+    if isinstance(value, bool):
+        return candidate == ("true" if value else "false")
+    if isinstance(value, str | int | float):
+        return str(value) == candidate
+    return isinstance(value, Text)
 
 
 @dataclass(frozen=True)
@@ -122,6 +199,35 @@ class CannotJudge(Exception):
         self.where = where
         self.value = value
         super().__init__(f"{where} is {show(value)}, {reason}")
+
+
+class Narrow(CannotJudge):
+    """A rule read a parameter's value where only a few values are valid (a Boolean, an enumerated property):
+    :func:`explore` judges the branch again with the parameter at each of ``candidates`` its constraints
+    admit, instead of giving up. Outside an exploration it is an ordinary :class:`CannotJudge`."""
+
+    def __init__(self, where: str, value: Unknown, candidates: tuple[str, ...], *, ignore_case: bool = False) -> None:
+        super().__init__(where, value)
+        self.parameter = str(value.parameter)
+        spellings = (lambda c: (c, c.lower(), c.upper(), c.title())) if ignore_case else (lambda c: (c,))
+        self.candidates = tuple(c for c in candidates if any(may_be(value, s) for s in spellings(c)))
+
+
+def choice(value: Any, *path: str | int, options: tuple[str, ...], ignore_case: bool = False) -> str | None:
+    """The string at ``path`` of a property CloudFormation accepts only as one of ``options`` (a Boolean, an
+    enumeration such as ``HttpTokens``); a parameter's value there is explored as each option it may be."""
+    found = known_or_parameter(value, *path)
+    if isinstance(found, Unknown):
+        raise Narrow(_where(path), found, options, ignore_case=ignore_case)
+    return text(value, *path)
+
+
+def known_or_parameter(value: Any, *path: str | int) -> Any:
+    """Like :func:`known`, but a parameter's :class:`Unknown` value (with its constraints) is returned."""
+    found = field(value, *path)
+    if isinstance(found, Unknown) and (found.parameter is None or found.constraints is None):
+        raise CannotJudge(_where(path), found)
+    return found
 
 
 def referenced_id(value: Any) -> str | None:
@@ -258,9 +364,10 @@ def text(value: Any, *path: str | int) -> str | None:
 def flag(value: Any, *path: str | int) -> bool | None:
     """The Boolean at ``path``: ``true``/``false`` or CloudFormation's strings ``"true"``/``"True"``/``"false"``.
 
-    None when absent or not a Boolean.
+    None when absent or not a Boolean. A parameter's value is explored as true and as false, where its
+    constraints admit them.
     """
-    found = text(value, *path)
+    found = choice(value, *path, options=("true", "false"), ignore_case=True)
     if found is None:
         return None
     return {"true": True, "false": False}.get(found.lower())
@@ -306,6 +413,8 @@ def each(values: Iterable[T], judge: Callable[[T], Iterable[str]]) -> tuple[list
     for value in values:
         try:
             problems.extend(judge(value))
+        except Narrow:
+            raise  # the exploration judges every candidate value; each item is judged again there
         except CannotJudge as cannot:
             unknown.append(cannot)
     return problems, unknown
@@ -314,27 +423,86 @@ def each(values: Iterable[T], judge: Callable[[T], Iterable[str]]) -> tuple[list
 # --- the template's parameters, conditions and mappings -----------------------------------------------------
 
 class TemplateValues:
-    """The parameters (defaults and overrides), conditions, mappings and resources of one template."""
+    """The parameters (their possible values), conditions, mappings and resources of one template."""
 
     def __init__(self, template: Mapping[str, Any], overrides: Mapping[str, str] | None = None) -> None:
         overrides = dict(overrides or {})
         self.resources: Mapping[str, Any] = _as_mapping(template.get("Resources"))
         self.conditions: Mapping[str, Any] = _as_mapping(template.get("Conditions"))
         self.mappings: Mapping[str, Any] = _as_mapping(template.get("Mappings"))
-        self.parameters: dict[str, Any] = {}
+        self.domains: dict[str, tuple[Any, ...]] = {}
+        """Each parameter's values to explore, the first being the one a deployment without overrides gets."""
         for name, declaration in _as_mapping(template.get("Parameters")).items():
+            name = str(name)
             declaration = _as_mapping(declaration)
-            value = overrides.pop(name, declaration.get("Default"))
-            self.parameters[str(name)] = (Unknown({"Ref": name}) if value is None
-                                          else _parameter_value(value, declaration.get("Type")))
+            if name in overrides:
+                self.domains[name] = (_parameter_value(overrides.pop(name), declaration.get("Type")),)
+            else:
+                self.domains[name] = parameter_domain(name, declaration)
         # Overrides of pseudo parameters (AWS::Region=...) and of names the template does not declare.
         self.pseudo: dict[str, Any] = dict(overrides)
         self._unconditional: dict[str, Any] = {}
         self._derived: dict[str, Any] = {}
 
+    @property
+    def parameters(self) -> dict[str, Any]:
+        """Each parameter's first value: its override, else its first allowed value or default."""
+        return {name: domain[0] for name, domain in self.domains.items()}
+
     @classmethod
     def of_resources(cls, resources: Mapping[str, Any]) -> TemplateValues:
         return cls({"Resources": resources})
+
+
+SSM_PARAMETER_TYPE = "AWS::SSM::Parameter::Value<"
+
+
+def parameter_constraints(declaration: Mapping[str, Any], excluded: tuple[str, ...] = ()) -> Constraints:
+    """The constraints CloudFormation enforces on a value of the parameter ``declaration``."""
+    def integer(key: str) -> int | None:
+        try:
+            return int(str(declaration[key])) if key in declaration else None
+        except ValueError:
+            return None
+
+    def decimal(key: str) -> float | None:
+        try:
+            return float(str(declaration[key])) if key in declaration else None
+        except ValueError:
+            return None
+
+    pattern = declaration.get("AllowedPattern")
+    type_ = str(declaration.get("Type", "String"))
+    return Constraints(pattern=str(pattern) if isinstance(pattern, str | int | float) else None,
+                       min_length=integer("MinLength"), max_length=integer("MaxLength"),
+                       min_value=decimal("MinValue"), max_value=decimal("MaxValue"),
+                       numeric=type_ == "Number", excluded=excluded)
+
+
+def parameter_domain(name: str, declaration: Mapping[str, Any]) -> tuple[Any, ...]:
+    """The values to explore for parameter ``name`` when no override pins it.
+
+    ``AllowedValues`` are every value it can take (the default first); a parameter with a ``Default`` and no
+    ``AllowedValues`` can take its default or any other value its constraints admit; one without a default,
+    or resolved from SSM Parameter Store at deployment, is :class:`Unknown`.
+    """
+    type_ = declaration.get("Type")
+    reference = {"Ref": name}
+    if isinstance(type_, str) and type_.startswith(SSM_PARAMETER_TYPE):
+        return (Unknown(reference),)
+    default = declaration.get("Default")
+    allowed = declaration.get("AllowedValues")
+    if isinstance(allowed, list) and allowed:
+        values = [_parameter_value(v, type_) for v in allowed]
+        if default is not None:
+            first = _parameter_value(default, type_)
+            values = [first, *(v for v in values if v != first)] if first in values else values
+        return tuple(values)
+    if default is None:
+        return (Unknown(reference, parameter_constraints(declaration)),)
+    value = _parameter_value(default, type_)
+    shown = ",".join(value) if isinstance(value, list) else str(value)
+    return (value, Unknown(reference, parameter_constraints(declaration, excluded=(shown,))))
 
 
 def _as_mapping(value: Any) -> Mapping[str, Any]:
@@ -354,50 +522,70 @@ def _parameter_value(value: Any, type_: Any) -> Any:
 
 # --- resolution of one branch -------------------------------------------------------------------------------
 
+BranchKey = str | tuple[str, str]
+"""What a branch fixes: a condition, by its name, or a parameter, as ``("parameter", name)``."""
+
+
 @dataclass
 class Resolution:
-    """One branch: the template's values with some undecided conditions fixed (``assignment``).
+    """One branch: the template's values with some undecided conditions and some parameters fixed
+    (``assignment``: a condition's name -> its value, ``("parameter", name)`` -> the parameter's value).
 
-    An undecided condition met for the first time is taken as true and recorded in ``decided``, so that
-    :func:`explore` can come back and take it as false.
+    An undecided condition met for the first time is taken as true, and a parameter with several possible
+    values as its first; each is recorded in ``decided``, so that :func:`explore` can come back and take the
+    others.
     """
 
     values: TemplateValues
-    assignment: dict[str, bool] = dataclass_field(default_factory=dict)
-    decided: list[str] = dataclass_field(default_factory=list)
-    _free: set[str] = dataclass_field(default_factory=set)
+    assignment: dict[BranchKey, Any] = dataclass_field(default_factory=dict)
+    decided: list[BranchKey] = dataclass_field(default_factory=list)
+    _free: set[BranchKey] = dataclass_field(default_factory=set)
     _resources: dict[str, Any] = dataclass_field(default_factory=dict)
     _evaluating: set[str] = dataclass_field(default_factory=set)
     _free_reads: int = 0
+    deciding: set[str] = dataclass_field(default_factory=set)
+    """The parameters read while evaluating a condition: the ones that decide the template's structure."""
 
     @property
-    def branch(self) -> dict[str, bool]:
-        """The undecided conditions this branch fixed, by name."""
-        return {name: value for name, value in self.assignment.items() if name in self._free}
+    def branch(self) -> dict[BranchKey, Any]:
+        """The undecided conditions and the parameters this branch fixed."""
+        return {key: value for key, value in self.assignment.items() if key in self._free}
 
-    # conditions
+    # conditions and parameters
+
+    def _fixed(self, key: BranchKey, first: Any) -> Any:
+        """The value of ``key`` on this branch: as assigned, else ``first``, recorded as decided here."""
+        self._free.add(key)
+        self._free_reads += 1
+        if key in self.assignment:
+            return self.assignment[key]
+        self.assignment[key] = first
+        self.decided.append(key)
+        return first
 
     def condition(self, name: Any) -> bool:
         """The value of condition ``name`` on this branch, deciding it (true first) when it is undecided."""
         name = str(name)
         if name in self.assignment:
-            self._free.add(name)
-            self._free_reads += 1
-            return self.assignment[name]
+            return bool(self._fixed(name, True))
         value = self._static_condition(name)
         if value is not None:
             return value
-        self._free.add(name)
-        self._free_reads += 1
-        self.assignment[name] = True
-        self.decided.append(name)
-        return True
+        return bool(self._fixed(name, True))
+
+    def parameter(self, name: str) -> Any:
+        """The value of parameter ``name`` on this branch: its only value, or the one this branch takes."""
+        key: BranchKey = ("parameter", name)
+        if self._evaluating:
+            self.deciding.add(name)
+        domain = self.values.domains[name]
+        if len(domain) == 1 and key not in self.assignment:
+            return domain[0]
+        return self._fixed(key, domain[0])
 
     def _static_condition(self, name: str) -> bool | None:
         if name in self.assignment:
-            self._free.add(name)
-            self._free_reads += 1
-            return self.assignment[name]
+            return bool(self._fixed(name, True))
         if name not in self.values.conditions or name in self._evaluating:
             return None
         self._evaluating.add(name)
@@ -419,8 +607,11 @@ class Resolution:
         if name == "Fn::Equals":
             if not isinstance(argument, list) or len(argument) != 2:
                 return None
-            left, right = (_comparable(self.resolve(a)) for a in argument)
-            return None if left is None or right is None else left == right
+            left_value, right_value = (self.resolve(a) for a in argument)
+            left, right = _comparable(left_value), _comparable(right_value)
+            if left is None or right is None:
+                return _unequal_by_constraints(left_value, right_value)
+            return bool(left == right)
         operands = argument if isinstance(argument, list) else [argument]
         if name == "Fn::Not":
             inner = self._evaluate(operands[0]) if len(operands) == 1 else None
@@ -486,8 +677,8 @@ class Resolution:
             return Unknown(expression)
         if argument == NO_VALUE:
             return _REMOVED
-        if argument in self.values.parameters:
-            return self.values.parameters[argument]
+        if argument in self.values.domains:
+            return self.parameter(argument)
         if argument in self.values.pseudo:
             return self.values.pseudo[argument]
         if argument in PSEUDO_PARAMETERS:
@@ -496,7 +687,7 @@ class Resolution:
 
     def _variable(self, name: str) -> Any:
         """A ``${name}`` of ``Fn::Sub`` without a variable map entry: a parameter, pseudo parameter or resource."""
-        if "." in name and name not in self.values.parameters:
+        if "." in name and name not in self.values.domains:
             return {"Fn::GetAtt": name.split(".", 1)}
         return self._ref(name, {"Ref": name})
 
@@ -580,7 +771,7 @@ class Resolution:
         resource is not in the template or its condition is false on this branch."""
         if logical_id in self._resources:
             return self._resources[logical_id]  # type: ignore[no-any-return]
-        cached = self.values._unconditional.get(logical_id)
+        cached = None if self._narrowed() else self.values._unconditional.get(logical_id)
         if cached is not None:
             self._resources[logical_id] = cached
             return cached  # type: ignore[no-any-return]
@@ -588,6 +779,12 @@ class Resolution:
         resolved = self.resolve_body(body, logical_id) if isinstance(body, Mapping) else None
         self._resources[logical_id] = resolved
         return resolved
+
+    def _narrowed(self) -> bool:
+        """True when the branch gives a parameter of a single possible value a value of its own (a Boolean or
+        enumerated property explored as each value it may take): resolutions shared by every branch do not
+        hold here."""
+        return any(isinstance(key, tuple) and len(self.values.domains.get(key[1], ())) <= 1 for key in self.assignment)
 
     def resolve_body(self, body: Mapping[str, Any], logical_id: str | None = None) -> Mapping[str, Any] | None:
         free_reads = self._free_reads
@@ -600,9 +797,19 @@ class Resolution:
             "Properties": properties if isinstance(properties, Mapping) else {},
             "DeletionPolicy": self.resolve(body.get("DeletionPolicy")),
         }
-        if logical_id is not None and self._free_reads == free_reads:
+        if logical_id is not None and self._free_reads == free_reads and not self._narrowed():
             self.values._unconditional[logical_id] = resolved
         return resolved
+
+
+def _unequal_by_constraints(left: Any, right: Any) -> bool | None:
+    """False when one side is a parameter's :class:`Unknown` value that cannot be the other side's known
+    string (it was explored separately, or its constraints exclude it); None when it is undecided."""
+    for unknown, other in ((left, right), (right, left)):
+        candidate = _comparable(other)
+        if isinstance(unknown, Unknown) and isinstance(candidate, str) and not may_be(unknown, candidate):
+            return False
+    return None
 
 
 def _comparable(value: Any) -> Any:
@@ -641,32 +848,76 @@ def _text(parts: list[Any]) -> Any:
 # --- judging every branch -------------------------------------------------------------------------------
 
 def explore(values: TemplateValues, judge: Callable[[Resolution], T],
-            limit: int = BRANCH_LIMIT) -> tuple[list[tuple[dict[str, bool], T]], bool]:
-    """``judge`` on every combination of the undecided conditions it meets, at most ``limit`` of them.
+            limit: int = BRANCH_LIMIT) -> tuple[list[tuple[dict[BranchKey, Any], T]], bool]:
+    """``judge`` on every combination of the undecided conditions and parameter values it meets, at most
+    ``limit`` of them.
 
-    Returns (the branch's conditions, the outcome) for each branch judged, and whether every branch was.
-    Only the conditions ``judge`` actually reads are explored, so a resource whose properties use none
-    is judged once.
+    Returns (the branch's conditions and parameters, the outcome) for each branch judged, and whether every
+    branch was. Only what ``judge`` actually reads is explored, so a resource whose properties use no
+    condition and no parameter with several values is judged once.
     """
-    pending: list[dict[str, bool]] = [{}]
-    outcomes: list[tuple[dict[str, bool], T]] = []
+    pending: list[dict[BranchKey, Any]] = [{}]
+    outcomes: list[tuple[dict[BranchKey, Any], T]] = []
     while pending:
         if len(outcomes) >= limit:
             return outcomes, False
         forced = pending.pop()
         run = Resolution(values, dict(forced))
-        outcome = judge(run)
+        try:
+            outcome = judge(run)
+        except Narrow as narrow:
+            key: BranchKey = ("parameter", narrow.parameter)
+            if isinstance(forced.get(key), str) or not narrow.candidates:
+                raise CannotJudge(narrow.where, narrow.value) from narrow
+            pending.extend({**forced, key: candidate} for candidate in reversed(narrow.candidates))
+            continue
         outcomes.append((run.branch, outcome))
         prefix = dict(forced)
-        for name in run.decided:
-            pending.append({**prefix, name: False})
-            prefix[name] = True
+        for key in run.decided:
+            taken = run.assignment[key]
+            for other in _alternatives(values, key, taken):
+                pending.append({**prefix, key: other})
+            prefix[key] = taken
     return outcomes, True
 
 
-def describe_branch(conditions: Mapping[str, bool]) -> str:
-    """'when condition IsProd is false' for a branch; '' when no undecided condition was involved."""
-    if not conditions:
+def fixed_values(values: TemplateValues, expressions: Mapping[str, Any]) -> dict[str, str]:
+    """Of ``expressions`` (written in the terms of the template of ``values``), each that resolves to the same
+    plain string, number or Boolean whatever the template's parameters and conditions: the values a parent
+    stack passes its nested stack for certain, as CloudFormation passes them (strings)."""
+    fixed: dict[str, str] = {}
+    for name, expression in expressions.items():
+        run = Resolution(values)
+        value = run.resolve(expression)
+        if run.decided or run._free_reads:
+            continue
+        if isinstance(value, bool):
+            fixed[str(name)] = "true" if value else "false"
+        elif isinstance(value, str | int | float):
+            fixed[str(name)] = str(value)
+    return fixed
+
+
+def _alternatives(values: TemplateValues, key: BranchKey, taken: Any) -> list[Any]:
+    if isinstance(key, tuple):
+        return [value for value in values.domains[key[1]] if value is not taken and value != taken]
+    return [not taken]
+
+
+def describe_branch(branch: Mapping[BranchKey, Any]) -> str:
+    """'when Env is dev and condition IsProd is false' for a branch; '' when nothing was fixed."""
+    if not branch:
         return ""
-    parts = [f"{name} is {'true' if value else 'false'}" for name, value in sorted(conditions.items())]
-    return f"when condition {' and '.join(parts)}"
+    parameters = sorted((key[1], value) for key, value in branch.items() if isinstance(key, tuple))
+    conditions = sorted((key, value) for key, value in branch.items() if isinstance(key, str))
+    parts = [_describe_parameter(name, value) for name, value in parameters]
+    parts += [f"condition {name} is {'true' if value else 'false'}" for name, value in conditions]
+    return f"when {' and '.join(parts)}"
+
+
+def _describe_parameter(name: str, value: Any) -> str:
+    if isinstance(value, Unknown):
+        constraints = value.constraints.describe() if value.constraints is not None else ""
+        return f"{name} is {constraints or 'another value'}"
+    shown = ",".join(str(v) for v in value) if isinstance(value, list) else show(value)
+    return f"{name} is {shown if shown.strip() else json.dumps(shown)}"

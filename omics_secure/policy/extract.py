@@ -24,7 +24,7 @@ from typing import Any
 
 from omics_secure._internal.tags import APPROVAL_ID_TAG, DATA_CLASSIFICATION_TAG, PHI
 from omics_secure.inputs.assembly import StackArtifact
-from omics_secure.inputs.links import Links, values_of
+from omics_secure.inputs.links import Links, pseudo_parameters
 from omics_secure.inputs.values import Resolution, TemplateValues, Text, Unknown, explore, referenced_id, show
 from omics_secure.policy import catalog
 from omics_secure.policy.documents import GROUP, ROLE, USER, Policy, Statement, parse_policy
@@ -148,6 +148,28 @@ class Environment:
 
 # --- canonical values -------------------------------------------------------------------------------------
 
+_VALID_STACK_NAME = re.compile(r"^[A-Za-z][-A-Za-z0-9]*$")
+
+
+def stack_values(stack: StackArtifact, links: Links | None = None) -> TemplateValues:
+    """The stack's template values: its pseudo parameters, and for a nested stack the parameters its parent
+    passes (``AWS::CloudFormation::Stack`` ``Parameters``), read in the parent's terms."""
+    cache = links.values if links is not None else {}
+    if stack.name in cache:
+        return cache[stack.name]
+    overrides = dict(pseudo_parameters(stack))
+    bound = links.parameter_bindings(stack) if links is not None else None
+    if bound is not None:
+        parent, bindings = bound
+        parent_canonical = _Canonical.of(parent, links)
+        resolution = Resolution(parent_canonical.values)
+        for name, value in bindings.items():
+            text = parent_canonical.text(resolution.resolve(value), resolution)
+            if text is not None:
+                overrides.setdefault(str(name), text)
+    values = cache[stack.name] = TemplateValues(stack.template, overrides)
+    return values
+
 class _Canonical:
     """Turns a stack's resolved values into plain strings (holes for what stays unknown)."""
 
@@ -165,10 +187,15 @@ class _Canonical:
 
     @classmethod
     def of(cls, stack: StackArtifact, links: Links | None = None, depth: int = 0) -> _Canonical:
-        return cls(stack.name, values_of(stack), links, depth)
+        return cls(stack.name, stack_values(stack, links), links, depth)
 
     def generated(self, logical_id: str, limit: int = 63) -> str:
-        base = f"{self.name_of_stack}-{logical_id}"[: limit - 14]
+        """CloudFormation's ``<stack>-<logical id>-<random>`` name; a template file's stack name is chosen at
+        deployment, so it is unknown too."""
+        if _VALID_STACK_NAME.match(self.name_of_stack):
+            base = f"{self.name_of_stack}-{logical_id}"[: limit - 14]
+        else:
+            base = f"{hole('AWS::StackName')}-{logical_id}"
         return f"{base}-{identity_hole(logical_id + '.GeneratedName')}"
 
     def name(self, logical_id: str, resolution: Resolution) -> str:
@@ -290,7 +317,7 @@ class _Canonical:
         if export is None:
             return None
         producer = _Canonical.of(export.stack, self.links, self.depth + 1)
-        resolution = Resolution(values_of(export.stack))
+        resolution = Resolution(stack_values(export.stack, self.links))
         return producer.text(resolution.resolve(export.value), resolution)
 
     def plain(self, value: Any, resolution: Resolution) -> Any:
@@ -467,7 +494,7 @@ def _merge(policies: Sequence[Policy | None]) -> Policy | None:
 
 def _read_stack(stack: StackArtifact, links: Links) -> tuple[_Part, list[str]]:
     canonical = _Canonical.of(stack, links)
-    outcomes, complete = explore(values_of(stack), lambda resolution: _read_branch(stack, canonical, resolution))
+    outcomes, complete = explore(canonical.values, lambda resolution: _read_branch(stack, canonical, resolution))
     parts = [part for _, part in outcomes]
     notes = [] if complete else [f"{stack.name}: more than {len(parts)} combinations of undecided conditions; "
                                  "policies were read on the first ones only"]
@@ -486,9 +513,12 @@ def _read_stack(stack: StackArtifact, links: Links) -> tuple[_Part, list[str]]:
 
 # --- the environment ----------------------------------------------------------------------------------------
 
-def read_environment(stacks: Sequence[StackArtifact]) -> Environment:
-    """The principals, stores and policies of every stack of one input."""
+def read_environment(stacks: Sequence[StackArtifact], values: Mapping[str, TemplateValues] | None = None
+                     ) -> Environment:
+    """The principals, stores and policies of every stack of one input (``values``: a stack's template values
+    already read, by stack name)."""
     links = Links(stacks)
+    links.values.update(values or {})
     parts: list[tuple[StackArtifact, _Part]] = []
     notes: list[str] = []
     for stack in stacks:
@@ -615,12 +645,8 @@ class TemplateReader:
 
 def environment_of_template(values: TemplateValues, name: str = "template") -> Environment:
     """The environment of one template alone (a rule sees one template): its parameters as resolved."""
-    parameters = {key: ({"Type": "CommaDelimitedList", "Default": ",".join(value)} if isinstance(value, list)
-                        else {"Type": "String", "Default": value} if isinstance(value, str) else {"Type": "String"})
-                  for key, value in values.parameters.items()}
-    template = {"Resources": values.resources, "Conditions": values.conditions, "Mappings": values.mappings,
-                "Parameters": parameters}
+    template = {"Resources": values.resources, "Conditions": values.conditions, "Mappings": values.mappings}
     pseudo = {k: v for k, v in values.pseudo.items() if isinstance(v, str)}
     stack = StackArtifact(name=name, template_path=Path(name), template=template, construct_paths={},
                           parameters=pseudo)
-    return read_environment([stack])
+    return read_environment([stack], {name: values})

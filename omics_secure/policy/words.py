@@ -75,7 +75,7 @@ def listed_principal(name: str) -> str:
 
 def identity_center_sets(values: Iterable[str]) -> list[str] | None:
     """The permission sets a list of principal ARNs names, when every one is an IAM Identity Center role."""
-    found = []
+    found: list[str] = []
     for value in values:
         match = _SSO_ROLE.search(value.rstrip("*"))
         if match is None and "AWSReservedSSO_" in value:
@@ -84,7 +84,7 @@ def identity_center_sets(values: Iterable[str]) -> list[str] | None:
             return None
         else:
             found.append(match.group(1))
-    return found or None
+    return list(dict.fromkeys(found)) or None
 
 
 def condition_words(condition: Condition, render: Render = readable) -> str:

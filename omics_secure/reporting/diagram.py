@@ -206,8 +206,17 @@ def _mermaid_id(identifier: str) -> str:
     return re.sub(r"[^A-Za-z0-9_]", "_", identifier)
 
 
+# Characters a quoted Mermaid label shows as they are; every other character is written as Mermaid's entity
+# code ``#<decimal>;`` (https://mermaid.js.org/syntax/flowchart.html#entity-codes-to-escape-characters), which
+# Mermaid decodes only after parsing, so no value can close the label's quotes, its edge's pipes or the
+# Markdown fence around the chart, start a Markdown string (a backtick) or reach the SVG as HTML.
+_MERMAID_PLAIN = re.compile(r"[A-Za-z0-9 ,.:/()_-]")
+
+
 def _mermaid_label(text: str) -> str:
-    return html.escape(text, quote=False).replace('"', "#quot;")
+    flat = " ".join(re.sub(r"[\x00-\x1f\x7f-\x9f\u2028\u2029]", " ", text).split())
+    return "".join(character if _MERMAID_PLAIN.fullmatch(character) else f"#{ord(character)};"
+                   for character in flat)
 
 
 def render_mermaid(graph: Graph) -> str:
@@ -225,7 +234,7 @@ def render_mermaid(graph: Graph) -> str:
             lines.append(f"{indent}end")
 
     emit(None, "  ")
-    lines += [f"  {_mermaid_id(e.source)} -->|{_mermaid_label(e.label)}| {_mermaid_id(e.target)}"
+    lines += [f'  {_mermaid_id(e.source)} -->|"{_mermaid_label(e.label)}"| {_mermaid_id(e.target)}'
               for e in graph.edges]
     return "\n".join(lines)
 

@@ -37,15 +37,15 @@ _CONCERNS: dict[str, Concern] = {
     **_concern("S3 default encryption not SSE-KMS",
                "s3.Bucket(..., encryption=s3.BucketEncryption.KMS, encryption_key=key), or PhiBucket; in "
                "CloudFormation, BucketEncryption.ServerSideEncryptionConfiguration with SSEAlgorithm aws:kms",
-               "S3DefaultEncryptionKMS"),
+               "S3DefaultEncryptionKMS", "S3BucketEncryptedWithKms"),
     **_concern("S3 versioning off",
                "s3.Bucket(..., versioned=True) (PhiBucket always is); in CloudFormation, "
                "VersioningConfiguration.Status Enabled",
-               "S3BucketVersioningEnabled"),
+               "S3BucketVersioningEnabled", "S3BucketVersioning"),
     **_concern("S3 server access logging off",
                "s3.Bucket(..., server_access_logs_bucket=AccessLogBucket(...).bucket) (PhiBucket does this); "
                "in CloudFormation, LoggingConfiguration.DestinationBucketName",
-               "S3BucketLoggingEnabled", "S1"),
+               "S3BucketLoggingEnabled", "S1", "S3BucketAccessLogged"),
     **_concern("S3 replication off",
                "PhiBucket(..., replica=PhiReplicaBucket(...)) replicates to another region; in CloudFormation, "
                "ReplicationConfiguration with a role and an enabled rule",
@@ -54,7 +54,11 @@ _CONCERNS: dict[str, Concern] = {
                "s3.Bucket(..., block_public_access=s3.BlockPublicAccess.BLOCK_ALL); in CloudFormation, all four "
                "PublicAccessBlockConfiguration settings true",
                "S3BucketLevelPublicAccessProhibited", "S3BucketPublicReadProhibited",
-               "S3BucketPublicWriteProhibited", "S2"),
+               "S3BucketPublicWriteProhibited", "S2", "S3BucketPublicAccessBlocked"),
+    **_concern("S3 ACLs enabled",
+               "s3.Bucket(..., object_ownership=s3.ObjectOwnership.BUCKET_OWNER_ENFORCED); in CloudFormation, "
+               "OwnershipControls ObjectOwnership BucketOwnerEnforced and no AccessControl",
+               "S3BucketAclsDisabled"),
     **_concern("VPC flow logs",
                "vpc.add_flow_log('FlowLog', traffic_type=ec2.FlowLogTrafficType.ALL) (IsolatedVpc adds one); in "
                "CloudFormation, an AWS::EC2::FlowLog with ResourceType VPC and TrafficType ALL",

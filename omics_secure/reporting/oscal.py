@@ -25,6 +25,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from omics_secure._internal.verdicts import Controls
+from omics_secure.reporting import markdown
 
 if TYPE_CHECKING:
     from trestle.oscal.assessment_results import AssessmentResults
@@ -176,32 +177,32 @@ def assessment_results(results: Sequence[AssessedResult], *, title: str, version
         cited = [f"{SOURCES[field][0]}#{control_id(field, c)}" for field, ids in _frameworks(item.controls)
                  for c in ids]
         observation = Observation(
-            uuid=_uuid("observation", *key), title=_line(f"{item.rule_id} on {item.subject}"),
-            description=item.description or item.rule_id, methods=["TEST"],
+            uuid=_uuid("observation", *key), title=_markup(f"{item.rule_id} on {item.subject}"),
+            description=_markup(item.description or item.rule_id), methods=["TEST"],
             types=["finding"] if item.result != PASS else None,
             props=[_prop("source", item.source), _prop("pack", item.pack), _prop("rule", item.rule_id),
                    _prop("result", item.result)] + [_prop("control", c) for c in cited],
             subjects=[SubjectReference(subject_uuid=_uuid("subject", item.subject), type="inventory-item",
-                                       title=_line(item.subject))],
+                                       title=_markup(item.subject))],
             collected=collected)
         observations.append(observation)
         related = [RelatedObservation(observation_uuid=observation.uuid)]
         if item.result == FAIL:
             findings.append(Finding(
-                uuid=_uuid("finding", *key), title=_line(f"{item.rule_id} fails on {item.subject}"),
-                description=item.description or item.rule_id,
+                uuid=_uuid("finding", *key), title=_markup(f"{item.rule_id} fails on {item.subject}"),
+                description=_markup(item.description or item.rule_id),
                 target=FindingTarget(type="objective-id", target_id=_target(item),
                                      status=ObjectiveStatus(state="not-satisfied")),
                 props=[_prop("rule", item.rule_id)], related_observations=related))
         elif item.result == ACKNOWLEDGED:
             risks.append(Risk(
-                uuid=_uuid("risk", *key), title=_line(f"{item.rule_id} accepted on {item.subject}"),
-                description=item.description or item.rule_id,
-                statement=f"Acknowledged in the app: {item.reason or '(no reason given)'}",
+                uuid=_uuid("risk", *key), title=_markup(f"{item.rule_id} accepted on {item.subject}"),
+                description=_markup(item.description or item.rule_id),
+                statement=f"Acknowledged in the app: {_markup(item.reason or '(no reason given)')}",
                 status="deviation-approved", props=[_prop("rule", item.rule_id)], related_observations=related))
     # Each resource observed, as an inventory item the observations' subjects point at.
     subjects = dict.fromkeys(item.subject for item in results)
-    inventory = [InventoryItem(uuid=_uuid("subject", subject), description=_line(subject),
+    inventory = [InventoryItem(uuid=_uuid("subject", subject), description=_markup(subject),
                                props=[_prop("construct-path", subject)]) for subject in subjects]
     result = Result(
         uuid=_uuid("result", title), title=_line(title), description=description, start=collected,
@@ -231,6 +232,12 @@ def _target(item: AssessedResult) -> str:
 
 def _line(text: str) -> str:
     return " ".join(text.split()) or "-"
+
+
+def _markup(text: str) -> str:
+    """Text from the input (construct paths, findings, reasons) in an OSCAL markup field, which OSCAL tools
+    render as Markdown: escaped, on one line."""
+    return _line(markdown.text(text))
 
 
 def write_oscal(directory: Path, component: ComponentDefinition, results: AssessmentResults) -> list[Path]:

@@ -15,6 +15,7 @@ import re
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 
+from omics_secure.reporting import markdown
 from omics_secure.reporting.diagram import Graph, render_mermaid, render_svg
 
 TITLE = "Data-protection summary"
@@ -50,34 +51,33 @@ def anchor_of(title: str) -> str:
 
 
 def render_markdown(sections: Sequence[Section]) -> str:
-    lines = [f"# {TITLE}", "", "## Contents", ""]
-    lines += [f"{index}. [{section.title}](#{section.anchor})" for index, section in enumerate(sections, 1)]
+    """The sections as GitHub-flavoured Markdown. Every string of a section is plain text, as in
+    :func:`render_html`, and is escaped (:mod:`omics_secure.reporting.markdown`): names, tags and descriptions
+    from the app render as the same text, never as elements or links."""
+    lines = [f"# {markdown.text(TITLE)}", "", "## Contents", ""]
+    lines += [f"{index}. [{markdown.text(section.title)}](#{section.anchor})"
+              for index, section in enumerate(sections, 1)]
     lines.append("")
     for section in sections:
-        lines += [f"## {section.title}", ""]
+        lines += [f"## {markdown.text(section.title)}", ""]
         if section.note:
-            lines += [f"> **Note:** {section.note}", ""]
+            lines += [f"> **Note:** {markdown.text(section.note)}", ""]
         for paragraph in section.paragraphs:
-            lines += [paragraph, ""]
+            lines += [markdown.text(paragraph), ""]
         if section.bullets:
-            lines += [f"- {bullet}" for bullet in section.bullets]
+            lines += [f"- {markdown.text(bullet)}" for bullet in section.bullets]
             lines.append("")
         if section.figure is not None:
             lines += ["```mermaid", render_mermaid(section.figure), "```", ""]
         for table in section.tables:
-            lines += [f"**{table.title}**", ""]
+            lines += [f"**{markdown.text(table.title)}**", ""]
             if not table.rows:
                 lines += ["_None in this app._", ""]
                 continue
-            lines.append("| " + " | ".join(table.headers) + " |")
-            lines.append("|" + "---|" * len(table.headers))
-            lines += ["| " + " | ".join(_markdown_cell(cell) for cell in row) + " |" for row in table.rows]
+            lines += markdown.table([markdown.text(header) for header in table.headers],
+                                    [[markdown.text(cell) for cell in row] for row in table.rows])
             lines.append("")
     return "\n".join(lines)
-
-
-def _markdown_cell(cell: str) -> str:
-    return cell.replace("|", "\\|").replace("\n", " ")
 
 
 _STYLE = """

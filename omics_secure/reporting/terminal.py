@@ -64,15 +64,23 @@ def acknowledgment_target(construct_path: str) -> str:
 
 def render_check(packs: Sequence[PackResult], *, stack_count: int, resource_count: int,
                  notices: Sequence[Notice], fix_for: Callable[[ReportedFinding], str],
-                 explain: Callable[[ReportedFinding], str], verbose: bool = False) -> list[str]:
-    """The summary's lines; a passing app without warnings gets a line per pack and the result."""
+                 explain: Callable[[ReportedFinding], str], verbose: bool = False,
+                 notes: Sequence[str] = (), inputs: Sequence[str] = ()) -> list[str]:
+    """The summary's lines; a passing app without warnings gets a line per pack, the inputs they judged and
+    the result."""
     lines = [f"omics-secure check: {_count(stack_count, 'stack')}, {_count(resource_count, 'resource')}"]
     width = max((len(p.name) for p in packs), default=10)
-    for pack in packs:
-        verdict = "PASS" if pack.passed else "FAIL"
+    verdicts = ["PASS" if p.passed else ("FAIL" if p.open_findings else "INCOMPLETE") for p in packs]
+    verdict_width = max((len(v) for v in verdicts), default=4)
+    for pack, verdict in zip(packs, verdicts, strict=True):
         extra = f", {_count(len(pack.warnings), 'warning')}" if pack.warnings else ""
-        lines.append(f"  {verdict}  {pack.name:<{width}}  {len(pack.open_findings)} open, "
+        extra += f", {_count(len(pack.errors), 'rule error')}" if pack.errors else ""
+        unjudged = [c for c in pack.coverage if not c.judged]
+        extra += f", {len(unjudged)} of {len(pack.coverage)} inputs not judged" if unjudged else ""
+        lines.append(f"  {verdict:<{verdict_width}}  {pack.name:<{width}}  {len(pack.open_findings)} open, "
                      f"{len(pack.acknowledged_findings)} acknowledged{extra}")
+    lines += _coverage_lines(packs, inputs)
+    lines += [f"  note: {note}" for note in notes]
     errors = [n for n in notices if n.level == "error"]
     warnings = [n for n in notices if n.level == "warning"] + [
         Notice("warning", f.construct_path, f"{f.rule_id}: {f.description}") for p in packs for f in p.warnings]
@@ -87,6 +95,13 @@ def render_check(packs: Sequence[PackResult], *, stack_count: int, resource_coun
             lines.append(f"  To accept a finding instead of fixing it, add its 'accept' line to the app, with "
                          f"'{ACKNOWLEDGE_IMPORT}' and 'construct' the construct at the path shown, and replace "
                          "the reason.")
+    rule_errors = [f for p in packs for f in p.errors]
+    if rule_errors:
+        lines += ["", f"Not judged (the check is incomplete; {_count(len(rule_errors), 'rule error')}):"]
+        for finding in rule_errors:
+            lines += [f"  {finding.construct_path}: {finding.description}",
+                      f"    accept (construct = {acknowledgment_target(finding.construct_path)}) once checked by hand:",
+                      f"      {acknowledge_line(finding.pack, finding.rule_id)}"]
     if warnings:
         lines += ["", "Warnings (do not fail the check):"]
         lines += [f"  {n.construct_path}: {n.message}" for n in warnings]
@@ -100,12 +115,53 @@ def render_check(packs: Sequence[PackResult], *, stack_count: int, resource_coun
             lines.append(f"    rule: {explain(group.findings[0])}")
         lines += ["", "Info:"] if infos else []
         lines += [f"  {n.construct_path}: {n.message}" for n in infos]
+    incomplete = bool(rule_errors) or any(not c.judged for p in packs for c in p.coverage)
     failed = bool(errors or open_groups)
+    result = "INCOMPLETE" if incomplete else ("FAIL" if failed else "PASS")
     hint = " (--verbose lists them with their reasons)" if acknowledged and not verbose else ""
-    lines += ["", f"Result: {'FAIL' if failed else 'PASS'} - "
+    lines += ["", f"Result: {result} - "
                   f"{_count(sum(len(p.open_findings) for p in packs), 'unacknowledged finding')}"
-                  f"{', ' + _count(len(errors), 'error annotation') if errors else ''}, "
+                  f"{', ' + _count(len(errors), 'error annotation') if errors else ''}"
+                  f"{', ' + _count(len(rule_errors), 'rule error') if rule_errors else ''}, "
                   f"{len(acknowledged)} acknowledged{hint}"]
+    return lines
+
+
+_LISTED_INPUTS = 10
+
+
+def _coverage_lines(packs: Sequence[PackResult], inputs: Sequence[str]) -> list[str]:
+    """Which packs judged which input: every input by name when there are few, else the count, and every
+    input a pack did not judge (or judged with a note) by name."""
+    if not inputs:
+        return []
+    names = [p.name for p in packs]
+    by_input: dict[str, list[str]] = {name: [] for name in inputs}
+    notes: dict[str, list[str]] = {name: [] for name in inputs}
+    for pack in packs:
+        covered = {c.input: c for c in pack.coverage}
+        for name in inputs:
+            coverage = covered.get(name)
+            if coverage is None or coverage.judged:
+                by_input[name].append(pack.name)
+            if coverage is not None and coverage.note:
+                note = f"{pack.name}: {coverage.note}" if not coverage.judged else coverage.note
+                if note not in notes[name]:
+                    notes[name].append(note)
+    everywhere = all(len(judged) == len(names) for judged in by_input.values())
+    if everywhere and not any(notes.values()):
+        listed = ", ".join(inputs) if len(inputs) <= _LISTED_INPUTS else f"all {len(inputs)} inputs"
+        return [f"  every pack judged {listed}"]
+    lines = ["  inputs:"]
+    for name in inputs:
+        if len(inputs) > _LISTED_INPUTS and len(by_input[name]) == len(names) and not notes[name]:
+            continue
+        missing = [n for n in names if n not in by_input[name]]
+        judged = "every pack" if not missing else ", ".join(by_input[name]) or "no pack"
+        text = f"    {name}: {judged}" + (f"; not {', '.join(missing)}" if missing else "")
+        lines.append(text + "".join(f" ({note})" for note in notes[name]))
+    if len(inputs) > _LISTED_INPUTS:
+        lines.append(f"    (the other inputs of {len(inputs)}: every pack)")
     return lines
 
 
@@ -119,6 +175,9 @@ def _group_lines(group: FindingGroup, fix_for: Callable[[ReportedFinding], str])
     # title already says.
     details = dict.fromkeys(f.description for f in group.findings if f.pack == PROJECT_PACK
                             and " - (" not in f.description and f.description.rstrip().endswith(")"))
+    # A finding of only some of a template's deployments says which ("when Env is dev: ...").
+    details.update(dict.fromkeys(f"{f.description.split(':', 1)[0]} ({f.rule_id})" for f in group.findings
+                                 if f.pack != PROJECT_PACK and f.description.startswith("when ")))
     lines += [f"    found: {detail}" for detail in details]
     lines.append(f"    fix: {fix_for(first)}")
     lines.append(f"    accept (construct = {target}):")

@@ -7,7 +7,11 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+from omics_secure._internal.verdicts import RULE_ERROR_PREFIX
+
 VALIDATION_REPORT = "validation-report.json"
+RULE_THREW = "Rule threw an error during validation."
+"""How cdk-nag 3 begins the description of a rule that raised instead of judging a resource."""
 
 
 class ValidationReportError(ValueError):
@@ -23,6 +27,8 @@ class ReportedFinding:
     construct_path: str
     acknowledged_id: str | None = None
     reason: str | None = None
+    is_error: bool = False
+    """True when the rule could not judge the resource (it raised): the check of it is incomplete."""
 
     @property
     def acknowledged(self) -> bool:
@@ -30,11 +36,22 @@ class ReportedFinding:
 
 
 @dataclass(frozen=True)
+class PackCoverage:
+    """Whether a pack judged one input (a stack or a template), and what the reader should know about it."""
+
+    input: str
+    judged: bool
+    note: str = ""
+
+
+@dataclass(frozen=True)
 class PackResult:
     """A pack's findings: open errors fail the check; warnings and acknowledged findings do not.
 
     ``passed_checks`` lists checks that passed, when the source reports them (``verify`` does; CDK's
-    validation report does not), so that JUnit shows each one as a passing case.
+    validation report does not), so that JUnit shows each one as a passing case. ``errors`` are rules that
+    could not judge a resource (they raised); ``coverage`` says which inputs the pack judged and which it
+    could not. Either makes the check incomplete.
     """
 
     name: str
@@ -42,10 +59,21 @@ class PackResult:
     acknowledged_findings: tuple[ReportedFinding, ...]
     warnings: tuple[ReportedFinding, ...] = ()
     passed_checks: tuple[ReportedFinding, ...] = ()
+    errors: tuple[ReportedFinding, ...] = ()
+    coverage: tuple[PackCoverage, ...] = ()
 
     @property
     def passed(self) -> bool:
-        return not self.open_findings
+        return not self.open_findings and self.complete
+
+    @property
+    def complete(self) -> bool:
+        """True when the pack judged every input and every rule judged every resource."""
+        return not self.errors and all(c.judged for c in self.coverage)
+
+    @property
+    def all_findings(self) -> tuple[ReportedFinding, ...]:
+        return (*self.open_findings, *self.errors, *self.warnings, *self.acknowledged_findings)
 
 
 def read_validation_report(assembly_dir: str | Path) -> list[PackResult]:
@@ -68,9 +96,10 @@ def _pack_result(plugin: dict[str, Any]) -> PackResult:
     violations = _findings(name, plugin.get("violations", []))
     return PackResult(
         name=name,
-        open_findings=tuple(f for f in violations if f.severity != "warning"),
+        open_findings=tuple(f for f in violations if f.severity != "warning" and not f.is_error),
         acknowledged_findings=tuple(_findings(name, plugin.get("suppressedViolations", []))),
-        warnings=tuple(f for f in violations if f.severity == "warning"),
+        warnings=tuple(f for f in violations if f.severity == "warning" and not f.is_error),
+        errors=tuple(f for f in violations if f.is_error),
     )
 
 
@@ -86,6 +115,7 @@ def _findings(pack: str, violations: Any) -> list[ReportedFinding]:
             construct_path=str(resource.get("constructPath") or resource.get("resourceLogicalId") or "?"),
             acknowledged_id=violation.get("acknowledgedId"),
             reason=violation.get("reason"),
+            is_error=str(violation.get("description", "")).startswith((RULE_THREW, RULE_ERROR_PREFIX)),
         )
         for violation in violations if isinstance(violation, dict)
         for resource in _resources(violation)

@@ -7,16 +7,20 @@ test cases and as SARIF suppressions, because an auditor needs to see what was a
 
 from __future__ import annotations
 
+import functools
 import json
 import os
 import re
 import sysconfig
 import xml.etree.ElementTree as ElementTree
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, Protocol
 
+from omics_secure._internal.tags import CDK_NAG_PACK_NAMES
+from omics_secure.inputs.lines import resource_lines
+from omics_secure.reporting import markdown
 from omics_secure.reporting.validation_report import PackResult, ReportedFinding
 
 JUNIT_FILE = "omics-secure.junit.xml"
@@ -24,7 +28,6 @@ SARIF_FILE = "omics-secure.sarif"
 MARKDOWN_FILE = "omics-secure.md"
 SARIF_SCHEMA = "https://docs.oasis-open.org/sarif/sarif/v2.1.0/errata01/os/schemas/sarif-schema-2.1.0.json"
 CDK_NAG_RULES_URI = "https://github.com/cdklabs/cdk-nag/blob/main/RULES.md"
-CDK_NAG_PACKS = frozenset({"HIPAA.Security", "NIST.800.53.R5", "AwsSolutions"})
 
 
 class SynthesizedStack(Protocol):
@@ -38,6 +41,9 @@ class SynthesizedStack(Protocol):
 
     @property
     def creation_stacks(self) -> Mapping[str, tuple[str, ...]]: ...
+
+    @property
+    def resource_lines(self) -> Mapping[str, int]: ...
 
 
 # A creation-stack frame as CDK records it: "<function> (<file>:<line>)", JavaScript frames with a column.
@@ -81,7 +87,11 @@ class Location:
 
 
 class FindingLocator:
-    """Maps a construct path from the validation report to its resource in the synthesized templates."""
+    """Maps a construct path from the validation report to its resource in the synthesized templates.
+
+    Each template is read at most once, when a finding first needs a line in it, and its resources' lines are
+    indexed in that one pass (:func:`resource_lines`), so locating a finding costs a lookup, not a read.
+    """
 
     def __init__(self, stacks: Sequence[SynthesizedStack]) -> None:
         self._by_path: dict[str, tuple[SynthesizedStack, str]] = {}
@@ -92,7 +102,7 @@ class FindingLocator:
             for path, frames in stack.creation_stacks.items():
                 if (source := source_location(frames)) is not None:
                     self._sources[path] = source
-        self._lines: dict[Path, list[str]] = {}
+        self._lines: dict[Path, Mapping[str, int]] = {}
 
     def source(self, construct_path: str) -> SourceLocation | None:
         """Where the user's code created the construct, when CDK recorded it. CDK records the creation stack
@@ -103,14 +113,24 @@ class FindingLocator:
         return None
 
     def locate(self, construct_path: str) -> Location | None:
+        """The template, logical id and line of the resource at ``construct_path`` (line 1 when the template's
+        layout gives no line for it); None for a path that is no resource of the stacks."""
         found = self._by_path.get(construct_path)
         if found is None:
             return None
         stack, logical_id = found
-        lines = self._lines.setdefault(stack.template_path, stack.template_path.read_text().splitlines())
-        needle = f'"{logical_id}": {{'
-        line = next((number for number, text in enumerate(lines, 1) if text.strip() == needle), 1)
-        return Location(stack.template_path, logical_id, line)
+        lines = self._lines.get(stack.template_path)
+        if lines is None:
+            lines = self._lines[stack.template_path] = stack.resource_lines or _read_lines(stack.template_path)
+        return Location(stack.template_path, logical_id, lines.get(logical_id, 1))
+
+
+def _read_lines(template_path: Path) -> Mapping[str, int]:
+    """The resources' lines of a template the input did not index when it was read (once per template)."""
+    try:
+        return resource_lines(template_path.read_text(encoding="utf-8", errors="replace"))
+    except OSError:
+        return {}
 
 
 def write_reports(packs: Sequence[PackResult], stacks: Sequence[SynthesizedStack], report_dir: Path, *,
@@ -185,19 +205,20 @@ def _case(suite: ElementTree.Element, finding: ReportedFinding) -> ElementTree.E
 
 def to_sarif(packs: Sequence[PackResult], locator: FindingLocator, *, base: Path) -> dict[str, Any]:
     """A SARIF 2.1.0 log: one run per pack, acknowledged findings as externally suppressed results."""
+    uri = functools.cache(_uri)  # a few files hold every finding: each path made relative once
     return {
         "$schema": SARIF_SCHEMA,
         "version": "2.1.0",
-        "runs": [_sarif_run(pack, locator, base) for pack in packs],
+        "runs": [_sarif_run(pack, locator, uri) for pack in packs],
     }
 
 
-def _sarif_run(pack: PackResult, locator: FindingLocator, base: Path) -> dict[str, Any]:
+def _sarif_run(pack: PackResult, locator: FindingLocator, uri: Callable[[Path], str]) -> dict[str, Any]:
     findings = [*pack.open_findings, *pack.warnings, *pack.acknowledged_findings]
-    rule_ids = list(dict.fromkeys(f.rule_id for f in findings))
+    rule_ids = {rule_id: index for index, rule_id in enumerate(dict.fromkeys(f.rule_id for f in findings))}
     descriptions = {f.rule_id: f.description for f in findings}
     driver: dict[str, Any] = {"name": pack.name, "organization": "omics-secure"}
-    if pack.name in CDK_NAG_PACKS:
+    if pack.name in CDK_NAG_PACK_NAMES:
         driver["informationUri"] = CDK_NAG_RULES_URI
     return {
         "tool": {"driver": {
@@ -208,17 +229,18 @@ def _sarif_run(pack: PackResult, locator: FindingLocator, base: Path) -> dict[st
                 for rule_id in rule_ids
             ],
         }},
-        "results": [_sarif_result(f, rule_ids.index(f.rule_id), locator, base) for f in findings],
+        "results": [_sarif_result(f, rule_ids[f.rule_id], locator, uri) for f in findings],
     }
 
 
-def _sarif_result(finding: ReportedFinding, rule_index: int, locator: FindingLocator, base: Path) -> dict[str, Any]:
+def _sarif_result(finding: ReportedFinding, rule_index: int, locator: FindingLocator,
+                  uri: Callable[[Path], str]) -> dict[str, Any]:
     result: dict[str, Any] = {
         "ruleId": finding.rule_id,
         "ruleIndex": rule_index,
         "level": "error" if finding.severity == "error" else "warning",
         "message": {"text": f"{finding.description} At {finding.construct_path}."},
-        "locations": [_sarif_location(finding, locator, base)],
+        "locations": [_sarif_location(finding, locator, uri)],
     }
     if finding.acknowledged:
         result["suppressions"] = [{"kind": "external", "status": "accepted",
@@ -226,19 +248,20 @@ def _sarif_result(finding: ReportedFinding, rule_index: int, locator: FindingLoc
     return result
 
 
-def _sarif_location(finding: ReportedFinding, locator: FindingLocator, base: Path) -> dict[str, Any]:
+def _sarif_location(finding: ReportedFinding, locator: FindingLocator, uri: Callable[[Path], str]
+                    ) -> dict[str, Any]:
     location: dict[str, Any] = {"logicalLocations": [
         {"fullyQualifiedName": finding.construct_path, "kind": "resource"}]}
     found = locator.locate(finding.construct_path)
     source = locator.source(finding.construct_path)
     if source is not None:
         location["physicalLocation"] = {
-            "artifactLocation": {"uri": _uri(source.path)},
+            "artifactLocation": {"uri": uri(source.path)},
             "region": {"startLine": source.line},
         }
     elif found is not None:
         location["physicalLocation"] = {
-            "artifactLocation": {"uri": _uri(found.template_path)},
+            "artifactLocation": {"uri": uri(found.template_path)},
             "region": {"startLine": found.line},
         }
     if found is not None:
@@ -257,35 +280,37 @@ def _uri(path: Path) -> str:
 
 def to_markdown(packs: Sequence[PackResult], *, stack_count: int, title: str = "omics-secure check",
                 scope: str | None = None) -> str:
+    """The verdict, a table of packs, and a table each of open findings, warnings and acknowledged findings.
+
+    Every value from the input (pack names, rule ids, construct paths, descriptions, reasons, and ``title`` and
+    ``scope``) is escaped (:mod:`omics_secure.reporting.markdown`), so that the file renders as the same text
+    wherever CI shows Markdown as HTML.
+    """
     open_total = sum(len(p.open_findings) for p in packs)
     lines = [
-        f"# {title}",
+        f"# {markdown.text(title)}",
         "",
         f"**{'PASS' if open_total == 0 else 'FAIL'}**: {open_total} unacknowledged finding(s) "
-        f"across {scope or f'{stack_count} stack(s)'} and {len(packs)} pack(s).",
+        f"across {markdown.text(scope or f'{stack_count} stack(s)')} and {len(packs)} pack(s).",
         "",
-        "| pack | result | open | acknowledged |",
-        "|---|---|---|---|",
-        *(f"| {p.name} | {'pass' if p.passed else 'fail'} | {len(p.open_findings)} | "
-          f"{len(p.acknowledged_findings)} |" for p in packs),
+        *markdown.table(("pack", "result", "open", "acknowledged"), [
+            (markdown.text(p.name), "pass" if p.passed else "fail", str(len(p.open_findings)),
+             str(len(p.acknowledged_findings))) for p in packs]),
     ]
-    open_findings = [f for p in packs for f in p.open_findings]
-    if open_findings:
-        lines += ["", "## Unacknowledged findings", "", "| rule | resource | finding |", "|---|---|---|"]
-        lines += [f"| `{f.rule_id}` | `{f.construct_path}` | {_cell(f.description)} |" for f in open_findings]
-    warnings = [f for p in packs for f in p.warnings]
-    if warnings:
-        lines += ["", "## Warnings", "", "| rule | resource | warning |", "|---|---|---|"]
-        lines += [f"| `{f.rule_id}` | `{f.construct_path}` | {_cell(f.description)} |" for f in warnings]
-    acknowledged = [f for p in packs for f in p.acknowledged_findings]
-    if acknowledged:
-        lines += ["", "## Acknowledged findings", "", "| rule | resource | reason |", "|---|---|---|"]
-        lines += [f"| `{f.rule_id}` | `{f.construct_path}` | {_cell(f.reason or '')} |" for f in acknowledged]
+    lines += _findings_table("Unacknowledged findings", "finding",
+                             [(f, f.description) for p in packs for f in p.open_findings])
+    lines += _findings_table("Warnings", "warning", [(f, f.description) for p in packs for f in p.warnings])
+    lines += _findings_table("Acknowledged findings", "reason",
+                             [(f, f.reason or "") for p in packs for f in p.acknowledged_findings])
     return "\n".join(lines)
 
 
-def _cell(text: str) -> str:
-    return text.replace("|", "\\|").replace("\n", " ")
+def _findings_table(heading: str, column: str, findings: Sequence[tuple[ReportedFinding, str]]) -> list[str]:
+    """A section listing ``findings`` by rule and resource, with ``column`` the text of each; none if empty."""
+    if not findings:
+        return []
+    return ["", f"## {heading}", "", *markdown.table(("rule", "resource", column), [
+        (markdown.code(f.rule_id), markdown.code(f.construct_path), markdown.text(words)) for f, words in findings])]
 
 
 def _first_sentence(text: str) -> str:

@@ -31,6 +31,7 @@ from pathlib import Path
 from typing import Any
 
 import aws_cdk as cdk
+import jsii
 from aws_cdk import aws_codebuild as codebuild
 from aws_cdk import aws_codepipeline as codepipeline
 from aws_cdk import aws_iam as iam
@@ -46,6 +47,7 @@ from omics_secure._internal.tags import PROJECT_DUC_ENDS_TAG, PROJECT_ID_TAG
 from omics_secure.compliance.nag import add_compliance_packs
 from omics_secure.organization import OrganizationGuardrails
 from omics_secure.stacks.reference import (
+    SAML_PROVIDER_ARN,
     ApprovalConfig,
     CollaboratorConfig,
     ReferenceConfig,
@@ -181,6 +183,46 @@ def _no_date(value: Any) -> datetime.date:
 
 _PROJECT_KEYS = {"id", "account", "organizational_unit", "primary_region", "replica_region", "duc_ends",
                  "approvals", "collaborators", "wave"}
+_WHO_KEYS = ("principals", "permission_set", "saml_provider")
+_APPROVAL_KEYS = {"id", "prefix", "ends", "identity_center_region", *_WHO_KEYS}
+PERMISSION_SET_NAME = re.compile(r"^[\w+=,.@-]{1,32}$")
+
+
+def _read_researchers(reader: _Reader, approval: Mapping[str, Any], at: str, account: str) -> dict[str, Any]:
+    """Who an approval admits: one of ``permission_set`` (IAM Identity Center, with an optional
+    ``identity_center_region``), ``saml_provider`` (a SAML provider ARN of the project's account) or
+    ``principals`` (role or user ARNs, with MFA). Federated people never carry the MFA key, so they are named
+    through their provider, never as principals with MFA."""
+    named = [key for key in _WHO_KEYS if approval.get(key) not in (None, [], "")]
+    if len(named) > 1:
+        reader.add(f"{at}.{named[1]}", approval.get(named[1]),
+                   f"name the approved people one way: {' or '.join(_WHO_KEYS)}, not {' and '.join(named)}")
+    found: dict[str, Any] = {}
+    if "permission_set" in approval:
+        name = approval["permission_set"]
+        if not isinstance(name, str) or not PERMISSION_SET_NAME.match(name):
+            reader.add(f"{at}.permission_set", name, "give the IAM Identity Center permission set's name (1-32 "
+                       'letters, digits and +=,.@_-), e.g. "GenomicsResearcher"')
+        else:
+            found["permission_set"] = name
+    if "identity_center_region" in approval:
+        if "permission_set" not in approval:
+            reader.add(f"{at}.identity_center_region", approval["identity_center_region"],
+                       "it narrows a permission_set's roles; name the permission_set too, or remove it")
+        else:
+            found["identity_center_region"] = reader.region(approval, "identity_center_region", at) or None
+    if "saml_provider" in approval:
+        arn = approval["saml_provider"]
+        match = SAML_PROVIDER_ARN.match(arn) if isinstance(arn, str) else None
+        if match is None:
+            reader.add(f"{at}.saml_provider", arn, 'give the SAML identity provider\'s ARN, e.g. '
+                       f'"arn:aws:iam::{account or "111122223333"}:saml-provider/Institute"')
+        elif account and match["account"] != account:
+            reader.add(f"{at}.saml_provider", arn, f"name a SAML provider of the project's account {account}: "
+                       "an approval role trusts a provider of its own account")
+        else:
+            found["saml_provider_arn"] = arn
+    return found
 
 
 def _read_project(reader: _Reader, raw: Any, where: str) -> Project | None:
@@ -215,7 +257,7 @@ def _read_project(reader: _Reader, raw: Any, where: str) -> Project | None:
         approval = reader.mapping(raw_approval, at)
         if not approval:
             continue
-        reader.unknown_keys(approval, {"id", "principals", "prefix", "ends"}, at)
+        reader.unknown_keys(approval, _APPROVAL_KEYS, at)
         approval_id = reader.text(approval, "id", at)
         if approval_id in approvals:
             reader.add(f"{at}.id", approval_id, "list each approval once")
@@ -228,7 +270,7 @@ def _read_project(reader: _Reader, raw: Any, where: str) -> Project | None:
         approvals[approval_id] = {"approval_id": approval_id, "ends": min(ends, duc_ends),
                                   "principals": tuple(str(p) for p in principals),
                                   "prefix": reader.text(approval, "prefix", at, default="approved/"),
-                                  "collaborators": []}
+                                  "collaborators": [], **_read_researchers(reader, approval, at, account)}
     for index, raw_collaborator in enumerate(reader.items(data, "collaborators", where)):
         at = f"{where}.collaborators[{index}]"
         collaborator = reader.mapping(raw_collaborator, at)
@@ -396,12 +438,15 @@ class PipelineStack(cdk.Stack):
                   tooling_account: str, today: datetime.date | None) -> None:
         """One pipeline wave: the ``omics-secure check`` gate, then each project's stage and its verify step.
 
-        The wave's CodeBuild actions start their builds through a role of the wave's own, trusted as CDK
-        Pipelines trusts its shared one (this account, only through CodePipeline): with one role for every
-        action, its policy grows by a statement per action, overflows IAM's inline size at about 100
-        projects and cdk-nag's IAM rules can no longer read it."""
+        The wave's CodeBuild actions start their builds through a role of the wave's own: with one role for
+        every action, its policy grows by a statement per action, overflows IAM's inline size at about 100
+        projects and cdk-nag's IAM rules can no longer read it. It trusts the account narrowed to the
+        pipeline's own role (``aws:PrincipalArn``), which only CodePipeline assumes, as CDK Pipelines trusts
+        its shared action role: a trust of the whole account would let any principal of the tooling account
+        allowed sts:AssumeRole start these builds."""
         action_role = iam.Role(self.pipeline, f"{name}ActionRole", assumed_by=iam.PrincipalWithConditions(
-            iam.AccountRootPrincipal(), {"Bool": {"aws:ViaAWSService": "codepipeline.amazonaws.com"}}))
+            iam.AccountRootPrincipal(), {"ArnEquals": {"aws:PrincipalArn": cdk.Lazy.string(
+                _PipelineRoleArn(self.pipeline))}}))
         wave = self.pipeline.add_wave(name, pre=[pipelines.CodeBuildStep(
             f"Check{name}", input=self.source, install_commands=install, action_role=action_role,
             commands=[f"cd {directory}", "omics-secure check --output cdk.check.out"])])
@@ -490,6 +535,17 @@ class PipelineStack(cdk.Stack):
             role_policy_statements=[iam.PolicyStatement(actions=["sts:AssumeRole"], resources=[role_arn])])
 
 
+@jsii.implements(cdk.IStableStringProducer)
+class _PipelineRoleArn:
+    """The pipeline's role ARN, read once CDK Pipelines has built the pipeline (after every wave is added)."""
+
+    def __init__(self, pipeline: pipelines.CodePipeline) -> None:
+        self.pipeline = pipeline
+
+    def produce(self) -> str:
+        return self.pipeline.pipeline.role.role_arn
+
+
 def _join_as_sub(value: Any) -> dict[str, str] | None:
     """``Fn::Join`` of literals and ``Ref``s with an empty delimiter as the equivalent ``Fn::Sub``; else None."""
     if not (isinstance(value, Mapping) and set(value) == {"Fn::Join"} and value["Fn::Join"][0] == ""):
@@ -543,6 +599,9 @@ _ARTIFACT_BUCKET_ACKNOWLEDGMENTS = {
     "AwsSolutions-S1": (
         "CodePipeline's artifact store holds templates and build outputs, never PHI; every access is by the "
         "pipeline's own roles and is recorded by the tooling account's CloudTrail."),
+    "OmicsSecure-S3BucketAccessLogged": (
+        "CodePipeline's artifact store holds the app's synthesized templates and build outputs, never PHI; every "
+        "access is by the pipeline's own roles and is recorded by the tooling account's CloudTrail."),
     "HIPAA.Security-S3BucketReplicationEnabled": (
         "Pipeline artifacts are rebuilt from the source repository on every run, so a replica adds no recovery; "
         "CodePipeline already keeps one artifact store per deployment region."),
@@ -569,10 +628,6 @@ _PIPELINE_ACKNOWLEDGMENTS = {
     "HIPAA.Security-CodeBuildProjectSourceRepoUrl": (
         "The CodeBuild projects take their source from CodePipeline (source type CODEPIPELINE), which reads the "
         "repository through a CodeConnections connection: no repository URL or credentials are in the project."),
-    "OmicsSecure-IAMPeopleRoleMfaAndExpiry": (
-        "CDK Pipelines trusts the tooling account for its action roles so that the pipeline's own role, whose "
-        "policy alone names them, can assume them; no person is given sts:AssumeRole on them, and they reach "
-        "only the pipeline's artifacts, never PHI."),
 }
 
 

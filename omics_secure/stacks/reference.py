@@ -3,10 +3,12 @@
 from __future__ import annotations
 
 import datetime
+import re
 from dataclasses import dataclass
 from pathlib import Path
 
 import aws_cdk as cdk
+from aws_cdk import aws_iam as iam
 from constructs import Construct
 
 from omics_secure._internal.environment import is_account_id, is_region_name, partition_of
@@ -99,15 +101,34 @@ class CollaboratorConfig:
 
 @dataclass(frozen=True)
 class ApprovalConfig:
-    """One DAC approval of an environment configured in code: who (role or user ARNs of the environment's
-    account, always with MFA; none means any principal of the account allowed to assume the role), what
-    (``prefix``), until when, and its collaborator accounts."""
+    """One DAC approval of an environment configured in code: who, what (``prefix``), until when, and its
+    collaborator accounts.
+
+    Who, in this order: the IAM Identity Center ``permission_set`` (its roles, in
+    ``identity_center_region`` or any region), people a SAML identity provider signs in
+    (``saml_provider_arn``, a provider of the environment's account), or ``principals`` (role or user
+    ARNs of the environment's account, always with MFA; none means any principal of the account allowed
+    to assume the role). Federated and Identity Center people never carry ``aws:MultiFactorAuthPresent``,
+    so they are admitted through their provider, not through an MFA condition.
+    """
 
     approval_id: str
     ends: datetime.date
     principals: tuple[str, ...] = ()
     prefix: str = "approved/"
     collaborators: tuple[CollaboratorConfig, ...] = ()
+    permission_set: str | None = None
+    identity_center_region: str | None = None
+    saml_provider_arn: str | None = None
+
+    def researchers(self, scope: Construct) -> Researchers:
+        """Who the approval admits, as :class:`Researchers` of ``scope``'s stack."""
+        if self.permission_set is not None:
+            return Researchers.identity_center(self.permission_set, region=self.identity_center_region)
+        if self.saml_provider_arn is not None:
+            return Researchers.saml_provider(iam.SamlProvider.from_saml_provider_arn(
+                scope, f"SamlProvider-{self.approval_id}", self.saml_provider_arn))
+        return Researchers.account_principals(self.principals)
 
 
 class ReferenceReplicaStack(cdk.Stack):
@@ -211,9 +232,13 @@ class ReferencePrimaryStack(cdk.Stack):
             self._add_configured_approvals(config.approvals)
             return
         approval = ApprovalContext.from_context(self, config)
+        who = ApprovalConfig(approval_id=approval.approval_id, ends=approval.ends, principals=approval.principals,
+                             permission_set=approval.permission_set,
+                             identity_center_region=approval.identity_center_region,
+                             saml_provider_arn=approval.saml_provider_arn)
         self.example_approval = ApprovedAccess(
             self, "ExampleApproval", approval_id=approval.approval_id,
-            researchers=Researchers.account_principals(approval.principals), ends=approval.ends,
+            researchers=who.researchers(self), ends=approval.ends,
             buckets=[self.phi_data], prefix=approval.prefix, access=AccessLevel.READ_WRITE_RESULTS,
             sequence_stores=[self.sequence_store])
         self.example_collaborator = (CollaboratorAccess(
@@ -224,10 +249,10 @@ class ReferencePrimaryStack(cdk.Stack):
     def _add_configured_approvals(self, approvals: tuple[ApprovalConfig, ...]) -> None:
         self.approvals = []
         for approval in approvals:
-            researchers = Researchers.account_principals(approval.principals)
             self.approvals.append(ApprovedAccess(
                 self, f"Approval-{approval.approval_id}", approval_id=approval.approval_id,
-                researchers=researchers, ends=approval.ends, buckets=[self.phi_data], prefix=approval.prefix,
+                researchers=approval.researchers(self), ends=approval.ends, buckets=[self.phi_data],
+                prefix=approval.prefix,
                 access=AccessLevel.READ_WRITE_RESULTS, sequence_stores=[self.sequence_store]))
             for collaborator in approval.collaborators:
                 CollaboratorAccess(self, f"Collaborator-{approval.approval_id}-{collaborator.account}",
@@ -236,6 +261,8 @@ class ReferencePrimaryStack(cdk.Stack):
 
 
 EXAMPLE_APPROVAL_ID = "phs000000.v1.p1"
+# An IAM SAML provider's ARN: https://docs.aws.amazon.com/IAM/latest/UserGuide/reference-arns.html
+SAML_PROVIDER_ARN = re.compile(r"^arn:(aws|aws-cn|aws-us-gov):iam::(?P<account>\d{12}):saml-provider/[\w.-]{1,128}$")
 EXAMPLE_COLLABORATOR_ACCOUNT = "444455556666"  # the AWS documentation's example account
 
 
@@ -253,7 +280,10 @@ class ApprovalContext:
     - ``omics-secure:approval-ends`` (ISO date; default 1 January of the year after next).
     - ``omics-secure:approval-prefix`` (default ``approved/``): what the approved people read; they write
       results under ``results/<approval id>/``.
-    - ``omics-secure:approval-principals`` (role or user ARNs of this account, list or comma-separated;
+    - Who, one of: ``omics-secure:approval-permission-set`` (an IAM Identity Center permission set's roles,
+      with ``omics-secure:approval-identity-center-region`` to name the instance's region),
+      ``omics-secure:approval-saml-provider`` (a SAML provider ARN of this account), or
+      ``omics-secure:approval-principals`` (role or user ARNs of this account, list or comma-separated;
       default any principal of the account allowed to assume the role), always with MFA.
     - ``omics-secure:collaborator-account`` and ``omics-secure:collaborator-prefix`` (default ``shared/``):
       a collaborator account reading through an S3 access point. Default: the documentation account
@@ -267,6 +297,9 @@ class ApprovalContext:
     principals: tuple[str, ...]
     collaborator_account: str | None
     collaborator_prefix: str
+    permission_set: str | None = None
+    identity_center_region: str | None = None
+    saml_provider_arn: str | None = None
 
     @classmethod
     def from_context(cls, scope: Construct, config: ReferenceConfig) -> ApprovalContext:
@@ -289,12 +322,29 @@ class ApprovalContext:
         collaborator = context("collaborator-account")
         if collaborator is None and config.account == DEFAULT_ACCOUNT:
             collaborator = EXAMPLE_COLLABORATOR_ACCOUNT
+        permission_set, saml_provider = context("approval-permission-set"), context("approval-saml-provider")
+        region = context("approval-identity-center-region")
+        named = [key for key, value in (("approval-principals", principals), ("approval-permission-set",
+                 permission_set), ("approval-saml-provider", saml_provider)) if value]
+        if len(named) > 1:
+            problems.add(f"omics-secure:{named[1]}", context(named[1]),
+                         f"name the approved people one way, not with both omics-secure:{named[0]} and "
+                         f"omics-secure:{named[1]}")
+        if saml_provider is not None and not SAML_PROVIDER_ARN.match(str(saml_provider)):
+            problems.add("omics-secure:approval-saml-provider", saml_provider,
+                         f"use a SAML provider ARN, e.g. arn:aws:iam::{config.account}:saml-provider/Institute")
+        if region is not None and permission_set is None:
+            problems.add("omics-secure:approval-identity-center-region", region,
+                         "it narrows omics-secure:approval-permission-set; set that too, or remove it")
         problems.raise_if_any()
         return cls(
             approval_id=str(context("approval-id") or EXAMPLE_APPROVAL_ID), ends=ends,
             prefix=str(context("approval-prefix") or "approved/"), principals=principals,
             collaborator_account=None if collaborator in (None, "none") else str(collaborator),
-            collaborator_prefix=str(context("collaborator-prefix") or "shared/"))
+            collaborator_prefix=str(context("collaborator-prefix") or "shared/"),
+            permission_set=None if permission_set is None else str(permission_set),
+            identity_center_region=None if region is None else str(region),
+            saml_provider_arn=None if saml_provider is None else str(saml_provider))
 
 
 def alarm_email(scope: Construct) -> str | None:

@@ -32,6 +32,7 @@ from omics_secure.compliance.controls import CONTROLS
 from omics_secure.compliance.datasheet import build_datasheet, controls_without_catalogue_entry
 from omics_secure.reporting.summary import render_html, render_markdown
 from tests.harness import ENV, make_app
+from tests.reporting.rendering import shown, table_rows
 
 
 @pytest.fixture
@@ -111,7 +112,7 @@ def test_report_command_writes_html(assembly, tmp_path, capsys):
     assert main(["report", "--assembly", assembly, "--format", "html", "--file", str(target)]) == 0
     assert target.read_text().startswith("<!DOCTYPE html>")
     assert main(["report", "--assembly", assembly]) == 0
-    assert "| alias/omics-secure/TestStack/DataKey | us-east-1 |" in capsys.readouterr().out
+    assert "| alias/omics-secure/TestStack/DataKey | us-east-1 |" in table_rows(capsys.readouterr().out)
 
 
 def test_health_stores_show_their_key_and_managed_policy_roles_their_reach(app, stack):
@@ -162,7 +163,8 @@ def test_the_reference_report_names_every_key_bucket_store_datastore_and_trail(r
     expected = [stack.construct_path(logical_id) for stack in read_assembly(assembly)
                 for logical_id, body in stack.resources.items() if body["Type"] in named]
     assert len(expected) >= 12
-    missing = [path for path in expected if f"| {path} |" not in markdown]
+    rows = table_rows(markdown)
+    missing = [path for path in expected if f"| {path} |" not in rows]
     assert missing == []
     (matrix,) = [t for s in build_datasheet(assembly) if s.title == "Control matrix" for t in s.tables]
     # Every control is evidenced or the user's; both only where the user keeps a duty the rules support
@@ -208,7 +210,7 @@ def test_lists_every_approval_with_who_scope_origin_regions_and_days_left(app, s
     assert partner[4].endswith("/shared/* (read)") and partner[5] == "internet, public access blocked"
     assert partner[7:] == (ends.isoformat(), "100")
     markdown = render_markdown(sections)
-    assert "## Approved access" in markdown and "phs000123.v1.p1" in markdown
+    assert "## Approved access" in markdown and "phs000123.v1.p1" in shown(markdown)
 
 
 def test_an_app_without_approvals_says_so_and_still_names_the_users_responsibility(assembly):

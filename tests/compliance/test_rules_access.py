@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 from typing import Any
 
 import pytest
@@ -110,6 +111,88 @@ def test_people_role_without_data_access_and_service_roles_are_not_applicable():
         is Status.NOT_APPLICABLE
     service = {"Effect": "Allow", "Principal": {"Service": "omics.amazonaws.com"}, "Action": "sts:AssumeRole"}
     assert verdict(PEOPLE_ROLE_MFA_AND_EXPIRY, role(trust(service), READ_OBJECTS))[0] is Status.NOT_APPLICABLE
+
+
+PIPELINE_ROLE = {"Type": "AWS::IAM::Role", "Properties": {"AssumeRolePolicyDocument": trust(
+    {"Effect": "Allow", "Principal": {"Service": "codepipeline.amazonaws.com"}, "Action": "sts:AssumeRole"})}}
+
+
+def chained_role(trust_policy: Any, **others: dict[str, Any]) -> Resource:
+    """A role reading data whose trust names other roles of its template (``others``)."""
+    body = {"Type": "AWS::IAM::Role", "Properties": {"AssumeRolePolicyDocument": trust_policy, "Policies": [
+        {"PolicyName": "data", "PolicyDocument": {"Statement": [READ_OBJECTS]}}]}}
+    template = {"ActionRole": body, **others}
+    return Resource.from_template("ActionRole", body, template)
+
+
+def by_role(principal: Any, condition: dict[str, Any] | None = None) -> dict[str, Any]:
+    statement = {"Effect": "Allow", "Principal": {"AWS": principal}, "Action": "sts:AssumeRole"}
+    return {**statement, "Condition": condition} if condition else statement
+
+
+@pytest.mark.parametrize("trust_policy", [
+    trust(by_role({"Fn::GetAtt": ["PipelineRole", "Arn"]})),
+    trust(by_role("arn:aws:iam::111122223333:role/pipeline-role")),
+    trust(by_role(ACCOUNT_ROOT["AWS"], {"ArnEquals": {"aws:PrincipalArn": {"Fn::GetAtt": ["PipelineRole", "Arn"]}}})),
+], ids=["getatt", "literal-arn", "account-narrowed-to-the-role"])
+def test_a_role_only_a_service_role_of_its_template_assumes_is_not_a_peoples_role(trust_policy):
+    """CDK Pipelines' action roles: trusted by the pipeline's role, which only CodePipeline assumes."""
+    named = {**PIPELINE_ROLE, "Properties": {**PIPELINE_ROLE["Properties"], "RoleName": "pipeline-role"}}
+    resource = chained_role(trust_policy, PipelineRole=named)
+    assert verdict(PEOPLE_ROLE_MFA_AND_EXPIRY, resource)[0] is Status.NOT_APPLICABLE
+
+
+def test_a_chain_of_service_roles_is_followed_and_a_person_anywhere_in_it_counts():
+    middle = {"Type": "AWS::IAM::Role", "Properties": {"AssumeRolePolicyDocument": trust(
+        by_role({"Fn::GetAtt": ["PipelineRole", "Arn"]}))}}
+    resource = chained_role(trust(by_role({"Fn::GetAtt": ["Middle", "Arn"]})), PipelineRole=PIPELINE_ROLE,
+                            Middle=middle)
+    assert verdict(PEOPLE_ROLE_MFA_AND_EXPIRY, resource)[0] is Status.NOT_APPLICABLE
+    reachable = {"Type": "AWS::IAM::Role", "Properties": {"AssumeRolePolicyDocument": trust(
+        by_role({"Fn::GetAtt": ["PipelineRole", "Arn"]}), account_trust(None))}}
+    resource = chained_role(trust(by_role({"Fn::GetAtt": ["Middle", "Arn"]})), PipelineRole=PIPELINE_ROLE,
+                            Middle=reachable)
+    assert verdict(PEOPLE_ROLE_MFA_AND_EXPIRY, resource)[0] is Status.NON_COMPLIANT
+
+
+@pytest.mark.slow
+def test_no_role_of_an_ordinary_cdk_pipelines_app_is_taken_for_a_peoples_role(tmp_path):
+    """A plain aws_cdk.pipelines.CodePipeline: its source and CodeBuild action roles are trusted by the
+    pipeline's role (Fn::GetAtt), which only codepipeline.amazonaws.com assumes, and reach the artifacts."""
+    import aws_cdk as cdk
+    from aws_cdk import pipelines
+
+    from omics_secure.compliance.engine import evaluate_assembly
+
+    app = cdk.App(outdir=str(tmp_path))
+    stack = cdk.Stack(app, "Tooling", env=cdk.Environment(account="123456789012", region="us-east-1"))
+    source = pipelines.CodePipelineSource.connection(
+        "example/app", "main", connection_arn="arn:aws:codeconnections:us-east-1:123456789012:connection/x")
+    pipelines.CodePipeline(stack, "Pipeline", synth=pipelines.ShellStep("Synth", input=source, commands=["cdk synth"]))
+    app.synth()
+    template = json.loads((tmp_path / "Tooling.template.json").read_text())
+    trusted_by_roles = [body for body in template["Resources"].values() if body["Type"] == "AWS::IAM::Role"
+                        and "Fn::GetAtt" in str(body["Properties"]["AssumeRolePolicyDocument"])]
+    assert len(trusted_by_roles) >= 2  # the source action's role and the shared CodeBuild action role
+    findings = [f for f in evaluate_assembly(OMICS_SECURE_PACK, tmp_path)
+                if f.rule.id == PEOPLE_ROLE_MFA_AND_EXPIRY.id]
+    assert findings == []
+
+
+@pytest.mark.parametrize(("trust_policy", "why"), [
+    (trust(by_role(ACCOUNT_ROOT["AWS"], {"Bool": {"aws:ViaAWSService": "true"}})), "account trust"),
+    (trust(by_role({"Fn::GetAtt": ["PipelineRole", "Arn"]}), by_role(ACCOUNT_ROOT["AWS"])), "and the account"),
+    (trust(by_role("arn:aws:iam::111122223333:role/someone-elses")), "role outside the template"),
+    (trust(by_role({"Fn::GetAtt": ["PersonRole", "Arn"]})), "role people assume"),
+    (trust(by_role(ACCOUNT_ROOT["AWS"], {"ArnLike": {"aws:PrincipalArn": "arn:aws:iam::111122223333:role/*"}})),
+     "narrowed to a pattern"),
+], ids=["root-via-service", "service-role-and-root", "outside-role", "people-role", "pattern"])
+def test_near_misses_of_a_service_role_trust_are_judged(trust_policy, why):
+    """An account principal admits every principal of the account allowed sts:AssumeRole, people included,
+    whatever the role was built for; so does a role outside the template, or one people can assume."""
+    person = {"Type": "AWS::IAM::Role", "Properties": {"AssumeRolePolicyDocument": trust(account_trust(None))}}
+    resource = chained_role(trust_policy, PipelineRole=PIPELINE_ROLE, PersonRole=person)
+    assert verdict(PEOPLE_ROLE_MFA_AND_EXPIRY, resource)[0] is Status.NON_COMPLIANT, why
 
 
 @pytest.mark.parametrize("trust_policy", [

@@ -88,7 +88,11 @@ CASES = [
     (ECR_REPOSITORY_TAG_IMMUTABLE, repository(ImageTagMutability=None), None, NC, "absent (MUTABLE)"),
     (ECR_REPOSITORY_TAG_IMMUTABLE, repository(ImageTagMutability="IMMUTABLE_WITH_EXCLUSION"), None, NC,
      "IMMUTABLE_WITH_EXCLUSION"),
-    (ECR_REPOSITORY_TAG_IMMUTABLE, repository(ImageTagMutability={"Ref": "Mutability"}), None, C, ""),
+    # Mutability defaults to IMMUTABLE; a deployment may pass any of the other values CloudFormation accepts.
+    (ECR_REPOSITORY_TAG_IMMUTABLE, repository(ImageTagMutability={"Ref": "Mutability"}), None, NC,
+     "when Mutability is MUTABLE: ImageTagMutability is MUTABLE, not IMMUTABLE"),
+    (ECR_REPOSITORY_TAG_IMMUTABLE, repository(ImageTagMutability={"Ref": "Mutability"}), {"Mutability": "IMMUTABLE"},
+     C, ""),
     (ECR_REPOSITORY_TAG_IMMUTABLE, repository(ImageTagMutability={"Ref": "Mutability"}), {"Mutability": "MUTABLE"},
      NC, "MUTABLE"),
     # Scanning: a Boolean, CloudFormation's string form, and its absence.

@@ -10,7 +10,19 @@ from typing import Any
 import pytest
 
 from omics_secure.compliance.model import Resource, Rule, Status, TemplateIndex, Verdict
-from omics_secure.compliance.rules import access, audit, backup, deploy, kms, network, omics, organization, readers, s3
+from omics_secure.compliance.rules import (
+    access,
+    audit,
+    backup,
+    deploy,
+    kms,
+    network,
+    omics,
+    organization,
+    readers,
+    s3,
+)
+from omics_secure.compliance.rules import deploy_environment as environment
 from omics_secure.inputs.values import TemplateValues
 
 C, NC, CJ, NA = Status.COMPLIANT, Status.NON_COMPLIANT, Status.CANNOT_JUDGE, Status.NOT_APPLICABLE
@@ -213,6 +225,26 @@ PROTECT_STATEMENT = {"Effect": "Deny", "Resource": "*", "Action": [
     "config:DeleteConfigurationRecorder", "kms:DisableKey", "kms:ScheduleKeyDeletion"]}
 
 
+SAML_SUB = {"Fn::Sub": "arn:${AWS::Partition}:iam::${AWS::AccountId}:saml-provider/Campus"}
+MFA_TRUE = {"Bool": {"aws:MultiFactorAuthPresent": "true"}}
+
+
+def mfa_trust(principal: dict[str, Any], condition: Any) -> dict[str, Any]:
+    return one("AWS::IAM::Role", {"AssumeRolePolicyDocument": {"Statement": [
+        {"Effect": "Allow", "Principal": principal, "Action": "sts:AssumeRole", "Condition": condition}]}})
+
+
+def copy_plan(destination: Any, role_statements: list[dict[str, Any]]) -> dict[str, Any]:
+    return {
+        "R": {"Type": "AWS::Backup::BackupPlan", "Properties": {"BackupPlan": {"BackupPlanRule": [
+            {"RuleName": "Daily", "CopyActions": [{"DestinationBackupVaultArn": destination}]}]}}},
+        "Selection": {"Type": "AWS::Backup::BackupSelection", "Properties": {"BackupPlanId": {"Ref": "R"},
+                      "BackupSelection": {"IamRoleArn": {"Fn::GetAtt": ["BackupRole", "Arn"]}}}},
+        "BackupRole": {"Type": "AWS::IAM::Role", "Properties": {"Policies": [
+            {"PolicyName": "p", "PolicyDocument": {"Statement": role_statements}}]}},
+    }
+
+
 def scp(statement: dict[str, Any], targets: list[Any] | None = None) -> dict[str, Any]:
     return one("AWS::Organizations::Policy", {
         "Type": "SERVICE_CONTROL_POLICY", "TargetIds": targets or ["ou-ab12-cd34ef56"],
@@ -225,7 +257,9 @@ CASES: list[tuple[Rule, dict[str, Any], Status, str]] = [
     (kms.KEY_ROTATION_ENABLED, key({"EnableKeyRotation": "yes"}), NC, "EnableKeyRotation is yes"),
     (kms.KEY_ROTATION_ENABLED, key({"EnableKeyRotation": {"Fn::If": ["Free", True, False]}}), NC,
      "when condition Free is false"),
-    (kms.KEY_ROTATION_ENABLED, key({"EnableKeyRotation": {"Ref": "NoDefault"}}), CJ, "!Ref NoDefault"),
+    # A Boolean from a parameter is judged as each value the parameter may take.
+    (kms.KEY_ROTATION_ENABLED, key({"EnableKeyRotation": {"Ref": "NoDefault"}}), NC,
+     "when NoDefault is false: EnableKeyRotation is false"),
     (kms.KEY_ROTATION_ENABLED, key({"KeySpec": "RSA_2048"}), NA, ""),
     (kms.KEY_ROTATION_ENABLED, key({"KeySpec": {"Fn::If": ["IsProd", "RSA_2048", "SYMMETRIC_DEFAULT"]}}), NC,
      "EnableKeyRotation is absent"),
@@ -279,15 +313,74 @@ CASES: list[tuple[Rule, dict[str, Any], Status, str]] = [
     (s3.PHI_BUCKET_OBJECT_LOCK, bucket({**LOCK, "ObjectLockEnabled": {"Fn::If": ["Free", True, False]}}), NC,
      "when condition Free is false: object lock is not enabled"),
     (s3.PHI_BUCKET_OBJECT_LOCK, bucket({}, phi=False), NA, ""),
-    # S3PhiBucketVersioning
-    (s3.PHI_BUCKET_VERSIONING, bucket({"VersioningConfiguration": {"Status": "Enabled"}}), C, ""),
-    (s3.PHI_BUCKET_VERSIONING, bucket({"VersioningConfiguration": {"Status": "Suspended"}}), NC, "Suspended"),
-    (s3.PHI_BUCKET_VERSIONING, bucket({"VersioningConfiguration": {"Status": "enabled"}}), NC, "enabled, not"),
-    (s3.PHI_BUCKET_VERSIONING, bucket({"VersioningConfiguration": {"Status": {
+    # S3BucketVersioning
+    (s3.BUCKET_VERSIONING, bucket({"VersioningConfiguration": {"Status": "Enabled"}}), C, ""),
+    (s3.BUCKET_VERSIONING, bucket({"VersioningConfiguration": {"Status": "Suspended"}}), NC, "Suspended"),
+    (s3.BUCKET_VERSIONING, bucket({"VersioningConfiguration": {"Status": "enabled"}}), NC, "enabled, not"),
+    (s3.BUCKET_VERSIONING, bucket({"VersioningConfiguration": {"Status": {
         "Fn::If": ["IsProd", "Enabled", "Suspended"]}}}), NC, "versioning is Suspended"),
-    (s3.PHI_BUCKET_VERSIONING, bucket({"VersioningConfiguration": {"Status": {"Fn::ImportValue": "S"}}}), CJ,
+    (s3.BUCKET_VERSIONING, bucket({"VersioningConfiguration": {"Status": {"Fn::ImportValue": "S"}}}), CJ,
      "Status is !ImportValue S"),
-    (s3.PHI_BUCKET_VERSIONING, bucket({}, phi=False), NA, ""),
+    # Every bucket is judged, not only PHI buckets.
+    (s3.BUCKET_VERSIONING, bucket({}, phi=False), NC, "versioning is not configured (off)"),
+    (s3.BUCKET_VERSIONING, bucket({"VersioningConfiguration": {"Status": "Enabled"}}, phi=False), C, ""),
+    # S3BucketEncryptedWithKms
+    (s3.BUCKET_ENCRYPTED_WITH_KMS, bucket(KMS_ENCRYPTION, phi=False), C, ""),
+    (s3.BUCKET_ENCRYPTED_WITH_KMS, bucket({}, phi=False), NC, "no default encryption configured"),
+    (s3.BUCKET_ENCRYPTED_WITH_KMS, bucket({"BucketEncryption": {"ServerSideEncryptionConfiguration": [{
+        "ServerSideEncryptionByDefault": {"SSEAlgorithm": "AES256"}}]}}), NC, "default encryption is AES256"),
+    (s3.BUCKET_ENCRYPTED_WITH_KMS, bucket({"BucketEncryption": {"ServerSideEncryptionConfiguration": [{
+        "ServerSideEncryptionByDefault": {"SSEAlgorithm": {"Fn::If": ["Free", "aws:kms", "AES256"]}}}]}}), NC,
+     "when condition Free is false: default encryption is AES256"),
+    (s3.BUCKET_ENCRYPTED_WITH_KMS, bucket({"BucketEncryption": {"ServerSideEncryptionConfiguration": [{
+        "ServerSideEncryptionByDefault": {"SSEAlgorithm": {"Ref": "NoDefault"}}}]}}), NC,
+     "when NoDefault is AES256: default encryption is AES256"),
+    # A server-access-log target must be SSE-S3 (named by another bucket's LoggingConfiguration) ...
+    (s3.BUCKET_ENCRYPTED_WITH_KMS, {**bucket({}, phi=False), "Other": {"Type": "AWS::S3::Bucket", "Properties": {
+        "LoggingConfiguration": {"DestinationBucketName": {"Ref": "R"}}}}}, C, ""),
+    (s3.BUCKET_ENCRYPTED_WITH_KMS, {**bucket(KMS_ENCRYPTION, phi=False), "Other": {
+        "Type": "AWS::S3::Bucket", "Properties": {"LoggingConfiguration": {"DestinationBucketName": {"Ref": "R"}}}}},
+     NC, "S3 delivers only into buckets encrypted with SSE-S3"),
+    # ... and a bucket that only logs to itself is no log target (near miss).
+    (s3.BUCKET_ENCRYPTED_WITH_KMS, bucket({"LoggingConfiguration": {"DestinationBucketName": {"Ref": "R"}}},
+                                          phi=False), NC, "no default encryption configured"),
+    # S3BucketPublicAccessBlocked: absent means S3's defaults (all on); present, a setting left out is off.
+    (s3.BUCKET_PUBLIC_ACCESS_BLOCKED, bucket({}, phi=False), C, ""),
+    (s3.BUCKET_PUBLIC_ACCESS_BLOCKED, bucket({"PublicAccessBlockConfiguration": {
+        name: True for name in s3.PUBLIC_ACCESS_SETTINGS}}), C, ""),
+    (s3.BUCKET_PUBLIC_ACCESS_BLOCKED, bucket({"PublicAccessBlockConfiguration": {"BlockPublicAcls": True}}), NC,
+     "leaves IgnorePublicAcls, BlockPublicPolicy, RestrictPublicBuckets off"),
+    (s3.BUCKET_PUBLIC_ACCESS_BLOCKED, bucket({"PublicAccessBlockConfiguration": {
+        **{name: True for name in s3.PUBLIC_ACCESS_SETTINGS}, "RestrictPublicBuckets": {"Ref": "NoDefault"}}}), NC,
+     "when NoDefault is false: PublicAccessBlockConfiguration leaves RestrictPublicBuckets off"),
+    (s3.BUCKET_PUBLIC_ACCESS_BLOCKED, bucket({"AccessControl": "PublicRead"}), NC, "PublicRead grants access"),
+    (s3.BUCKET_PUBLIC_ACCESS_BLOCKED, bucket({"AccessControl": "LogDeliveryWrite"}), C, ""),
+    (s3.BUCKET_PUBLIC_ACCESS_BLOCKED, bucket({"PublicAccessBlockConfiguration": {"Fn::ImportValue": "B"}}), CJ,
+     "PublicAccessBlockConfiguration is !ImportValue B"),
+    # S3BucketAclsDisabled
+    (s3.BUCKET_ACLS_DISABLED, bucket({}, phi=False), C, ""),
+    (s3.BUCKET_ACLS_DISABLED, bucket({"OwnershipControls": {"Rules": [{"ObjectOwnership": "BucketOwnerEnforced"}]},
+                                      "AccessControl": "Private"}), C, ""),
+    (s3.BUCKET_ACLS_DISABLED, bucket({"OwnershipControls": {"Rules": [{"ObjectOwnership": "ObjectWriter"}]}}), NC,
+     "ObjectOwnership is ObjectWriter"),
+    (s3.BUCKET_ACLS_DISABLED, bucket({"AccessControl": "LogDeliveryWrite"}), NC, "LogDeliveryWrite grants access"),
+    (s3.BUCKET_ACLS_DISABLED, bucket({"OwnershipControls": {"Rules": [{"ObjectOwnership": {
+        "Fn::If": ["IsProd", "BucketOwnerEnforced", "BucketOwnerPreferred"]}}]}}), NC,
+     "ObjectOwnership is BucketOwnerPreferred"),
+    # S3BucketAccessLogged: a log target is not judged; a log target named only by its own logging is not one.
+    (s3.BUCKET_ACCESS_LOGGED, bucket({"LoggingConfiguration": {"DestinationBucketName": "logs-bucket"}}), C, ""),
+    (s3.BUCKET_ACCESS_LOGGED, bucket({}, phi=False), NC, "no LoggingConfiguration.DestinationBucketName"),
+    (s3.BUCKET_ACCESS_LOGGED, bucket({"LoggingConfiguration": {"LogFilePrefix": "x/"}}), NC,
+     "no LoggingConfiguration.DestinationBucketName"),
+    (s3.BUCKET_ACCESS_LOGGED, {**bucket({}, phi=False), "Other": {"Type": "AWS::S3::Bucket", "Properties": {
+        "LoggingConfiguration": {"DestinationBucketName": {"Ref": "R"}}}}}, NA, ""),
+    (s3.BUCKET_ACCESS_LOGGED, {**bucket({}, phi=False), "P": {"Type": "AWS::S3::BucketPolicy", "Properties": {
+        "Bucket": {"Ref": "R"}, "PolicyDocument": {"Statement": [{
+            "Effect": "Allow", "Principal": {"Service": "logging.s3.amazonaws.com"}, "Action": "s3:PutObject",
+            "Resource": {"Fn::Sub": "${R.Arn}/*"}}]}}}}, NA, ""),
+    (s3.BUCKET_ACCESS_LOGGED, bucket({"LoggingConfiguration": {
+        "Fn::If": ["Free", {"DestinationBucketName": "logs"}, {"Ref": "AWS::NoValue"}]}}), NC,
+     "when condition Free is false: no LoggingConfiguration"),
     # S3BucketKeyEnabled
     (s3.BUCKET_KEY_ENABLED, bucket(KMS_ENCRYPTION), C, ""),
     (s3.BUCKET_KEY_ENABLED, bucket({"BucketEncryption": {"ServerSideEncryptionConfiguration": [{
@@ -318,7 +411,10 @@ CASES: list[tuple[Rule, dict[str, Any], Status, str]] = [
      "Reader can read it unconditionally"),
     (readers.PHI_STORE_READERS_ACCOUNTED_FOR, phi_reader({"Fn::Sub": "arn:aws:s3:::${NoDefault}/*"}), NC,
      "Reader can read it when Resource ArnLike arn:aws:s3:::${NoDefault}/*"),
-    (readers.PHI_STORE_READERS_ACCOUNTED_FOR, phi_reader({"Fn::Sub": "arn:aws:s3:::${Env}/*"}), C, ""),
+    # A parameter with a default may be given any other value at deployment (the value layer's choices).
+    (readers.PHI_STORE_READERS_ACCOUNTED_FOR, phi_reader({"Fn::Sub": "arn:aws:s3:::${Env}/*"}), NC,
+     "Reader can read it when Resource ArnLike arn:aws:s3:::${Env}/*"),
+    (readers.PHI_STORE_READERS_ACCOUNTED_FOR, phi_reader({"Fn::Sub": "arn:aws:s3:us-east-1:${Env}:job/*"}), C, ""),
     (readers.PHI_STORE_READERS_ACCOUNTED_FOR, phi_reader("*", tags=[{"Key": "omics-secure:approval-id",
                                                                      "Value": {"Fn::Sub": "phs-${Env}"}}]), C, ""),
     (readers.PHI_STORE_READERS_ACCOUNTED_FOR, phi_reader("*", P={"Type": "AWS::S3::BucketPolicy", "Properties": {
@@ -365,8 +461,8 @@ CASES: list[tuple[Rule, dict[str, Any], Status, str]] = [
     (audit.TRAIL_ALL_REGIONS, one("AWS::CloudTrail::Trail", {**TRAIL, "IsMultiRegionTrail": "true"}), C, ""),
     (audit.TRAIL_ALL_REGIONS, one("AWS::CloudTrail::Trail", {**TRAIL, "IncludeGlobalServiceEvents": "False"}), NC,
      "IncludeGlobalServiceEvents is false"),
-    (audit.TRAIL_ALL_REGIONS, one("AWS::CloudTrail::Trail", {**TRAIL, "IsLogging": {"Ref": "NoDefault"}}), CJ,
-     "IsLogging is !Ref NoDefault"),
+    (audit.TRAIL_ALL_REGIONS, one("AWS::CloudTrail::Trail", {**TRAIL, "IsLogging": {"Ref": "NoDefault"}}), NC,
+     "when NoDefault is false: IsLogging is not true"),
     (audit.TRAIL_ALL_REGIONS, one("AWS::CloudTrail::Trail", {**TRAIL, "AdvancedEventSelectors": [{
         "FieldSelectors": [{"Field": "eventCategory", "Equals": ["Data"]}]}]}), NC, "no event selector"),
     # CloudTrailPhiBucketDataEvents
@@ -390,7 +486,11 @@ CASES: list[tuple[Rule, dict[str, Any], Status, str]] = [
     # network
     (network.NO_OPEN_INGRESS, sg({"IpProtocol": "tcp", "CidrIp": {"Fn::Select": [1, {"Ref": "Cidrs"}]}}), NC,
      "from 0.0.0.0/0"),
-    (network.NO_OPEN_INGRESS, sg({"IpProtocol": "tcp", "CidrIp": {"Fn::Select": [0, {"Ref": "Cidrs"}]}}), C, ""),
+    # The first CIDR of the default list is private; a deployment may pass another list.
+    (network.NO_OPEN_INGRESS, sg({"IpProtocol": "tcp", "CidrIp": {"Fn::Select": [0, {"Ref": "Cidrs"}]}}), CJ,
+     "when Cidrs is not 10.0.0.0/8,0.0.0.0/0: CidrIp is !Select [0, !Ref Cidrs]"),
+    (network.NO_OPEN_INGRESS, sg({"IpProtocol": "tcp", "CidrIp": {"Ref": "Env"}}), NC,
+     "which may be 0.0.0.0/0 (nothing in parameter Env's AllowedPattern or AllowedValues forbids it)"),
     (network.NO_OPEN_INGRESS, sg({"IpProtocol": "tcp", "CidrIp": "0.0.0.1/1"}), NC, "from 0.0.0.1/1 (2,092,957,696"),
     (network.NO_OPEN_INGRESS, sg({"IpProtocol": "tcp", "CidrIp": "52.95.0.0/16"}), C, ""),
     (network.NO_OPEN_INGRESS, sg({"IpProtocol": "tcp", "CidrIpv6": "0000:0000::/0"}), NC, "from 0000:0000::/0"),
@@ -409,8 +509,8 @@ CASES: list[tuple[Rule, dict[str, Any], Status, str]] = [
         "HttpTokens": "required"}}), C, ""),
     (network.IMDSV2_REQUIRED, one("AWS::EC2::Instance", {"LaunchTemplate": {"LaunchTemplateId": "lt-1"}}), NA, ""),
     (network.EBS_ENCRYPTED_WITH_CUSTOMER_KEY, ebs(Encrypted="True", KmsKeyId={"Fn::ImportValue": "Key"}), C, ""),
-    (network.EBS_ENCRYPTED_WITH_CUSTOMER_KEY, ebs(Encrypted={"Ref": "NoDefault"}, KmsKeyId="k"), CJ,
-     "Encrypted is !Ref NoDefault"),
+    (network.EBS_ENCRYPTED_WITH_CUSTOMER_KEY, ebs(Encrypted={"Ref": "NoDefault"}, KmsKeyId="k"), NC,
+     "when NoDefault is false: volume /dev/xvda is not encrypted"),
     (network.EBS_ENCRYPTED_WITH_CUSTOMER_KEY, ebs(Encrypted=True, KmsKeyId="arn:aws:kms:us-east-1:1:alias/aws/ebs"),
      NC, "AWS-managed key"),
     (network.EBS_ENCRYPTED_WITH_CUSTOMER_KEY, one("AWS::AutoScaling::LaunchConfiguration", {"BlockDeviceMappings": [
@@ -430,7 +530,8 @@ CASES: list[tuple[Rule, dict[str, Any], Status, str]] = [
         "Type": "AWS::EC2::InternetGateway"}}), NC, "an internet gateway"),
     (network.VPC_FLOW_LOGS_ALL_TRAFFIC, {"R": {"Type": "AWS::EC2::VPC", "Properties": {}}, "F": {
         "Type": "AWS::EC2::FlowLog", "Properties": {"ResourceType": "VPC", "ResourceId": {"Ref": "R"},
-                                                   "TrafficType": {"Ref": "NoDefault"}}}}, CJ, "TrafficType is"),
+                                                   "TrafficType": {"Ref": "NoDefault"}}}}, NC,
+     "when NoDefault is ACCEPT: flow logs capture only ACCEPT traffic, not ALL"),
     (network.VPC_FLOW_LOGS_ALL_TRAFFIC, {"R": {"Type": "AWS::EC2::VPC", "Properties": {}}, "F": {
         "Type": "AWS::EC2::FlowLog", "Condition": "Free", "Properties": {
             "ResourceType": "VPC", "ResourceId": {"Ref": "R"}, "TrafficType": "ALL"}}}, NC,
@@ -512,8 +613,8 @@ CASES: list[tuple[Rule, dict[str, Any], Status, str]] = [
     (deploy.REPLICA_KEY_ALLOWS_DECRYPT, replica("kms:Encrypt", bucket_key=False), NA, ""),
     (deploy.REPLICA_KEY_ALLOWS_DECRYPT, replica({"Fn::If": ["Free", "kms:Decrypt", "kms:Encrypt"]}), NC,
      "when condition Free is false: Role may not kms:Decrypt with Key"),
-    (deploy.REPLICA_KEY_ALLOWS_DECRYPT, replica("kms:Encrypt", bucket_key={"Ref": "NoDefault"}), CJ,
-     "BucketKeyEnabled is !Ref NoDefault"),
+    (deploy.REPLICA_KEY_ALLOWS_DECRYPT, replica("kms:Encrypt", bucket_key={"Ref": "NoDefault"}), NC,
+     "when NoDefault is true: Role may not kms:Decrypt with Key"),
     # RetainedResourceFixedName
     (deploy.RETAINED_FIXED_NAME, retained("AWS::S3::Bucket", {"BucketName": {"Fn::Sub": "data-${AWS::StackId}"}}),
      C, ""),
@@ -552,8 +653,8 @@ CASES: list[tuple[Rule, dict[str, Any], Status, str]] = [
     (deploy.CONFIG_DELIVERY_BUCKET_UNLOCKED, delivery("True"), NC, "object lock enabled"),
     (deploy.CONFIG_DELIVERY_BUCKET_UNLOCKED, delivery({"Fn::If": ["Free", True, False]}), NC,
      "when condition Free is true: S3BucketName is B"),
-    (deploy.CONFIG_DELIVERY_BUCKET_UNLOCKED, delivery({"Ref": "NoDefault"}), CJ,
-     "ObjectLockEnabled is !Ref NoDefault"),
+    (deploy.CONFIG_DELIVERY_BUCKET_UNLOCKED, delivery({"Ref": "NoDefault"}), NC,
+     "when NoDefault is true: S3BucketName is B, which has object lock enabled"),
     (deploy.CONFIG_DELIVERY_BUCKET_UNLOCKED, one("AWS::Config::DeliveryChannel", {
         "S3BucketName": {"Fn::ImportValue": "ConfigBucket"}}), NA, ""),
     # IAMPeopleRoleMfaAndExpiry
@@ -576,7 +677,7 @@ CASES: list[tuple[Rule, dict[str, Any], Status, str]] = [
      "when condition Free is true: an IAM user"),
     (access.NO_LONG_LIVED_CREDENTIALS, credential("AWS::IAM::User", {"Type": "AWS::S3::Bucket", "Properties": {
         "Tags": [{"Key": "omics-secure:data-classification", "Value": {"Fn::If": ["IsProd", "phi", "public"]}}]}}),
-     NA, ""),
+     NC, "when Env is not dev and condition IsProd is true: an IAM user"),
     # S3PhiAccessPointPolicyPrivate
     (access.PHI_ACCESS_POINT_PRIVATE, access_point(Policy=AP_POLICY, PublicAccessBlockConfiguration=BLOCK_ALL), C, ""),
     (access.PHI_ACCESS_POINT_PRIVATE, access_point(Policy=AP_POLICY, VpcConfiguration={"VpcId": {
@@ -603,7 +704,7 @@ CASES: list[tuple[Rule, dict[str, Any], Status, str]] = [
      "no LockConfiguration"),
     (backup.BACKUP_VAULT_CMK_LOCKED, one("AWS::Backup::BackupVault", {
         "EncryptionKeyArn": VAULT_KEY, "LockConfiguration": {**VAULT_LOCK, "ChangeableForDays": {"Ref": "Days"}}}),
-     C, ""),
+     CJ, "when Days is not 30: ChangeableForDays is !Ref Days"),
     (backup.BACKUP_VAULT_CMK_LOCKED, one("AWS::Backup::BackupVault", {
         "EncryptionKeyArn": VAULT_KEY, "LockConfiguration": {"MinRetentionDays": {"Ref": "Days"}}}), NC,
      "governance mode"),
@@ -622,6 +723,44 @@ CASES: list[tuple[Rule, dict[str, Any], Status, str]] = [
      "when condition Free is false: cloudtrail:StopLogging (the trail) is denied by no service control policy"),
     (ORG_PROTECT, scp({**PROTECT_STATEMENT, "Condition": {"ArnNotLike": {
         "aws:PrincipalArn": {"Ref": "NoDefault"}}}}), CJ, "aws:PrincipalArn"),
+    # IAMTrustMfaFederatedNeverPresent and IAMTrustMfaFromRoleSessions: an MFA condition on one branch only; a
+    # provider ARN from Fn::Sub; an MFA condition whose value is only known at deploy time.
+    (environment.TRUST_MFA_FEDERATED, mfa_trust({"Federated": SAML_SUB}, {"Fn::If": ["Free", MFA_TRUE, {}]}), NC,
+     "when condition Free is true: trust statement 0 requires MFA of the federated principal !Sub"),
+    (environment.TRUST_MFA_FEDERATED, mfa_trust({"Federated": SAML_SUB}, {"Fn::ImportValue": "Conditions"}), CJ,
+     "!ImportValue Conditions"),
+    (environment.TRUST_MFA_FEDERATED, mfa_trust({"AWS": {"Fn::Sub": "arn:${AWS::Partition}:iam::${AWS::AccountId}:"
+                                                                    "role/aws-reserved/sso.amazonaws.com/${Env}/"
+                                                                    "AWSReservedSSO_R_1"}}, MFA_TRUE), NC,
+     "IAM Identity Center's roles (!Sub"),
+    (environment.TRUST_MFA_ROLE_SESSIONS, mfa_trust({"AWS": {"Fn::Sub": "arn:${AWS::Partition}:iam::${AWS::AccountId}:"
+                                                                        "role/analysts"}}, MFA_TRUE), NC,
+     "sessions of !Sub"),
+    (environment.TRUST_MFA_ROLE_SESSIONS, mfa_trust({"AWS": {"Ref": "NoDefault"}}, MFA_TRUE), CJ,
+     "AWS is !Ref NoDefault"),
+    # OrganizationAllowlistCoversServices: the allowlist's actions from an Fn::If; targets from a parameter.
+    (environment.ALLOWLIST_COVERS_SERVICES, scp({"Effect": "Allow", "Resource": "*", "Action": {
+        "Fn::If": ["Free", ["ssm:*", "ssmmessages:*", "ec2messages:*"], ["ssm:*"]]}}), NC,
+     "when condition Free is false: on ou-ab12-cd34ef56, Session Manager"),
+    (environment.ALLOWLIST_COVERS_SERVICES, scp({"Effect": "Allow", "Resource": "*", "Action": ["ssm:*"]},
+                                                targets=[{"Ref": "NoDefault"}]), CJ, "TargetIds"),
+    # OrganizationPolicyTypeEnabled: the type from a parameter; an enabler under a condition.
+    (environment.POLICY_TYPE_ENABLED, one("AWS::Organizations::Policy", {"Type": {"Ref": "NoDefault"}}), CJ,
+     "!Ref NoDefault"),
+    (environment.POLICY_TYPE_ENABLED, {"R": {**scp(LOCK_STATEMENT)["R"], "DependsOn": "Types"}, "Types": {
+        "Type": "Custom::OrganizationsPolicyTypes", "Condition": "Free",
+        "Properties": {"PolicyTypes": ["SERVICE_CONTROL_POLICY"]}}}, NC, "when condition Free is false"),
+    # BackupCopyRoleCanCopy: the destination from a parameter without a default; CopyActions on one branch.
+    (environment.BACKUP_COPY_ROLE_CAN_COPY, copy_plan({"Ref": "NoDefault"}, [
+        {"Effect": "Allow", "Action": "backup:CopyIntoBackupVault", "Resource": {"Ref": "NoDefault"}}]), CJ,
+     "!Ref NoDefault"),
+    (environment.BACKUP_COPY_ROLE_CAN_COPY, copy_plan({"Ref": "NoDefault"}, [
+        {"Effect": "Allow", "Action": "backup:CopyIntoBackupVault", "Resource": "arn:aws:backup:*:*:backup-vault:*"}]),
+     C, ""),
+    (environment.BACKUP_COPY_ROLE_CAN_COPY, copy_plan(
+        {"Fn::Sub": "arn:${AWS::Partition}:backup:us-west-2:${AWS::AccountId}:backup-vault:dr"},
+        [{"Effect": "Allow", "Action": "s3:GetObject", "Resource": "*"}]), NC,
+     "BackupRole may not backup:CopyIntoBackupVault into !Sub"),
 ]
 
 
@@ -634,6 +773,23 @@ def test_rule_on_template_shapes(rule, resources, status, detail):
     assert "{'" not in verdict.detail and "None" not in verdict.detail
 
 
+def test_a_nested_stack_is_judged_only_when_its_template_was_read():
+    from dataclasses import replace as with_fields
+    from pathlib import Path
+
+    from omics_secure.compliance.rules.stacks import NESTED_STACK_JUDGED
+    from omics_secure.inputs.assembly import StackArtifact
+
+    resources = one("AWS::CloudFormation::Stack", {"TemplateURL": "https://s3.amazonaws.com/b/nested.json"})
+    parent = StackArtifact("Parent", Path("parent.json"), {"Resources": resources}, {})
+    resource = Resource.from_template("R", resources["R"], resources, stack=parent)
+    assert NESTED_STACK_JUDGED.evaluate(resource).status is C
+    unread = with_fields(parent, unread_nested={"R": "its TemplateURL is not a local file"})
+    verdict = NESTED_STACK_JUDGED.evaluate(Resource.from_template("R", resources["R"], resources, stack=unread))
+    assert verdict.status is CJ and "its TemplateURL is not a local file" in verdict.detail
+    assert NESTED_STACK_JUDGED.evaluate(Resource.from_template("R", resources["R"], resources)).status is CJ
+
+
 def test_every_rule_has_intrinsic_cases():
     """Here, or in the image rules' own table (tests/compliance/test_rules_images.py), which adds parameter
     overrides to each case."""
@@ -642,12 +798,17 @@ def test_every_rule_has_intrinsic_cases():
 
     with_intrinsics = {rule.id for rule, template, *_ in IMAGE_CASES
                        if any(mark in json.dumps(template) for mark in ('"Ref"', '"Fn::'))}
-    assert {case[0].id for case in CASES} | with_intrinsics == {rule.id for rule in OMICS_SECURE_PACK.rules}
+    # NestedStackJudged reads the stack, not a property: its cases are in the test above.
+    assert {case[0].id for case in CASES} | with_intrinsics | {"NestedStackJudged"} == {
+        rule.id for rule in OMICS_SECURE_PACK.rules}
 
 
-def test_a_resource_whose_condition_is_false_is_not_judged():
+def test_a_resource_is_judged_wherever_a_parameter_value_creates_it():
+    # Env defaults to dev, where IsProd is false; any other value may be prod, so the key may exist.
     resources = {"R": {"Type": "AWS::KMS::Key", "Condition": "IsProd", "Properties": {}}}
-    assert judge_in(kms.KEY_ROTATION_ENABLED, resources).status is NA
+    verdict = judge_in(kms.KEY_ROTATION_ENABLED, resources)
+    assert verdict.status is NC and verdict.detail.startswith("when Env is not dev and condition IsProd is true:")
+    assert judge_in(kms.KEY_ROTATION_ENABLED, resources, parameters={"Env": "dev"}).status is NA
     assert judge_in(kms.KEY_ROTATION_ENABLED, resources, parameters={"Env": "prod"}).status is NC
 
 
@@ -655,6 +816,8 @@ def test_conditions_combine_with_and_or_not():
     def rotation(condition: str, parameters: dict[str, str] | None = None) -> Status:
         return judge_in(kms.KEY_ROTATION_ENABLED, key({"EnableKeyRotation": {"Fn::If": [condition, True, False]}}),
                         parameters=parameters).status
-    assert rotation("NotProd") is C and rotation("NotProd", {"Env": "prod"}) is NC
-    assert rotation("Both") is C and rotation("Both", {"Env": "prod"}) is NC
-    assert rotation("Either", {"Env": "prod"}) is C and rotation("Either") is NC  # Free decides Either
+    # Env defaults to dev; another value may be prod, so every condition on Env is judged both ways.
+    assert rotation("NotProd", {"Env": "dev"}) is C and rotation("NotProd", {"Env": "prod"}) is NC
+    assert rotation("NotProd") is NC
+    assert rotation("Both", {"Env": "dev"}) is C and rotation("Both", {"Env": "prod"}) is NC
+    assert rotation("Either", {"Env": "prod"}) is C and rotation("Either", {"Env": "dev"}) is NC  # Free decides

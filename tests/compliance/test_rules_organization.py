@@ -29,13 +29,14 @@ def policy(content: Any, targets: Any = (OU,), type_: str = "SERVICE_CONTROL_POL
         else targets}}
 
 
-def verdict(rule_id: str, resources: dict[str, Any], logical_id: str | None = None, **template: Any):
+def verdict(rule_id: str, resources: dict[str, Any], logical_id: str | None = None,
+            overrides: dict[str, str] | None = None, **template: Any):
     logical_id = logical_id or next(iter(resources))
     body = resources[logical_id]
     resource = Resource.from_template(logical_id, body, resources)
     if template:
         from omics_secure.inputs.values import TemplateValues
-        values = TemplateValues({"Resources": resources, **template})
+        values = TemplateValues({"Resources": resources, **template}, overrides)
         resource = Resource.from_template(logical_id, body, resources, values=values)
     return RULES[rule_id].evaluate(resource)
 
@@ -146,7 +147,11 @@ def test_intrinsics_are_resolved_and_deploy_time_targets_cannot_be_judged():
     for name in ("Protect", "Tags"):
         template[name]["Properties"]["TargetIds"] = [{"Ref": "ProjectsOu"}, OTHER_OU]
     parameters = {"ProjectsOu": {"Type": "String", "Default": OU}}
-    assert verdict("OrganizationRegionLock", template, Parameters=parameters).status is Status.COMPLIANT
+    assert verdict("OrganizationRegionLock", template, Parameters=parameters,
+                   overrides={"ProjectsOu": OU}).status is Status.COMPLIANT
+    # The default is one deployment among many: another OU is a target only known at deploy time.
+    other = verdict("OrganizationRegionLock", template, Parameters=parameters)
+    assert other.status is Status.CANNOT_JUDGE and other.detail.startswith(f"when ProjectsOu is not {OU}:")
     no_default = {"ProjectsOu": {"Type": "String"}}
     assert verdict("OrganizationRegionLock", template, Parameters=no_default).status is Status.CANNOT_JUDGE
 
@@ -158,4 +163,4 @@ def test_a_condition_that_drops_the_region_lock_is_judged_on_each_branch():
     parameters = {"Lock": {"Type": "String", "AllowedValues": ["yes", "no"]}}
     found = verdict("OrganizationRegionLock", template, "Protect", Conditions=conditions, Parameters=parameters)
     # "Protect" is the first policy only on the branch where Lock does not exist: there, no region lock
-    assert found.status is Status.NON_COMPLIANT and "LockRegions is false" in found.detail
+    assert found.status is Status.NON_COMPLIANT and found.detail.startswith("when Lock is no:")

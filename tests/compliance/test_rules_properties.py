@@ -91,6 +91,8 @@ EXTRA_RESOURCES = {
         "Content": {"Version": "2012-10-17", "Statement": [{
             "Effect": "Deny", "NotAction": ["iam:*"], "Resource": "*",
             "Condition": {"StringNotEquals": {"aws:RequestedRegion": ["us-east-1"]}}}]}}},
+    "Nested": {"Type": "AWS::CloudFormation::Stack", "Properties": {
+        "TemplateURL": "https://s3.amazonaws.com/templates/nested.json", "Parameters": {"Key": {"Ref": "Key"}}}},
 }
 PARAMETERS = {"WithDefault": {"Type": "String", "Default": "true"}, "NoDefault": {"Type": "String"},
               "Listed": {"Type": "CommaDelimitedList", "Default": "a,b"}}

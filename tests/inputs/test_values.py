@@ -10,6 +10,7 @@ from omics_secure.inputs.values import (
     TemplateValues,
     Text,
     Unknown,
+    describe_branch,
     explore,
     field,
     flag,
@@ -89,7 +90,12 @@ def test_an_undecided_condition_is_explored_both_ways_and_only_when_read():
     values = TemplateValues(TEMPLATE)
     outcomes, complete = explore(values, lambda run: run.resolve({"Fn::If": ["Open", "open", "closed"]}))
     assert complete and sorted(outcomes, key=str) == [({"Open": False}, "closed"), ({"Open": True}, "open")]
+    # Env defaults to dev; any other value makes IsDev false: the default is one deployment among many.
     outcomes, _ = explore(values, lambda run: run.resolve({"Fn::If": ["IsDev", "dev", "prod"]}))
+    assert [(describe_branch(branch), outcome) for branch, outcome in outcomes] == [
+        ("when Env is dev", "dev"), ("when Env is not dev", "prod")]
+    outcomes, _ = explore(TemplateValues(TEMPLATE, {"Env": "dev"}),
+                          lambda run: run.resolve({"Fn::If": ["IsDev", "dev", "prod"]}))
     assert outcomes == [({}, "dev")]
     cycle, _ = explore(values, lambda run: run.resolve({"Fn::If": ["Cycle", 1, 2]}))
     assert sorted(o for _, o in cycle) == [1, 2]

@@ -18,7 +18,7 @@ def listing(tmp_path, *templates: dict[str, Any], parameters: dict[str, str] | N
     for index, template in enumerate(templates):
         path = tmp_path / f"stack{index}.json"
         path.write_text(json.dumps(template), encoding="utf-8")
-        stacks.append(load_template(path, parameters))
+        stacks.append(load_template(path, parameters, name=path.name))
     found: dict[str, dict[str, dict[str, list[list[str]]]]] = {}
     for entry in access(read_environment(stacks)):
         found[entry.store.logical_id] = {kind: {} for kind in ("readers", "writers", "admins")}
@@ -185,3 +185,20 @@ def test_an_scp_on_the_account_denies_and_one_on_an_ou_is_not_guessed(tmp_path):
     assert listing(tmp_path, template, {"Resources": {"Scp": scp("123456789012")}},
                    parameters={"AWS::AccountId": "123456789012"})["Data"]["readers"] == {}
     assert listing(tmp_path, template, {"Resources": {"Scp": scp("ou-ab12-cdef3456")}})["Data"]["readers"]
+
+
+def test_a_nested_stack_reads_what_its_parent_passes(tmp_path):
+    from omics_secure.inputs.templates import load_templates
+
+    child = {"Parameters": {"DataArn": {"Type": "String"}},
+             "Resources": {"Reader": role(allow("s3:GetObject", {"Fn::Sub": "${DataArn}/*"}))}}
+    parent = {"Resources": {
+        "Data": bucket(),
+        "Analysis": {"Type": "AWS::CloudFormation::Stack", "Properties": {
+            "TemplateURL": "child.json", "Parameters": {"DataArn": {"Fn::GetAtt": ["Data", "Arn"]}}}}}}
+    (tmp_path / "child.json").write_text(json.dumps(child), encoding="utf-8")
+    (tmp_path / "parent.json").write_text(json.dumps(parent), encoding="utf-8")
+    stacks = load_templates([tmp_path / "parent.json"])
+    (entry,) = [e for e in access(read_environment(stacks)) if e.store.logical_id == "Data"]
+    readers = {g.principal: g.conditions for g in entry.grants("readers")}
+    assert readers == {f"{tmp_path / 'parent.json'}/Analysis/Reader": ()}

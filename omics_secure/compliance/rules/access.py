@@ -28,6 +28,7 @@ from omics_secure.compliance.rules._policy import (
     literal_text,
     principal_values,
 )
+from omics_secure.compliance.rules._trust import only_service_roles
 from omics_secure.compliance.rules.omics import BROAD_MANAGED_POLICIES, _policies_of
 from omics_secure.compliance.rules.s3 import is_phi_bucket
 
@@ -128,7 +129,8 @@ def _is_federated(statement: Mapping[str, Any]) -> bool:
 
 
 def _people_role_mfa_and_expiry(resource: Resource) -> Verdict:
-    trust = [s for s in allow_statements(resource.properties.get("AssumeRolePolicyDocument")) if _is_people_trust(s)]
+    trust = [s for s in allow_statements(resource.properties.get("AssumeRolePolicyDocument"))
+             if _is_people_trust(s) and not only_service_roles(s, resource)]
     if not trust or not _reaches_data(resource):
         return NOT_APPLICABLE
     problems = []
@@ -208,7 +210,11 @@ PEOPLE_ROLE_MFA_AND_EXPIRY = Rule(
         "Use Certification covers it. A role trusted by IAM principals or an identity provider that can read or "
         "write data must admit only federated sessions (SAML, OIDC, IAM Identity Center) or sessions signed in "
         "with MFA (Bool aws:MultiFactorAuthPresent true), and stop at the approval's end date (DateLessThan "
-        "aws:CurrentTime), so an approval cannot outlive its DUC."
+        "aws:CurrentTime), so an approval cannot outlive its DUC. Service roles are not judged: a trust whose "
+        "principals are only service principals, or only roles of the same template that only services can "
+        "assume (CDK Pipelines' action roles, trusted by the pipeline's role). A trust of the account "
+        "(arn:aws:iam::<account>:root) is judged whatever the role is for: every principal of the account "
+        "whose IAM policy allows sts:AssumeRole on it, people included, can use it."
     ),
     controls=_PEOPLE_ACCESS,
     check=_people_role_mfa_and_expiry,

@@ -28,6 +28,7 @@ from omics_secure.inputs.values import (
     CannotJudge,
     Text,
     Unknown,
+    choice,
     each,
     field,
     flag,
@@ -89,8 +90,13 @@ def _repository_cmk(resource: Resource) -> Verdict:
     return COMPLIANT
 
 
+TAG_MUTABILITY_VALUES = ("MUTABLE", "IMMUTABLE", "MUTABLE_WITH_EXCLUSION", "IMMUTABLE_WITH_EXCLUSION")
+
+
 def _repository_immutable(resource: Resource) -> Verdict:
-    mutability = text(resource.properties, "ImageTagMutability")
+    # The values CloudFormation accepts for ImageTagMutability:
+    # https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-ecr-repository.html
+    mutability = choice(resource.properties, "ImageTagMutability", options=TAG_MUTABILITY_VALUES)
     if mutability != "IMMUTABLE":
         return non_compliant(f"ImageTagMutability is {mutability or 'absent (MUTABLE)'}, not IMMUTABLE")
     return COMPLIANT

@@ -26,14 +26,19 @@ from omics_secure.compliance.model import (
 )
 from omics_secure.inputs.values import (
     CannotJudge,
+    Narrow,
+    Unknown,
+    choice,
     each,
     field,
     flag,
     items,
     known,
+    known_or_parameter,
     literal_text,
     mapping,
     mappings,
+    may_be,
     referenced_id,
     refers_to,
     show,
@@ -57,6 +62,11 @@ _AWS_MANAGED_EBS_KEY = "alias/aws/ebs"
 # gateway, or a virtual private gateway or 'local', which do not). Route reference:
 # https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-ec2-route.html
 _INTERNET_ROUTE_TARGETS = ("NatGatewayId", "EgressOnlyInternetGatewayId", "CarrierGatewayId")
+# AWS::EC2::FlowLog TrafficType: ACCEPT | ALL | REJECT
+# https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-ec2-flowlog.html
+FLOW_LOG_TRAFFIC_TYPES = ("ACCEPT", "REJECT", "ALL")
+# What an open ingress rule's source may be, tried against a parameter's constraints (AllowedPattern ...).
+OPEN_CIDRS = ("0.0.0.0/0", "::/0")
 _NO_BLOCK_DEVICES = ("no block device mappings: the root volume's encryption is left to the AMI and the "
                      "account default")
 
@@ -160,7 +170,9 @@ def _flow_logs_all_traffic(resource: Resource) -> Verdict:
     traffic, unknown = [], []
     for props in logs:
         try:
-            traffic.append(text(props, "TrafficType") or "")
+            traffic.append(choice(props, "TrafficType", options=FLOW_LOG_TRAFFIC_TYPES) or "")
+        except Narrow:
+            raise  # judged again with the parameter at each traffic type
         except CannotJudge as cannot:
             unknown.append(cannot)
     if "ALL" in traffic:
@@ -230,9 +242,11 @@ def _imdsv2_required(resource: Resource) -> Verdict:
                                                                                              "MetadataOptions"):
             return NOT_APPLICABLE  # its launch template is judged
         options = mapping(properties, "MetadataOptions")
-    if text(options, "HttpEndpoint") == "disabled":
+    # MetadataOptions' accepted values: HttpEndpoint enabled|disabled, HttpTokens optional|required
+    # https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-ec2-launchtemplate-metadataoptions.html
+    if choice(options, "HttpEndpoint", options=("enabled", "disabled")) == "disabled":
         return COMPLIANT
-    tokens = text(options, "HttpTokens")
+    tokens = choice(options, "HttpTokens", options=("optional", "required"))
     if tokens == "required":
         return COMPLIANT
     return non_compliant(f"HttpTokens is {tokens if tokens is not None else 'absent (optional by default)'}")
@@ -296,11 +310,17 @@ def _is_network_range(resource: Resource, value: Any) -> bool:
 def _open_ingress(resource: Resource, rule: Mapping[str, Any]) -> list[str]:
     found = []
     for key in ("CidrIp", "CidrIpv6"):
-        if _is_network_range(resource, known(rule, key)):
+        value = known_or_parameter(rule, key)
+        if _is_network_range(resource, value):
+            continue
+        ports = f"{show(rule.get('IpProtocol'))} {show(rule.get('FromPort', '*'))}-{show(rule.get('ToPort', '*'))}"
+        if isinstance(value, Unknown):
+            # A parameter: open when its constraints admit an open CIDR; a value they forbid is not a risk.
+            found += [f"{ports} from {show(value)}, which may be {cidr} (nothing in parameter {value.parameter}'s "
+                      "AllowedPattern or AllowedValues forbids it)" for cidr in OPEN_CIDRS if may_be(value, cidr)]
             continue
         cidr = text(rule, key)
         if cidr is not None and is_open_cidr(cidr):
-            ports = f"{show(rule.get('IpProtocol'))} {show(rule.get('FromPort', '*'))}-{show(rule.get('ToPort', '*'))}"
             found.append(f"{ports} from {cidr} ({_share(cidr)})")
     return found
 

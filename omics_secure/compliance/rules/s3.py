@@ -1,9 +1,11 @@
-"""Rules for S3 buckets that hold PHI and controlled-access genomic data.
+"""Rules for S3 buckets: a baseline every bucket meets, and more for buckets that hold PHI.
 
-A rule sees one CloudFormation resource, not the construct that made it, so a bucket is a *PHI bucket*
-when it carries the tag ``omics-secure:data-classification=phi``. PhiBucket and PhiReplicaBucket set it;
-tag your own PHI buckets the same way to have the PHI-bucket rules judge them. Rules that hold for every
-bucket (bucket keys with SSE-KMS, a TLS floor, no PHI-like names) judge all buckets.
+Every bucket of an environment that holds PHI is judged by the baseline: encrypted at rest under a KMS key,
+public access blocked, ACLs disabled, versioning on, server access logs kept, bucket keys with SSE-KMS, a TLS
+floor, no PHI-like names. A server-access-log target is judged as S3 log delivery allows (SSE-S3, no log of
+its own logs). A rule sees one CloudFormation resource, not the construct that made it, so a bucket is a *PHI
+bucket* when it carries the tag ``omics-secure:data-classification=phi``: PhiBucket and PhiReplicaBucket set
+it; the PHI-only rules (a customer-managed key, object lock) judge those buckets.
 """
 
 from __future__ import annotations
@@ -28,10 +30,12 @@ from omics_secure.compliance.rules._evaluate import reader, unknown_principal
 from omics_secure.compliance.rules._policy import (
     actions,
     is_wildcard_principal,
+    principal_values,
     statements,
 )
 from omics_secure.inputs.values import (
     CannotJudge,
+    choice,
     field,
     flag,
     items,
@@ -53,6 +57,11 @@ from omics_secure.policy.matching import hole, readable
 
 S3_BUCKET = frozenset({"AWS::S3::Bucket"})
 KMS_ALGORITHMS = ("aws:kms", "aws:kms:dsse")
+# ServerSideEncryptionByDefault.SSEAlgorithm and VersioningConfiguration.Status, as CloudFormation accepts them:
+# https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-s3-bucket-serversideencryptionbydefault.html
+# https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-s3-bucket-versioningconfiguration.html
+SSE_ALGORITHMS = ("AES256", *KMS_ALGORITHMS)
+VERSIONING_STATUSES = ("Enabled", "Suspended")
 MINIMUM_TLS_VERSION = 1.2
 # Object lock retention modes; Days and Years must be positive whole numbers. ObjectLockConfiguration:
 # https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-s3-bucket-defaultretention.html
@@ -104,9 +113,7 @@ def _object_lock(resource: Resource) -> Verdict:
 
 
 def _versioning(resource: Resource) -> Verdict:
-    if not is_phi_bucket(resource):
-        return NOT_APPLICABLE
-    status = text(resource.properties, "VersioningConfiguration", "Status")
+    status = choice(resource.properties, "VersioningConfiguration", "Status", options=VERSIONING_STATUSES)
     if status == "Enabled":
         return COMPLIANT
     return non_compliant(f"versioning is {status or 'not configured (off)'}, not Enabled")
@@ -227,7 +234,7 @@ def _kms_encrypted(resource: Resource) -> Verdict:
         return non_compliant("no default encryption configured (S3 would use SSE-S3)")
     for rule in rules:
         default = _default_encryption(rule)
-        algorithm = text(default, "SSEAlgorithm")
+        algorithm = choice(default, "SSEAlgorithm", options=SSE_ALGORITHMS)
         if algorithm not in KMS_ALGORITHMS:
             return non_compliant(f"default encryption is {algorithm or 'not set'}, not SSE-KMS or DSSE-KMS")
         key = field(default, "KMSMasterKeyID")
@@ -280,6 +287,96 @@ def _no_phi_in_names_or_tags(resource: Resource) -> Verdict:
             if kind := phi_like(literal_text(field(tag, part))):
                 problems.append(f"tag {part.lower()} of {literal_text(field(tag, 'Key'))!r} looks like PHI ({kind})")
     return non_compliant("; ".join(problems)) if problems else COMPLIANT
+
+
+LOG_DELIVERY_SERVICE = "logging.s3.amazonaws.com"
+# What new buckets get when CloudFormation leaves the setting out: every Block Public Access setting on and
+# Object Ownership BucketOwnerEnforced (ACLs disabled) since April 2023, and SSE-S3 encryption since January 2023:
+# https://docs.aws.amazon.com/AmazonS3/latest/userguide/access-control-block-public-access.html
+# https://docs.aws.amazon.com/AmazonS3/latest/userguide/about-object-ownership.html
+# https://docs.aws.amazon.com/AmazonS3/latest/userguide/default-encryption-faq.html
+PUBLIC_ACCESS_SETTINGS = ("BlockPublicAcls", "IgnorePublicAcls", "BlockPublicPolicy", "RestrictPublicBuckets")
+OBJECT_OWNERSHIP_VALUES = ("BucketOwnerEnforced", "BucketOwnerPreferred", "ObjectWriter")
+# Canned ACLs that grant nobody but the owner: the only ones a bucket with ACLs disabled accepts.
+PRIVATE_ACLS = ("Private", "BucketOwnerFullControl")
+PUBLIC_ACLS = ("PublicRead", "PublicReadWrite", "AuthenticatedRead")
+
+
+def is_log_target(resource: Resource) -> bool:
+    """True when the bucket receives S3 server access logs: another bucket of the template names it as its
+    LoggingConfiguration.DestinationBucketName, or its bucket policy lets logging.s3.amazonaws.com write. S3 log
+    delivery writes only SSE-S3 objects into a bucket without object-lock retention, and a log bucket does not
+    log its own logs: https://docs.aws.amazon.com/AmazonS3/latest/userguide/enable-server-access-logging.html"""
+    names: list[Any] = [{"Ref": resource.logical_id}]
+    if isinstance(resource.properties.get("BucketName"), str):
+        names.append(resource.properties["BucketName"])
+    for logical_id, body in resource.others_of_type(*S3_BUCKET):
+        if logical_id == resource.logical_id:
+            continue
+        destination = field(body, "Properties", "LoggingConfiguration", "DestinationBucketName")
+        if destination in names:
+            return True
+    for document in _bucket_policies(resource):
+        for statement in statements(document):
+            if text(statement, "Effect") == "Allow" and LOG_DELIVERY_SERVICE in principal_values(statement).get(
+                    "Service", []):
+                return True
+    return False
+
+
+def _encrypted_with_kms(resource: Resource) -> Verdict:
+    rules = _encryption_rules(resource)
+    algorithms = [choice(_default_encryption(rule), "SSEAlgorithm", options=SSE_ALGORITHMS) for rule in rules]
+    if is_log_target(resource):
+        if any(algorithm in KMS_ALGORITHMS for algorithm in algorithms):
+            return non_compliant("the bucket receives S3 server access logs, which S3 delivers only into buckets "
+                                 "encrypted with SSE-S3 (AES256): logs sent here are lost")
+        return COMPLIANT
+    if not algorithms:
+        return non_compliant("no default encryption configured: S3 encrypts with SSE-S3 under a key AWS owns, "
+                             "whose use the account can neither log nor revoke")
+    weak = [algorithm or "not set" for algorithm in algorithms if algorithm not in KMS_ALGORITHMS]
+    if weak:
+        return non_compliant(f"default encryption is {', '.join(weak)}, not SSE-KMS or DSSE-KMS")
+    return COMPLIANT
+
+
+def _public_access_blocked(resource: Resource) -> Verdict:
+    problems = []
+    configuration = known(resource.properties, "PublicAccessBlockConfiguration")
+    if configuration is not None:
+        # Present, the configuration sets every setting: one left out is false (PutPublicAccessBlock).
+        off = [name for name in PUBLIC_ACCESS_SETTINGS if flag(configuration, name) is not True]
+        if off:
+            problems.append(f"PublicAccessBlockConfiguration leaves {', '.join(off)} off")
+    acl = choice(resource.properties, "AccessControl", options=(*PRIVATE_ACLS, *PUBLIC_ACLS, "AwsExecRead",
+                                                               "LogDeliveryWrite"))
+    if acl in PUBLIC_ACLS:
+        problems.append(f"AccessControl {acl} grants access to everyone")
+    return non_compliant("; ".join(problems)) if problems else COMPLIANT
+
+
+def _acls_disabled(resource: Resource) -> Verdict:
+    problems = []
+    for rule in mappings(resource.properties, "OwnershipControls", "Rules"):
+        ownership = choice(rule, "ObjectOwnership", options=OBJECT_OWNERSHIP_VALUES)
+        if ownership is not None and ownership != "BucketOwnerEnforced":
+            problems.append(f"ObjectOwnership is {ownership}, so ACLs still grant access")
+    acl = choice(resource.properties, "AccessControl", options=(*PRIVATE_ACLS, *PUBLIC_ACLS, "AwsExecRead",
+                                                               "LogDeliveryWrite"))
+    if acl is not None and acl not in PRIVATE_ACLS:
+        problems.append(f"AccessControl {acl} grants access through an ACL")
+    return non_compliant("; ".join(problems)) if problems else COMPLIANT
+
+
+def _access_logged(resource: Resource) -> Verdict:
+    if is_log_target(resource):
+        return NOT_APPLICABLE
+    destination = known(resource.properties, "LoggingConfiguration")
+    if not isinstance(destination, Mapping) or field(destination, "DestinationBucketName") in (None, ""):
+        return non_compliant("no LoggingConfiguration.DestinationBucketName: requests to the bucket are not "
+                             "recorded in server access logs")
+    return COMPLIANT
 
 
 PHI_BUCKET_OBJECT_LOCK = Rule(
@@ -402,14 +499,14 @@ NO_PHI_IN_NAMES_OR_TAGS = Rule(
          "listings, so use an opaque study or project code"),
 )
 
-PHI_BUCKET_VERSIONING = Rule(
-    id="S3PhiBucketVersioning",
+BUCKET_VERSIONING = Rule(
+    id="S3BucketVersioning",
     resource_types=S3_BUCKET,
-    finding="The PHI bucket's versioning is not Enabled (suspended, or never configured).",
+    finding="The bucket's versioning is not Enabled (suspended, or never configured).",
     explanation=(
-        "Versioning keeps every overwritten or deleted object of PHI recoverable, and object lock and "
-        "replication both depend on it; an escape hatch that suspends it removes that protection silently. "
-        "cdk-nag's HIPAA and NIST packs judge versioning only on buckets they can see as L2 constructs."
+        "Versioning keeps every overwritten or deleted object recoverable, and object lock and replication both "
+        "depend on it; an escape hatch that suspends it removes that protection silently. In an environment "
+        "that holds PHI any bucket may receive it, so every bucket is versioned."
     ),
     controls=Controls(
         hipaa=("164.312(c)(1)", "164.308(a)(7)(ii)(A)"),
@@ -422,9 +519,91 @@ PHI_BUCKET_VERSIONING = Rule(
          "hatch that sets VersioningConfiguration.Status to Suspended"),
 )
 
+BUCKET_ENCRYPTED_WITH_KMS = Rule(
+    id="S3BucketEncryptedWithKms",
+    resource_types=S3_BUCKET,
+    finding="The bucket is not encrypted by default under a KMS key (SSE-KMS or DSSE-KMS), or a server-access-log "
+            "target is, which S3 log delivery refuses.",
+    explanation=(
+        "With SSE-KMS every read of an object needs the key, whose policy decides who may decrypt and whose use "
+        "CloudTrail records; SSE-S3 (the default) uses a key AWS owns, so anyone the bucket policy admits reads "
+        "the data. S3 delivers server access logs only into SSE-S3 buckets, so a log target is judged the other way."
+    ),
+    controls=_ENCRYPTION_AT_REST,
+    check=_encrypted_with_kms,
+    fix=("PhiBucket and AccessLogBucket do this; with s3.Bucket pass encryption=s3.BucketEncryption.KMS and "
+         "encryption_key=key (s3.BucketEncryption.S3_MANAGED for a server-access-log bucket); in CloudFormation set "
+         "BucketEncryption.ServerSideEncryptionConfiguration SSEAlgorithm aws:kms with KMSMasterKeyID"),
+)
+
+BUCKET_PUBLIC_ACCESS_BLOCKED = Rule(
+    id="S3BucketPublicAccessBlocked",
+    resource_types=S3_BUCKET,
+    finding="The bucket turns off a Block Public Access setting, or grants public access with a canned ACL.",
+    explanation=(
+        "Block Public Access is the account owner's guard against a policy or ACL that makes data public by "
+        "mistake. New buckets have all four settings on; a template that lists the configuration must set each "
+        "one, because a setting it leaves out is off."
+    ),
+    controls=Controls(
+        hipaa=("164.312(a)(1)", "164.312(e)(1)"),
+        nist_800_53_r5=("AC-3", "AC-4", "AC-6", "SC-7"),
+        nist_800_171_r2=("3.1.1", "3.1.3", "3.13.1"),
+        dbgap=("User Accounts, Passwords, and Access Control Lists", "Internet, Networking, and Data Transfers"),
+    ),
+    check=_public_access_blocked,
+    fix=("s3.Bucket(..., block_public_access=s3.BlockPublicAccess.BLOCK_ALL) (PhiBucket and AccessLogBucket do); "
+         "in CloudFormation set all four PublicAccessBlockConfiguration settings true, or leave the configuration "
+         "out, and no public AccessControl"),
+)
+
+BUCKET_ACLS_DISABLED = Rule(
+    id="S3BucketAclsDisabled",
+    resource_types=S3_BUCKET,
+    finding="The bucket keeps ACLs enabled (ObjectOwnership is not BucketOwnerEnforced) or grants access with one.",
+    explanation=(
+        "With ACLs disabled only the bucket policy and IAM decide who reaches the data, so one policy shows every "
+        "door; an ACL is a second, easily missed grant (the HIPAA-on-S3 guidance: disable ACLs)."
+    ),
+    controls=Controls(
+        hipaa=("164.312(a)(1)", "164.308(a)(4)(ii)(B)"),
+        nist_800_53_r5=("AC-3", "AC-6"),
+        nist_800_171_r2=("3.1.1", "3.1.5"),
+        dbgap=("User Accounts, Passwords, and Access Control Lists",),
+    ),
+    check=_acls_disabled,
+    fix=("s3.Bucket(..., object_ownership=s3.ObjectOwnership.BUCKET_OWNER_ENFORCED) (PhiBucket and AccessLogBucket "
+         "do); let S3 log delivery write through the bucket policy (the @aws-cdk/aws-s3:serverAccessLogsUseBucket"
+         "Policy feature flag) instead of the LogDeliveryWrite ACL"),
+)
+
+BUCKET_ACCESS_LOGGED = Rule(
+    id="S3BucketAccessLogged",
+    resource_types=S3_BUCKET,
+    finding="The bucket keeps no server access logs.",
+    explanation=(
+        "Server access logs record every request to the bucket, object reads included, which is what an "
+        "investigation of a disclosure needs (HIPAA audit controls). A bucket that receives access logs is not "
+        "judged: it does not log itself."
+    ),
+    controls=Controls(
+        hipaa=("164.312(b)", "164.308(a)(1)(ii)(D)"),
+        nist_800_53_r5=("AU-2", "AU-12"),
+        nist_800_171_r2=("3.3.1", "3.3.2"),
+        dbgap=("Auditing, Logging, and Monitoring",),
+    ),
+    check=_access_logged,
+    fix=("PhiBucket(..., access_logs=AccessLogBucket(...)); with s3.Bucket pass server_access_logs_bucket=...; in "
+         "CloudFormation set LoggingConfiguration.DestinationBucketName"),
+)
+
 S3_RULES = (
     PHI_BUCKET_OBJECT_LOCK,
-    PHI_BUCKET_VERSIONING,
+    BUCKET_VERSIONING,
+    BUCKET_ENCRYPTED_WITH_KMS,
+    BUCKET_PUBLIC_ACCESS_BLOCKED,
+    BUCKET_ACLS_DISABLED,
+    BUCKET_ACCESS_LOGGED,
     BUCKET_KEY_ENABLED,
     BUCKET_POLICY_MINIMUM_TLS,
     PHI_BUCKET_KMS_ENCRYPTED,

@@ -1,0 +1,126 @@
+"""The check: every pack on every stack of the input, whatever the input is.
+
+An app's packs run inside it (the command registers them on a Python app; an app may register them itself) and
+report through CDK's validation report. Whatever they did not judge is judged here: cdk-nag's packs that the
+app did not run (a non-Python app, an assembly synthesized elsewhere, plain templates) run on the templates
+through :mod:`omics_secure.compliance.replay`, and the OmicsSecure pack runs on the templates directly, nested
+stacks included. Each pack's result says which inputs it judged (``PackResult.coverage``).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass, replace
+from pathlib import Path
+from typing import Any
+
+from omics_secure._internal.tags import CDK_NAG_PACK_NAMES, DATA_CLASSIFICATION_TAG, PHI
+from omics_secure.compliance.engine import evaluate_stacks, judge_resource
+from omics_secure.compliance.model import Pack, Status
+from omics_secure.compliance.packs import OMICS_SECURE_PACK
+from omics_secure.compliance.replay import describe_rule_error, replay_packs
+from omics_secure.compliance.templates import pack_result
+from omics_secure.inputs.assembly import StackArtifact
+from omics_secure.reporting.validation_report import PackCoverage, PackResult
+
+# Stores whose data is PHI by what they are, whatever their tags: HealthOmics stores, HealthLake datastores.
+PHI_STORE_TYPES = frozenset({"AWS::Omics::SequenceStore", "AWS::Omics::ReferenceStore", "AWS::Omics::VariantStore",
+                             "AWS::Omics::AnnotationStore", "AWS::HealthLake::FHIRDatastore"})
+
+
+# cdk-nag rules (by name without the pack prefix) whose concern an OmicsSecure rule judges in full: when the
+# cdk-nag rule raises on a value it cannot read (a security group's CidrIp that is the VPC's own CIDR block,
+# Fn::GetAtt Vpc.CidrBlock, in every ordinary CDK app), the OmicsSecure rule's verdict on the same resource
+# decides the concern. EC2NoOpenIngress refuses any ingress from 0.0.0.0/0 or ::/0 on any port, which covers
+# EC2RestrictedSSH (port 22), EC2RestrictedCommonPorts (20, 21, 3306, 3389, 4333) and AwsSolutions-EC23
+# (0.0.0.0/0 or ::/0 inbound): https://github.com/cdklabs/cdk-nag/blob/main/RULES.md
+COVERING_RULES = {"EC2RestrictedSSH": "EC2NoOpenIngress", "EC2RestrictedCommonPorts": "EC2NoOpenIngress",
+                  "EC23": "EC2NoOpenIngress"}
+
+
+@dataclass(frozen=True)
+class CheckOutcome:
+    """Every pack's result on the input, in the order cdk-nag's packs, OmicsSecure, then any other plugin the
+    app registered; and notes the reader needs (which packs were run here, what no PHI marking means)."""
+
+    packs: tuple[PackResult, ...]
+    notes: tuple[str, ...]
+
+    @property
+    def complete(self) -> bool:
+        return all(pack.complete for pack in self.packs)
+
+
+def run_check(stacks: Sequence[StackArtifact], reported: Sequence[PackResult] = (), *,
+              source: str, pack: Pack = OMICS_SECURE_PACK, replay_dir: Path | None = None) -> CheckOutcome:
+    """The packs' results on ``stacks``: those ``reported`` by the app (its validation report), and every other
+    pack of the four run here. ``source`` names the input for the notes ("the app", "the assembly", "the
+    templates")."""
+    notes: list[str] = []
+    by_name = {result.name: result for result in reported}
+    inputs = [stack.name for stack in stacks]
+    for name, result in list(by_name.items()):  # the app's own runs judged its whole construct tree
+        if not result.coverage:
+            by_name[name] = replace(result, coverage=tuple(PackCoverage(n, judged=True) for n in inputs),
+                                    errors=tuple(replace(e, description=describe_rule_error(e, stacks))
+                                                 for e in result.errors))
+    missing = [name for name in CDK_NAG_PACK_NAMES if name not in by_name]
+    if missing:
+        for result in replay_packs(stacks, missing, replay_dir):
+            by_name[result.name] = result
+        if source != "the templates":
+            notes.append(f"{', '.join(missing)} did not run in {source}; omics-secure ran them on its synthesized "
+                         "templates (register them in the app with omics_secure.compliance.add_compliance_packs(app) "
+                         "to have cdk synth run them too)")
+    if pack.name not in by_name:
+        findings = evaluate_stacks(pack, stacks)
+        by_name[pack.name] = replace(pack_result(pack, findings),
+                                     coverage=tuple(PackCoverage(n, judged=True) for n in inputs))
+    for name in CDK_NAG_PACK_NAMES:
+        if name in by_name and by_name[name].errors:
+            by_name[name] = _judged_by_covering_rules(by_name[name], stacks, pack)
+    order = [*CDK_NAG_PACK_NAMES, pack.name]
+    packs = [by_name[name] for name in order if name in by_name]
+    packs += [result for name, result in by_name.items() if name not in order]
+    if stacks and not any(_marks_phi(stack) for stack in stacks):
+        notes.append(f"no resource is marked as holding PHI, so the rules for PHI stores only (a customer-managed "
+                     f"key, object lock) judged nothing: tag each bucket that holds PHI {DATA_CLASSIFICATION_TAG}="
+                     f"{PHI} (PhiBucket does)")
+    return CheckOutcome(tuple(packs), tuple(notes))
+
+
+def _judged_by_covering_rules(result: PackResult, stacks: Sequence[StackArtifact], pack: Pack) -> PackResult:
+    """``result`` with each rule error whose concern an OmicsSecure rule judged on the same resource (see
+    :data:`COVERING_RULES`) turned into a warning that names that rule and its verdict."""
+    rules = {rule.id: rule for rule in pack.rules}
+    located = {path: (stack, logical_id) for stack in stacks for logical_id, path in stack.construct_paths.items()}
+    errors, warnings = [], list(result.warnings)
+    for error in result.errors:
+        covering = rules.get(COVERING_RULES.get(error.rule_id.split("-", 1)[-1].split("[", 1)[0], ""))
+        where = located.get(error.construct_path)
+        verdict = None
+        if covering is not None and where is not None:
+            stack, logical_id = where
+            verdict = judge_resource(covering, stack, logical_id)
+        if covering is None or verdict is None or verdict.status not in (Status.COMPLIANT, Status.NON_COMPLIANT):
+            errors.append(error)
+            continue
+        outcome = "compliant" if verdict.status is Status.COMPLIANT else f"non-compliant ({verdict.detail})"
+        warnings.append(replace(error, is_error=False, severity="warning", description=(
+            f"could not read this resource (a value known only at deployment); {pack.qualified_id(covering)}, "
+            f"which judges the same concern, read it: {outcome}")))
+    return replace(result, errors=tuple(errors), warnings=tuple(warnings))
+
+
+def _marks_phi(stack: StackArtifact) -> bool:
+    for body in stack.resources.values():
+        if not isinstance(body, Mapping):
+            continue
+        if body.get("Type") in PHI_STORE_TYPES:
+            return True
+        properties = body.get("Properties")
+        tags: Any = properties.get("Tags") if isinstance(properties, Mapping) else None
+        for tag in tags if isinstance(tags, list) else []:
+            if isinstance(tag, Mapping) and tag.get("Key") == DATA_CLASSIFICATION_TAG and tag.get("Value") == PHI:
+                return True
+    return False
