@@ -142,9 +142,11 @@ def _whole_bucket_value(value: Any, bucket: Resource) -> bool:
     prefix = template.text(value, resolution)
     if prefix is None:
         return False
-    objects = f"{template.arn(bucket.logical_id, resolution)}/{hole('key')}"
+    name = bucket.properties.get("BucketName")  # the bucket's own view: a live bucket has only its name
+    bucket_arn = f"arn:aws:s3:::{name}" if isinstance(name, str) else template.arn(bucket.logical_id, resolution)
+    objects = f"{bucket_arn}/{hole('key')}"
     covered = glob(prefix + "*", objects)
-    if covered is Tri.MAYBE and not has_hole(prefix.replace(template.arn(bucket.logical_id, resolution), "")):
+    if covered is Tri.MAYBE and not has_hole(prefix.replace(bucket_arn, "")):
         return False  # it selects some keys of the bucket only (a prefix inside it)
     if covered is Tri.MAYBE:
         raise CannotJudge("a data resource value", readable(prefix), "so which objects it selects is known only "
