@@ -25,6 +25,21 @@ if TYPE_CHECKING:
     from omics_secure.access import (
         Researchers as Researchers,
     )
+    from omics_secure.airlock import (
+        Airlock as Airlock,
+    )
+    from omics_secure.airlock import (
+        AirlockAdministrators as AirlockAdministrators,
+    )
+    from omics_secure.airlock import (
+        AirlockDirection as AirlockDirection,
+    )
+    from omics_secure.airlock import (
+        AirlockReviewers as AirlockReviewers,
+    )
+    from omics_secure.airlock import (
+        BucketMalwareProtection as BucketMalwareProtection,
+    )
     from omics_secure.audit import (
         AccountAlarm as AccountAlarm,
     )
@@ -181,10 +196,15 @@ _EXPORTS = {
     "AccountAlarm": "omics_secure.audit",
     "AccountAlarms": "omics_secure.audit",
     "AccountSecurityServices": "omics_secure.audit",
+    "Airlock": "omics_secure.airlock",
+    "AirlockAdministrators": "omics_secure.airlock",
+    "AirlockDirection": "omics_secure.airlock",
+    "AirlockReviewers": "omics_secure.airlock",
     "AlertTopic": "omics_secure.audit",
     "AnalysisWorkstation": "omics_secure.compute",
     "ApprovedAccess": "omics_secure.access",
     "AuditTrail": "omics_secure.audit",
+    "BucketMalwareProtection": "omics_secure.airlock",
     "CollaboratorAccess": "omics_secure.access",
     "ConfigRule": "omics_secure.audit",
     "ControlsProtectionPolicy": "omics_secure.organization",

@@ -176,6 +176,33 @@ def expiry_condition(ends: datetime.date) -> Conditions:
     return {"DateLessThan": {"aws:CurrentTime": f"{ends.isoformat()}T00:00:00Z"}}
 
 
+def approved_people(stack: cdk.Stack, approval_id: str, researchers: Researchers,
+                    ends: datetime.date) -> iam.IPrincipal:
+    """The trust of a role for approved people: the :class:`Researchers` only (federation, or MFA), with the
+    session tag ``omics-secure:approval-id=<approval_id>``, until 00:00 UTC on ``ends``."""
+    conditions: Conditions = {**expiry_condition(ends),
+                              "StringEquals": {f"aws:RequestTag/{APPROVAL_ID_TAG}": approval_id}}
+    kind = researchers.kind
+    principal: iam.IPrincipal
+    if kind is ResearcherKind.SAML:
+        conditions["StringEquals"]["SAML:aud"] = SAML_AUDIENCE
+        principal = iam.SamlPrincipal(researchers.provider, conditions)
+    elif kind is ResearcherKind.OIDC:
+        conditions["StringEquals"][f"{researchers.issuer}:aud"] = researchers.audience
+        conditions["StringLike"] = {f"{researchers.issuer}:sub": list(researchers.subjects)}
+        principal = iam.OpenIdConnectPrincipal(researchers.provider, conditions)
+    elif kind is ResearcherKind.IDENTITY_CENTER:
+        conditions["ArnLike"] = {"aws:PrincipalArn": researchers.identity_center_role_arns(
+            stack.partition, stack.account)}
+        principal = iam.AccountPrincipal(stack.account).with_conditions(conditions)
+    else:
+        conditions["Bool"] = {"aws:MultiFactorAuthPresent": "true"}
+        if researchers.principal_arns:
+            conditions["ArnEquals"] = {"aws:PrincipalArn": list(researchers.principal_arns)}
+        principal = iam.AccountPrincipal(stack.account).with_conditions(conditions)
+    return principal.with_session_tags()
+
+
 def _bucket_parts(bucket: object) -> tuple[s3.IBucket, kms.IKey | None, datetime.date | None] | None:
     """A PHI bucket given as our construct or as any ``s3.IBucket``: the bucket, its key and its close-out."""
     if isinstance(bucket, HardenedBucket):
@@ -364,6 +391,7 @@ class ApprovedAccess(Construct):
         self.regions = approved_regions
         granted: Conditions = {**expiry_condition(checked_ends),
                                "StringEquals": {"aws:RequestedRegion": list(approved_regions)}}
+        self.conditions = granted
         self.boundary = iam.ManagedPolicy(
             self, "Boundary", description=f"omics-secure: permissions boundary of approval {approval_id}")
         self.role = iam.Role(
@@ -467,27 +495,18 @@ class ApprovedAccess(Construct):
 
     @staticmethod
     def _trust(stack: cdk.Stack, approval_id: str, researchers: Researchers, ends: datetime.date) -> iam.IPrincipal:
-        conditions: Conditions = {**expiry_condition(ends),
-                                  "StringEquals": {f"aws:RequestTag/{APPROVAL_ID_TAG}": approval_id}}
-        kind = researchers.kind
-        principal: iam.IPrincipal
-        if kind is ResearcherKind.SAML:
-            conditions["StringEquals"]["SAML:aud"] = SAML_AUDIENCE
-            principal = iam.SamlPrincipal(researchers.provider, conditions)
-        elif kind is ResearcherKind.OIDC:
-            conditions["StringEquals"][f"{researchers.issuer}:aud"] = researchers.audience
-            conditions["StringLike"] = {f"{researchers.issuer}:sub": list(researchers.subjects)}
-            principal = iam.OpenIdConnectPrincipal(researchers.provider, conditions)
-        elif kind is ResearcherKind.IDENTITY_CENTER:
-            conditions["ArnLike"] = {"aws:PrincipalArn": researchers.identity_center_role_arns(
-                stack.partition, stack.account)}
-            principal = iam.AccountPrincipal(stack.account).with_conditions(conditions)
-        else:
-            conditions["Bool"] = {"aws:MultiFactorAuthPresent": "true"}
-            if researchers.principal_arns:
-                conditions["ArnEquals"] = {"aws:PrincipalArn": list(researchers.principal_arns)}
-            principal = iam.AccountPrincipal(stack.account).with_conditions(conditions)
-        return principal.with_session_tags()
+        return approved_people(stack, approval_id, researchers, ends)
+
+    @checked_props
+    def allow(self, *statements: iam.PolicyStatement) -> None:
+        """Allow ``statements`` to this approval's people too (another construct's actions, such as an airlock's),
+        within the approval: its end date and regions are added to each statement, which goes into the role's
+        policy and into its permissions boundary, whose denies still apply."""
+        for statement in statements:
+            for operator, block in self.conditions.items():
+                statement.add_condition(operator, dict(block))
+            self.policy.add_statements(statement)
+            self.boundary.add_statements(statement)
 
     def _grant(self, stack: cdk.Stack, target: iam.ManagedPolicy, buckets: Sequence[object], access: AccessLevel,
                sequence_stores: Sequence[SequenceStore], reference_stores: Sequence[ReferenceStore],

@@ -19,6 +19,7 @@ from importlib import metadata
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, TextIO
 
+from omics_secure.airlock_cli import add_airlock_parser, run_airlock
 from omics_secure.compliance.bootstrap import PACKS_FILE
 from omics_secure.compliance.model import Controls, Rule
 from omics_secure.compliance.packs import OMICS_SECURE_PACK
@@ -92,6 +93,8 @@ def main(argv: Sequence[str] | None = None) -> int:
         os.environ["OMICS_SECURE_DEBUG"] = "1"  # compliance.engine.DEBUG_VARIABLE: rules raise, not error verdicts
     out = _Output(sys.stdout)
     try:
+        if args.command == "airlock":
+            return run_airlock(args, out=out)  # type: ignore[arg-type]
         if args.command == "verify":
             return _verify(args, out=out)  # type: ignore[arg-type]
         if args.command == "report":
@@ -140,7 +143,7 @@ def _parser() -> argparse.ArgumentParser:
     parser.add_argument("--version", action="version", version=f"omics-secure {_version()}")
     common = argparse.ArgumentParser(add_help=False)
     common.add_argument("--debug", action="store_true", help="show the traceback behind an error")
-    commands = parser.add_subparsers(dest="command", required=True, metavar="{check,report,access,verify}")
+    commands = parser.add_subparsers(dest="command", required=True, metavar="{check,report,access,verify,airlock}")
     check = commands.add_parser(
         "check", parents=[common], formatter_class=argparse.RawDescriptionHelpFormatter, epilog=EXIT_CODES,
         help="synthesize a CDK app and run every compliance pack over it",
@@ -183,6 +186,7 @@ def _parser() -> argparse.ArgumentParser:
 
     add_access_parser(commands, common, EXIT_CODES, _add_app_source)
     _add_verify_parser(commands, common)
+    add_airlock_parser(commands, common)
     return parser
 
 

@@ -62,6 +62,8 @@ class KeyService(Enum):
     SNS = "SNS"
     EC2_EBS = "Ec2Ebs"
     ECR = "Ecr"
+    DYNAMODB = "DynamoDb"
+    SQS = "Sqs"
 
 
 @dataclass(frozen=True)
@@ -98,6 +100,17 @@ _VIA_SERVICE = {
     KeyService.ECR: _ViaService(
         "ecr", ("kms:Encrypt", "kms:Decrypt", "kms:ReEncrypt*", "kms:GenerateDataKey*", "kms:DescribeKey"),
         ("kms:Decrypt", "kms:GenerateDataKey", "kms:DescribeKey"), True),
+    # DynamoDB encrypts a table under a customer-managed key through a grant it creates with the table, and
+    # calls KMS for the caller via dynamodb.<region>:
+    # https://docs.aws.amazon.com/amazondynamodb/latest/developerguide/encryption.usagenotes.html
+    KeyService.DYNAMODB: _ViaService(
+        "dynamodb", ("kms:Encrypt", "kms:Decrypt", "kms:ReEncrypt*", "kms:GenerateDataKey*", "kms:DescribeKey"),
+        ("kms:Decrypt", "kms:Encrypt", "kms:GenerateDataKey", "kms:DescribeKey"), True),
+    # SQS server-side encryption: the sender needs GenerateDataKey and Decrypt through sqs.<region>
+    # (https://docs.aws.amazon.com/AWSSimpleQueueService/latest/SQSDeveloperGuide/sqs-key-management.html).
+    KeyService.SQS: _ViaService(
+        "sqs", ("kms:Decrypt", "kms:GenerateDataKey*", "kms:DescribeKey"),
+        ("kms:Decrypt", "kms:GenerateDataKey", "kms:DescribeKey"), False),
 }
 
 

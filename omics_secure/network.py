@@ -86,6 +86,11 @@ class InterfaceEndpoint(Enum):
     HEALTHOMICS_WORKFLOWS = "workflows-omics"
     HEALTHOMICS_TAGS = "tags-omics"
     HEALTHLAKE = "healthlake"
+    # The airlock's functions record each step (EventBridge), answer its workflow (Step Functions) and are
+    # invoked by requesters inside the VPC (Lambda).
+    STEP_FUNCTIONS = "states"
+    EVENTBRIDGE = "events"
+    LAMBDA = "lambda"
 
     @property
     def aws_service(self) -> ec2.InterfaceVpcEndpointAwsService:

@@ -26,7 +26,7 @@ STATEFUL_TYPES = {
     "AWS::KMS::Key", "AWS::S3::Bucket", "AWS::Logs::LogGroup", "AWS::CloudTrail::Trail",
     "AWS::Omics::SequenceStore", "AWS::Omics::ReferenceStore", "AWS::Omics::VariantStore",
     "AWS::Omics::AnnotationStore", "AWS::HealthLake::FHIRDatastore", "AWS::Backup::BackupVault",
-    "AWS::ECR::Repository", "AWS::Omics::RunCache",
+    "AWS::ECR::Repository", "AWS::Omics::RunCache", "AWS::DynamoDB::Table",
 }
 PINNED_STATEFUL_LOGICAL_IDS = {
     "OmicsSecurePrimary": {
@@ -46,6 +46,17 @@ PINNED_STATEFUL_LOGICAL_IDS = {
         "AuditTrailFF0F2BB5": "AWS::CloudTrail::Trail",
         "BackupVaultKey74395416": "AWS::KMS::Key",
         "BackupVault3A9C5852": "AWS::Backup::BackupVault",
+        "AirlockKey390E0737": "AWS::KMS::Key",
+        "AirlockIngressStaging2F60BA0F": "AWS::S3::Bucket",
+        "AirlockEgressStaging642353EA": "AWS::S3::Bucket",
+        "AirlockReleaseFBA2955E": "AWS::S3::Bucket",
+        "AirlockRequests98E9158E": "AWS::DynamoDB::Table",
+        "AirlockFunctionsStepsLogGroup8E2D834F": "AWS::Logs::LogGroup",
+        "AirlockFunctionsReleaseLogGroup63CE97BC": "AWS::Logs::LogGroup",
+        "AirlockFunctionsQuarantineLogGroupA6462761": "AWS::Logs::LogGroup",
+        "AirlockFunctionsSubmitLogGroup5D34BB4F": "AWS::Logs::LogGroup",
+        "AirlockFunctionsDecideLogGroupA54D5481": "AWS::Logs::LogGroup",
+        "AirlockWorkflowLogGroupEDE713ED": "AWS::Logs::LogGroup",
     },
     "OmicsSecureReplica": {
         "AccessLogs247031D9": "AWS::S3::Bucket",
@@ -253,7 +264,48 @@ def test_the_reference_app_acknowledges_exactly_these_findings(reference_app):
     }
     assert acknowledged == (on_log_buckets | on_replica | on_network_acl | on_batch_instances | on_job_grants
                             | on_replication_role | on_service_roles | on_audit_trail | on_example_approval
-                            | on_backup_role)
+                            | on_backup_role | on_airlock())
+
+
+def on_airlock() -> set[tuple[str, str]]:
+    """The airlock's acknowledgments: staging and release buckets not replicated (a replica of unscanned files
+    would sit outside any malware protection plan; releases can be released again); the requests table backed up
+    by point-in-time recovery; per-request object prefixes; GuardDuty's managed rule prefix; the Lambda network
+    interface, log-delivery and tracing actions without resource types; executions named at run time; the
+    command's settings path."""
+    path = "OmicsSecurePrimary/Airlock"
+    staging = ("<AirlockIngressStaging2F60BA0F.Arn>", "<AirlockEgressStaging642353EA.Arn>")
+    settings = "arn:aws:ssm:us-east-1:111122223333:parameter/omics-secure/airlock/*"
+    found = {(f"{pack}-S3BucketReplicationEnabled", f"{path}/{bucket}/Resource/Resource")
+             for pack in ("HIPAA.Security", "NIST.800.53.R5") for bucket in ("Ingress/Staging", "Egress/Staging",
+                                                                            "Release")}
+    found |= {(f"{pack}-DynamoDBInBackupPlan", f"{path}/Requests/Resource") for pack in ("HIPAA.Security",
+                                                                                         "NIST.800.53.R5")}
+    iam5 = "AwsSolutions-IAM5[Resource::{}]"
+    found |= {(iam5.format("*"), f"{path}/{policy}/Policy/Resource")
+              for policy in ("Functions/Decide", "Functions/Quarantine", "Functions/Release", "Functions/Steps",
+                             "Functions/Submit", "Workflow")}
+    found |= {(iam5.format(f"{bucket}/requests/*"), f"{path}/{policy}/Resource") for bucket in staging
+              for policy in ("Administrators/Policy", "Functions/Quarantine/Policy", "Functions/Release/Policy",
+                             "Functions/Steps/Policy", "Reviewers-airlock-reviewers/Boundary",
+                             "Reviewers-airlock-reviewers/Policy")}
+    for direction, bucket in zip(("Ingress", "Egress"), staging, strict=True):
+        found |= {(iam5.format(f"{bucket}/*"), f"{path}/{direction}/MalwareProtection/Policy/Resource"),
+                  (iam5.format("arn:aws:events:us-east-1:111122223333:rule/"
+                               "DO-NOT-DELETE-AmazonGuardDutyMalwareProtectionS3*"),
+                   f"{path}/{direction}/MalwareProtection/Policy/Resource")}
+    found |= {(iam5.format(pattern), f"{path}/Functions/Release/{policy}/Resource")
+              for pattern in ("<AirlockReleaseFBA2955E.Arn>/released/*", "<PhiDataE2352BFC.Arn>/airlock/*")
+              for policy in ("Policy", "Role/OmicsSecureGrants")}
+    found |= {(iam5.format(f"{bucket}/requests/*"), f"OmicsSecurePrimary/ExampleApproval/{policy}/Resource")
+              for bucket in staging for policy in ("Policy", "Boundary")}
+    found |= {(iam5.format(settings), f"{holder}/Resource") for holder in (
+        f"{path}/Administrators/Policy", f"{path}/Reviewers-airlock-reviewers/Boundary",
+        f"{path}/Reviewers-airlock-reviewers/Policy", "OmicsSecurePrimary/ExampleApproval/Boundary",
+        "OmicsSecurePrimary/ExampleApproval/Policy")}
+    found.add((iam5.format("arn:aws:states:us-east-1:111122223333:execution:<AirlockWorkflow53ECAD59.Name>:*"),
+               f"{path}/Administrators/Policy/Resource"))
+    return found
 
 
 def test_the_trail_logs_both_regions_phi_buckets_and_alerts_the_context_address(tmp_path):
@@ -262,12 +314,13 @@ def test_the_trail_logs_both_regions_phi_buckets_and_alerts_the_context_address(
     primary = Template.from_stack(app.node.find_child("OmicsSecurePrimary"))
     (trail,) = primary.find_resources("AWS::CloudTrail::Trail").values()
     (selector,) = trail["Properties"]["EventSelectors"]
-    primary_bucket, replica_bucket = selector["DataResources"][0]["Values"]
+    primary_bucket, replica_bucket, *airlock_buckets = selector["DataResources"][0]["Values"]
+    assert len(airlock_buckets) == 3  # the airlock's two staging buckets and its release bucket hold PHI too
     assert primary_bucket == {"Fn::Join": ["", [{"Fn::GetAtt": ["PhiDataE2352BFC", "Arn"]}, "/"]]}
     assert re.fullmatch(r"arn:aws:s3:::omics-secure-replica-[0-9a-f]{8}-111122223333-us-west-2/", replica_bucket)
     assert selector["ReadWriteType"] == "All" and selector["IncludeManagementEvents"] is True
-    # The key watch in each region, and in the primary the three failed-backup-job rules.
-    for template, rules in ((primary, 4), (Template.from_stack(app.node.find_child("OmicsSecureReplica")), 1)):
+    # The key watch in each region, and in the primary the three failed-backup-job rules and the airlock's alerts.
+    for template, rules in ((primary, 5), (Template.from_stack(app.node.find_child("OmicsSecureReplica")), 1)):
         template.has_resource_properties("AWS::SNS::Subscription", {
             "Protocol": "email", "Endpoint": "security-alerts@example.org"})
         template.resource_count_is("AWS::Events::Rule", rules)
@@ -289,7 +342,8 @@ def test_context_configures_network_and_compute(tmp_path):
     build_reference_app(app)
     template = Template.from_stack(app.node.find_child("OmicsSecurePrimary"))
     template.has_resource_properties("AWS::EC2::VPC", {"CidrBlock": "10.90.0.0/20"})
-    template.resource_properties_count_is("AWS::EC2::VPCEndpoint", {"VpcEndpointType": "Interface"}, 6)
+    # The six named, and the four more the airlock's functions need (STS, Step Functions, EventBridge, Lambda).
+    template.resource_properties_count_is("AWS::EC2::VPCEndpoint", {"VpcEndpointType": "Interface"}, 10)
     template.has_resource_properties("AWS::EC2::VPCEndpoint", {
         "ServiceName": Match.string_like_regexp("workflows-omics")})
     template.has_resource_properties("AWS::Batch::ComputeEnvironment", {

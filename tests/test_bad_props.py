@@ -30,10 +30,14 @@ from omics_secure import (
     AccountAlarm,
     AccountAlarms,
     AccountSecurityServices,
+    Airlock,
+    AirlockDirection,
+    AirlockReviewers,
     AlertTopic,
     AnalysisWorkstation,
     ApprovedAccess,
     AuditTrail,
+    BucketMalwareProtection,
     CollaboratorAccess,
     ConfigRule,
     ControlsProtectionPolicy,
@@ -254,6 +258,51 @@ def collaborator(**props: Any) -> Callable[[World], Any]:
     return lambda w: CollaboratorAccess(w.stack, w.new_id(), **{"bucket": w.bucket, **defaults, **props})
 
 
+def airlock(**props: Any) -> Callable[[World], Any]:
+    def make(w: World) -> Any:
+        if not hasattr(w, "requester"):
+            w.requester = approved()(w)
+        defaults: dict[str, Any] = {
+            "network": w.network, "destination": w.bucket, "alerts": w.alerts, "requesters": [w.requester],
+            "reviewers": [AirlockReviewers(approval_id="data-stewards", ends=IN_A_YEAR,
+                                           researchers=Researchers.identity_center("DataSteward"))]}
+        return Airlock(w.stack, w.new_id(), **{**defaults, **props})
+    return make
+
+
+def malware_protection(**props: Any) -> Callable[[World], Any]:
+    return lambda w: BucketMalwareProtection(w.stack, w.new_id(), **{"bucket": w.bucket, **props})
+
+
+AIRLOCK_CASES = [
+    Case("Airlock", "network", airlock(network="vpc-0123456789abcdef0")),
+    Case("Airlock", "destination", lambda w: airlock(destination=w.raw_bucket)(w), "a PhiBucket, not any bucket"),
+    Case("Airlock", "alerts", airlock(alerts="arn:aws:sns:us-east-1:111122223333:alerts")),
+    Case("Airlock", "requesters", airlock(requesters=[])),
+    Case("Airlock", "requesters", lambda w: airlock(requesters=w.role)(w)),
+    Case("Airlock", "reviewers", airlock(reviewers=[{"approval_id": "stewards"}])),
+    Case("Airlock", "researchers", airlock(reviewers=[AirlockReviewers(
+        approval_id="stewards", ends=IN_A_YEAR, researchers=ROLE_ARN)])),
+    Case("Airlock", "ends", airlock(reviewers=[AirlockReviewers(
+        approval_id="stewards", ends=datetime.date(2020, 1, 1), researchers=Researchers.identity_center("S"))])),
+    Case("Airlock", "reviewers[0]", airlock(reviewers=[AirlockReviewers(
+        approval_id="stewards", ends=IN_A_YEAR, researchers=Researchers.account_principals([ROLE_ARN]))]),
+        "the requester's own principal"),
+    Case("Airlock", "egress_reviewers_required", airlock(egress_reviewers_required=0)),
+    Case("Airlock", "egress_reviewers_required", airlock(egress_reviewers_required=True)),
+    Case("Airlock", "directions", airlock(directions=["egress"])),
+    Case("Airlock", "staging_expiration", airlock(staging_expiration=180)),
+    Case("Airlock", "name", airlock(name="project/airlock")),
+    Case("Airlock", "release_readers", lambda w: airlock(directions=[AirlockDirection.INGRESS],
+                                                          release_readers=[w.role])(w)),
+    Case("Airlock", "key", airlock(key=KEY_ARN)),
+    Case("BucketMalwareProtection", "bucket", malware_protection(bucket="staging-bucket")),
+    Case("BucketMalwareProtection", "bucket", lambda w: malware_protection(bucket=w.raw_bucket)(w),
+         "an imported bucket: its policy is not this app's"),
+    Case("BucketMalwareProtection", "taggers", malware_protection(taggers=[ROLE_ARN])),
+]
+
+
 ACCESS_CASES = [
     Case("ApprovedAccess", "approval_id", approved(approval_id=123)),
     Case("ApprovedAccess", "researchers", approved(researchers=ROLE_ARN)),
@@ -271,6 +320,7 @@ ACCESS_CASES = [
 
 CASES = [
     *ACCESS_CASES,
+    *AIRLOCK_CASES,
     # PhiKey
     Case("PhiKey", "services", phi_key(services=KeyService.S3), "a member, not a list"),
     Case("PhiKey", "services", phi_key(services=["S3"]), "names instead of members"),

@@ -8,7 +8,7 @@ from pathlib import Path
 import pytest
 
 PACKAGE = Path(__file__).resolve().parent.parent / "omics_secure"
-CONSTRUCT_MODULES = ("keys", "storage", "network", "compute", "omics", "healthlake", "audit")
+CONSTRUCT_MODULES = ("keys", "storage", "network", "compute", "omics", "healthlake", "audit", "airlock")
 
 
 def _imports(path: Path) -> set[str]:

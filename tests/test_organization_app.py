@@ -63,6 +63,18 @@ def test_every_project_gets_its_environment_in_its_own_account_and_regions(organ
     assert atlas.primary.node.try_find_child("Collaborator-phs000004.v1.p1-555566667777") is not None
 
 
+def test_every_project_has_an_airlock_its_data_stewards_review_until_the_duc_ends(organization):
+    pipeline = organization.stack("OmicsSecurePipeline")
+    stages = {stage.project.project_id: stage for stage in pipeline.stages}  # type: ignore[attr-defined]
+    for project_id, steward in (("cohort-a", "CohortADataSteward"), ("cohort-b", "DataSteward")):
+        airlock = stages[project_id].primary.airlock
+        (reviewers,) = airlock.reviewer_access
+        assert reviewers.researchers.permission_set_name == steward
+        assert reviewers.ends == stages[project_id].project.duc_ends
+        approvals = stages[project_id].project.approvals
+        assert [a.approval_id for a in airlock.requesters] == [a.approval_id for a in approvals]
+
+
 def test_every_project_copies_its_backups_to_its_replica_region(organization):
     pipeline = organization.stack("OmicsSecurePipeline")
     for stage in pipeline.stages:  # type: ignore[attr-defined]
@@ -260,6 +272,10 @@ def _projects_text(**changes: Any) -> str:
     ({"projects__1__approvals__0__saml_provider": "Institute"}, r"saml_provider='Institute'.*ARN"),
     ({"projects__1__approvals__0__saml_provider": "arn:aws:iam::111122223333:saml-provider/Institute"},
      r"saml_provider=.*project's account 222233334444"),
+    ({"projects__0__airlock__egress_reviewers": 0}, r"airlock\.egress_reviewers=0: use 1 to 5"),
+    ({"projects__0__airlock__reviewers": "Data Stewards"}, r"airlock\.reviewers='Data Stewards'.*permission set"),
+    ({"projects__0__airlock__administrators": "CohortADataSteward"}, r"airlock\.administrators=.*not reviewers"),
+    ({"projects__0__airlock__review": "x"}, r"airlock\.review.*remove it"),
 ])
 def test_a_bad_projects_file_names_the_field_the_value_and_the_fix(changes, message):
     with pytest.raises(ProjectsFileError, match=message):

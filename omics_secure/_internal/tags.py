@@ -26,6 +26,24 @@ CDK_NAG_PACK_NAMES = ("HIPAA.Security", "NIST.800.53.R5", "AwsSolutions")
 # date on every resource, so the report lists the projects and their dates from the templates alone.
 PROJECT_ID_TAG = "omics-secure:project"
 PROJECT_DUC_ENDS_TAG = "omics-secure:duc-ends"
+# The airlock (omics_secure.airlock) names what each of its resources is, so that the rules and the report can
+# find its staging and release buckets and its people and workflow roles in any template.
+AIRLOCK_TAG = "omics-secure:airlock"
+AIRLOCK_INGRESS_STAGING = "ingress-staging"
+AIRLOCK_EGRESS_STAGING = "egress-staging"
+AIRLOCK_STAGING_VALUES = (AIRLOCK_INGRESS_STAGING, AIRLOCK_EGRESS_STAGING)
+AIRLOCK_RELEASE = "release"
+AIRLOCK_ROLE_TAG = "omics-secure:airlock-role"
+AIRLOCK_REQUESTER, AIRLOCK_REVIEWER, AIRLOCK_ADMINISTRATOR, AIRLOCK_WORKFLOW = (
+    "requester", "reviewer", "administrator", "workflow")
+AIRLOCK_FUNCTION_TAG = "omics-secure:airlock-function"
+AIRLOCK_REVIEWERS_REQUIRED_TAG = "omics-secure:airlock-egress-reviewers"
+# GuardDuty Malware Protection for S3 tags each scanned object with this key; only this value lets it be read.
+# https://docs.aws.amazon.com/guardduty/latest/ug/monitoring-malware-protection-s3-scans-gdu.html
+MALWARE_SCAN_TAG = "GuardDutyMalwareScanStatus"
+MALWARE_SCAN_CLEAN = "NO_THREATS_FOUND"
+AIRLOCK_QUARANTINE_TAG = "omics-secure:airlock-state"
+AIRLOCK_QUARANTINED = "quarantined"
 # A role or user the user declares an administrator of the PHI it can read (break-glass, data custodians): the
 # rule on who reads PHI stores accepts it beside approved accesses and roles only AWS services assume.
 ADMINISTRATOR_TAG = "omics-secure:administrator"

@@ -35,6 +35,13 @@ CONSTRUCT_CONTROLS: dict[str, ComponentEntry] = {
     "AccountSecurityServices": _entry(
         "Enables AWS Config recording and Amazon Macie discovery of sensitive data for the account and region.",
         hipaa=("164.308(a)(1)(ii)(D)", "164.308(a)(1)(ii)(A)"), nist=("CM-6", "SI-4"), cui=("3.4.2", "3.14.6")),
+    "Airlock": _entry(
+        "Moves data into or out of an isolated environment only through a request: staged in buckets under GuardDuty "
+        "malware protection that no one reads before a clean scan, reviewed file by file by data stewards who are "
+        "not the requester (two for egress), copied all or nothing to the PHI bucket or a release bucket the "
+        "environment cannot read, or quarantined; every step recorded and alerted.",
+        hipaa=("164.308(a)(5)(ii)(B)", "164.308(a)(4)(ii)(B)", "164.312(c)(1)", "164.312(e)(1)", "164.312(b)"),
+        nist=("AC-4", "AC-5", "SC-7(10)", "SI-3", "AU-12"), cui=("3.1.3", "3.1.4", "3.14.2", "3.3.1")),
     "AlertTopic": _entry(
         "Delivers security alerts over a KMS-encrypted, TLS-only SNS topic that only this account's alarms and "
         "event rules may publish to.",
@@ -54,6 +61,10 @@ CONSTRUCT_CONTROLS: dict[str, ComponentEntry] = {
         "bucket and a log group.",
         hipaa=("164.312(b)", "164.308(a)(1)(ii)(D)", "164.312(c)(1)"), nist=("AU-2", "AU-9", "AU-11", "AU-12"),
         cui=("3.3.1", "3.3.2", "3.3.8")),
+    "BucketMalwareProtection": _entry(
+        "Scans every new object of a bucket with GuardDuty Malware Protection for S3, tags it with the result, and "
+        "holds every read but the scanner's until the tag says no threats were found.",
+        hipaa=("164.308(a)(5)(ii)(B)", "164.312(c)(1)"), nist=("SI-3", "SI-4", "AC-4"), cui=("3.14.2", "3.1.3")),
     "CollaboratorAccess": _entry(
         "Lets a collaborator's AWS account read the approved data only, through a role with an external id that "
         "expires on the approval's end date.",

@@ -33,6 +33,7 @@ from omics_secure.compliance.access_section import (
     store_rows,
     trust_words,
 )
+from omics_secure.compliance.airlock_report import airlock_section
 from omics_secure.compliance.controls import (
     CONTROLS,
     DBGAP,
@@ -146,6 +147,7 @@ def build_datasheet(assembly_dir: str | Path, *, pack: Pack = OMICS_SECURE_PACK,
     evaluated = Access(stacks, names, environment, access_listing(environment))
     approved = approvals(evaluated)
     projects = _projects(located)
+    airlock = airlock_section(stacks, names)
     return [
         _plain_summary(located, names, approved, provenance, evaluated),
         _environment(graph, assets, names),
@@ -154,6 +156,7 @@ def build_datasheet(assembly_dir: str | Path, *, pack: Pack = OMICS_SECURE_PACK,
         _encryption(located, names, evaluated),
         _access(located, names, evaluated),
         _approvals(approved),
+        *([airlock] if airlock is not None else []),
         _logging(located, names),
         _retention(located, names),
         _recovery(located, names),

@@ -3,6 +3,7 @@
 from omics_secure._internal.tags import OMICS_SECURE_PACK_NAME
 from omics_secure.compliance.model import Pack
 from omics_secure.compliance.rules.access import ACCESS_RULES
+from omics_secure.compliance.rules.airlock import AIRLOCK_RULES
 from omics_secure.compliance.rules.audit import AUDIT_RULES
 from omics_secure.compliance.rules.backup import BACKUP_RULES
 from omics_secure.compliance.rules.deploy import DEPLOY_RULES
@@ -19,8 +20,8 @@ from omics_secure.compliance.rules.stacks import STACK_RULES
 OMICS_SECURE_PACK = Pack(
     name=OMICS_SECURE_PACK_NAME,
     rules=(*KMS_RULES, *S3_RULES, *NETWORK_RULES, *OMICS_RULES, *IMAGE_RULES, *AUDIT_RULES, *DEPLOY_RULES,
-           *DEPLOY_ENVIRONMENT_RULES, *ACCESS_RULES, *BACKUP_RULES, *ORGANIZATION_RULES, *STACK_RULES,
-           *READER_RULES),
+           *DEPLOY_ENVIRONMENT_RULES, *ACCESS_RULES, *BACKUP_RULES, *ORGANIZATION_RULES, *AIRLOCK_RULES,
+           *STACK_RULES, *READER_RULES),
 )
 """The deploy-time rules are in this pack, not a second one: every app that registers OmicsSecure (and
 ``omics-secure check``) gets them with nothing more to register, and CDK's validation report, the command's

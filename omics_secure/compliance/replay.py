@@ -50,11 +50,13 @@ class ReplayError(Exception):
 
 @dataclass(frozen=True)
 class _Included:
-    """One variant of one stack, as the generated app includes it."""
+    """One variant of one stack (or one part of a variant too large for one stack), as the generated app
+    includes it."""
 
     id: str
     stack: StackArtifact
     variant: Variant
+    template: Mapping[str, Any]
 
 
 def replay_packs(stacks: Sequence[StackArtifact], packs: Sequence[str], workdir: Path | None = None
@@ -76,9 +78,12 @@ def replay_packs(stacks: Sequence[StackArtifact], packs: Sequence[str], workdir:
         if not variants.complete:
             incomplete[stack.name] = variants
         for number, variant in enumerate(variants.variants):
-            entry = _Included(f"Input{index}Variant{number}", stack, variant)
-            (workdir / f"{entry.id}.json").write_text(json.dumps(variant.template), encoding="utf-8")
-            included.append(entry)
+            parts = parts_of(variant.template)
+            for part_number, part in enumerate(parts):
+                suffix = f"Part{part_number}" if len(parts) > 1 else ""
+                entry = _Included(f"Input{index}Variant{number}{suffix}", stack, variant, part)
+                (workdir / f"{entry.id}.json").write_text(json.dumps(part), encoding="utf-8")
+                included.append(entry)
     outdir = workdir / "assembly"
     spec = {"outdir": str(outdir), "packs": list(packs),
             "inputs": [{"id": entry.id, "template": str(workdir / f"{entry.id}.json")} for entry in included]}
@@ -94,6 +99,66 @@ def replay_packs(stacks: Sequence[StackArtifact], packs: Sequence[str], workdir:
                                                  for key, value in outcome.get("dropped", {}).items()}
     reports = {pack.name: pack for pack in read_validation_report(outdir)}
     return [_pack_result(name, reports.get(name), included, refused, incomplete, dropped) for name in packs]
+
+
+PART_LIMIT = 500
+"""CloudFormation's resources per stack: a larger template is judged by cdk-nag's packs in parts of at most this
+many, so that its rules that compare every resource with every other (a bucket with every bucket policy)
+stay linear in the template's size."""
+
+
+def parts_of(template: Mapping[str, Any], limit: int = PART_LIMIT) -> list[Mapping[str, Any]]:
+    """``template`` whole when it has at most ``limit`` resources, else in parts that keep together every
+    resource that names another (Ref, Fn::GetAtt, Fn::Sub, DependsOn): the resources a rule compares, such as a
+    bucket and its policy, are always in one part. A group larger than ``limit`` is a part of its own."""
+    resources = template.get("Resources", {})
+    if len(resources) <= limit:
+        return [template]
+    parent = {logical_id: logical_id for logical_id in resources}
+
+    def root(logical_id: str) -> str:
+        while parent[logical_id] != logical_id:
+            parent[logical_id] = parent[parent[logical_id]]
+            logical_id = parent[logical_id]
+        return logical_id
+
+    for logical_id, body in resources.items():
+        for named in _named_ids(body) & parent.keys():
+            parent[root(named)] = root(logical_id)
+    groups: dict[str, list[str]] = {}
+    for logical_id in resources:
+        groups.setdefault(root(logical_id), []).append(logical_id)
+    parts: list[list[str]] = []
+    for members in sorted(groups.values(), key=len, reverse=True):
+        if parts and len(parts[-1]) + len(members) <= limit:
+            parts[-1] += members
+        else:
+            parts.append(list(members))
+    return [{**template, "Resources": {logical_id: resources[logical_id] for logical_id in part}} for part in parts]
+
+
+def _named_ids(value: Any) -> set[str]:
+    """Every logical id ``value`` may name: Ref, Fn::GetAtt, the ${...} of Fn::Sub, DependsOn."""
+    found: set[str] = set()
+    if isinstance(value, str):
+        found.update(name.split(".", 1)[0] for name in re.findall(r"\$\{([^}!][^}]*)\}", value))
+    elif isinstance(value, Mapping):
+        if isinstance(value.get("Ref"), str):
+            found.add(value["Ref"])
+        attribute = value.get("Fn::GetAtt")
+        if isinstance(attribute, list) and attribute and isinstance(attribute[0], str):
+            found.add(attribute[0])
+        elif isinstance(attribute, str):
+            found.add(attribute.split(".", 1)[0])
+        depends = value.get("DependsOn")
+        found.update([depends] if isinstance(depends, str) else [d for d in depends or [] if isinstance(d, str)]
+                     if isinstance(depends, list | str) else [])
+        for item in value.values():
+            found |= _named_ids(item)
+    elif isinstance(value, list):
+        for item in value:
+            found |= _named_ids(item)
+    return found
 
 
 def _run_generated_app(spec_path: Path) -> None:
@@ -113,7 +178,7 @@ def _pack_result(name: str, report: PackResult | None, included: list[_Included]
     present: dict[tuple[str, str], list[_Included]] = {}  # (stack, logical id) -> the variants that have it
     for entry in included:
         if entry.id not in refused:
-            for logical_id in entry.variant.template.get("Resources", {}):
+            for logical_id in entry.template.get("Resources", {}):
                 present.setdefault((entry.stack.name, logical_id), []).append(entry)
     # (stack, logical id, the finding as the generated app reported it) -> the variants it was reported in
     flagged: dict[tuple[str, str, ReportedFinding], list[_Included]] = {}
@@ -154,23 +219,29 @@ def _coverage(stack: StackArtifact, included: list[_Included], refused: Mapping[
     failed = [refused[entry.id] for entry in own if entry.id in refused]
     if failed and len(failed) == len(own):
         return PackCoverage(stack.name, judged=False, note=f"aws-cdk-lib's CfnInclude cannot read it: {failed[0]}")
+    if failed:  # one deployment (or one part of a large template) went unjudged: its resources may be only there
+        return PackCoverage(stack.name, judged=False, note=(
+            f"{len(failed)} of the {len(own)} templates judged for it could not be read by aws-cdk-lib's "
+            f"CfnInclude ({failed[0]})"))
     left_out = {logical_id: why for entry in own for logical_id, why in dropped.get(entry.id, [])}
     if left_out:
         first, why = next(iter(left_out.items()))
         names = ", ".join(sorted(left_out))
         return PackCoverage(stack.name, judged=False, note=(
             f"judged every resource but {names}, which aws-cdk-lib's CfnInclude cannot read ({first}: {why})"))
+    variants = list({id(entry.variant): entry.variant for entry in own}.values())
     notes = []
-    if failed:
-        notes.append(f"{len(failed)} of its {len(own)} deployments could not be read ({failed[0]})")
-    base = own[0].variant.branch if own else {}
-    deployments = "; ".join(_differences(entry.variant.branch, base) for entry in own[:4])
-    deployments += "; ..." if len(own) > 4 else ""
+    base = variants[0].branch if variants else {}
+    deployments = "; ".join(_differences(variant.branch, base) for variant in variants[:4])
+    deployments += "; ..." if len(variants) > 4 else ""
     if stack.name in incomplete:
-        notes.append(f"judged on {len(own)} of its parameter values and conditions ({deployments}); the other "
+        notes.append(f"judged on {len(variants)} of its parameter values and conditions ({deployments}); the other "
                      "combinations only by the OmicsSecure pack")
-    elif len(own) > 1:
-        notes.append(f"judged on {len(own)} deployments: {deployments}")
+    elif len(variants) > 1:
+        notes.append(f"judged on {len(variants)} deployments: {deployments}")
+    if len(own) > len(variants):
+        notes.append(f"in {len(own) // max(len(variants), 1)} parts of at most {PART_LIMIT} resources, related "
+                     "resources together")
     return PackCoverage(stack.name, judged=True, note="; ".join(notes))
 
 
@@ -199,7 +270,7 @@ def _when(flagged: list[_Included], present: list[_Included]) -> str:
 
 
 def _could_not_read(rule_id: str, logical_id: str, entries: list[_Included]) -> str:
-    return _rule_error_text(rule_id, [entry.variant.template["Resources"].get(logical_id, {}) for entry in entries])
+    return _rule_error_text(rule_id, [entry.template["Resources"].get(logical_id, {}) for entry in entries])
 
 
 def describe_rule_error(finding: ReportedFinding, stacks: Sequence[StackArtifact]) -> str:
@@ -259,7 +330,10 @@ def main(spec_path: str) -> None:
     dropped: dict[str, list[tuple[str, str]]] = {}
 
     def build(inputs: list[dict[str, str]], directory: Path) -> cdk.App:
-        app = cdk.App(outdir=str(directory), builtin_cloud_formation_validation=False)
+        # No resource limit: the template's size is the template's business (CloudFormation refuses more than
+        # 500 at deployment, which the OmicsSecure pack warns of); the packs judge every resource given.
+        app = cdk.App(outdir=str(directory), builtin_cloud_formation_validation=False,
+                      context={"@aws-cdk/core:stackResourceLimit": 0})
         cdk.Validations.of(app).add_plugins(*cdk_nag_packs(app, spec["packs"]))
         for entry in inputs:
             if entry["id"] in refused:

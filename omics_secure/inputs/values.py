@@ -545,6 +545,7 @@ class Resolution:
     _free_reads: int = 0
     deciding: set[str] = dataclass_field(default_factory=set)
     """The parameters read while evaluating a condition: the ones that decide the template's structure."""
+    _narrowed_at_start: bool | None = None
 
     @property
     def branch(self) -> dict[BranchKey, Any]:
@@ -783,8 +784,11 @@ class Resolution:
     def _narrowed(self) -> bool:
         """True when the branch gives a parameter of a single possible value a value of its own (a Boolean or
         enumerated property explored as each value it may take): resolutions shared by every branch do not
-        hold here."""
-        return any(isinstance(key, tuple) and len(self.values.domains.get(key[1], ())) <= 1 for key in self.assignment)
+        hold here. Only a forced assignment can do that, so it is decided once, on the first call."""
+        if self._narrowed_at_start is None:
+            self._narrowed_at_start = any(isinstance(key, tuple) and len(self.values.domains.get(key[1], ())) <= 1
+                                          for key in self.assignment)
+        return self._narrowed_at_start
 
     def resolve_body(self, body: Mapping[str, Any], logical_id: str | None = None) -> Mapping[str, Any] | None:
         free_reads = self._free_reads

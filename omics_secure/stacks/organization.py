@@ -48,6 +48,7 @@ from omics_secure.compliance.nag import add_compliance_packs
 from omics_secure.organization import OrganizationGuardrails
 from omics_secure.stacks.reference import (
     SAML_PROVIDER_ARN,
+    AirlockConfig,
     ApprovalConfig,
     CollaboratorConfig,
     ReferenceConfig,
@@ -88,6 +89,7 @@ class Project:
     approvals: tuple[ApprovalConfig, ...]
     organizational_unit: str | None = None
     wave: int = 1
+    airlock: AirlockConfig = field(default_factory=AirlockConfig)
 
     @property
     def target_id(self) -> str:
@@ -182,7 +184,7 @@ def _no_date(value: Any) -> datetime.date:
 
 
 _PROJECT_KEYS = {"id", "account", "organizational_unit", "primary_region", "replica_region", "duc_ends",
-                 "approvals", "collaborators", "wave"}
+                 "approvals", "collaborators", "wave", "airlock"}
 _WHO_KEYS = ("principals", "permission_set", "saml_provider")
 _APPROVAL_KEYS = {"id", "prefix", "ends", "identity_center_region", *_WHO_KEYS}
 PERMISSION_SET_NAME = re.compile(r"^[\w+=,.@-]{1,32}$")
@@ -291,8 +293,35 @@ def _read_project(reader: _Reader, raw: Any, where: str) -> Project | None:
     return Project(
         project_id=project_id, account=account, primary_region=primary, replica_region=replica,
         duc_ends=duc_ends, organizational_unit=ou if isinstance(ou, str) else None, wave=wave,
+        airlock=_read_airlock(reader, data.get("airlock"), f"{where}.airlock", duc_ends),
         approvals=tuple(ApprovalConfig(**{**a, "collaborators": tuple(a["collaborators"])})
                         for a in approvals.values()))
+
+
+def _read_airlock(reader: _Reader, raw: Any, where: str, duc_ends: datetime.date) -> AirlockConfig:
+    """The project's airlock: who reviews and who operates it (IAM Identity Center permission sets), until the DUC
+    ends; the defaults (DataSteward, AirlockOperator, two egress reviewers) when the file names none."""
+    if raw is None:
+        return AirlockConfig(ends=duc_ends)
+    data = reader.mapping(raw, where)
+    reader.unknown_keys(data, {"reviewers", "administrators", "egress_reviewers"}, where)
+    names = {}
+    for key, default in (("reviewers", "DataSteward"), ("administrators", "AirlockOperator")):
+        value = reader.text(data, key, where, default=default)
+        if value and not PERMISSION_SET_NAME.match(value):
+            reader.add(f"{where}.{key}", value, "name an IAM Identity Center permission set (1-32 letters, digits "
+                       "and +=,.@_-)")
+        names[key] = value
+    required = data.get("egress_reviewers", 2)
+    if not isinstance(required, int) or isinstance(required, bool) or not 1 <= required <= 5:
+        reader.add(f"{where}.egress_reviewers", required, "use 1 to 5 different reviewers for egress (default 2)")
+        required = 2
+    if names["reviewers"] and names["reviewers"] == names["administrators"]:
+        reader.add(f"{where}.administrators", names["administrators"], "operators are not reviewers: name another "
+                   "permission set")
+    return AirlockConfig(reviewer_permission_set=names["reviewers"],
+                         administrator_permission_set=names["administrators"], ends=duc_ends,
+                         egress_reviewers_required=required)
 
 
 def parse_projects(text: str, source: str = "projects file") -> OrganizationConfig:
@@ -359,7 +388,7 @@ class ProjectStage(cdk.Stage):
         self.project = project
         config = ReferenceConfig(account=project.account, region=project.primary_region,
                                  replica_region=project.replica_region, data_use_end_date=project.duc_ends,
-                                 approvals=project.approvals)
+                                 approvals=project.approvals, airlock=project.airlock)
         self.replica = ReferenceReplicaStack(self, "OmicsSecureReplica", config=config)
         self.primary = ReferencePrimaryStack(self, "OmicsSecurePrimary", config=config,
                                              replica=self.replica.phi_data_replica,

@@ -14,6 +14,7 @@ from constructs import Construct
 from omics_secure._internal.environment import is_account_id, is_region_name, partition_of
 from omics_secure._internal.errors import ProblemCollector
 from omics_secure.access import AccessLevel, ApprovedAccess, CollaboratorAccess, Researchers
+from omics_secure.airlock import Airlock, AirlockAdministrators, AirlockReviewers
 from omics_secure.audit import AccountAlarms, AlertTopic, AuditTrail, KeyWatch
 from omics_secure.backup import PhiBackup, PhiBackupVault
 from omics_secure.compliance.nag import add_compliance_packs
@@ -60,6 +61,7 @@ class ReferenceConfig:
     # the data-use end date of the PHI data bucket, and the approvals, in place of the example approval.
     data_use_end_date: datetime.date | None = None
     approvals: tuple[ApprovalConfig, ...] | None = None
+    airlock: AirlockConfig | None = None
 
     @classmethod
     def from_context(cls, scope: Construct) -> ReferenceConfig:
@@ -131,6 +133,35 @@ class ApprovalConfig:
         return Researchers.account_principals(self.principals)
 
 
+@dataclass(frozen=True)
+class AirlockConfig:
+    """Who reviews and who operates an environment's airlock: IAM Identity Center permission sets, until ``ends``
+    (default: the approvals' end). Requesters are the environment's approvals."""
+
+    reviewer_permission_set: str = "DataSteward"
+    administrator_permission_set: str = "AirlockOperator"
+    ends: datetime.date | None = None
+    egress_reviewers_required: int = 2
+
+    @classmethod
+    def from_context(cls, scope: Construct) -> AirlockConfig:
+        """``omics-secure:airlock-reviewers`` and ``omics-secure:airlock-administrators`` (permission set names,
+        default DataSteward and AirlockOperator) and ``omics-secure:airlock-egress-reviewers`` (default 2)."""
+        problems = ProblemCollector("reference app context")
+
+        def context(key: str, default: str) -> str:
+            value = scope.node.try_get_context(f"omics-secure:{key}")
+            return str(value).strip() if value not in (None, "") else default
+
+        required = context("airlock-egress-reviewers", "2")
+        if not required.isdigit():
+            problems.add("omics-secure:airlock-egress-reviewers", required, "use a whole number from 1 to 5")
+        problems.raise_if_any()
+        return cls(reviewer_permission_set=context("airlock-reviewers", "DataSteward"),
+                   administrator_permission_set=context("airlock-administrators", "AirlockOperator"),
+                   egress_reviewers_required=int(required) if required.isdigit() else 2)
+
+
 class ReferenceReplicaStack(cdk.Stack):
     """The second-region stack: the replica of the PHI data bucket, its key, its access logs and the
     replication role. It deploys before the primary stack, which replicates into it."""
@@ -177,6 +208,7 @@ class ReferencePrimaryStack(cdk.Stack):
         self._add_audit(replica, config.name_suffix)
         self._add_backup(backup_copy_vault, config.name_suffix)
         self._add_approved_access(config)
+        self._add_airlock(config)
 
     def _add_health_services(self) -> None:
         """HealthOmics stores, a private workflow, its run group, image repository and run cache, and a FHIR
@@ -245,6 +277,23 @@ class ReferencePrimaryStack(cdk.Stack):
             self, "ExampleCollaborator", approval_id=approval.approval_id, account=approval.collaborator_account,
             bucket=self.phi_data, prefix=approval.collaborator_prefix, ends=approval.ends)
             if approval.collaborator_account else None)
+
+    def _add_airlock(self, config: ReferenceConfig) -> None:
+        """The only way data moves in or out of the isolated environment: scanned by GuardDuty, reviewed by a data
+        steward who is not the requester (two for egress), ingress copied to the PHI bucket, egress to a release
+        bucket outside the environment. The environment's approvals are its requesters."""
+        airlock = config.airlock or AirlockConfig.from_context(self)
+        requesters = self.approvals if config.approvals is not None else [self.example_approval]
+        ends = airlock.ends or min(a.ends for a in requesters)
+        self.airlock = Airlock(
+            self, "Airlock", network=self.network, destination=self.phi_data, alerts=self.alerts,
+            requesters=requesters, egress_reviewers_required=airlock.egress_reviewers_required,
+            reviewers=[AirlockReviewers(approval_id="airlock-reviewers", ends=ends,
+                                        researchers=Researchers.identity_center(airlock.reviewer_permission_set))],
+            administrators=AirlockAdministrators(
+                approval_id="airlock-operators", ends=ends,
+                researchers=Researchers.identity_center(airlock.administrator_permission_set)),
+            access_logs=self.access_logs, trail=self.audit_trail)
 
     def _add_configured_approvals(self, approvals: tuple[ApprovalConfig, ...]) -> None:
         self.approvals = []

@@ -125,7 +125,8 @@ def test_svg_and_mermaid_draw_the_same_nodes_and_edges(reference_app):
                                 ("AWS::CloudTrail::Trail", "trail")):
         expected = sum(1 for s in stacks for body in s.resources.values() if body["Type"] == resource_type)
         assert kinds.count(kind) == expected, kind
-    assert kinds.count("approval") == 2
+    # The example approval and collaborator, and the airlock's reviewers and administrators.
+    assert kinds.count("approval") == 4
 
 
 def test_an_ordinary_app_with_a_default_vpc_and_plain_buckets_is_drawn_and_named(app, stack):

@@ -794,9 +794,10 @@ def test_every_rule_has_intrinsic_cases():
     """Here, or in the image rules' own table (tests/compliance/test_rules_images.py), which adds parameter
     overrides to each case."""
     from omics_secure.compliance.packs import OMICS_SECURE_PACK
+    from tests.compliance.test_rules_airlock import INTRINSIC_CASES as AIRLOCK_CASES
     from tests.compliance.test_rules_images import CASES as IMAGE_CASES
 
-    with_intrinsics = {rule.id for rule, template, *_ in IMAGE_CASES
+    with_intrinsics = {rule.id for rule, template, *_ in [*IMAGE_CASES, *AIRLOCK_CASES]
                        if any(mark in json.dumps(template) for mark in ('"Ref"', '"Fn::'))}
     # NestedStackJudged reads the stack, not a property: its cases are in the test above.
     assert {case[0].id for case in CASES} | with_intrinsics | {"NestedStackJudged"} == {

@@ -307,21 +307,32 @@ def is_log_target(resource: Resource) -> bool:
     LoggingConfiguration.DestinationBucketName, or its bucket policy lets logging.s3.amazonaws.com write. S3 log
     delivery writes only SSE-S3 objects into a bucket without object-lock retention, and a log bucket does not
     log its own logs: https://docs.aws.amazon.com/AmazonS3/latest/userguide/enable-server-access-logging.html"""
+    named_by = resource.derived("s3-log-destinations", lambda: _log_destinations(resource))
     names: list[Any] = [{"Ref": resource.logical_id}]
     if isinstance(resource.properties.get("BucketName"), str):
         names.append(resource.properties["BucketName"])
-    for logical_id, body in resource.others_of_type(*S3_BUCKET):
-        if logical_id == resource.logical_id:
-            continue
-        destination = field(body, "Properties", "LoggingConfiguration", "DestinationBucketName")
-        if destination in names:
-            return True
+    if any(named_by.get(json.dumps(name, sort_keys=True), set()) - {resource.logical_id} for name in names):
+        return True
     for document in _bucket_policies(resource):
         for statement in statements(document):
             if text(statement, "Effect") == "Allow" and LOG_DELIVERY_SERVICE in principal_values(statement).get(
                     "Service", []):
                 return True
     return False
+
+
+def _log_destinations(resource: Resource) -> dict[str, set[str]]:
+    """Each server-access-log destination the template's buckets name -> the buckets that name it (indexed once
+    per template: a template of thousands of buckets is not scanned once per bucket)."""
+    destinations: dict[str, set[str]] = {}
+    for logical_id, body in resource.others_of_type(*S3_BUCKET):
+        try:
+            destination = field(body, "Properties", "LoggingConfiguration", "DestinationBucketName")
+        except CannotJudge:
+            continue
+        if destination is not None:
+            destinations.setdefault(json.dumps(destination, sort_keys=True, default=str), set()).add(logical_id)
+    return destinations
 
 
 def _encrypted_with_kms(resource: Resource) -> Verdict:
