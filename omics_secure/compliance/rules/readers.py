@@ -4,14 +4,23 @@ A PHI store is a bucket tagged ``omics-secure:data-classification=phi``, a Healt
 store, or a HealthLake datastore. A reader is accounted for when it is an approved access (a role, or an access
 point naming it, tagged ``omics-secure:approval-id``: :mod:`omics_secure.access` tags both), a service the
 project configures (a service principal, or a role only AWS services may assume), or an administrator the user
-declares (a role or user tagged ``omics-secure:administrator=true``). Anyone else, ``*``, an account named by a
-bucket policy, a federated provider, is a finding. Judged per template, like every rule: a reader whose
-policies live in another stack is listed by ``omics-secure access``, which reads the whole app.
+declares (a role or user tagged ``omics-secure:administrator=true``). The airlock's own roles (tagged
+``omics-secure:airlock-role`` or ``omics-secure:airlock-function``) are the project's configured review path,
+which its rules judge; so is who receives what it released (its release bucket). Anyone else, ``*``, an account
+named by a bucket policy, a federated provider, is a finding. Judged per template, like every rule: a reader
+whose policies live in another stack is listed by ``omics-secure access``, which reads the whole app.
 """
 
 from __future__ import annotations
 
-from omics_secure._internal.tags import ADMINISTRATOR_TAG, APPROVAL_ID_TAG
+from omics_secure._internal.tags import (
+    ADMINISTRATOR_TAG,
+    AIRLOCK_FUNCTION_TAG,
+    AIRLOCK_RELEASE,
+    AIRLOCK_ROLE_TAG,
+    AIRLOCK_TAG,
+    APPROVAL_ID_TAG,
+)
 from omics_secure.compliance.model import (
     COMPLIANT,
     NOT_APPLICABLE,
@@ -23,6 +32,7 @@ from omics_secure.compliance.model import (
     non_compliant,
 )
 from omics_secure.compliance.rules.s3 import is_phi_bucket
+from omics_secure.inputs.values import mappings, text
 from omics_secure.policy import formula as f
 from omics_secure.policy.access import Candidate, StoreAccess, actions_of, store_access
 from omics_secure.policy.conditions import Condition
@@ -65,6 +75,8 @@ def accounted_for(candidate: Candidate, store: Store) -> bool:
         return True
     if actor is not None and (actor.approval or actor.tags.get(ADMINISTRATOR_TAG, "").lower() == "true"):
         return True
+    if actor is not None and (AIRLOCK_ROLE_TAG in actor.tags or AIRLOCK_FUNCTION_TAG in actor.tags):
+        return True  # the airlock's own requesters, reviewers, administrators and workflow (its rules judge them)
     return _approved_through_access_point(candidate, store)
 
 
@@ -87,6 +99,9 @@ def _environment(resource: Resource) -> Environment:
 def _readers_accounted_for(resource: Resource) -> Verdict:
     if resource.type == "AWS::S3::Bucket" and not is_phi_bucket(resource):
         return NOT_APPLICABLE
+    if any(text(tag, "Key") == AIRLOCK_TAG and text(tag, "Value") == AIRLOCK_RELEASE
+           for tag in mappings(resource.properties, "Tags")):
+        return NOT_APPLICABLE  # what the airlock's reviewers released; its rules judge who may receive it
     environment: Environment = resource.derived("policy-environment", lambda: _environment(resource))
     store = next((s for s in environment.stores if s.logical_id == resource.logical_id), None)
     if store is None:
