@@ -13,7 +13,9 @@ from __future__ import annotations
 import argparse
 import cProfile
 import json
+import os
 import pstats
+import subprocess
 import sys
 import tempfile
 import time
@@ -25,9 +27,9 @@ REPOSITORY = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(REPOSITORY))
 
 from omics_secure._internal.tags import DATA_CLASSIFICATION_TAG, PHI  # noqa: E402
+from omics_secure.compliance.check import pack_result  # noqa: E402
 from omics_secure.compliance.engine import evaluate_stacks  # noqa: E402
 from omics_secure.compliance.packs import OMICS_SECURE_PACK  # noqa: E402
-from omics_secure.compliance.templates import pack_result  # noqa: E402
 from omics_secure.inputs.assembly import StackArtifact  # noqa: E402
 from omics_secure.inputs.lines import resource_lines  # noqa: E402
 from omics_secure.reporting.writers import (  # noqa: E402
@@ -79,6 +81,10 @@ def main() -> None:
     parser.add_argument("--resources", type=int, default=60_000)
     parser.add_argument("--repeat", type=int, default=1, help="times write_reports runs (the fastest is printed)")
     parser.add_argument("--profile", action="store_true", help="print cProfile's top functions of one write")
+    parser.add_argument("--command", action="store_true",
+                        help="also time 'omics-secure check --template' on the template as one process: reading it, "
+                             "the OmicsSecure pack, cdk-nag's three packs (in parts of 500 related resources), the "
+                             "summary and the reports")
     args = parser.parse_args()
     with tempfile.TemporaryDirectory(prefix="omics-secure-reports-") as temporary:
         directory = Path(temporary)
@@ -121,6 +127,14 @@ def main() -> None:
         print("where the time goes: " + "; ".join(f"{name} {_seconds(part):.2f} s" for name, part in parts.items()))
         if profile is not None:
             pstats.Stats(profile).sort_stats("cumulative").print_stats(15)
+        if args.command:
+            started = time.perf_counter()
+            completed = subprocess.run(
+                [str(Path(sys.executable).parent / "omics-secure"), "check", "--template", str(template_path),
+                 "--report-dir", str(directory / "command")], capture_output=True, text=True, check=False,
+                env={**os.environ, "JSII_SILENCE_WARNING_END_OF_LIFE_NODE_VERSION": "20"})
+            print(f"omics-secure check --template (one process, every pack): {time.perf_counter() - started:.1f} s, "
+                  f"exit code {completed.returncode}")
 
 
 def _seconds(work: Callable[[], object]) -> float:

@@ -343,6 +343,7 @@ def _report_oscal(args: argparse.Namespace, *, progress: TextIO) -> int:
         raise CheckError(f"--verify-report {verify_report} is not a file; pass the omics-secure.junit.xml that "
                          "omics-secure verify wrote into its --report-dir")
     from omics_secure.compliance.assessment import check_results
+    from omics_secure.compliance.check import run_check
     from omics_secure.compliance.components import CONSTRUCT_CONTROLS
     from omics_secure.reporting.oscal import (
         VerifyReportError,
@@ -353,7 +354,12 @@ def _report_oscal(args: argparse.Namespace, *, progress: TextIO) -> int:
     )
 
     assembly_dir = _assembly(args, progress)
-    results = check_results(assembly_dir)
+    reported = _with_clean_packs(read_validation_report(assembly_dir), assembly_dir)
+    try:
+        outcome = run_check(read_assembly(assembly_dir), reported, source="the assembly", pack=OMICS_SECURE_PACK)
+    except ReplayError as error:
+        raise CheckError(str(error)) from error
+    results = check_results(assembly_dir, packs=outcome.packs)
     if verify_report is not None:
         try:
             results += read_verify_junit(verify_report, _verify_controls())

@@ -406,8 +406,9 @@ def test_approval_context_and_no_collaborator_on_a_real_account_by_default(tmp_p
 
 def _example_trust(app: cdk.App) -> dict[str, Any]:
     roles = Template.from_stack(app.node.find_child("OmicsSecurePrimary")).find_resources("AWS::IAM::Role")
-    (trust,) = [body["Properties"]["AssumeRolePolicyDocument"]["Statement"][0] for body in roles.values()
-                if "approved access" in body["Properties"].get("Description", "")]
+    (trust,) = [body["Properties"]["AssumeRolePolicyDocument"]["Statement"][0] for logical_id, body in roles.items()
+                if logical_id.startswith("ExampleApproval") and "approved access" in body["Properties"].get(
+                    "Description", "")]
     return trust
 
 

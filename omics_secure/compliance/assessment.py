@@ -8,6 +8,7 @@ their passing resources cannot be observed from an assembly.
 from __future__ import annotations
 
 import re
+from collections.abc import Sequence
 from pathlib import Path
 
 from omics_secure.compliance.engine import judge
@@ -15,18 +16,18 @@ from omics_secure.compliance.model import Controls, Pack, Resource, Rule, Status
 from omics_secure.compliance.packs import OMICS_SECURE_PACK
 from omics_secure.inputs.assembly import StackArtifact, read_assembly
 from omics_secure.inputs.values import TemplateValues
-from omics_secure.reporting.oscal import ACKNOWLEDGED, FAIL, PASS, WARNING, AssessedResult
+from omics_secure.reporting.oscal import ACKNOWLEDGED, ERROR, FAIL, PASS, WARNING, AssessedResult
 from omics_secure.reporting.validation_report import PackResult, ReportedFinding, read_validation_report
 
-ERROR = "error"
-"""The result of a rule that raised on a resource: neither a pass nor a finding."""
 
-
-def check_results(assembly_dir: str | Path, *, pack: Pack = OMICS_SECURE_PACK) -> list[AssessedResult]:
-    """Every applicable (rule, resource) result of ``pack`` and every violation cdk-nag's packs reported."""
+def check_results(assembly_dir: str | Path, *, pack: Pack = OMICS_SECURE_PACK,
+                  packs: Sequence[PackResult] | None = None) -> list[AssessedResult]:
+    """Every applicable (rule, resource) result of ``pack`` and every violation of the other packs: those of
+    ``packs`` (the check's results, cdk-nag's packs run on the templates where the app did not run them), else
+    those CDK's validation report lists."""
     stacks = read_assembly(assembly_dir)
     results = [result for stack in stacks for result in _pack_results(pack, stack)]
-    for reported in read_validation_report(assembly_dir):
+    for reported in packs if packs is not None else read_validation_report(assembly_dir):
         if reported.name != pack.name:
             results += _reported_results(reported)
     return results
@@ -107,4 +108,4 @@ def _reported_results(pack: PackResult) -> list[AssessedResult]:
                 for f in findings]
 
     return [*results(FAIL, pack.open_findings), *results(WARNING, pack.warnings),
-            *results(ACKNOWLEDGED, pack.acknowledged_findings)]
+            *results(ACKNOWLEDGED, pack.acknowledged_findings), *results(ERROR, pack.errors)]

@@ -15,13 +15,12 @@ from pathlib import Path
 from typing import Any
 
 from omics_secure._internal.tags import CDK_NAG_PACK_NAMES, DATA_CLASSIFICATION_TAG, PHI
-from omics_secure.compliance.engine import evaluate_stacks, judge_resource
+from omics_secure.compliance.engine import Finding, evaluate_stacks, judge_resource
 from omics_secure.compliance.model import Pack, Status
 from omics_secure.compliance.packs import OMICS_SECURE_PACK
 from omics_secure.compliance.replay import describe_rule_error, replay_packs
-from omics_secure.compliance.templates import pack_result
 from omics_secure.inputs.assembly import StackArtifact
-from omics_secure.reporting.validation_report import PackCoverage, PackResult
+from omics_secure.reporting.validation_report import PackCoverage, PackResult, ReportedFinding
 
 # Stores whose data is PHI by what they are, whatever their tags: HealthOmics stores, HealthLake datastores.
 PHI_STORE_TYPES = frozenset({"AWS::Omics::SequenceStore", "AWS::Omics::ReferenceStore", "AWS::Omics::VariantStore",
@@ -124,3 +123,25 @@ def _marks_phi(stack: StackArtifact) -> bool:
             if isinstance(tag, Mapping) and tag.get("Key") == DATA_CLASSIFICATION_TAG and tag.get("Value") == PHI:
                 return True
     return False
+
+
+def pack_result(pack: Pack, findings: Sequence[Finding]) -> PackResult:
+    """Findings as a pack result: non-compliant verdicts open, cannot-judge ones warnings, a rule that failed
+    on a resource an error (the check is incomplete)."""
+    reported = [
+        ReportedFinding(
+            pack=f.pack, rule_id=f.rule_id, description=f.message, severity=f.severity,
+            construct_path=f.construct_path,
+            acknowledged_id=f.acknowledgment.id if f.acknowledgment else None,
+            reason=f.acknowledgment.reason if f.acknowledgment else None,
+            is_error=f.status is Status.ERROR,
+        )
+        for f in findings
+    ]
+    return PackResult(
+        name=pack.name,
+        open_findings=tuple(f for f in reported if not f.acknowledged and not f.is_error and f.severity != "warning"),
+        acknowledged_findings=tuple(f for f in reported if f.acknowledged),
+        warnings=tuple(f for f in reported if not f.acknowledged and f.severity == "warning"),
+        errors=tuple(f for f in reported if not f.acknowledged and f.is_error),
+    )

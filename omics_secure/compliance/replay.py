@@ -30,6 +30,7 @@ from pathlib import Path
 from typing import Any
 
 from omics_secure._internal.node_runtime import silence_end_of_life_banner
+from omics_secure.compliance.environment import references
 from omics_secure.inputs.assembly import StackArtifact
 from omics_secure.inputs.values import BranchKey, describe_branch
 from omics_secure.inputs.variants import TemplateVariants, Variant, template_variants
@@ -137,27 +138,12 @@ def parts_of(template: Mapping[str, Any], limit: int = PART_LIMIT) -> list[Mappi
     return [{**template, "Resources": {logical_id: resources[logical_id] for logical_id in part}} for part in parts]
 
 
-def _named_ids(value: Any) -> set[str]:
-    """Every logical id ``value`` may name: Ref, Fn::GetAtt, the ${...} of Fn::Sub, DependsOn."""
-    found: set[str] = set()
-    if isinstance(value, str):
-        found.update(name.split(".", 1)[0] for name in re.findall(r"\$\{([^}!][^}]*)\}", value))
-    elif isinstance(value, Mapping):
-        if isinstance(value.get("Ref"), str):
-            found.add(value["Ref"])
-        attribute = value.get("Fn::GetAtt")
-        if isinstance(attribute, list) and attribute and isinstance(attribute[0], str):
-            found.add(attribute[0])
-        elif isinstance(attribute, str):
-            found.add(attribute.split(".", 1)[0])
-        depends = value.get("DependsOn")
-        found.update([depends] if isinstance(depends, str) else [d for d in depends or [] if isinstance(d, str)]
-                     if isinstance(depends, list | str) else [])
-        for item in value.values():
-            found |= _named_ids(item)
-    elif isinstance(value, list):
-        for item in value:
-            found |= _named_ids(item)
+def _named_ids(body: Any) -> set[str]:
+    """Every logical id a resource's body may name: Ref, Fn::GetAtt, the ${...} of Fn::Sub, DependsOn."""
+    found = references(body)
+    depends = body.get("DependsOn") if isinstance(body, Mapping) else None
+    found.update([depends] if isinstance(depends, str) else [d for d in depends if isinstance(d, str)]
+                 if isinstance(depends, list) else [])
     return found
 
 

@@ -50,7 +50,7 @@ SOURCES = {
 """Per framework field of :class:`Controls`: the source a control implementation names, and its description."""
 
 # Result vocabulary of an AssessedResult.
-PASS, FAIL, WARNING, ACKNOWLEDGED = "pass", "fail", "warning", "acknowledged"
+PASS, FAIL, WARNING, ACKNOWLEDGED, ERROR = "pass", "fail", "warning", "acknowledged", "error"
 
 
 @dataclass(frozen=True)
@@ -187,12 +187,17 @@ def assessment_results(results: Sequence[AssessedResult], *, title: str, version
             collected=collected)
         observations.append(observation)
         related = [RelatedObservation(observation_uuid=observation.uuid)]
-        if item.result == FAIL:
+        if item.result in (FAIL, ERROR):
+            # A rule that could not judge the resource leaves its objective unshown: not satisfied, for a
+            # reason other than a failed test, said in the remarks.
+            unjudged = item.result == ERROR
             findings.append(Finding(
-                uuid=_uuid("finding", *key), title=_markup(f"{item.rule_id} fails on {item.subject}"),
+                uuid=_uuid("finding", *key),
+                title=_markup(f"{item.rule_id} {'could not judge' if unjudged else 'fails on'} {item.subject}"),
                 description=_markup(item.description or item.rule_id),
-                target=FindingTarget(type="objective-id", target_id=_target(item),
-                                     status=ObjectiveStatus(state="not-satisfied")),
+                target=FindingTarget(type="objective-id", target_id=_target(item), status=ObjectiveStatus(
+                    state="not-satisfied", reason="other" if unjudged else "fail",
+                    remarks="The check of this rule on this resource is incomplete." if unjudged else None)),
                 props=[_prop("rule", item.rule_id)], related_observations=related))
         elif item.result == ACKNOWLEDGED:
             risks.append(Risk(

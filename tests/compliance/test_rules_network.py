@@ -263,3 +263,12 @@ def test_endpoint_group_with_one_open_rule_is_non_compliant_even_beside_an_unkno
 def test_gateway_endpoints_are_not_judged_by_the_endpoint_group_rule():
     assert status(ENDPOINT_SECURITY_GROUPS_VPC_ONLY, endpoint([], groups=[], endpoint_type="Gateway")) \
         is Status.NOT_APPLICABLE
+
+
+def test_launch_configurations_are_judged_by_every_rule_that_judges_launch_templates():
+    # Auto Scaling groups still take launch configurations; what a launch template must hold, they must too.
+    from omics_secure.compliance.packs import OMICS_SECURE_PACK
+
+    for rule in OMICS_SECURE_PACK.rules:
+        if "AWS::EC2::LaunchTemplate" in rule.resource_types:
+            assert "AWS::AutoScaling::LaunchConfiguration" in rule.resource_types, rule.id

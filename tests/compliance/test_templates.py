@@ -8,16 +8,15 @@ from pathlib import Path
 
 import pytest
 
+from omics_secure.cli import EXIT_ERROR as EXIT_NOT_CHECKED
+from omics_secure.cli import EXIT_FINDINGS
+from omics_secure.cli import EXIT_PASS as EXIT_PASSED
+from omics_secure.compliance.check import pack_result
+from omics_secure.compliance.engine import evaluate_stacks
 from omics_secure.compliance.model import Pack, Rule, Status
 from omics_secure.compliance.packs import OMICS_SECURE_PACK
 from omics_secure.compliance.rules.kms import KEY_ROTATION_ENABLED
-from omics_secure.compliance.templates import (
-    EXIT_FINDINGS,
-    EXIT_NOT_CHECKED,
-    EXIT_PASSED,
-    check_templates,
-)
-from omics_secure.inputs.templates import TemplateError, load_template, parse_parameters
+from omics_secure.inputs.templates import TemplateError, load_template, load_templates, parse_parameters
 
 CORPUS = Path(__file__).parent.parent / "corpus"
 COMMAND = str(Path(sys.executable).parent / "omics-secure")
@@ -67,16 +66,22 @@ def test_parameters_split_on_the_first_equals_sign():
 
 def test_a_parameter_no_template_declares_is_refused():
     with pytest.raises(TemplateError, match="--parameter Nope: no template declares such a parameter"):
-        check_templates(OMICS_SECURE_PACK, [CORPUS / "sg-parameter-cidr.yaml"], {"Nope": "x"})
+        load_templates([CORPUS / "sg-parameter-cidr.yaml"], {"Nope": "x"})
 
 
-def test_exit_codes_follow_the_verdicts():
-    assert check_templates(OMICS_SECURE_PACK, [CORPUS / "vpc-vpn-route.yaml"]).exit_code == EXIT_PASSED
+def judged(pack: Pack, name: str):
+    return pack_result(pack, evaluate_stacks(pack, load_templates([CORPUS / name])))
+
+
+def test_the_pack_result_follows_the_verdicts():
+    vpn = judged(OMICS_SECURE_PACK, "vpc-vpn-route.yaml")
+    assert vpn.passed and not vpn.open_findings
     # cannot-judge verdicts are warnings: they never pass silently, and never fail alone
-    imported = check_templates(OMICS_SECURE_PACK, [CORPUS / "sg-imported-cidr.yaml"])
-    assert imported.exit_code == EXIT_PASSED and len(imported.result.warnings) == 1
-    assert "CidrIp is !ImportValue shared-network-CampusCidr" in imported.result.warnings[0].description
-    assert check_templates(OMICS_SECURE_PACK, [CORPUS / "sg-open-ssh.yaml"]).exit_code == EXIT_FINDINGS
+    imported = judged(OMICS_SECURE_PACK, "sg-imported-cidr.yaml")
+    group = [w for w in imported.warnings if "EC2NoOpenIngress" in w.rule_id]
+    assert len(group) == 1 and "CidrIp is !ImportValue shared-network-CampusCidr" in group[0].description
+    assert not any("EC2NoOpenIngress" in f.rule_id for f in imported.open_findings)
+    assert any("EC2NoOpenIngress" in f.rule_id for f in judged(OMICS_SECURE_PACK, "sg-open-ssh.yaml").open_findings)
 
 
 def _broken(resource):
@@ -89,14 +94,16 @@ BROKEN = Rule(id="Broken", resource_types=frozenset({"AWS::KMS::Key"}), finding=
 
 def test_a_rule_that_raises_is_an_error_verdict_and_the_other_rules_still_run():
     pack = Pack(name="Test", rules=(BROKEN, KEY_ROTATION_ENABLED))
-    checked = check_templates(pack, [CORPUS / "key-deletable.json"])
-    assert checked.exit_code == EXIT_NOT_CHECKED
-    (error,) = checked.rule_errors
-    assert error.status is Status.ERROR and error.logical_id == "ScratchKey"
+    findings = evaluate_stacks(pack, load_templates([CORPUS / "key-deletable.json"]))
+    (error,) = [f for f in findings if f.status is Status.ERROR]
+    assert error.logical_id == "ScratchKey"
     assert "Broken raised KeyError: 'Properties'" in error.message and "ScratchKey" in error.message
-    assert [f.rule.id for f in checked.findings if f.status is Status.NON_COMPLIANT] == ["KMSKeyRotationEnabled"]
+    assert [f.rule.id for f in findings if f.status is Status.NON_COMPLIANT] == ["KMSKeyRotationEnabled"]
+    result = pack_result(pack, findings)
+    assert not result.complete and not result.passed and result.errors[0].is_error
 
 
+@pytest.mark.slow  # the command runs cdk-nag's packs on every template of the corpus
 def test_the_command_judges_the_whole_corpus_without_a_traceback():
     completed = run(*(arg for path in sorted(CORPUS.iterdir()) for arg in ("--template", str(path))))
     # Two security groups take their CIDR from an import and from Fn::Base64, which cdk-nag's rules cannot read:
@@ -112,6 +119,7 @@ def test_the_command_judges_the_whole_corpus_without_a_traceback():
     assert f"note: {CORPUS / 'sam-app.yaml'}: 2 SAM resource(s) not judged (Caller, Api)" in completed.stdout
 
 
+@pytest.mark.slow  # the command runs every pack, three times
 def test_the_command_takes_parameters(tmp_path):
     template = str(CORPUS / "sg-parameter-cidr.yaml")
     # The default is private, but the AllowedPattern admits 0.0.0.0/0: only a pinned value passes.

@@ -215,3 +215,25 @@ def test_errors_are_one_line_naming_the_flag(reference_app, tmp_path, capsys):
         assert main(["report", "--assembly", assembly, *flags]) == 2, flags
         error = capsys.readouterr().err.strip().splitlines()
         assert len(error) == 1 and expected in error[0], (flags, error)
+
+
+@pytest.mark.slow  # runs cdk-nag's packs in a generated app
+def test_an_assembly_no_pack_ran_in_is_assessed_by_every_pack_and_a_rule_that_cannot_judge_is_a_finding(
+        tmp_path_factory):
+    assembly = tmp_path_factory.mktemp("plain") / "cdk.out"  # not linted: the group's CIDR is a parameter
+    assembly.mkdir()
+    template = {"Parameters": {"Cidr": {"Type": "String"}}, "Resources": {
+        "Data": {"Type": "AWS::S3::Bucket"},
+        "Group": {"Type": "AWS::EC2::SecurityGroup", "Properties": {"GroupDescription": "ssh", "SecurityGroupIngress": [
+            {"IpProtocol": "tcp", "FromPort": 22, "ToPort": 22, "CidrIp": {"Ref": "Cidr"}}]}}}}
+    (assembly / "S.template.json").write_text(json.dumps(template, indent=1))
+    (assembly / "manifest.json").write_text(json.dumps({"version": "55.0.0", "artifacts": {"S": {
+        "type": "aws:cloudformation:stack", "properties": {"templateFile": "S.template.json"}}}}))
+    output = assembly.parent / "oscal"
+    assert main(["report", "--format", "oscal", "--assembly", str(assembly), "--file", str(output)]) == 0
+    _, assessment = read_oscal(output)
+    (result,) = assessment.results
+    packs = {p["pack"][0] for p in (props(o) for o in result.observations)}
+    assert {"HIPAA.Security", "NIST.800.53.R5", "AwsSolutions", "OmicsSecure"} <= packs
+    unjudged = [f for f in result.findings if "could not judge" in unescaped(f.title)]
+    assert unjudged and all(value(f.target.status.reason) == "other" for f in unjudged)
