@@ -173,8 +173,13 @@ def stack_values(stack: StackArtifact, links: Links | None = None) -> TemplateVa
 class _Canonical:
     """Turns a stack's resolved values into plain strings (holes for what stays unknown)."""
 
-    def __init__(self, name: str, values: TemplateValues, links: Links | None = None, depth: int = 0) -> None:
+    def __init__(self, name: str, values: TemplateValues, links: Links | None = None, depth: int = 0, *,
+                 deployed_name: str | None = None) -> None:
         self.name_of_stack = name
+        # The name CloudFormation knows the stack by, from which it generates resource names; None when only
+        # the deployment chooses it (a template file).
+        self.deployed_name = deployed_name if deployed_name is not None else (
+            name if _VALID_STACK_NAME.match(name) else None)
         self.values = values
         self.links = links
         self.depth = depth
@@ -187,15 +192,18 @@ class _Canonical:
 
     @classmethod
     def of(cls, stack: StackArtifact, links: Links | None = None, depth: int = 0) -> _Canonical:
-        return cls(stack.name, stack_values(stack, links), links, depth)
+        deployed = None
+        if stack.template_path.name.endswith(".template.json") and stack.nested_in is None:
+            deployed = stack.name.replace("/", "-")  # a CDK stack: its display path, as CDK names stage stacks
+        return cls(stack.name, stack_values(stack, links), links, depth, deployed_name=deployed)
 
     def generated(self, logical_id: str, limit: int = 63) -> str:
         """CloudFormation's ``<stack>-<logical id>-<random>`` name; a template file's stack name is chosen at
         deployment, so it is unknown too."""
-        if _VALID_STACK_NAME.match(self.name_of_stack):
-            base = f"{self.name_of_stack}-{logical_id}"[: limit - 14]
+        if self.deployed_name is not None:
+            base = f"{self.deployed_name}-{logical_id}"[: limit - 14]
         else:
-            base = f"{hole('AWS::StackName')}-{logical_id}"
+            base = f"{hole(self.name_of_stack + ':AWS::StackName')}-{logical_id}"
         return f"{base}-{identity_hole(logical_id + '.GeneratedName')}"
 
     def name(self, logical_id: str, resolution: Resolution) -> str:
