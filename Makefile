@@ -47,7 +47,7 @@ docs: $(VENV)/.installed  ## the API reference from the docstrings, into build/d
 bench: $(VENV)/.installed  ## timings and ratios; see benchmarks/README.md
 	$(BIN)/python benchmarks/run.py
 
-mutate: $(VENV)/.installed  ## mutation testing of compliance/rules/ (long; not part of CI); see benchmarks/README.md
+mutate: $(VENV)/.installed  ## mutation testing of compliance/rules/ and policy/ (long; not part of CI); see benchmarks/README.md
 	rm -rf mutants
 	$(BIN)/mutmut run --max-children $${MUTATE_JOBS:-2}
 	$(BIN)/mutmut results > mutants/results.txt || true

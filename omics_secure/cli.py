@@ -116,6 +116,8 @@ def main(argv: Sequence[str] | None = None) -> int:
             return _report(args, out=out, progress=sys.stderr)  # type: ignore[arg-type]
         if args.command == "acknowledgments":
             return _acknowledgments(args, out=out, progress=sys.stderr)  # type: ignore[arg-type]
+        if args.command == "access":
+            return _access(args, out=out, progress=sys.stderr)  # type: ignore[arg-type]
         return _check(args, out=out, progress=sys.stderr)  # type: ignore[arg-type]
     except (CheckError, SynthesisError, AssemblyError, ValidationReportError, AcknowledgmentsFileError,
             ClockError) as error:
@@ -160,7 +162,7 @@ def _parser() -> argparse.ArgumentParser:
     common = argparse.ArgumentParser(add_help=False)
     common.add_argument("--debug", action="store_true", help="show the traceback behind an error")
     commands = parser.add_subparsers(dest="command", required=True,
-                                     metavar="{check,report,acknowledgments,verify,airlock}")
+                                     metavar="{check,report,access,acknowledgments,verify,airlock}")
     check = commands.add_parser(
         "check", parents=[common], formatter_class=argparse.RawDescriptionHelpFormatter, epilog=EXIT_CODES,
         help="synthesize a CDK app and run every compliance pack over it",
@@ -201,6 +203,9 @@ def _parser() -> argparse.ArgumentParser:
     report.add_argument("--verify-report", type=Path, metavar="FILE",
                         help="with --format oscal: also record the live checks of this omics-secure verify report "
                              "(the omics-secure.junit.xml in verify's --report-dir)")
+    from omics_secure.cli_access import add_access_parser
+
+    add_access_parser(commands, common, EXIT_CODES, _add_app_source)
     acknowledgments = commands.add_parser(
         "acknowledgments", parents=[common], help="list every acknowledgment: who accepted which finding, until when",
         description=_wrap(ACKNOWLEDGMENTS_DESCRIPTION))
@@ -448,6 +453,31 @@ def _verify_controls() -> dict[str, Controls]:
     from omics_secure.verify.runner import PACK_PREFIX
 
     return {f"{PACK_PREFIX}-{check.id}": check.controls for check in live_checks(verify_rules())}
+
+
+def _access(args: argparse.Namespace, *, out: TextIO, progress: TextIO) -> int:
+    """access: the policy evaluator's listing of an app, an assembly or templates (omics_secure/cli_access.py)."""
+    from omics_secure.cli_access import baseline_stacks, run_access
+    from omics_secure.inputs.templates import TemplateError, load_templates, parse_parameters
+
+    try:
+        parameters = parse_parameters(args.parameter)
+        if args.template:
+            if args.app or args.assembly:
+                raise CheckError("--template reads template files; leave out --app and --assembly")
+            stacks = load_templates(args.template, parameters)
+        elif args.parameter:
+            raise CheckError("--parameter sets a template parameter; use it with --template FILE")
+        else:
+            synthesized = _assembly(args, progress)
+            _print_notes(synthesized.notes, progress)
+            stacks = read_assembly(synthesized.assembly)
+        if args.baseline is not None and not args.baseline.exists():
+            raise CheckError(f"--baseline {args.baseline} does not exist; pass the base branch's cloud assembly "
+                             "directory (cdk.out) or template file")
+        return run_access(args, stacks, lambda path: baseline_stacks(path, parameters), out)
+    except TemplateError as error:
+        raise CheckError(str(error)) from error
 
 
 def _check(args: argparse.Namespace, *, out: TextIO, progress: TextIO) -> int:

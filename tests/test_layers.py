@@ -74,3 +74,16 @@ def test_the_input_room_imports_only_internal_helpers():
     for forbidden in ("compliance", "verify", "reporting", "cli", "stacks", *CONSTRUCT_MODULES):
         crossings |= _crossing(modules, f"omics_secure.{forbidden}")
     assert not crossings
+
+
+def test_the_evaluator_reads_inputs_and_internal_helpers_only():
+    # Evaluating sits between reading and judging: the rules, the report and the command import it.
+    modules = _modules("policy")
+    crossings = set()
+    for forbidden in ("compliance", "verify", "reporting", "cli", "stacks", *CONSTRUCT_MODULES):
+        crossings |= _crossing(modules, f"omics_secure.{forbidden}")
+    assert not crossings
+
+
+def test_the_input_room_does_not_import_the_evaluator():
+    assert not _crossing(_modules("inputs"), "omics_secure.policy")

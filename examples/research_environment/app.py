@@ -55,6 +55,10 @@ analysts = iam.AccountPrincipal(ACCOUNT).with_conditions({
     "DateLessThan": {"aws:CurrentTime": "2030-06-30T00:00:00Z"}})
 analysis_role = iam.Role(stack, "AnalysisRole", assumed_by=analysts,
                          description="Analysts of the cohort study; reads the runs prefix")
+# A role built by hand names the Data Access Committee approval it stands for, as ApprovedAccess's roles do: the
+# OmicsSecure rule on who reads PHI accepts approved accesses, and the report lists it among the approvals.
+cdk.Tags.of(analysis_role).add("omics-secure:approval-id", "phs000000.v1.p1")
+cdk.Tags.of(analysis_role).add("omics-secure:approval-ends", "2030-06-30")
 data_key.grant_via_service(analysis_role, KeyService.S3)
 
 # Storage: the replica in the second region, then the PHI bucket that replicates into it

@@ -44,3 +44,6 @@ MALWARE_SCAN_TAG = "GuardDutyMalwareScanStatus"
 MALWARE_SCAN_CLEAN = "NO_THREATS_FOUND"
 AIRLOCK_QUARANTINE_TAG = "omics-secure:airlock-state"
 AIRLOCK_QUARANTINED = "quarantined"
+# A role or user the user declares an administrator of the PHI it can read (break-glass, data custodians): the
+# rule on who reads PHI stores accepts it beside approved accesses and roles only AWS services assume.
+ADMINISTRATOR_TAG = "omics-secure:administrator"

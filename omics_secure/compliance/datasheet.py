@@ -14,18 +14,26 @@ from __future__ import annotations
 
 import datetime
 import functools
-import re
 import subprocess
 from collections.abc import Callable, Iterable, Mapping, Sequence
-from dataclasses import dataclass, replace
+from dataclasses import dataclass
 from functools import partial
 from importlib import metadata
 from pathlib import Path
 from typing import Any
 
 from omics_secure._internal.tags import APPROVAL_ID_TAG, PROJECT_DUC_ENDS_TAG, PROJECT_ID_TAG
+from omics_secure.compliance.access_section import (
+    APPROVAL_HEADERS,
+    PEOPLE_RESPONSIBILITY,
+    Access,
+    Approval,
+    approvals,
+    role_rows,
+    store_rows,
+    trust_words,
+)
 from omics_secure.compliance.airlock_report import airlock_section
-from omics_secure.compliance.approvals import APPROVAL_HEADERS, PEOPLE_RESPONSIBILITY, Approval, approval_of
 from omics_secure.compliance.controls import (
     CONTROLS,
     DBGAP,
@@ -41,15 +49,18 @@ from omics_secure.compliance.environment import DATA_STORE_TYPES, Asset, build_e
 from omics_secure.compliance.model import Pack, Resource, Rule, Status, TemplateIndex
 from omics_secure.compliance.names import Names
 from omics_secure.compliance.packs import OMICS_SECURE_PACK
-from omics_secure.compliance.policy_words import principal_in_words, service_name, statement_in_words
-from omics_secure.compliance.rules._policy import allow_statements, as_list, condition_keys, principal_values
+from omics_secure.compliance.rules._policy import as_list
 from omics_secure.inputs.assembly import StackArtifact, read_assembly
 from omics_secure.inputs.values import TemplateValues
+from omics_secure.policy.access import access as access_listing
+from omics_secure.policy.documents import Statement
+from omics_secure.policy.extract import KEY, read_environment
+from omics_secure.policy.matching import readable
+from omics_secure.policy.words import service_name, statement_words
 from omics_secure.reporting.diagram import Graph
 from omics_secure.reporting.summary import Section, Table
 from omics_secure.reporting.validation_report import PackResult, read_validation_report
 
-_ACCOUNT_ROOT = re.compile(r"\barn:aws[\w-]*:iam::(\d{12}):root\b")
 ENVIRONMENT_TITLE = "Environment: network map and technology asset inventory"
 PROPOSED_RULE_NOTE = (
     "HHS's proposed update to the HIPAA Security Rule (notice of proposed rulemaking, 90 FR 898, 6 January "
@@ -135,17 +146,19 @@ def build_datasheet(assembly_dir: str | Path, *, pack: Pack = OMICS_SECURE_PACK,
     graph, assets = build_environment(stacks, names)
     check = list(check) if check is not None else read_validation_report(assembly_dir)
     provenance = provenance or Provenance.of(app_dir if app_dir is not None else assembly_dir.resolve().parent)
-    approvals = _approval_list(located, names)
+    environment = read_environment(stacks)
+    evaluated = Access(stacks, names, environment, access_listing(environment))
+    approved = approvals(evaluated)
     projects = _projects(located)
     airlock = airlock_section(stacks, names)
     return [
-        _plain_summary(located, names, approvals, provenance),
+        _plain_summary(located, names, approved, provenance, evaluated),
         _environment(graph, assets, names),
         *([projects] if projects is not None else []),
         _data_location(located, names),
-        _encryption(located, names),
-        _access(located, names),
-        _approvals(approvals),
+        _encryption(located, names, evaluated),
+        _access(located, names, evaluated),
+        _approvals(approved),
         *([airlock] if airlock is not None else []),
         _logging(located, names),
         _retention(located, names),
@@ -172,7 +185,7 @@ def _listing(items: Sequence[str], limit: int = 8) -> str:
 
 
 def _plain_summary(located: Sequence[_Located], names: Names, approvals: Sequence[Approval],
-                   provenance: Provenance) -> Section:
+                   provenance: Provenance, evaluated: Access) -> Section:
     """Five sentences a committee member reads first: where, how encrypted, who, until when, what is logged."""
     stores = _of_type(located, *DATA_STORE_TYPES)
     accounts = sorted({item.stack.account for item in stores})
@@ -201,11 +214,9 @@ def _plain_summary(located: Sequence[_Located], names: Names, approvals: Sequenc
                   if unmanaged else ".")
     if not stores:
         encrypted = "How encrypted: no data store to encrypt."
-    roles = [r for r in _of_type(located, "AWS::IAM::Role") if _reach(r, located, names, data_only=True)]
-    services = sorted({principal_in_words(kind, names.text(v, r.stack)) for r in roles
-                       if approval_of(r.resource, "", r.region) is None
-                       for s in allow_statements(r.resource.properties.get("AssumeRolePolicyDocument"))
-                       for kind, values in principal_values(s).items() for v in values})
+    roles = [a for a in evaluated.environment.actors if a.kind == "role" and any(
+        store.type != KEY for store, _, _ in evaluated.grants_of(a.name))]
+    services = sorted({who for r in roles if not r.approval for who in trust_words(r, evaluated.render)})
     who = (f"Who: {len(approvals)} approved access(es) (Data Access Committee approvals, listed below)"
            + (": " + "; ".join(f"{a.approval_id} for {a.who}" for a in approvals) if approvals else "")
            + f". {len(roles)} role(s) can reach data, assumed by: {_listing(services, 6) or 'nobody'}.")
@@ -299,13 +310,16 @@ def _rotation(properties: Mapping[str, Any]) -> str:
             if properties.get("EnableKeyRotation") is True else "OFF")
 
 
-def _encryption(located: Sequence[_Located], names: Names) -> Section:
+def _encryption(located: Sequence[_Located], names: Names, evaluated: Access) -> Section:
     keys = _of_type(located, "AWS::KMS::Key")
     key_rows = []
     policy_rows = []
     for key in keys:
         properties = key.resource.properties
-        services = _key_services(properties.get("KeyPolicy"), key.stack, names)
+        store = next((s for s in evaluated.environment.stores
+                      if s.stack == key.stack.name and s.logical_id == key.resource.logical_id), None)
+        statements = store.policy.statements if store is not None and store.policy is not None else ()
+        services = _key_services(statements)
         users = sorted(names.phrase(item.stack, item.resource.logical_id) for item in located
                        if item is not key and item.stack is key.stack
                        and key.resource.logical_id in item.named
@@ -316,9 +330,9 @@ def _encryption(located: Sequence[_Located], names: Names) -> Section:
                          f"{properties.get('PendingWindowInDays', 30)} days",
                          key.resource.deletion_policy or "Delete", ", ".join(services) or "-",
                          ", ".join(users) or "-"))
-        for statement in allow_statements(properties.get("KeyPolicy")):
-            policy_rows.append((_name(names, key), *statement_in_words(
-                statement, partial(names.text, stack=key.stack))))
+        for statement in statements:
+            if statement.allows:
+                policy_rows.append((_name(names, key), *statement_words(statement, evaluated.render)))
     store_rows = [(_name(names, item), *_store_encryption(item, names))
                   for item in _of_type(located, *DATA_STORE_TYPES)]
     return Section("How it is encrypted", (
@@ -334,13 +348,16 @@ def _encryption(located: Sequence[_Located], names: Names) -> Section:
     ))
 
 
-def _key_services(policy: Any, stack: StackArtifact, names: Names) -> list[str]:
+def _key_services(statements: Sequence[Statement]) -> list[str]:
+    """The services a key policy lets use the key: through kms:ViaService, or as a service principal."""
     services: set[str] = set()
-    for statement in allow_statements(policy):
-        for value in condition_keys(statement).get("kms:viaservice", []):
-            services.add(service_name(names.text(value, stack)))
-        for value in principal_values(statement).get("Service", []):
-            services.add(service_name(names.text(value, stack)))
+    for statement in statements:
+        if not statement.allows:
+            continue
+        for condition in statement.conditions:
+            if condition.key.lower() == "kms:viaservice":
+                services.update(service_name(readable(value)) for value in condition.values)
+        services.update(service_name(value) for kind, value in statement.principals or () if kind == "Service")
     return sorted(services)
 
 
@@ -367,27 +384,7 @@ def _store_encryption(item: _Located, names: Names) -> tuple[str, str]:
     return "service-owned key", "AWS owned"
 
 
-def _reach(role: _Located, located: Sequence[_Located], names: Names, *, data_only: bool = False) -> list[str]:
-    policies = [p for p in _of_type(located, "AWS::IAM::Policy", "AWS::IAM::ManagedPolicy") if p.stack is role.stack]
-    managed = references(role.resource.properties.get("ManagedPolicyArns"))
-    documents = [p.get("PolicyDocument") for p in as_list(role.resource.properties.get("Policies"))
-                 if isinstance(p, Mapping)]
-    documents += [p.resource.properties.get("PolicyDocument") for p in policies
-                  if role.resource.logical_id in references(p.resource.properties.get("Roles"))
-                  or p.resource.logical_id in managed]
-    named = references(documents)
-    types = tuple(DATA_STORE_TYPES) if data_only else (*DATA_STORE_TYPES, "AWS::KMS::Key")
-    return sorted(names.phrase(t.stack, t.resource.logical_id) for t in located
-                  if t.stack is role.stack and t.resource.type in types and t.resource.logical_id in named)
-
-
-def _access(located: Sequence[_Located], names: Names) -> Section:
-    roles = []
-    for role in _of_type(located, "AWS::IAM::Role"):
-        trusted = sorted({principal_in_words(kind, names.text(v, role.stack))
-                          for s in allow_statements(role.resource.properties.get("AssumeRolePolicyDocument"))
-                          for kind, values in principal_values(s).items() for v in values})
-        roles.append((_name(names, role), ", ".join(trusted) or "-", ", ".join(_reach(role, located, names)) or "-"))
+def _access(located: Sequence[_Located], names: Names, evaluated: Access) -> Section:
     network = []
     for vpc in _of_type(located, "AWS::EC2::VPC"):
         vpc_id = vpc.resource.logical_id
@@ -402,19 +399,17 @@ def _access(located: Sequence[_Located], names: Names) -> Section:
         network.append((_name(names, vpc), vpc.region, "yes" if gateways else "no", ", ".join(endpoints) or "-",
                         "yes" if flow_logs else "no"))
     return Section("Who can reach it, and from where", (
-        "Roles list who may assume them and which data stores and keys their policies name. Access through "
-        "the account administration statement of a key is governed by IAM policies outside this app.",
+        "Evaluated offline from the app's IAM, bucket, key and access-point policies in AWS's documented order (the "
+        "same listing as 'omics-secure access'): who can read, write and administer each data store, and only when. "
+        "A reader of a bucket under a key of this app needs that key too. 'Any principal of this account its IAM "
+        "policies allow' is a resource policy that leaves the decision to IAM policies outside this app. Roles list "
+        "who may assume them, with the conditions of their trust policy, and the stores and keys they can reach.",
     ), (
-        Table("Roles", ("role", "trusted principals", "data stores and keys in its policies"), tuple(roles)),
+        Table("Readers, writers and administrators", ("data store", "access", "who", "only when"),
+              store_rows(evaluated)),
+        Table("Roles", ("role", "who may assume it", "data stores and keys it can reach"), role_rows(evaluated)),
         Table("Networks", ("VPC", "region", "internet or NAT gateway", "VPC endpoints", "flow logs"), tuple(network)),
     ))
-
-
-def _approval_list(located: Sequence[_Located], names: Names) -> list[Approval]:
-    approvals = [a for item in _of_type(located, "AWS::IAM::Role", "AWS::S3::AccessPoint")
-                 if (a := approval_of(item.resource, _name(names, item), item.region,
-                                      partial(names.text, stack=item.stack))) is not None]
-    return [replace(a, who=_ACCOUNT_ROOT.sub(r"any principal in account \1", a.who)) for a in approvals]
 
 
 def _approvals(approvals: Sequence[Approval], today: datetime.date | None = None) -> Section:

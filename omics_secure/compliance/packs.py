@@ -13,6 +13,7 @@ from omics_secure.compliance.rules.kms import KMS_RULES
 from omics_secure.compliance.rules.network import NETWORK_RULES
 from omics_secure.compliance.rules.omics import OMICS_RULES
 from omics_secure.compliance.rules.organization import ORGANIZATION_RULES
+from omics_secure.compliance.rules.readers import READER_RULES
 from omics_secure.compliance.rules.s3 import S3_RULES
 from omics_secure.compliance.rules.stacks import STACK_RULES
 
@@ -20,7 +21,7 @@ OMICS_SECURE_PACK = Pack(
     name=OMICS_SECURE_PACK_NAME,
     rules=(*KMS_RULES, *S3_RULES, *NETWORK_RULES, *OMICS_RULES, *IMAGE_RULES, *AUDIT_RULES, *DEPLOY_RULES,
            *DEPLOY_ENVIRONMENT_RULES, *ACCESS_RULES, *BACKUP_RULES, *ORGANIZATION_RULES, *AIRLOCK_RULES,
-           *STACK_RULES),
+           *STACK_RULES, *READER_RULES),
 )
 """The deploy-time rules are in this pack, not a second one: every app that registers OmicsSecure (and
 ``omics-secure check``) gets them with nothing more to register, and CDK's validation report, the command's

@@ -141,7 +141,10 @@ def test_health_stores_show_their_key_and_managed_policy_roles_their_reach(app, 
     assert stores["TestStack-Refs"] == ("KMS", "alias/omics-secure/TestStack/DataKey")
     roles = {row[0]: row for row in found["Roles@Who can reach it, and from where"].rows}
     run_role = roles["RunRole"]
-    assert run_role[1] == "the HealthOmics service (omics.amazonaws.com)"
+    # Who may assume it, with its trust policy's conditions in words (issue 27).
+    assert run_role[1] == ("the HealthOmics service (omics.amazonaws.com), only for "
+                           "arn:aws:omics:us-east-1:111122223333:run/* (aws:SourceArn), only on behalf of account "
+                           "111122223333 (aws:SourceAccount)")
     assert "Data bucket" in run_role[2] and "alias/omics-secure/TestStack/DataKey" in run_role[2]
 def test_logging_section_names_config_and_macie_or_says_there_are_none(assembly, tmp_path):
     (logging,) = [s for s in build_datasheet(assembly) if s.title == "What is logged and alerted"]
@@ -254,3 +257,21 @@ def test_an_app_without_a_backup_plan_says_so(assembly):
     section = next(s for s in build_datasheet(assembly) if s.title == "How it is recovered")
     assert section.tables[0].rows == ()
     assert "No AWS Backup plan is in this app" in section.paragraphs[0]
+
+
+def test_the_access_section_comes_from_the_evaluator_with_conditions_in_words(app, stack):
+    # Issue 27: an Identity Center approval is no longer "any principal in the account".
+    ends = dt.date(2031, 1, 31)
+    data = PhiBucket(stack, "Data", key=PhiKey(stack, "Key"))
+    ApprovedAccess(stack, "Campus", approval_id="DAR-7", ends=ends, buckets=[data], prefix="cohort-b/",
+                   researchers=Researchers.identity_center("GenomicsResearcher"))
+    found = tables(build_datasheet(app.synth().directory))
+    (campus,) = [row for row in found["Roles@Who can reach it, and from where"].rows if row[0] == "Campus"]
+    assert "as IAM Identity Center permission set GenomicsResearcher" in campus[1]
+    assert "until 2031-01-31" in campus[1]
+    assert "Data bucket" in campus[2]
+    grants = [row for row in found["Readers, writers and administrators@Who can reach it, and from where"].rows
+              if row[0] == "Data" and row[2] == "Campus"]
+    reads = [row for row in grants if row[1] == "reader"]
+    assert reads and all("only on Data/cohort-b/*" in row[3] or "only on Data/results/" in row[3] for row in reads)
+    assert all("until 2031-01-31" in row[3] and "only over TLS" in row[3] for row in reads)

@@ -216,3 +216,17 @@ def test_key_rule_judges_only_templates_with_a_kms_event_rule():
     assert verdict(KEY_EVENTS_ALERTED, key_with()).status is Status.NOT_APPLICABLE
     s3_rule = {"EventPattern": {"source": ["aws.s3"]}, "Targets": [{"Arn": "x", "Id": "t"}]}
     assert verdict(KEY_EVENTS_ALERTED, key_with(s3_rule)).status is Status.NOT_APPLICABLE
+
+
+# Issue 27: a selector is judged by the ARN prefix it covers, read as the evaluator reads ARNs.
+@pytest.mark.parametrize(("value", "status"), [
+    ({"Fn::Sub": "${Data.Arn}/"}, Status.COMPLIANT),
+    ({"Fn::Sub": "arn:${AWS::Partition}:s3:::${Data}/"}, Status.COMPLIANT),
+    ({"Fn::Sub": "${Data.Arn}"}, Status.COMPLIANT),  # the bucket ARN as prefix covers its objects too
+    ({"Fn::Sub": "${Data.DomainName}/"}, Status.NON_COMPLIANT),  # a host name, not an ARN: no object
+    ({"Fn::Sub": "${Data.RegionalDomainName}/"}, Status.NON_COMPLIANT),
+    ({"Fn::Sub": "${Data.Arn}/cohort-a/"}, Status.NON_COMPLIANT),  # one prefix inside the bucket
+    ({"Fn::Sub": ["arn:aws:s3:::${Name}/", {"Name": {"Fn::ImportValue": "data-bucket"}}]}, Status.CANNOT_JUDGE),
+])
+def test_selectors_judged_by_the_arn_prefix_they_cover(value, status):
+    assert verdict(PHI_BUCKET_DATA_EVENTS, phi_bucket(basic([value]))).status is status

@@ -79,7 +79,12 @@ def test_an_action_of_a_non_data_service_with_a_data_service_name_inside_is_not_
 
 
 @pytest.mark.parametrize(("cidr", "open_"), [
-    ("10.0.0.0/0", True), ("::1/0", True), ("0.0.0.0/1", False), ("::/1", False), ("not-a-cidr", False), ("", False),
+    ("10.0.0.0/0", True), ("::1/0", True), ("0.0.0.0/1", True), ("128.0.0.0/1", True), ("64.0.0.0/2", True),
+    ("::/1", True), ("2000::/3", True), ("2600::/12", True),
+    # Near misses: private, documentation and small ranges are not the internet.
+    ("10.0.0.0/8", False), ("0.0.0.0/8", False), ("203.0.113.0/24", False), ("52.0.0.0/9", False),
+    ("172.16.0.0/12", False), ("fd00::/8", False), ("2001:db8::/32", False), ("2600:1f18::/32", False),
+    ("not-a-cidr", False), ("", False),
 ])
 def test_open_cidrs_in_every_spelling(cidr, open_):
     assert is_open_cidr(cidr) is open_

@@ -19,6 +19,7 @@ from omics_secure.compliance.rules import (
     network,
     omics,
     organization,
+    readers,
     s3,
 )
 from omics_secure.compliance.rules import deploy_environment as environment
@@ -72,6 +73,16 @@ def tls_policy(version: Any, bucket_ref: Any = None, **statement: Any) -> dict[s
         "Bucket": bucket_ref or {"Ref": "R"}, "PolicyDocument": {"Statement": [{
             "Effect": "Deny", "Principal": "*", "Action": "s3:*", "Resource": "*",
             "Condition": {"NumericLessThan": {"s3:TlsVersion": version}}, **statement}]}}}}
+
+
+
+def phi_reader(resource: Any, tags: Any = None, **extra: Any) -> dict[str, Any]:
+    """A PHI bucket R and a role that reads ``resource``."""
+    return {**bucket({}), "Reader": {"Type": "AWS::IAM::Role", "Properties": {
+        "AssumeRolePolicyDocument": {"Statement": [{"Effect": "Allow", "Action": "sts:AssumeRole",
+                                                    "Principal": {"AWS": {"Ref": "AWS::AccountId"}}}]},
+        "Tags": tags or [], "Policies": [{"PolicyName": "p", "PolicyDocument": {"Statement": [
+            {"Effect": "Allow", "Action": "s3:GetObject", "Resource": resource}]}}]}}, **extra}
 
 
 LOCK = {"ObjectLockEnabled": True, "ObjectLockConfiguration": {"ObjectLockEnabled": "Enabled", "Rule": {
@@ -394,6 +405,22 @@ CASES: list[tuple[Rule, dict[str, Any], Status, str]] = [
      "Bucket is !ImportValue B"),
     (s3.BUCKET_POLICY_MINIMUM_TLS, bucket({}, extra=tls_policy("1.2", Principal={"Ref": "NoDefault"})), CJ,
      "Principal is !Ref NoDefault"),
+    # PhiStoreReadersAccountedFor
+    (readers.PHI_STORE_READERS_ACCOUNTED_FOR, phi_reader({"Fn::Sub": "${R.Arn}/*"}), NC, "Reader can read it"),
+    (readers.PHI_STORE_READERS_ACCOUNTED_FOR, phi_reader({"Fn::If": ["Free", "*", "arn:aws:s3:::other/*"]}), NC,
+     "Reader can read it unconditionally"),
+    (readers.PHI_STORE_READERS_ACCOUNTED_FOR, phi_reader({"Fn::Sub": "arn:aws:s3:::${NoDefault}/*"}), NC,
+     "Reader can read it when Resource ArnLike arn:aws:s3:::${NoDefault}/*"),
+    # A parameter with a default may be given any other value at deployment (the value layer's choices).
+    (readers.PHI_STORE_READERS_ACCOUNTED_FOR, phi_reader({"Fn::Sub": "arn:aws:s3:::${Env}/*"}), NC,
+     "Reader can read it when Resource ArnLike arn:aws:s3:::${Env}/*"),
+    (readers.PHI_STORE_READERS_ACCOUNTED_FOR, phi_reader({"Fn::Sub": "arn:aws:s3:us-east-1:${Env}:job/*"}), C, ""),
+    (readers.PHI_STORE_READERS_ACCOUNTED_FOR, phi_reader("*", tags=[{"Key": "omics-secure:approval-id",
+                                                                     "Value": {"Fn::Sub": "phs-${Env}"}}]), C, ""),
+    (readers.PHI_STORE_READERS_ACCOUNTED_FOR, phi_reader("*", P={"Type": "AWS::S3::BucketPolicy", "Properties": {
+        "Bucket": {"Ref": "R"}, "PolicyDocument": {"Statement": [{"Fn::If": ["IsProd", {
+            "Effect": "Deny", "Principal": "*", "Action": "s3:*", "Resource": "*"}, {"Ref": "AWS::NoValue"}]}]}}}),
+     NC, "Reader can read it"),
     # S3PhiBucketKmsEncrypted
     (s3.PHI_BUCKET_KMS_ENCRYPTED, bucket(KMS_ENCRYPTION), C, ""),
     (s3.PHI_BUCKET_KMS_ENCRYPTED, bucket({"BucketEncryption": {"ServerSideEncryptionConfiguration": [{
@@ -464,7 +491,8 @@ CASES: list[tuple[Rule, dict[str, Any], Status, str]] = [
      "when Cidrs is not 10.0.0.0/8,0.0.0.0/0: CidrIp is !Select [0, !Ref Cidrs]"),
     (network.NO_OPEN_INGRESS, sg({"IpProtocol": "tcp", "CidrIp": {"Ref": "Env"}}), NC,
      "which may be 0.0.0.0/0 (nothing in parameter Env's AllowedPattern or AllowedValues forbids it)"),
-    (network.NO_OPEN_INGRESS, sg({"IpProtocol": "tcp", "CidrIp": "0.0.0.1/1"}), C, ""),
+    (network.NO_OPEN_INGRESS, sg({"IpProtocol": "tcp", "CidrIp": "0.0.0.1/1"}), NC, "from 0.0.0.1/1 (2,092,957,696"),
+    (network.NO_OPEN_INGRESS, sg({"IpProtocol": "tcp", "CidrIp": "52.95.0.0/16"}), C, ""),
     (network.NO_OPEN_INGRESS, sg({"IpProtocol": "tcp", "CidrIpv6": "0000:0000::/0"}), NC, "from 0000:0000::/0"),
     (network.NO_OPEN_INGRESS, sg({"IpProtocol": "tcp", "CidrIp": "0.0.0.0/0 "}), NC, "0.0.0.0/0"),
     (network.NO_OPEN_INGRESS, sg({"IpProtocol": "tcp", "CidrIp": {"Fn::GetAtt": ["Other", "CidrBlock"]}}), CJ,

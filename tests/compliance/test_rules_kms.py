@@ -118,3 +118,33 @@ def test_wildcard_in_a_deny_statement_is_fine():
 ])
 def test_retained(deletion_policy, status):
     assert KEY_RETAINED.evaluate(key({}, deletion_policy)).status is status
+
+
+# The open-principal rule asks the policy evaluator what remains of a '*' grant: issue 27's false PASSes
+# (conditions that do not restrict who, Allow with NotPrincipal) fail with the statement named, and a
+# condition that pins the caller passes.
+@pytest.mark.parametrize(("statement", "status", "detail"), [
+    (allow("*", ["kms:Decrypt"], {"Bool": {"aws:SecureTransport": "true"}}, sid="Tls"), Status.NON_COMPLIANT,
+     "Tls allows a wildcard principal under conditions that do not restrict who (aws:SecureTransport Bool true)"),
+    (allow({"AWS": "*"}, ["kms:*"], {"StringLike": {"kms:CallerAccount": "*"}}, sid="AnyAccount"),
+     Status.NON_COMPLIANT, "AnyAccount allows a wildcard principal without conditions"),
+    ({"Sid": "AllButOne", "Effect": "Allow", "NotPrincipal": {"AWS": "arn:aws:iam::444455556666:root"},
+      "Action": "kms:Decrypt", "Resource": "*"}, Status.NON_COMPLIANT, "AllButOne allows a wildcard principal: "
+     "every principal but those its NotPrincipal names (arn:aws:iam::444455556666:root)"),
+    (allow("*", ["kms:Decrypt"], {"StringNotEquals": {"aws:PrincipalAccount": "444455556666"}}, sid="NotOne"),
+     Status.NON_COMPLIANT, "NotOne allows a wildcard principal under conditions that do not restrict who"),
+    (allow("*", ["kms:Decrypt"], {"StringEquals": {"kms:CallerAccount": "111122223333"}}), Status.COMPLIANT, ""),
+    (allow("*", ["kms:Decrypt"], {"StringEquals": {"aws:PrincipalOrgID": "o-abc123"}}), Status.COMPLIANT, ""),
+    (allow("*", ["kms:Decrypt"], {"ArnLike": {"aws:PrincipalArn": "arn:aws:iam::111122223333:role/x-*"}}),
+     Status.COMPLIANT, ""),
+    # A near miss: the wildcard is in the condition's value, so it pins nothing.
+    (allow("*", ["kms:Decrypt"], {"ArnLike": {"aws:PrincipalArn": "*"}}, sid="Star"), Status.NON_COMPLIANT,
+     "Star allows a wildcard principal without conditions"),
+    # A Deny with NotPrincipal is the documented lock-out pattern, not a grant.
+    ({"Effect": "Deny", "NotPrincipal": ACCOUNT_ROOT, "Action": "kms:*", "Resource": "*"}, Status.COMPLIANT, ""),
+    (allow(ACCOUNT_ROOT, ["kms:*"]), Status.COMPLIANT, ""),
+])
+def test_open_principal_judged_by_what_the_evaluator_leaves(statement, status, detail):
+    verdict = KEY_POLICY_NO_OPEN_PRINCIPAL.evaluate(key(policy(statement)))
+    assert verdict.status is status, verdict.detail
+    assert detail in verdict.detail

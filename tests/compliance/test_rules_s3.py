@@ -230,3 +230,31 @@ def test_no_phi_non_compliant(properties, detail):
     verdict = NO_PHI_IN_NAMES_OR_TAGS.evaluate(bucket(properties, phi=False))
     assert verdict.status is Status.NON_COMPLIANT
     assert detail in verdict.detail
+
+
+ARN = {"Fn::GetAtt": ["Bucket", "Arn"]}
+OBJECTS = {"Fn::Join": ["", [ARN, "/*"]]}
+
+
+def tls_deny(resource: Any, **condition: Any) -> dict[str, Any]:
+    return {"Sid": "TlsFloor", "Effect": "Deny", "Principal": {"AWS": "*"}, "Action": "s3:*", "Resource": resource,
+            "Condition": {"NumericLessThan": {"s3:TlsVersion": "1.2"}, **condition}}
+
+
+# Issue 26/27: the policy evaluator decides whether every object action is refused over old TLS.
+@pytest.mark.parametrize(("statements", "status", "detail"), [
+    ([tls_deny([ARN, OBJECTS])], Status.COMPLIANT, ""),
+    ([tls_deny({"Fn::Sub": "${Bucket.Arn}*"})], Status.COMPLIANT, ""),
+    ([tls_deny(ARN)], Status.NON_COMPLIANT,
+     "TlsFloor denies TLS older than 1.2 on the bucket ARN only, not on its objects"),
+    ([{"Effect": "Deny", "Principal": "*", "Action": "s3:*", "Resource": [ARN, OBJECTS],
+       "Condition": {"Bool": {"aws:SecureTransport": "false"}}}], Status.NON_COMPLIANT,
+     "denies aws:SecureTransport=false, but not TLS older than 1.2"),
+    ([tls_deny([ARN, OBJECTS], StringEquals={"aws:SourceVpce": "vpce-1"})], Status.NON_COMPLIANT,
+     "no bucket-policy statement denies requests that use TLS older than 1.2 for every object"),
+    ([tls_deny([ARN, {"Fn::Join": ["", [ARN, "/raw/*"]]}])], Status.NON_COMPLIANT, "not denied"),
+])
+def test_minimum_tls_covers_every_object(statements, status, detail):
+    verdict = BUCKET_POLICY_MINIMUM_TLS.evaluate(bucket({}, template=policy_for({"Ref": "Bucket"}, *statements)))
+    assert verdict.status is status, verdict.detail
+    assert detail in verdict.detail

@@ -19,7 +19,6 @@ there are none; the reference app puts its trail and key watch beside the data t
 
 from __future__ import annotations
 
-import re
 from collections.abc import Mapping
 from typing import Any
 
@@ -34,6 +33,7 @@ from omics_secure.compliance.model import (
     cannot_judge,
     non_compliant,
 )
+from omics_secure.compliance.rules._evaluate import reader
 from omics_secure.compliance.rules.s3 import is_phi_bucket
 from omics_secure.inputs.values import (
     CannotJudge,
@@ -46,16 +46,17 @@ from omics_secure.inputs.values import (
     mapping,
     mappings,
     mentions_resource,
+    referenced_id,
     show,
     text,
 )
+from omics_secure.policy.matching import Tri, glob, has_hole, hole, readable
 
 CLOUDTRAIL_TRAIL = frozenset({"AWS::CloudTrail::Trail"})
 S3_BUCKET = frozenset({"AWS::S3::Bucket"})
 KMS_KEY = frozenset({"AWS::KMS::Key"})
-# Data-resource values that select every object of every bucket. DataResource reference:
+# Data-resource values are ARN prefixes: "arn:aws:s3" selects every object of every bucket. DataResource reference:
 # https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-cloudtrail-trail-dataresource.html
-_ALL_BUCKETS_PATTERN = re.compile(r"arn:(aws|aws-us-gov|aws-cn|\$\{AWS::Partition\}):s3(:::)?")
 
 _AUDIT_RECORD = Controls(
     hipaa=("164.312(b)", "164.308(a)(1)(ii)(D)"),
@@ -125,19 +126,32 @@ def _all_regions(resource: Resource) -> Verdict:
 def _whole_bucket_value(value: Any, bucket: Resource) -> bool:
     """True when a data-resource value names every object of ``bucket`` (or of every bucket).
 
-    Recognises a literal ARN (``arn:aws:s3:::name/``), and one built with Fn::Sub or Fn::Join from the
-    bucket's Ref or Arn (``${Bucket.Arn}/``, ``arn:${AWS::Partition}:s3:::${Bucket}/``).
+    The value is an ARN prefix (DataResource reference above): it covers the bucket's objects when every
+    object ARN, ``arn:aws:s3:::<bucket>/<key>``, starts with it. The value and the bucket's ARN are read the
+    way the policy evaluator reads ARNs (``Ref``, ``GetAtt`` and ``Fn::Sub``/``Fn::Join`` resolved, a generated
+    bucket name's random part unknown), so ``${Bucket.DomainName}/`` (``<name>.s3.amazonaws.com/``) or a
+    prefix inside the bucket covers nothing, and a value known only at deploy time cannot be judged.
     """
     if isinstance(value, Unknown):
         raise CannotJudge("a data resource value", value)
-    if isinstance(value, str):
-        if _ALL_BUCKETS_PATTERN.fullmatch(value):
-            return True
-        name = bucket.properties.get("BucketName")
-        return isinstance(name, str) and value.endswith(f":::{name}/")
-    if isinstance(value, Text):
-        return bool(_ALL_BUCKETS_PATTERN.fullmatch(value.sub_string())) or value.after(bucket.logical_id) in ("/", "")
-    return False
+    parts = value.parts if isinstance(value, Text) else (value,)
+    named = {referenced_id(part) for part in parts} - {None}
+    if named and bucket.logical_id not in named:
+        return False  # built from another resource's name or ARN
+    template, resolution = reader(bucket)
+    prefix = template.text(value, resolution)
+    if prefix is None:
+        return False
+    name = bucket.properties.get("BucketName")  # the bucket's own view: a live bucket has only its name
+    bucket_arn = f"arn:aws:s3:::{name}" if isinstance(name, str) else template.arn(bucket.logical_id, resolution)
+    objects = f"{bucket_arn}/{hole('key')}"
+    covered = glob(prefix + "*", objects)
+    if covered is Tri.MAYBE and not has_hole(prefix.replace(bucket_arn, "")):
+        return False  # it selects some keys of the bucket only (a prefix inside it)
+    if covered is Tri.MAYBE:
+        raise CannotJudge("a data resource value", readable(prefix), "so which objects it selects is known only "
+                                                                   "at deploy time")
+    return covered is Tri.TRUE
 
 
 def _basic_coverage(selector: Mapping[str, Any], bucket: Resource) -> set[str]:

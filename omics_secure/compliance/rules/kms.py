@@ -15,12 +15,12 @@ from omics_secure.compliance.model import (
     cannot_judge,
     non_compliant,
 )
+from omics_secure.compliance.rules._evaluate import open_grant, reader
 from omics_secure.compliance.rules._policy import (
     actions,
     allow_statements,
     condition_keys,
     has_empty_principal,
-    is_wildcard_principal,
     mentions,
     principal_values,
 )
@@ -99,20 +99,25 @@ def _grant_service_statements_scoped(resource: Resource) -> Verdict:
     return _verdict(*each(enumerate(policy), _grant_statement_problems))
 
 
-def _open_principal_problems(entry: tuple[int, Mapping[str, Any]]) -> list[str]:
-    index, statement = entry
-    label = _label(index, statement)
-    problems = []
-    if is_wildcard_principal(statement) and not known(statement, "Condition"):
-        problems.append(f"{label} allows a wildcard principal without conditions")
-    if has_empty_principal(statement):
-        problems.append(f"{label} has an empty principal")
-    return problems
-
-
 def _no_open_principal(resource: Resource) -> Verdict:
-    policy = allow_statements(known(resource.properties, "KeyPolicy"))
-    return _verdict(*each(enumerate(policy), _open_principal_problems))
+    """Each Allow statement of the key policy, asked of the evaluator for principal ``*``: a grant whose
+    remaining conditions do not restrict who (``aws:SecureTransport``, ``StringLike kms:CallerAccount "*"``)
+    is as open as one without conditions, and an Allow with NotPrincipal grants everyone it does not name."""
+    document = known(resource.properties, "KeyPolicy")
+    template, resolution = reader(resource)
+    policy = template.policy(document, resolution, "")
+    key_arn = template.arn(resource.logical_id, resolution)
+    problems, unknown = each(enumerate(allow_statements(document)), lambda entry: [
+        f"{_label(*entry)} has an empty principal"] if has_empty_principal(entry[1]) else [])
+    for statement in policy.statements:
+        try:
+            problem = open_grant(statement, key_arn, template.account, "kms")
+        except CannotJudge as cannot:
+            unknown.append(cannot)
+            continue
+        if problem:
+            problems.append(problem)
+    return _verdict(problems, unknown)
 
 
 def _retained(resource: Resource) -> Verdict:
@@ -158,9 +163,13 @@ GRANT_SERVICE_STATEMENTS_SCOPED = Rule(
 KEY_POLICY_NO_OPEN_PRINCIPAL = Rule(
     id="KMSKeyPolicyNoOpenPrincipal",
     resource_types=KMS_KEY,
-    finding="The key policy allows a wildcard principal without conditions, or names an empty principal.",
+    finding=("The key policy lets any principal use the key (a '*' or NotPrincipal grant whose conditions do not "
+             "restrict who), or names an empty principal."),
     explanation=(
-        "An unconditioned '*' principal lets any AWS account use the key; an empty service principal "
+        "A '*' principal lets any AWS account use the key unless a condition pins the caller (aws:PrincipalArn, "
+        "aws:PrincipalAccount, aws:PrincipalOrgID, kms:CallerAccount with a real account); aws:SecureTransport "
+        "or StringLike kms:CallerAccount '*' restrict nothing, and an Allow with NotPrincipal grants everyone "
+        "it does not name. The policy evaluator decides which conditions remain. An empty service principal "
         "(as in a documentation template left unfilled) is either rejected or grants nothing intended."
     ),
     controls=_KEY_ACCESS,

@@ -252,12 +252,51 @@ def _imdsv2_required(resource: Resource) -> Verdict:
     return non_compliant(f"HttpTokens is {tokens if tokens is not None else 'absent (optional by default)'}")
 
 
-def is_open_cidr(cidr: str) -> bool:
-    """True for a CIDR that covers every address: 0.0.0.0/0, ::/0 and every spelling of them."""
+# Address blocks that are not on the internet: IANA's special-purpose registries
+# (https://www.iana.org/assignments/iana-ipv4-special-registry/ and .../iana-ipv6-special-registry/); the
+# internet's IPv6 unicast space is 2000::/3 (https://www.iana.org/assignments/ipv6-unicast-address-assignments/).
+_NOT_INTERNET_V4 = tuple(ipaddress.IPv4Network(n) for n in (
+    "0.0.0.0/8", "10.0.0.0/8", "100.64.0.0/10", "127.0.0.0/8", "169.254.0.0/16", "172.16.0.0/12", "192.0.0.0/24",
+    "192.0.2.0/24", "192.88.99.0/24", "192.168.0.0/16", "198.18.0.0/15", "198.51.100.0/24", "203.0.113.0/24",
+    "224.0.0.0/4", "240.0.0.0/4"))
+_INTERNET_V6 = ipaddress.IPv6Network("2000::/3")
+_DOCUMENTATION_V6 = ipaddress.IPv6Network("2001:db8::/32")
+# A range that admits a /8's worth of internet addresses (IPv6: a /16's worth) is the internet for this rule:
+# no campus or partner network is that large, and 0.0.0.0/1 (half of IPv4) is not a narrower rule than /0.
+OPEN_V4_ADDRESSES, OPEN_V6_ADDRESSES = 2 ** 24, 2 ** 112
+
+
+def internet_addresses(cidr: str) -> int | None:
+    """How many internet addresses a CIDR admits (its size less the special-purpose blocks inside it); None
+    when it is not a CIDR."""
     try:
-        return ipaddress.ip_network(cidr.strip(), strict=False).prefixlen == 0
+        network = ipaddress.ip_network(cidr.strip(), strict=False)
     except ValueError:
+        return None
+    if isinstance(network, ipaddress.IPv4Network):
+        if any(network.subnet_of(block) for block in _NOT_INTERNET_V4):
+            return 0
+        return network.num_addresses - sum(b.num_addresses for b in _NOT_INTERNET_V4 if b.subnet_of(network))
+    if network.subnet_of(_INTERNET_V6):
+        return 0 if network.subnet_of(_DOCUMENTATION_V6) else network.num_addresses
+    return _INTERNET_V6.num_addresses - _DOCUMENTATION_V6.num_addresses if _INTERNET_V6.subnet_of(network) else 0
+
+
+def is_open_cidr(cidr: str) -> bool:
+    """True for a CIDR that admits a large part of the internet, judged as address space: 0.0.0.0/0, ::/0 in
+    every spelling, and ranges such as 0.0.0.0/1 (half of IPv4) or 64.0.0.0/2."""
+    count = internet_addresses(cidr)
+    if count is None:
         return False
+    version = ipaddress.ip_network(cidr.strip(), strict=False).version
+    return count >= (OPEN_V4_ADDRESSES if version == 4 else OPEN_V6_ADDRESSES)
+
+
+def _share(cidr: str) -> str:
+    count = internet_addresses(cidr) or 0
+    if ipaddress.ip_network(cidr.strip(), strict=False).version == 4:
+        return f"{count:,} internet addresses, {count / 2 ** 32:.0%} of IPv4"
+    return f"{count / _INTERNET_V6.num_addresses:.0%} of the internet's IPv6 unicast space"
 
 
 def _is_network_range(resource: Resource, value: Any) -> bool:
@@ -282,7 +321,7 @@ def _open_ingress(resource: Resource, rule: Mapping[str, Any]) -> list[str]:
             continue
         cidr = text(rule, key)
         if cidr is not None and is_open_cidr(cidr):
-            found.append(f"{ports} from {cidr}")
+            found.append(f"{ports} from {cidr} ({_share(cidr)})")
     return found
 
 
@@ -420,10 +459,11 @@ IMDSV2_REQUIRED = Rule(
 NO_OPEN_INGRESS = Rule(
     id="EC2NoOpenIngress",
     resource_types=frozenset({SECURITY_GROUP, SECURITY_GROUP_INGRESS}),
-    finding="A security group admits traffic from 0.0.0.0/0 or ::/0.",
+    finding="A security group admits traffic from the internet (0.0.0.0/0, ::/0, or a range as large as a /8).",
     explanation=(
         "Hosts that hold controlled-access data are reached through Session Manager or from inside the "
-        "VPC, never from any address on the internet, whatever the port."
+        "VPC, never from any address on the internet, whatever the port. A CIDR is judged as the address "
+        "space it admits: 0.0.0.0/1 is half of the internet, not a narrower rule than 0.0.0.0/0."
     ),
     controls=_BOUNDARY,
     check=_no_open_ingress,

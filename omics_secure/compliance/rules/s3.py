@@ -26,6 +26,7 @@ from omics_secure.compliance.model import (
     cannot_judge,
     non_compliant,
 )
+from omics_secure.compliance.rules._evaluate import reader, unknown_principal
 from omics_secure.compliance.rules._policy import (
     actions,
     is_wildcard_principal,
@@ -47,6 +48,12 @@ from omics_secure.inputs.values import (
     show,
     text,
 )
+from omics_secure.policy import catalog
+from omics_secure.policy.conditions import Context
+from omics_secure.policy.decision import Policies, Request, decide
+from omics_secure.policy.documents import Policy, Principal, Statement
+from omics_secure.policy.formula import NEVER, Formula
+from omics_secure.policy.matching import hole, readable
 
 S3_BUCKET = frozenset({"AWS::S3::Bucket"})
 KMS_ALGORITHMS = ("aws:kms", "aws:kms:dsse")
@@ -167,14 +174,56 @@ def tls_floor(statement: Mapping[str, Any]) -> float | None:
     return None
 
 
+def _denied(policy: Policy, action: str, arn: str, account: str, context: Mapping[str, str | None]
+            ) -> tuple[bool, list[str]]:
+    """Whether the bucket policy's denies refuse ``action`` on ``arn`` to anyone, whatever else the request
+    carries, with the labels of the deny statements that applied; the policy evaluator decides, over an
+    allow of everything, so that only its denies count."""
+    trace: list[tuple[Statement, Formula]] = []
+    request = Request(Principal.anyone(), action, arn, account, Context.of(context, complete=False))
+    allowed = decide(request, Policies(resource=Policy(policy.name, (*policy.statements, _ALLOW_ALL))), trace)
+    return allowed == NEVER, [s.label for s, _ in trace if not s.allows]
+
+
+_ALLOW_ALL = Statement("Allow", "(anything allowed)", actions=("*",), resources=("*",), principals=(("AWS", "*"),))
+_HTTP = {"aws:SecureTransport": "false", "s3:TlsVersion": None}
+
+
 def _minimum_tls(resource: Resource) -> Verdict:
-    floors = [floor for document in _bucket_policies(resource) for statement in statements(document)
+    """Every action on the bucket's objects must be refused to anyone over TLS 1.0 and 1.1, and the message
+    says what the policy does deny when it falls short."""
+    documents = _bucket_policies(resource)
+    template, resolution = reader(resource)
+    policy = Policy("bucket policy", tuple(s for d in documents for s in template.policy(d, resolution, "").statements))
+    bucket = template.arn(resource.logical_id, resolution)
+    objects = f"{bucket}/{hole('key')}"
+    account = template.account
+
+    def missing(context: Mapping[str, str | None], arn: str, actions: tuple[str, ...]) -> str | None:
+        return next((a for a in actions if not _denied(policy, a, arn, account, context)[0]), None)
+
+    old = [{"aws:SecureTransport": "true", "s3:TlsVersion": version} for version in ("1.0", "1.1")]
+    object_actions = catalog.actions_on("s3", "object")
+    gap = next((found for context in old if (found := missing(context, objects, object_actions))), None)
+    if gap is None:
+        return COMPLIANT
+    if any(unknown_principal(s) for s in policy.statements if not s.allows):
+        unknown = next(u for s in policy.statements if not s.allows and (u := unknown_principal(s)))
+        raise CannotJudge(*unknown.split(" is ", 1))
+    bucket_denied, labels = _denied(policy, "s3:ListBucket", bucket, account, old[1])
+    if bucket_denied:
+        return non_compliant(f"{', '.join(labels)} denies TLS older than 1.2 on the bucket ARN only, not on its "
+                             f"objects ({readable(bucket)}/*): {gap} over TLS 1.1 is not denied")
+    floors = [floor for document in documents for statement in statements(document)
               if (floor := tls_floor(statement)) is not None]
-    if not floors:
-        return non_compliant("no bucket-policy statement denies s3:* with NumericLessThan s3:TlsVersion")
-    if max(floors) < MINIMUM_TLS_VERSION:
+    if floors and max(floors) < MINIMUM_TLS_VERSION:
         return non_compliant(f"the bucket policy denies only TLS older than {max(floors)}")
-    return COMPLIANT
+    if missing(_HTTP, objects, object_actions) is None:
+        return non_compliant("the bucket policy denies aws:SecureTransport=false, but not TLS older than 1.2 "
+                             f"({gap} over TLS 1.1 is not denied)")
+    return non_compliant(f"no bucket-policy statement denies requests that use TLS older than 1.2 for every object "
+                         f"({gap} over TLS 1.1 is not denied; add a Deny of s3:* for Principal * on "
+                         f"{readable(bucket)}/* with NumericLessThan s3:TlsVersion 1.2)")
 
 
 def _kms_encrypted(resource: Resource) -> Verdict:
@@ -386,11 +435,12 @@ BUCKET_KEY_ENABLED = Rule(
 BUCKET_POLICY_MINIMUM_TLS = Rule(
     id="S3BucketPolicyMinimumTls",
     resource_types=S3_BUCKET,
-    finding="The bucket policy does not deny requests that use TLS older than 1.2.",
+    finding="The bucket policy does not deny requests that use TLS older than 1.2 for every object.",
     explanation=(
         "aws:SecureTransport refuses plain HTTP but still admits TLS 1.0 and 1.1; a Deny on s3:* with "
         "NumericLessThan s3:TlsVersion 1.2 (or 1.3) enforces the TLS floor HealthOmics and NIST guidance "
-        "set for data in transit."
+        "set for data in transit. The policy evaluator asks whether every object action is refused to anyone "
+        "over TLS 1.0 and 1.1: a deny whose Resource is only the bucket ARN does not cover the objects."
     ),
     controls=Controls(
         hipaa=("164.312(e)(1)", "164.312(e)(2)(ii)"),

@@ -1,0 +1,308 @@
+"""The ``Condition`` element: every operator family, ``...IfExists``, ``ForAnyValue:``/``ForAllValues:``, policy
+variables, and what a condition still depends on when the request is only partly known.
+
+Semantics, from the IAM reference:
+- operators https://docs.aws.amazon.com/IAM/latest/UserGuide/reference_policies_elements_condition_operators.html:
+  every operator of a block must hold, every key of an operator must hold, and a key's values are alternatives
+  (OR); for a negated operator (``StringNotEquals`` ...) the request's value must match none of them (NOR).
+  A key absent from the request makes a condition false, except that negated operators are then true,
+  ``...IfExists`` is true, and ``Null`` tests exactly that;
+- multivalued keys https://docs.aws.amazon.com/IAM/latest/UserGuide/reference_policies_condition-single-vs-multi-valued-context-keys.html:
+  ``ForAllValues:`` holds when every value of the request matches (and when the key is absent or empty);
+  ``ForAnyValue:`` when at least one does (false when absent);
+- policy variables https://docs.aws.amazon.com/IAM/latest/UserGuide/reference_policies_variables.html:
+  ``${aws:username}`` is replaced by the request's value; a variable whose key is absent matches nothing unless
+  it gives a default (``${aws:username, 'none'}``); ``${*}``, ``${?}`` and ``${$}`` are the characters themselves.
+
+A :class:`Context` is a request's keys. A concrete request knows every key (a key not given is absent); a
+partial one (who *could* do this?) knows some, knows that others are present with an unknown value, and knows
+nothing of the rest. :func:`holds` then answers MAYBE for a condition that depends on the unknown part.
+"""
+
+from __future__ import annotations
+
+import datetime
+import functools
+import ipaddress
+import re
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+
+from omics_secure.policy.matching import Tri, arn_match, glob, has_hole, hole, readable
+
+_NEGATED = {
+    "StringNotEquals": "StringEquals", "StringNotEqualsIgnoreCase": "StringEqualsIgnoreCase",
+    "StringNotLike": "StringLike", "NumericNotEquals": "NumericEquals", "DateNotEquals": "DateEquals",
+    "NotIpAddress": "IpAddress", "ArnNotEquals": "ArnEquals", "ArnNotLike": "ArnLike",
+}
+_POSITIVE = frozenset({
+    "StringEquals", "StringEqualsIgnoreCase", "StringLike", "NumericEquals", "NumericLessThan",
+    "NumericLessThanEquals", "NumericGreaterThan", "NumericGreaterThanEquals", "DateEquals", "DateLessThan",
+    "DateLessThanEquals", "DateGreaterThan", "DateGreaterThanEquals", "Bool", "BinaryEquals", "IpAddress",
+    "ArnEquals", "ArnLike", "Null",
+})
+OPERATORS = frozenset(_POSITIVE | set(_NEGATED))
+_VARIABLE = re.compile(r"\$\{([^}]*)\}")
+_COMPARE = {"Equals": lambda a, b: a == b, "LessThan": lambda a, b: a < b, "LessThanEquals": lambda a, b: a <= b,
+            "GreaterThan": lambda a, b: a > b, "GreaterThanEquals": lambda a, b: a >= b}
+
+
+class _Marker:
+    def __init__(self, name: str) -> None:
+        self.name = name
+
+    def __repr__(self) -> str:
+        return self.name
+
+
+UNKNOWN = _Marker("UNKNOWN")
+"""A key of a partial request whose presence and value are not known."""
+PRESENT = _Marker("PRESENT")
+"""A key of a partial request that is present with a value not known."""
+
+Lookup = tuple[str, ...] | _Marker | None
+
+
+@dataclass(frozen=True)
+class Context:
+    """A request's condition keys (lower-cased) and their values; ``None`` marks a key known to be absent.
+
+    ``complete``: every key not listed is absent (a concrete request). Otherwise a key not listed is
+    :data:`UNKNOWN`, or :data:`PRESENT` when it is in ``present``.
+    """
+
+    values: Mapping[str, tuple[str, ...] | None] = field(default_factory=dict)
+    complete: bool = True
+    present: frozenset[str] = frozenset()
+
+    @classmethod
+    def of(cls, values: Mapping[str, str | list[str] | tuple[str, ...] | None], *, complete: bool = True,
+           present: frozenset[str] = frozenset()) -> Context:
+        normal: dict[str, tuple[str, ...] | None] = {}
+        for key, value in values.items():
+            normal[key.lower()] = None if value is None else (value,) if isinstance(value, str) else tuple(value)
+        return cls(normal, complete, frozenset(k.lower() for k in present))
+
+    def lookup(self, key: str) -> Lookup:
+        key = key.lower()
+        if key in self.values:
+            return self.values[key]
+        if self.complete:
+            return None
+        return PRESENT if key in self.present else UNKNOWN
+
+    def single(self, key: str) -> str | _Marker | None:
+        found = self.lookup(key)
+        if isinstance(found, tuple):
+            return found[0] if len(found) == 1 else UNKNOWN
+        return found
+
+
+@dataclass(frozen=True)
+class Condition:
+    """One test of a ``Condition`` block: ``{"<operator>": {"<key>": [<values>]}}``."""
+
+    operator: str
+    key: str
+    values: tuple[str, ...]
+
+    def __str__(self) -> str:
+        return f"{self.key} {self.operator} {', '.join(readable(v) for v in self.values)}"
+
+    @functools.cached_property
+    def qualifier(self) -> str | None:
+        head, separator, _ = self.operator.partition(":")
+        return head if separator else None
+
+    @functools.cached_property
+    def base(self) -> str:
+        """The operator without qualifier and IfExists: ``StringLike`` for ``ForAnyValue:StringLikeIfExists``."""
+        return self.operator.partition(":")[2 if self.qualifier else 0].removesuffix("IfExists")
+
+    @functools.cached_property
+    def if_exists(self) -> bool:
+        return self.operator.endswith("IfExists") and self.base != "Null"
+
+    @functools.cached_property
+    def negated(self) -> bool:
+        return self.base in _NEGATED
+
+
+def parse_conditions(block: object) -> tuple[Condition, ...]:
+    """The tests of a ``Condition`` element as written (values as strings; Booleans and numbers as text)."""
+    if block is None:
+        return ()
+    if not isinstance(block, Mapping):
+        # IAM refuses such a policy; a test that never decides keeps a deny under it from ever applying for sure.
+        return (Condition("Malformed", "Condition", (hole(str(block)),)),)
+    found = []
+    for operator, pairs in block.items():
+        if not isinstance(pairs, Mapping):
+            found.append(Condition(str(operator), "(malformed)", (hole(str(pairs)),)))
+            continue
+        for key, value in pairs.items():
+            values = value if isinstance(value, list) else [value]
+            found.append(Condition(str(operator), str(key), tuple(_text(v) for v in values)))
+    return tuple(found)
+
+
+def _text(value: object) -> str:
+    if isinstance(value, bool):
+        return "true" if value else "false"
+    if isinstance(value, str):
+        return value
+    if isinstance(value, int | float):
+        return str(value)
+    return hole(str(value))
+
+
+def substitute(text: str, context: Context) -> str | None:
+    """``text`` with its policy variables replaced from ``context``; None when one names an absent key and gives
+    no default (the value then matches nothing). An unknown key becomes a hole."""
+    if "${" not in text:
+        return text
+    missing = False
+
+    def replace(match: re.Match[str]) -> str:
+        nonlocal missing
+        inside = match.group(1)
+        if inside in ("*", "?", "$"):
+            return inside
+        name, _, default = inside.partition(",")
+        found = context.single(name.strip())
+        if isinstance(found, str):
+            return found
+        if found is None:
+            default = default.strip()
+            if len(default) >= 2 and default[0] == default[-1] == "'":
+                return default[1:-1]
+            missing = True
+            return ""
+        return hole(name.strip())
+
+    result = _VARIABLE.sub(replace, text)
+    return None if missing else result
+
+
+def _number(text: str) -> float | None:
+    try:
+        return float(text)
+    except ValueError:
+        return None
+
+
+def _date(text: str) -> datetime.datetime | None:
+    try:
+        return datetime.datetime.fromtimestamp(float(text), datetime.UTC)
+    except ValueError:
+        pass
+    try:
+        parsed = datetime.datetime.fromisoformat(text.replace("Z", "+00:00"))
+    except ValueError:
+        return None
+    return parsed if parsed.tzinfo else parsed.replace(tzinfo=datetime.UTC)
+
+
+def _match(base: str, value: str, pattern: str) -> Tri:
+    """Whether one request value matches one policy value under a positive operator."""
+    if base == "StringEquals":
+        return glob(pattern, value, wildcards=False)
+    if base == "StringEqualsIgnoreCase":
+        return glob(pattern, value, wildcards=False, ignore_case=True)
+    if base == "StringLike":
+        return glob(pattern, value)
+    if base in ("ArnEquals", "ArnLike"):
+        return arn_match(pattern, value)
+    if has_hole(value) or has_hole(pattern):
+        return Tri.MAYBE
+    if base == "Bool":
+        return Tri.of(value.lower() == pattern.lower())
+    if base == "BinaryEquals":
+        return Tri.of(value == pattern)
+    if base == "IpAddress":
+        try:
+            address = ipaddress.ip_network(value, strict=False)
+            network = ipaddress.ip_network(pattern, strict=False)
+        except ValueError:
+            return Tri.FALSE
+        return Tri.of(address.version == network.version and address.subnet_of(network))  # type: ignore[arg-type]
+    for family, parse in (("Numeric", _number), ("Date", _date)):
+        if base.startswith(family):
+            left, right = parse(value), parse(pattern)
+            if left is None or right is None:
+                return Tri.FALSE
+            return Tri.of(bool(_COMPARE[base.removeprefix(family)](left, right)))  # type: ignore[no-untyped-call]
+    return Tri.MAYBE  # an operator IAM does not have: the policy would be refused; never decide on it
+
+
+def matches_anything(condition: Condition) -> bool:
+    """True when every present value of the key satisfies the (positive) condition: ``StringLike "*"``,
+    ``ArnLike "*"``, or ``IpAddress`` of both ``0.0.0.0/0`` and ``::/0``."""
+    if condition.negated or condition.base == "Null" or condition.qualifier == "ForAnyValue":
+        return False
+    if condition.base in ("StringLike", "ArnLike", "ArnEquals") and "*" in condition.values:
+        return True
+    if condition.base == "IpAddress":
+        sizes = set()
+        for value in condition.values:
+            try:
+                network = ipaddress.ip_network(value, strict=False)
+            except ValueError:
+                continue
+            if network.prefixlen == 0:
+                sizes.add(network.version)
+        return sizes == {4, 6}
+    return False
+
+
+def holds(condition: Condition, context: Context) -> Tri:
+    """Whether ``condition`` holds for a request with ``context``; MAYBE when it depends on what is unknown."""
+    if condition.base not in OPERATORS:
+        return Tri.MAYBE
+    found = context.lookup(condition.key)
+    if condition.base == "Null":
+        if found is UNKNOWN:
+            return Tri.MAYBE
+        absent = found is None or found == ()
+        return Tri.of(any((v.lower() == "true") == absent for v in condition.values))
+    if found is UNKNOWN or found is PRESENT:
+        if matches_anything(condition) and (found is PRESENT or condition.if_exists
+                                            or condition.qualifier == "ForAllValues"):
+            return Tri.TRUE
+        return Tri.MAYBE
+    if found is None or found == ():
+        if condition.qualifier == "ForAllValues":
+            return Tri.TRUE
+        if condition.qualifier == "ForAnyValue":
+            return Tri.FALSE
+        return Tri.of(condition.if_exists or condition.negated)
+    assert isinstance(found, tuple)
+    base = _NEGATED.get(condition.base, condition.base)
+    patterns = [p for p in (substitute(v, context) for v in condition.values) if p is not None]
+
+    def single(value: str) -> Tri:
+        result = Tri.FALSE
+        for pattern in patterns:
+            result |= _match(base, value, pattern)
+            if result is Tri.TRUE:
+                break
+        return ~result if condition.negated else result
+
+    results = [single(value) for value in found]
+    if condition.qualifier == "ForAllValues" or (condition.qualifier is None and condition.negated):
+        return _all(results)
+    return _any(results)
+
+
+def _all(results: list[Tri]) -> Tri:
+    result = Tri.TRUE
+    for item in results:
+        result &= item
+    return result
+
+
+def _any(results: list[Tri]) -> Tri:
+    result = Tri.FALSE
+    for item in results:
+        result |= item
+    return result

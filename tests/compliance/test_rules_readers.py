@@ -1,0 +1,91 @@
+"""PhiStoreReadersAccountedFor: every reader the policy evaluator finds is an approval, a service or a declared
+administrator; compliant, non-compliant and near-miss cases."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import pytest
+
+from omics_secure.compliance.model import Resource, Status
+from omics_secure.compliance.rules.readers import PHI_STORE_READERS_ACCOUNTED_FOR as RULE
+
+PHI = [{"Key": "omics-secure:data-classification", "Value": "phi"}]
+OBJECTS = {"Fn::Sub": "${Data.Arn}/*"}
+SERVICE_TRUST = {"Statement": [{"Effect": "Allow", "Principal": {"Service": "omics.amazonaws.com"},
+                                "Action": "sts:AssumeRole"}]}
+PEOPLE_TRUST = {"Statement": [{"Effect": "Allow", "Principal": {"AWS": "arn:aws:iam::111122223333:root"},
+                               "Action": "sts:AssumeRole"}]}
+
+
+def reader(trust: dict[str, Any] = PEOPLE_TRUST, tags: list[dict[str, str]] | None = None,
+           **properties: Any) -> dict[str, Any]:
+    return {"Type": "AWS::IAM::Role", "Properties": {
+        "AssumeRolePolicyDocument": trust, "Tags": tags or [],
+        "Policies": [{"PolicyName": "read", "PolicyDocument": {"Statement": [
+            {"Effect": "Allow", "Action": "s3:GetObject", "Resource": OBJECTS}]}}], **properties}}
+
+
+def bucket_policy(*statements: dict[str, Any]) -> dict[str, Any]:
+    return {"Type": "AWS::S3::BucketPolicy", "Properties": {"Bucket": {"Ref": "Data"},
+                                                            "PolicyDocument": {"Statement": list(statements)}}}
+
+
+def judge(tags: list[dict[str, str]] = PHI, **resources: Any) -> Any:
+    template = {"Data": {"Type": "AWS::S3::Bucket", "Properties": {"Tags": tags}}, **resources}
+    return RULE.evaluate(Resource.from_template("Data", template["Data"], template))
+
+
+@pytest.mark.parametrize("resources", [
+    {},
+    {"Run": reader(SERVICE_TRUST)},
+    {"Researcher": reader(tags=[{"Key": "omics-secure:approval-id", "Value": "phs000001"}])},
+    {"Custodian": reader(tags=[{"Key": "omics-secure:administrator", "Value": "true"}])},
+    {"Logs": bucket_policy({"Effect": "Allow", "Principal": {"Service": "logging.s3.amazonaws.com"},
+                            "Action": "s3:GetObject", "Resource": OBJECTS})},
+    {"Point": {"Type": "AWS::S3::AccessPoint", "Properties": {
+        "Bucket": {"Ref": "Data"}, "Tags": [{"Key": "omics-secure:approval-id", "Value": "phs000002"}],
+        "Policy": {"Statement": [{"Effect": "Allow", "Principal": {"AWS": "arn:aws:iam::444455556666:root"},
+                                  "Action": "s3:GetObject", "Resource": {"Fn::Sub":
+                                  "arn:aws:s3:us-east-1:111122223333:accesspoint/${Point}/object/*"}}]}}},
+     "Delegate": bucket_policy({"Effect": "Allow", "Principal": "*", "Action": "s3:GetObject", "Resource": OBJECTS,
+                                "Condition": {"StringEquals": {"s3:DataAccessPointAccount": "111122223333"}}})},
+    # A deny that stops everyone but the approved role leaves no other reader.
+    {"Other": reader(), "Guard": bucket_policy({"Effect": "Deny", "NotPrincipal": {"AWS": {"Fn::GetAtt": [
+        "Approved", "Arn"]}}, "Action": "s3:*", "Resource": OBJECTS}),
+     "Approved": reader(tags=[{"Key": "omics-secure:approval-id", "Value": "phs000003"}])},
+])
+def test_every_reader_accounted_for(resources):
+    verdict = judge(**resources)
+    assert verdict.status is Status.COMPLIANT, verdict.detail
+
+
+@pytest.mark.parametrize(("resources", "detail"), [
+    ({"Analyst": reader()}, "Analyst can read it unconditionally"),
+    ({"Analyst": reader(Policies=[{"PolicyName": "p", "PolicyDocument": {"Statement": [
+        {"Effect": "Allow", "Action": "s3:Get*", "Resource": "*",
+         "Condition": {"Bool": {"aws:MultiFactorAuthPresent": "true"}}}]}}])},
+     "Analyst can read it when aws:MultiFactorAuthPresent Bool true"),
+    ({"Open": bucket_policy({"Effect": "Allow", "NotPrincipal": {"AWS": "arn:aws:iam::111122223333:root"},
+                             "Action": "s3:GetObject", "Resource": OBJECTS})}, "* can read it"),
+    ({"Partner": bucket_policy({"Effect": "Allow", "Principal": {"AWS": "444455556666"}, "Action": "s3:GetObject",
+                                "Resource": OBJECTS})}, "account:444455556666 can read it"),
+    # Near misses: a role people can assume besides the service; an administrator tag that is not true.
+    ({"Mixed": reader({"Statement": [*SERVICE_TRUST["Statement"], *PEOPLE_TRUST["Statement"]]})}, "Mixed can read"),
+    ({"Admin": reader(tags=[{"Key": "omics-secure:administrator", "Value": "false"}])}, "Admin can read"),
+])
+def test_an_unaccounted_reader_is_named_with_its_conditions(resources, detail):
+    verdict = judge(**resources)
+    assert verdict.status is Status.NON_COMPLIANT
+    assert detail in verdict.detail
+
+
+def test_a_managed_policy_outside_the_template_cannot_be_judged():
+    role = reader(Policies=[], ManagedPolicyArns=["arn:aws:iam::111122223333:policy/shared-data-access"])
+    verdict = judge(Analyst=role)
+    assert verdict.status is Status.CANNOT_JUDGE
+    assert "Analyst can read it when ManagedPolicy AllowsPerItsDocument" in verdict.detail
+
+
+def test_only_phi_stores_are_judged():
+    assert judge(tags=[], Analyst=reader()).status is Status.NOT_APPLICABLE
