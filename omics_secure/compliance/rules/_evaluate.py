@@ -1,16 +1,25 @@
 """What the rules ask the policy evaluator (:mod:`omics_secure.policy`): a resource's policy read through the
 value layer, and whether a statement grants anyone something with nothing that restricts who.
 
-A condition restricts who may act when it pins the caller's identity, account, organization or network
-origin with a positive operator and a value that is not a bare wildcard: ``aws:PrincipalArn``,
-``aws:PrincipalAccount``, ``aws:PrincipalOrgID``, ``kms:CallerAccount``, ``aws:SourceVpce`` ... (global keys:
-https://docs.aws.amazon.com/IAM/latest/UserGuide/reference_policies_condition-keys.html; KMS keys:
-https://docs.aws.amazon.com/kms/latest/developerguide/conditions-kms.html). ``aws:SecureTransport``, the time,
-the region or ``kms:ViaService`` say how or when, not who.
+A condition restricts who may act only when it pins the caller to accounts, an organization or principals that
+the policy names: a positive operator on ``aws:PrincipalAccount``, ``kms:CallerAccount``, ``aws:SourceAccount``,
+``aws:PrincipalOrgID``, ``aws:PrincipalArn`` (its account field), ``aws:userid`` (its unique id) or
+``aws:SourceVpce``/``aws:SourceVpc``, with every value fixed: a wildcard where the account, organization or id
+stands (``StringLike aws:PrincipalAccount 1*``, ``ArnLike aws:PrincipalArn arn:aws:iam::*:role/x``) pins nothing.
+Global keys: https://docs.aws.amazon.com/IAM/latest/UserGuide/reference_policies_condition-keys.html; KMS keys:
+https://docs.aws.amazon.com/kms/latest/developerguide/conditions-kms.html.
+
+What does not restrict who: ``aws:SourceIp`` (any account's principal may call from that network, and a
+cross-account caller's own identity policy is in its owner's hands), ``aws:username`` and
+``aws:PrincipalServiceName`` (names any account can use), ``aws:ViaAWSService`` and ``kms:ViaService`` (any
+account's request through the service), ``aws:SecureTransport``, the time and the region (how or when, not
+who), negated operators and ``...IfExists`` on keys a request may lack (both hold for a caller without the key),
+and ``ForAllValues`` (true for a request without the key).
 """
 
 from __future__ import annotations
 
+import re
 from collections.abc import Iterable
 from typing import Any
 
@@ -24,15 +33,8 @@ from omics_secure.policy.documents import Policy, Principal, Statement
 from omics_secure.policy.extract import TemplateReader
 from omics_secure.policy.matching import HOLE_END, HOLE_START, readable
 
-IDENTITY_KEYS = frozenset({
-    "aws:principalarn", "aws:principalaccount", "aws:principalorgid", "aws:principalorgpaths", "aws:userid",
-    "aws:username", "aws:principalservicename", "aws:principalservicenameslist", "kms:calleraccount",
-    "aws:sourceaccount", "aws:sourcearn", "aws:sourceowner", "aws:sourceorgid", "aws:sourceorgpaths",
-    "aws:sourcevpce", "aws:sourcevpc", "aws:sourceip", "aws:viaawsservice", "s3:dataaccesspointaccount",
-    "s3:dataaccesspointarn",
-    # Pseudo-keys the evaluator writes for a Principal, Resource or Action value only known at deploy time.
-    "principal", "resource", "action",
-})
+_HOLES = re.compile(f"{HOLE_START}[^{HOLE_END}]*{HOLE_END}")
+
 # Keys every request to the services judged here carries (global condition keys page: "always present").
 _PRESENT = frozenset({"aws:securetransport", "aws:currenttime", "aws:epochtime", "aws:requestedregion",
                       "aws:principalarn", "aws:principalaccount", "aws:userid", "kms:calleraccount"})
@@ -50,12 +52,72 @@ def policy_of(resource: Resource, document: Any, name: str = "") -> Policy:
 
 
 def restricts(literal: f.Literal) -> bool:
-    """True when a residual condition limits who the grant reaches."""
+    """True when a residual condition pins the caller to accounts, an organization or principals it names."""
     if isinstance(literal, f.Unless):
         return False
-    if literal.key.lower() not in IDENTITY_KEYS or literal.negated or literal.base == "Null":
+    key = literal.key.lower()
+    if key in _DEPLOY_TIME_ELEMENTS:
+        return not literal.negated
+    pinned = _PINS.get(key)
+    if pinned is None or literal.negated or literal.base not in _MATCHING or literal.qualifier == "ForAllValues":
         return False
-    return not any(value.strip() in ("*", "") for value in literal.values)
+    if literal.if_exists and key not in _PRESENT:
+        return False
+    wildcards = literal.base in _WILDCARD_OPERATORS
+    return bool(literal.values) and all(pinned(_fixed_part(value), wildcards) for value in literal.values)
+
+
+# Pseudo-keys the evaluator writes for a Principal, Resource or Action value only known at deploy time.
+_DEPLOY_TIME_ELEMENTS = frozenset({"principal", "resource", "action"})
+_MATCHING = frozenset({"StringEquals", "StringEqualsIgnoreCase", "StringLike", "ArnEquals", "ArnLike"})
+# ArnEquals matches wildcards exactly as ArnLike does (IAM's condition operators page, "ARN condition operators").
+_WILDCARD_OPERATORS = frozenset({"StringLike", "ArnLike", "ArnEquals"})
+# Policy variables that stand for the resource owner's own account or organization: as fixed as a literal.
+_OWNER_VARIABLES = ("${aws:resourceaccount}", "${aws:resourceorgid}", "${aws:resourceorgpaths}")
+
+
+def _fixed_part(value: str) -> str:
+    """``value`` with a deploy-time hole or an owner variable written as a fixed token: both name one thing."""
+    text = value.strip()
+    for variable in _OWNER_VARIABLES:
+        start = text.lower().find(variable)
+        while start >= 0:
+            text = text[:start] + "OWNER" + text[start + len(variable):]
+            start = text.lower().find(variable)
+    return _HOLES.sub("DEPLOYTIME", text)
+
+
+def _whole(text: str, wildcards: bool) -> bool:
+    """A value that names one thing: not empty and, under a wildcard operator, without ``*`` or ``?``."""
+    return bool(text) and not (wildcards and ("*" in text or "?" in text)) and "${" not in text
+
+
+def _arn_account(text: str, wildcards: bool) -> bool:
+    """An ARN whose account field is fixed, or, for an ARN without one (an S3 bucket's), a whole ARN."""
+    parts = text.split(":", 5)
+    if len(parts) < 6:
+        return text in ("DEPLOYTIME", "OWNER")
+    return _whole(parts[4], wildcards) if parts[4] else _whole(text, wildcards)
+
+
+def _org_path(text: str, wildcards: bool) -> bool:
+    """An organization path (``o-a1b2c3d4e5/r-ab12/...``) whose organization is fixed."""
+    return _whole(text.split("/", 1)[0], wildcards)
+
+
+def _unique_id(text: str, wildcards: bool) -> bool:
+    """``aws:userid``: a user's or role's unique id, optionally ``:<session>`` after a role's (``AROA...:*``)."""
+    return _whole(text.split(":", 1)[0], wildcards)
+
+
+_PINS = {
+    **dict.fromkeys(("aws:principalaccount", "kms:calleraccount", "aws:sourceaccount", "aws:sourceowner",
+                     "s3:dataaccesspointaccount", "aws:principalorgid", "aws:sourceorgid", "aws:sourcevpce",
+                     "aws:sourcevpc"), _whole),
+    **dict.fromkeys(("aws:principalarn", "aws:sourcearn", "s3:dataaccesspointarn"), _arn_account),
+    **dict.fromkeys(("aws:principalorgpaths", "aws:sourceorgpaths"), _org_path),
+    "aws:userid": _unique_id,
+}
 
 
 def unknown_principal(statement: Statement) -> str | None:
