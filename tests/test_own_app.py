@@ -109,8 +109,14 @@ def test_the_installed_package_is_the_wheel_not_this_checkout(installed):
     assert Path(found.stdout.strip()).is_relative_to(installed.venv), found.stdout + found.stderr
 
 
-def test_the_first_check_runs_offline_and_its_open_finding_exits_1(installed):
-    checked = run([installed.bin / "omics-secure", "check"], cwd=installed.app, env=installed.environment)
+@pytest.fixture(scope="module")
+def first_check(installed: Installed) -> subprocess.CompletedProcess[str]:
+    """``omics-secure check`` in the app's directory, as the team first runs it: its assembly is cdk.out."""
+    return run([installed.bin / "omics-secure", "check"], cwd=installed.app, env=installed.environment)
+
+
+def test_the_first_check_runs_offline_and_its_open_finding_exits_1(installed, first_check):
+    checked = first_check
     out = checked.stdout
     assert checked.returncode == 1, out + checked.stderr
     assert OPEN_FINDING in out
@@ -125,13 +131,15 @@ def test_the_first_check_runs_offline_and_its_open_finding_exits_1(installed):
     assert lint_assembly(installed.app / "cdk.out") == []
 
 
-def test_report_states_the_open_finding_first_and_exits_1(installed):
+def test_report_of_the_checked_assembly_states_the_open_finding_first_and_exits_1(installed, first_check):
+    """As a CI job publishes the summary after the check: ``report --assembly`` of the check's cdk.out (the
+    command's tests run ``report`` on an app it synthesizes itself)."""
     summary = installed.app / "summary.md"
-    reported = run([installed.bin / "omics-secure", "report", "--file", summary, "--output", "report.out"],
+    reported = run([installed.bin / "omics-secure", "report", "--assembly", "cdk.out", "--file", summary],
                    cwd=installed.app, env=installed.environment)
     assert reported.returncode == 1, reported.stderr
     assert re.match(r"\*\*Result\\: FAIL - 2 open findings", summary.read_text().splitlines()[2])
-    zero = run([installed.bin / "omics-secure", "report", "--assembly", "report.out", "--exit-zero"],
+    zero = run([installed.bin / "omics-secure", "report", "--assembly", "cdk.out", "--exit-zero"],
                cwd=installed.app, env=installed.environment)
     assert zero.returncode == 0, zero.stderr
 
@@ -156,6 +164,8 @@ def test_the_template_hook_judges_changed_templates_and_leaves_other_json_alone(
     (repository / "cfn").mkdir(parents=True)
     shutil.copy(REPOSITORY / "tests" / "corpus" / "sg-open-ssh.yaml", repository / "cfn" / "sg-open-ssh.yaml")
     (repository / "package.json").write_text(json.dumps({"name": "infra", "version": "1.0.0"}))
+    # The acknowledgments file beside the templates is read by the check, not judged as a template.
+    (repository / "cfn" / "omics-secure.acknowledgments.yaml").write_text("acknowledgments: []\n")
     (repository / "cdk.json").write_text(json.dumps({"app": "python3 app.py"}))
     local = {key: hook[key] for key in ("id", "name", "entry", "files", "exclude", "require_serial")}
     config = {"repos": [{"repo": "local", "hooks": [{**local, "language": "system"}]}]}
@@ -167,6 +177,7 @@ def test_the_template_hook_judges_changed_templates_and_leaves_other_json_alone(
     assert hooked.returncode == 1, hooked.stdout + hooked.stderr
     assert "omics-secure check: 1 template" in hooked.stdout or "sg-open-ssh.yaml" in hooked.stdout
     assert "EC2NoOpenIngress" in hooked.stdout and "package.json" not in hooked.stdout
+    assert "not a CloudFormation template" not in hooked.stdout, hooked.stdout
 
 
 def test_omics_secure_from_outside_runs_the_app_under_the_apps_own_interpreter(installed, tmp_path):
