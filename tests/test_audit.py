@@ -473,7 +473,12 @@ def test_trail_alerts_and_alarms_pass_every_pack_and_cfn_lint(stack, compliant):
         "HIPAA.Security-S3DefaultEncryptionKMS", "NIST.800.53.R5-S3DefaultEncryptionKMS",
         f"AwsSolutions-IAM5[Resource::arn:aws:logs:{REGION}:{ACCOUNT}:log-group:/omics-secure/cloudtrail/"
         f"{TRAIL_NAME}:log-stream:{ACCOUNT}_CloudTrail_*]",
+        # The trail's name is in its bucket's policy (aws:SourceArn); the log group is named after it.
+        "OmicsSecure-RetainedResourceFixedName",
     }
+    fixed_names = {f.construct_path for f in result.acknowledged_findings
+                   if f.rule_id == "OmicsSecure-RetainedResourceFixedName"}
+    assert {path.split("/", 1)[1] for path in fixed_names} == {"Trail/Resource", "Trail/LogGroup/Resource"}
 
 
 UNREPLICATED = {"HIPAA.Security-S3BucketReplicationEnabled", "NIST.800.53.R5-S3BucketReplicationEnabled"}

@@ -180,6 +180,10 @@ class AuditTrail(Construct):
         )
         # Deleting the stack must not silently stop the audit record.
         self.trail.apply_removal_policy(removal_policy)
+        if removal_policy is cdk.RemovalPolicy.RETAIN:
+            acknowledge_by_design(self.trail, "OmicsSecure-RetainedResourceFixedName", _FIXED_TRAIL_NAME_REASON)
+            acknowledge_by_design(self.log_group, "OmicsSecure-RetainedResourceFixedName",
+                                  _FIXED_LOG_GROUP_NAME_REASON)
         # CloudTrail checks bucket policy, key policy and role when the trail is created.
         assert self.bucket.policy is not None
         self.trail.node.add_dependency(self.bucket.policy, self.logs_role, self._logs_policy)
@@ -337,3 +341,15 @@ def _default_trail_name(stack: cdk.Stack, id: str, suffix: str | None = None) ->
     name = re.sub(r"[^A-Za-z0-9]+", "-", f"omics-secure-{stack_name}-{id}").strip("-")
     tail = f"-{suffix}" if isinstance(suffix, str) and is_valid_name_suffix(suffix) else ""
     return name[:128 - len(tail)].rstrip("-") + tail
+
+
+# https://docs.aws.amazon.com/awscloudtrail/latest/userguide/create-s3-bucket-policy-for-cloudtrail.html
+_FIXED_TRAIL_NAME_REASON = (
+    "The log bucket's policy admits CloudTrail only for this trail, with the condition CloudTrail documents "
+    "('aws:SourceArn': 'arn:aws:cloudtrail:region:myAccountID:trail/trailName'), and CloudTrail checks that policy "
+    "when the trail is created, so the trail's name must be known before it exists. name_suffix gives a redeploy "
+    "after cdk destroy a new name beside the retained trail.")
+_FIXED_LOG_GROUP_NAME_REASON = (
+    "A design choice the construct documents: the audit log group is named after its trail "
+    "(/omics-secure/cloudtrail/<trail name>) so that auditors and log subscriptions find it by name, and it is "
+    "retained so the audit record outlives the stack. name_suffix renames both for a redeploy after cdk destroy.")

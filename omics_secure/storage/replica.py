@@ -160,6 +160,8 @@ class PhiReplicaBucket(HardenedBucket):
                                   "further or back needs a destination that already exists, and S3 refuses a "
                                   "replication rule whose destination bucket does not exist yet, so CloudFormation "
                                   "cannot create it.")
+        if removal_policy is cdk.RemovalPolicy.RETAIN:
+            acknowledge_by_design(self.bucket, "OmicsSecure-RetainedResourceFixedName", _FIXED_NAME_REASON)
 
 
 
@@ -199,3 +201,11 @@ class PhiReplicaBucket(HardenedBucket):
                               "S3 replication writes every object key of the replica bucket, and S3 object actions can "
                               "be scoped to objects only by an ARN pattern: this names one bucket's objects and only "
                               "the three s3:Replicate* actions, never s3:* or s3:Delete*.")
+
+
+# https://docs.aws.amazon.com/AWSCloudFormation/latest/UserGuide/using-cfn-stack-exports.html
+_FIXED_NAME_REASON = (
+    "The source bucket's replication rule, in a stack of another region, names this bucket's ARN, and "
+    "CloudFormation cannot pass it there: 'You can't create cross-stack references across Regions' (exports and "
+    "Fn::ImportValue). So the name is fixed at synthesis; name_suffix gives a redeploy after cdk destroy a new name "
+    "beside the retained bucket.")
