@@ -23,6 +23,13 @@ _COMPLEMENT = {
 _COMPLEMENT.update({negated: positive for positive, negated in list(_COMPLEMENT.items())})
 
 
+def complement(condition: Condition) -> Condition | None:
+    """The condition true exactly when ``condition`` is false, where one operator says it (None for
+    ``...IfExists``, qualified and other operators, whose complement no single operator writes)."""
+    operator = _COMPLEMENT.get(condition.operator)
+    return Condition(operator, condition.key, condition.values) if operator is not None else None
+
+
 @dataclass(frozen=True)
 class Unless:
     """A deny that applies when all of ``conditions`` hold: the grant stands only when they do not all hold."""
@@ -33,10 +40,8 @@ class Unless:
     def __str__(self) -> str:
         if len(self.conditions) == 1:
             only = self.conditions[0]
-            complement = _COMPLEMENT.get(only.operator)
-            if complement is not None:
-                return str(Condition(complement, only.key, only.values))
-            return f"not ({only})"
+            opposite = complement(only)
+            return str(opposite) if opposite is not None else f"not ({only})"
         return "not (" + " and ".join(str(c) for c in self.conditions) + ")"
 
 

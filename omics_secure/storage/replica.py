@@ -206,6 +206,6 @@ class PhiReplicaBucket(HardenedBucket):
 # https://docs.aws.amazon.com/AWSCloudFormation/latest/UserGuide/using-cfn-stack-exports.html
 _FIXED_NAME_REASON = (
     "The source bucket's replication rule, in a stack of another region, names this bucket's ARN, and "
-    "CloudFormation cannot pass it there: 'You can't create cross-stack references across Regions' (exports and "
-    "Fn::ImportValue). So the name is fixed at synthesis; name_suffix gives a redeploy after cdk destroy a new name "
-    "beside the retained bucket.")
+    "CloudFormation cannot pass it there: 'You can't create cross-stack references across Regions' (stack "
+    "exports and their imports). So the name is fixed at synthesis; name_suffix gives a redeploy after cdk "
+    "destroy a new name beside the retained bucket.")

@@ -184,6 +184,16 @@ def test_retained(deletion_policy, status):
     (allow("*", ["kms:Decrypt"], {"StringEquals": {"aws:SourceVpce": "vpce-0a1b2c3d"}}), Status.COMPLIANT, ""),
     (allow("*", ["kms:Decrypt"], {"StringEqualsIfExists": {"aws:PrincipalAccount": "111122223333"}}),
      Status.COMPLIANT, ""),
+    (allow("*", ["kms:Decrypt"], {"ArnLike": {"aws:SourceArn": "arn:aws:logs:us-east-1:*:log-group:x:*"}}),
+     Status.NON_COMPLIANT, "aws:SourceArn ArnLike arn:aws:logs:us-east-1:*:log-group:x:*"),
+    (allow("*", ["kms:Decrypt"], {"StringLike": {"aws:PrincipalOrgPaths": "o-abc123/*/ou-ab12-cdef5678/"}}),
+     Status.COMPLIANT, ""),
+    (allow("*", ["kms:Decrypt"], {"StringEquals": {"aws:PrincipalAccount": {"Ref": "AWS::AccountId"}}}),
+     Status.COMPLIANT, ""),
+    (allow("*", ["kms:Decrypt"], {"ArnLike": {"aws:PrincipalArn": {
+        "Fn::Sub": "arn:${AWS::Partition}:iam::${AWS::AccountId}:role/*"}}}), Status.COMPLIANT, ""),
+    (allow("*", ["kms:Decrypt"], {"StringEquals": {"aws:PrincipalOrgID": "${aws:resourceorgid}"}}),
+     Status.COMPLIANT, ""),
     # A Deny with NotPrincipal is the documented lock-out pattern, not a grant.
     ({"Effect": "Deny", "NotPrincipal": ACCOUNT_ROOT, "Action": "kms:*", "Resource": "*"}, Status.COMPLIANT, ""),
     (allow(ACCOUNT_ROOT, ["kms:*"]), Status.COMPLIANT, ""),
@@ -192,3 +202,21 @@ def test_open_principal_judged_by_what_the_evaluator_leaves(statement, status, d
     verdict = KEY_POLICY_NO_OPEN_PRINCIPAL.evaluate(key(policy(statement)))
     assert verdict.status is status, verdict.detail
     assert detail in verdict.detail
+
+
+# A deny of every caller outside the account (the data-perimeter pattern) pins a '*' grant to that account: the
+# grant stands only where the deny's condition does not hold. A deny that a caller without the key escapes, or
+# one on the network, pins nothing.
+@pytest.mark.parametrize(("deny_condition", "status"), [
+    ({"StringNotEquals": {"aws:PrincipalAccount": "111122223333"}}, Status.COMPLIANT),
+    ({"StringNotEquals": {"aws:PrincipalOrgID": "o-abc123"}}, Status.COMPLIANT),
+    ({"StringNotEqualsIfExists": {"aws:SourceAccount": "111122223333"}}, Status.NON_COMPLIANT),
+    ({"NotIpAddress": {"aws:SourceIp": "203.0.113.0/24"}}, Status.NON_COMPLIANT),
+    ({"StringNotEquals": {"aws:PrincipalAccount": "111122223333"}, "Bool": {"aws:SecureTransport": "false"}},
+     Status.NON_COMPLIANT),
+])
+def test_a_deny_outside_the_account_pins_an_open_grant(deny_condition, status):
+    grant = allow("*", ["kms:Decrypt"], sid="Open")
+    deny = {"Effect": "Deny", "Principal": "*", "Action": "kms:*", "Resource": "*", "Condition": deny_condition}
+    verdict = KEY_POLICY_NO_OPEN_PRINCIPAL.evaluate(key(policy(grant, deny)))
+    assert verdict.status is status, verdict.detail

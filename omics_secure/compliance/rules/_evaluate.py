@@ -33,8 +33,6 @@ from omics_secure.policy.documents import Policy, Principal, Statement
 from omics_secure.policy.extract import TemplateReader
 from omics_secure.policy.matching import HOLE_END, HOLE_START, readable
 
-_HOLES = re.compile(f"{HOLE_START}[^{HOLE_END}]*{HOLE_END}")
-
 # Keys every request to the services judged here carries (global condition keys page: "always present").
 _PRESENT = frozenset({"aws:securetransport", "aws:currenttime", "aws:epochtime", "aws:requestedregion",
                       "aws:principalarn", "aws:principalaccount", "aws:userid", "kms:calleraccount"})
@@ -52,9 +50,15 @@ def policy_of(resource: Resource, document: Any, name: str = "") -> Policy:
 
 
 def restricts(literal: f.Literal) -> bool:
-    """True when a residual condition pins the caller to accounts, an organization or principals it names."""
+    """True when a residual condition pins the caller to accounts, an organization or principals it names.
+
+    A deny under conditions leaves the grant standing where they do not all hold (:class:`formula.Unless`): a
+    deny of callers outside the account (``StringNotEquals aws:PrincipalAccount``, the data-perimeter pattern)
+    pins the grant to that account, so the complement of each of its conditions is judged in turn.
+    """
     if isinstance(literal, f.Unless):
-        return False
+        complements = [f.complement(condition) for condition in literal.conditions]
+        return all(c is not None and restricts(c) for c in complements)
     key = literal.key.lower()
     if key in _DEPLOY_TIME_ELEMENTS:
         return not literal.negated
@@ -64,7 +68,7 @@ def restricts(literal: f.Literal) -> bool:
     if literal.if_exists and key not in _PRESENT:
         return False
     wildcards = literal.base in _WILDCARD_OPERATORS
-    return bool(literal.values) and all(pinned(_fixed_part(value), wildcards) for value in literal.values)
+    return bool(literal.values) and all(pinned(_fixed(value), wildcards) for value in literal.values)
 
 
 # Pseudo-keys the evaluator writes for a Principal, Resource or Action value only known at deploy time.
@@ -72,42 +76,39 @@ _DEPLOY_TIME_ELEMENTS = frozenset({"principal", "resource", "action"})
 _MATCHING = frozenset({"StringEquals", "StringEqualsIgnoreCase", "StringLike", "ArnEquals", "ArnLike"})
 # ArnEquals matches wildcards exactly as ArnLike does (IAM's condition operators page, "ARN condition operators").
 _WILDCARD_OPERATORS = frozenset({"StringLike", "ArnLike", "ArnEquals"})
-# Policy variables that stand for the resource owner's own account or organization: as fixed as a literal.
-_OWNER_VARIABLES = ("${aws:resourceaccount}", "${aws:resourceorgid}", "${aws:resourceorgpaths}")
+_FIXED = "FIXED"
+# A deploy-time value (the account id, a role's ARN) or a policy variable of the resource owner's own account or
+# organization names one thing, as a literal does.
+_ONE_THING = re.compile(rf"{HOLE_START}[^{HOLE_END}]*{HOLE_END}|\$\{{aws:Resource(Account|OrgID|OrgPaths)\}}",
+                        re.IGNORECASE)
 
 
-def _fixed_part(value: str) -> str:
-    """``value`` with a deploy-time hole or an owner variable written as a fixed token: both name one thing."""
-    text = value.strip()
-    for variable in _OWNER_VARIABLES:
-        start = text.lower().find(variable)
-        while start >= 0:
-            text = text[:start] + "OWNER" + text[start + len(variable):]
-            start = text.lower().find(variable)
-    return _HOLES.sub("DEPLOYTIME", text)
+def _fixed(value: str) -> str:
+    return _ONE_THING.sub(_FIXED, value.strip())
 
 
 def _whole(text: str, wildcards: bool) -> bool:
-    """A value that names one thing: not empty and, under a wildcard operator, without ``*`` or ``?``."""
-    return bool(text) and not (wildcards and ("*" in text or "?" in text)) and "${" not in text
+    """A value that names one thing: not empty, no other policy variable and, under a wildcard operator, no
+    ``*`` or ``?``."""
+    return bool(text) and "${" not in text and not (wildcards and ("*" in text or "?" in text))
 
 
 def _arn_account(text: str, wildcards: bool) -> bool:
     """An ARN whose account field is fixed, or, for an ARN without one (an S3 bucket's), a whole ARN."""
-    parts = text.split(":", 5)
+    parts = text.split(":")
     if len(parts) < 6:
-        return text in ("DEPLOYTIME", "OWNER")
+        return text == _FIXED
     return _whole(parts[4], wildcards) if parts[4] else _whole(text, wildcards)
 
 
 def _org_path(text: str, wildcards: bool) -> bool:
     """An organization path (``o-a1b2c3d4e5/r-ab12/...``) whose organization is fixed."""
-    return _whole(text.split("/", 1)[0], wildcards)
+    return _whole(text.partition("/")[0], wildcards)
 
 
 def _unique_id(text: str, wildcards: bool) -> bool:
     """``aws:userid``: a user's or role's unique id, optionally ``:<session>`` after a role's (``AROA...:*``)."""
-    return _whole(text.split(":", 1)[0], wildcards)
+    return _whole(text.partition(":")[0], wildcards)
 
 
 _PINS = {
@@ -129,9 +130,12 @@ def unknown_principal(statement: Statement) -> str | None:
     return None
 
 
-def open_grant(statement: Statement, resource_arn: str, account: str, service: str) -> str | None:
+def open_grant(statement: Statement, resource_arn: str, account: str, service: str,
+               denies: Iterable[Statement] = ()) -> str | None:
     """Why ``statement`` lets anyone act on the resource (unconditionally, or under conditions that do not
-    restrict who), or None when it does not. Raises CannotJudge when its principal is a deploy-time value."""
+    restrict who), or None when it does not. ``denies``, the Deny statements of the same policy, limit the grant
+    where they apply (an explicit deny decides first). Raises CannotJudge when its principal is a deploy-time
+    value."""
     if not statement.allows:
         return None
     if statement.not_principals is not None:
@@ -143,7 +147,10 @@ def open_grant(statement: Statement, resource_arn: str, account: str, service: s
         raise CannotJudge(unknown.split(" is ", 1)[0], unknown.split(" is ", 1)[1])
     context = Context.of({}, complete=False, present=_PRESENT)
     for action in _actions(statement, service):
-        when = applies(statement, Request(Principal.anyone(), action, resource_arn, account, context)).any
+        request = Request(Principal.anyone(), action, resource_arn, account, context)
+        when = applies(statement, request).any
+        for deny in denies:
+            when = f.and_(when, f.unless(applies(deny, request).any, deny.label))
         for conjunction in when:
             if not any(restricts(literal) for literal in conjunction):
                 if not conjunction:

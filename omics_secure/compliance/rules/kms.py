@@ -102,16 +102,18 @@ def _grant_service_statements_scoped(resource: Resource) -> Verdict:
 def _no_open_principal(resource: Resource) -> Verdict:
     """Each Allow statement of the key policy, asked of the evaluator for principal ``*``: a grant whose
     remaining conditions do not restrict who (``aws:SecureTransport``, ``StringLike kms:CallerAccount "*"``)
-    is as open as one without conditions, and an Allow with NotPrincipal grants everyone it does not name."""
+    is as open as one without conditions, and an Allow with NotPrincipal grants everyone it does not name. The
+    policy's Deny statements count: a deny of every caller outside the account pins the grant to it."""
     document = known(resource.properties, "KeyPolicy")
     template, resolution = reader(resource)
     policy = template.policy(document, resolution, "")
     key_arn = template.arn(resource.logical_id, resolution)
     problems, unknown = each(enumerate(allow_statements(document)), lambda entry: [
         f"{_label(*entry)} has an empty principal"] if has_empty_principal(entry[1]) else [])
+    denies = [statement for statement in policy.statements if not statement.allows]
     for statement in policy.statements:
         try:
-            problem = open_grant(statement, key_arn, template.account, "kms")
+            problem = open_grant(statement, key_arn, template.account, "kms", denies)
         except CannotJudge as cannot:
             unknown.append(cannot)
             continue
