@@ -334,6 +334,9 @@ CASES = [
     Case("PhiKey", "alias", phi_key(alias="alias/aws/phi"), "reserved alias"),
     Case("PhiKey", "alias", phi_key(alias=f"alias/{PHI_EMAIL}")),
     Case("PhiKey", "alias", phi_key(alias=42)),
+    Case("PhiKey", "alias", phi_key(alias="alias/patient-12345678")),
+    Case("PhiKey", "alias", lambda w: PhiKey(cdk.Stack(w.app, f"Mrn00123456{w.new_id()}", env=ENV), "Key"),
+         "a default alias made of a stack name that looks like PHI"),
     Case("PhiKey", "description", phi_key(description="x" * 9000), "over the 8192 KMS limit"),
     Case("PhiKey", "description", phi_key(description=f"key for {PHI_EMAIL}")),
     Case("PhiKey", "description", phi_key(description=f"patient {PHI_SSN}")),
@@ -389,6 +392,11 @@ CASES = [
     Case("PhiBucket", "bucket_name", phi_bucket(bucket_name="192.168.10.1")),
     Case("PhiBucket", "bucket_name", phi_bucket(bucket_name="genomics..phi")),
     Case("PhiBucket", "bucket_name", phi_bucket(bucket_name="patient-123-45-6789")),
+    Case("PhiBucket", "bucket_name", phi_bucket(bucket_name="patient-12345678-wgs"), "a record word and digits"),
+    Case("PhiBucket", "bucket_name", phi_bucket(bucket_name="data-123456789"), "an SSN without dashes"),
+    Case("PhiBucket", "bucket_name", phi_bucket(bucket_name="cohort-00123456"), "8 digits in a row"),
+    Case("AccessLogBucket", "bucket_name",
+         lambda w: AccessLogBucket(w.stack, w.new_id(), bucket_name="logs-dob-19800131")),
     Case("PhiBucket", "encryption", phi_bucket(encryption="aws:kms")),
     Case("PhiBucket", "encryption", phi_bucket(encryption=s3.BucketEncryption.S3_MANAGED)),
     Case("PhiBucket", "object_lock_mode", phi_bucket(object_lock_mode="COMPLIANCE")),
@@ -439,6 +447,8 @@ CASES = [
          lambda w: PhiReplicaBucket(w.west, w.new_id(), key_alias=f"alias/{PHI_EMAIL}")),
     Case("PhiReplicaBucket", "bucket_name",
          lambda w: PhiReplicaBucket(w.west, w.new_id(), bucket_name="replica--table-s3")),
+    Case("PhiReplicaBucket", "key_alias",
+         lambda w: PhiReplicaBucket(w.west, w.new_id(), key_alias="alias/subject-0042")),
     Case("PhiReplicaBucket", "env", lambda w: PhiReplicaBucket(w.envless, w.new_id())),
     Case("PhiReplicaBucket", "tags", lambda w: PhiReplicaBucket(w.west, w.new_id(), tags={"aws:cost": "x"})),
     Case("PhiReplicaBucket", "access_logs", lambda w: PhiReplicaBucket(w.west, w.new_id(), access_logs=w.logs)),
@@ -913,6 +923,25 @@ def test_values_that_merely_resemble_bad_ones_are_accepted(world: World) -> None
     FhirDatastore(world.stack, world.new_id(), key=world.key, name="Study 42: FHIR/R4 @lab+1=ok")
     AlertTopic(world.stack, world.new_id(), email="security-alerts+phi@example.org")
     _ = (Encryption, ObjectLockMode, TlsVersion, MacieFrequency, SmartAuthorizationStrategy, WorkflowEngine)
+
+
+def test_names_that_look_like_phi_are_refused_and_account_ids_are_not(world: World) -> None:
+    """Bucket names and KMS aliases, given or derived from the stack name and construct path, are screened for
+    record words with digits, SSNs without dashes and long digit runs; a 12-digit account id standing alone is not
+    an identifier of a person."""
+    with pytest.raises(OmicsSecureConfigError) as raised:
+        PhiBucket(world.stack, world.new_id(), bucket_name="patient-12345678-wgs")
+    assert "bucket_name='patient-12345678-wgs': it looks like PHI (patient or subject identifier)" in str(raised.value)
+    with pytest.raises(OmicsSecureConfigError) as raised:
+        PhiBucket(world.stack, world.new_id(), bucket_name="data-123456789")
+    assert "bucket_name='data-123456789': it looks like PHI (social security number)" in str(raised.value)
+    stack = cdk.Stack(world.app, "Cohort-12345678", env=ENV)
+    with pytest.raises(OmicsSecureConfigError) as raised:
+        PhiKey(stack, "Key")
+    assert ("alias='alias/omics-secure/Cohort-12345678/Key': the default alias, made of the stack name and the "
+            "construct path, looks like PHI (long number (8 or more digits)); rename the stack") in str(raised.value)
+    PhiKey(stack, "Named", alias="alias/genomics/phi")
+    AccessLogBucket(world.stack, world.new_id(), bucket_name=f"access-logs-{ACCOUNT}-us-east-1")
 
 
 @pytest.mark.slow  # runs an app as a user does, in a subprocess
