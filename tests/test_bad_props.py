@@ -799,6 +799,10 @@ CASES = [
     Case("PhiKey", "scope", lambda w: PhiKey("stack", "Key")),
     Case("PhiBucket", "id", lambda w: PhiBucket(w.stack, 7)),
     Case("AuditTrail", "id", lambda w: AuditTrail(w.stack)),
+    Case("PhiKey", "id", lambda w: PhiKey(w.stack, ""), "an empty id"),
+    Case("PhiKey", "id", lambda w: PhiKey(w.stack, "Key"), "an id taken in the scope"),
+    Case("PhiBucket", "id", lambda w: PhiBucket(w.stack, "Patient-123-45-6789"), "an id that looks like PHI"),
+    Case("AccessLogBucket", "id", lambda w: AccessLogBucket(w.stack, "jane.doe@example.org")),
 ]
 
 
@@ -923,6 +927,46 @@ def test_values_that_merely_resemble_bad_ones_are_accepted(world: World) -> None
     FhirDatastore(world.stack, world.new_id(), key=world.key, name="Study 42: FHIR/R4 @lab+1=ok")
     AlertTopic(world.stack, world.new_id(), email="security-alerts+phi@example.org")
     _ = (Encryption, ObjectLockMode, TlsVersion, MacieFrequency, SmartAuthorizationStrategy, WorkflowEngine)
+
+
+def _exported_constructs() -> list[type]:
+    from constructs import Construct
+
+    import omics_secure
+
+    return [value for value in (getattr(omics_secure, name) for name in sorted(omics_secure.__all__))
+            if isinstance(value, type) and issubclass(value, Construct)]
+
+
+@pytest.mark.parametrize("construct", _exported_constructs(), ids=lambda c: c.__name__)
+def test_every_construct_checks_its_id_first(world: World, construct: type) -> None:
+    """An empty id or one already taken in the scope is the project's error naming ``id``, first, never jsii's
+    RuntimeError ('Only root constructs may have an empty ID', 'There is already a Construct with name ...')."""
+    for bad_id, fix in (("", "pass a non-empty construct id"),
+                        ("Key", "'Catalogue' already has a construct with this id (PhiKey at Catalogue/Key)")):
+        before = len(world.stack.node.children)
+        with pytest.raises(OmicsSecureConfigError) as raised:
+            construct(world.stack, bad_id)
+        assert raised.value.problems[0].prop == "id", str(raised.value)
+        assert f"  - id={bad_id!r}: {fix}" in str(raised.value)
+        assert len(world.stack.node.children) == before
+
+
+def test_an_id_that_looks_like_phi_is_refused_and_nothing_is_built(world: World) -> None:
+    from omics_secure import OrganizationPolicyTypes
+
+    with pytest.raises(OmicsSecureConfigError) as raised:
+        PhiKey(world.stack, "Patient-123-45-6789", services=[KeyService.S3])
+    assert str(raised.value) == (
+        "PhiKey 'Patient-123-45-6789': invalid props\n  - id='Patient-123-45-6789': it looks like PHI (social "
+        "security number); the id becomes the construct path, logical ids and the names and key aliases made from "
+        "them; names, tags and metadata are not encrypted with the data; use an opaque identifier (a project or study "
+        "code, a random id) and keep identifiers inside the encrypted objects")
+    # A construct whose body has no value checks of its own builds before the error is raised: it is taken out.
+    with pytest.raises(OmicsSecureConfigError, match=r"id='mrn-0012345': it looks like PHI \(medical record"):
+        OrganizationPolicyTypes(world.stack, "mrn-0012345")
+    assert world.stack.node.try_find_child("mrn-0012345") is None
+    PhiKey(world.stack, world.new_id(), alias="alias/genomics/phi-3")  # ids such as Case12 are ordinary
 
 
 def test_names_that_look_like_phi_are_refused_and_account_ids_are_not(world: World) -> None:
