@@ -869,6 +869,32 @@ def test_a_wrong_type_does_not_hide_the_value_problems_of_the_same_call(world: W
     assert [p.prop for p in raised.value.problems] == ["flow_log_retention_days", "cidr"]
 
 
+@pytest.mark.parametrize(("make", "props"), [
+    (lambda w: PhiBucket(w.stack, w.new_id(), bucket_name="cohort-mrn-00123456", tags={"a": None}),
+     ["tags['a']", "bucket_name"]),
+    (lambda w: PhiBucket(w.stack, w.new_id(), bucket_name="Bad_Name", tags=[("a", "b")]), ["tags", "bucket_name"]),
+    (lambda w: PhiKey(w.stack, w.new_id(), services="S3", alias="alias/aws/phi"), ["services", "alias"]),
+    (lambda w: SequenceStore(w.stack, w.new_id(), key=w.key, access_logs=w.logs, tags={"a": None}, name="x" * 300),
+     ["tags['a']", "name"]),
+    (lambda w: ImageRepository(w.stack, w.new_id(), key=w.key, tags={"a": None}, repository_name="Bad Name"),
+     ["tags['a']", "repository_name"]),
+    # A misspelt prop is one more problem, not the only one.
+    (lambda w: AccessLogBucket(w.stack, w.new_id(), bucket_name="Bad_Name", tags={"a": "b"}), ["tags", "bucket_name"]),
+    (lambda w: AuditTrail(w.stack, w.new_id(), access_logs=w.logs, tag={"a": "b"}, trail_name=PHI_EMAIL),
+     ["tag", "trail_name"]),
+], ids=["None-tag-value", "tags-as-list", "services-as-string", "store-tags", "repository-tags", "unknown-tags",
+        "unknown-tag"])
+def test_a_wrong_type_or_a_misspelt_prop_does_not_hide_the_value_problems_of_other_props(
+        world: World, make: Callable[[World], Any], props: list[str]) -> None:
+    """A wrong-typed prop is judged as its default by the value checks of the others, and a misspelt one is left
+    out of them: one error lists every problem, whatever kind of value tripped."""
+    before = len(world.stack.node.children)
+    with pytest.raises(OmicsSecureConfigError) as raised:
+        make(world)
+    assert [p.prop for p in raised.value.problems] == props, str(raised.value)
+    assert len(world.stack.node.children) == before
+
+
 def test_a_wrong_type_alone_is_still_one_error_and_nothing_is_built(world: World) -> None:
     before = len(world.stack.node.children)
     with pytest.raises(OmicsSecureConfigError) as raised:

@@ -28,7 +28,14 @@ from typing import Any, TypeVar
 
 from constructs import Construct, IConstruct
 
-from omics_secure._internal.errors import OmicsSecureConfigError, ProblemCollector, is_unresolved, pending, readable
+from omics_secure._internal.errors import (
+    OmicsSecureConfigError,
+    Problem,
+    ProblemCollector,
+    is_unresolved,
+    pending,
+    readable,
+)
 from omics_secure._internal.naming import PHI_NAME_FIX, phi_like_name
 
 F = TypeVar("F", bound=Callable[..., Any])
@@ -61,9 +68,15 @@ def checked_props(function: F) -> F:
             binding = None
         if binding is not None:  # raised outside the except block: no chained TypeError in the user's traceback
             _binding_problems(problems, signature, args, kwargs, binding)
-            if problems.problems:
-                raise OmicsSecureConfigError(label, problems.problems) from None
-            raise binding
+            # A constructor called with misspelt props alone is checked without them, so that the error lists the
+            # problems of the props it has too (a method's body is not run with props left out).
+            known = {name: value for name, value in kwargs.items() if name in signature.parameters}
+            rebound = _bind(signature, self, args, known) if constructor and known != kwargs else None
+            if rebound is None:
+                if problems.problems:
+                    raise OmicsSecureConfigError(label, problems.problems) from None
+                raise binding
+            bound = rebound
         for name, value in list(bound.arguments.items())[1:]:
             hint = hints.get(name, Any)
             if signature.parameters[name].kind is inspect.Parameter.VAR_POSITIONAL:
@@ -75,14 +88,18 @@ def checked_props(function: F) -> F:
             with pending([]):  # a call made while another is being checked raises its own problems only
                 return function(self, *args, **kwargs)
         # Wrong types or a bad id: run the call's own value checks too, so one error names every problem of the
-        # call. Its first ProblemCollector.raise_if_any raises them all, before anything is built; a check that
-        # trips over a wrong-typed value, or a body with no check, ends in these problems alone, and a construct
-        # such a body built is taken out of its scope again.
+        # call. Its first ProblemCollector.raise_if_any raises them all, before anything is built. A constructor's
+        # checks see each wrong-typed prop that has a default as that default, so that a value of the wrong kind
+        # does not trip the checks of the other props (a None tag value, a list where a dict is expected). A check
+        # that still trips, or a body with no check, ends in these problems alone, and a construct such a body
+        # built is taken out of its scope again.
         scope, construct_id = _scope_and_id(args, kwargs) if constructor else (None, None)
+        if constructor:
+            _default_wrong_typed(signature, bound, problems.problems)
         before = _child(scope, construct_id)
         with pending(problems.problems):
             try:
-                function(self, *args, **kwargs)
+                function(*bound.args, **bound.kwargs)
             except OmicsSecureConfigError:
                 raise
             except Exception:
@@ -95,6 +112,24 @@ def checked_props(function: F) -> F:
 
     setattr(wrapper, CHECKED_MARK, True)
     return typing.cast(F, wrapper)
+
+
+def _bind(signature: inspect.Signature, self: Any, args: tuple[Any, ...],
+          kwargs: dict[str, Any]) -> inspect.BoundArguments | None:
+    try:
+        return signature.bind(self, *args, **kwargs)
+    except TypeError:
+        return None
+
+
+def _default_wrong_typed(signature: inspect.Signature, bound: inspect.BoundArguments,
+                         problems: list[Problem]) -> None:
+    """Give each wrong-typed prop of ``bound`` that has a default its default (the problem names it already)."""
+    for name in {problem.prop.split("[", 1)[0].split(".", 1)[0] for problem in problems}:
+        parameter = signature.parameters.get(name)
+        if name in bound.arguments and parameter is not None and parameter.default is not inspect.Parameter.empty \
+                and parameter.kind in (inspect.Parameter.POSITIONAL_OR_KEYWORD, inspect.Parameter.KEYWORD_ONLY):
+            bound.arguments[name] = parameter.default
 
 
 def _scope_and_id(args: tuple[Any, ...], kwargs: dict[str, Any]) -> tuple[Any, Any]:
