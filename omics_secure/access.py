@@ -669,8 +669,10 @@ class CollaboratorAccess(Construct):
             problems.add("principals", principals, "pass a list of role ARNs of the collaborator's account")
         else:
             for arn in principals:
-                if not isinstance(arn, str) or not re.match(r"^arn:aws[a-z-]*:iam::\d{12}:role/", arn):
-                    problems.add("principals", arn, "pass IAM role ARNs, e.g. 'arn:aws:iam::444455556666:role/Reader'")
+                if not isinstance(arn, str) or not re.match(r"^arn:aws[a-z-]*:iam::\d{12}:role/[^*?]+$", arn):
+                    problems.add("principals", arn, "pass IAM role ARNs, e.g. 'arn:aws:iam::444455556666:role/Reader' "
+                                                    "(no wildcard: a principal names one role; leave principals out "
+                                                    "to admit the account)")
                 elif isinstance(account, str) and arn.split(":")[4] != account:
                     problems.add("principals", arn, f"the role is not in the collaborator account {account}")
         name = access_point_name

@@ -25,6 +25,7 @@ from omics_secure._internal.family import HasRole, grantee_of, unwrap
 from omics_secure._internal.grants import add_to_grantee_policy
 from omics_secure._internal.labels import check_label
 from omics_secure._internal.naming import PHI_NAME_FIX, phi_like_name
+from omics_secure._internal.principals import check_principals
 from omics_secure._internal.props import checked_props
 
 ROTATION_DAYS_RANGE = (90, 2560)
@@ -213,7 +214,9 @@ class PhiKey(kms.Key):
             account, so that IAM policies decide.
         :param admins: key administrators, named in the key policy. Default: none besides the account.
         :param users: principals allowed to encrypt and decrypt directly, and to create grants for AWS
-            resources (never to revoke them). Default: none.
+            resources (never to revoke them). Default: none. In these three, a wildcard principal
+            (``iam.AnyPrincipal()``, ``iam.ArnPrincipal("*")``, ``iam.AccountPrincipal("*")``, ...) is refused
+            unless a condition it carries narrows it to an organization, account or principal.
         :param alias: the alias. Default: ``alias/omics-secure/<stack name>/<construct path below the stack>``.
         :param description: the description; never put PHI here. Default: a generic description.
         :param rotation_period: 90 to 2560 days. Default: 365 days.
@@ -241,6 +244,11 @@ class PhiKey(kms.Key):
         if removal_policy not in (cdk.RemovalPolicy.RETAIN, cdk.RemovalPolicy.DESTROY):
             problems.add("removal_policy", removal_policy,
                          "KMS keys support RETAIN (the default) or DESTROY")
+        for prop, principals, admitted_to in (
+                ("service_users", service_users, "use this key through its services"),
+                ("admins", admins, "administer this key (and change its policy)"),
+                ("users", users, "encrypt and decrypt with this key")):
+            check_principals(problems, stack, prop, principals, admitted_to)
         problems.raise_if_any()
 
         super().__init__(

@@ -317,6 +317,7 @@ ACCESS_CASES = [
     Case("CollaboratorAccess", "access", collaborator(access=AccessLevel.READ_WRITE_RESULTS)),
     Case("CollaboratorAccess", "prefix", collaborator(prefix=5)),
     Case("CollaboratorAccess", "bucket", collaborator(bucket="my-bucket")),
+    Case("CollaboratorAccess", "principals", collaborator(principals=["arn:aws:iam::444455556666:role/*"])),
 ]
 
 CASES = [
@@ -330,6 +331,14 @@ CASES = [
     Case("PhiKey", "admins", phi_key(admins=iam.AccountRootPrincipal())),
     Case("PhiKey", "users", phi_key(users=[ROLE_ARN])),
     Case("PhiKey", "service_users", phi_key(service_users=["omics.amazonaws.com"])),
+    Case("PhiKey", "users", phi_key(users=[iam.AnyPrincipal()]), "a wildcard principal"),
+    Case("PhiKey", "users", phi_key(users=[iam.StarPrincipal()])),
+    Case("PhiKey", "admins", phi_key(admins=[iam.ArnPrincipal("*")])),
+    Case("PhiKey", "admins", phi_key(admins=[iam.ArnPrincipal("arn:aws:iam::*:root")]), "any account's root"),
+    Case("PhiKey", "service_users", phi_key(service_users=[iam.AccountPrincipal("*")])),
+    Case("PhiKey", "users", phi_key(users=[iam.CompositePrincipal(iam.AccountRootPrincipal(), iam.AnyPrincipal())])),
+    Case("PhiKey", "users", phi_key(users=[iam.AnyPrincipal().with_conditions({
+        "Bool": {"aws:SecureTransport": "true"}})]), "a condition that does not narrow who"),
     Case("PhiKey", "alias", phi_key(alias="genomics/phi"), "missing alias/ prefix"),
     Case("PhiKey", "alias", phi_key(alias="alias/aws/phi"), "reserved alias"),
     Case("PhiKey", "alias", phi_key(alias=f"alias/{PHI_EMAIL}")),
@@ -728,6 +737,8 @@ CASES = [
     # VerifyAuditorRole
     Case("VerifyAuditorRole", "assumed_by", lambda w: VerifyAuditorRole(w.stack, w.new_id(), assumed_by=ACCOUNT)),
     Case("VerifyAuditorRole", "assumed_by", lambda w: VerifyAuditorRole(w.stack, w.new_id(), assumed_by=None)),
+    Case("VerifyAuditorRole", "assumed_by",
+         lambda w: VerifyAuditorRole(w.stack, w.new_id(), assumed_by=iam.AnyPrincipal()), "anyone may assume it"),
     Case("VerifyAuditorRole", "role_name", lambda w: VerifyAuditorRole(
         w.stack, w.new_id(), assumed_by=iam.AccountRootPrincipal(), role_name=PHI_EMAIL)),
     # PhiBackupVault
@@ -922,6 +933,23 @@ def test_an_object_is_shown_by_its_construct_path_and_arn(world: World) -> None:
 def test_a_misspelt_prop_gets_a_suggestion(world: World) -> None:
     with pytest.raises(OmicsSecureConfigError, match=r"servces=.*did you mean 'services'\?"):
         PhiKey(world.stack, world.new_id(), servces=[KeyService.S3])
+
+
+def test_a_wildcard_principal_is_refused_unless_a_condition_narrows_it(world: World) -> None:
+    with pytest.raises(OmicsSecureConfigError) as raised:
+        PhiKey(world.stack, world.new_id(), users=[iam.AnyPrincipal()], admins=[iam.ArnPrincipal("*")])
+    assert [str(p) for p in raised.value.problems] == [
+        "admins[0]=ArnPrincipal(*): a wildcard principal lets principals of every AWS account administer this key "
+        "(and change its policy); name this account (iam.AccountRootPrincipal()) or its roles (the iam.Role, or "
+        "iam.ArnPrincipal with the role's ARN), or narrow '*' to your organization with "
+        "iam.OrganizationPrincipal('o-...')",
+        "users[0]=AnyPrincipal(): a wildcard principal lets principals of every AWS account encrypt and decrypt with "
+        "this key; name this account (iam.AccountRootPrincipal()) or its roles (the iam.Role, or iam.ArnPrincipal "
+        "with the role's ARN), or narrow '*' to your organization with iam.OrganizationPrincipal('o-...')"]
+    # A '*' narrowed to an organization or a principal by the condition it carries is a written-down choice.
+    PhiKey(world.stack, world.new_id(), users=[iam.OrganizationPrincipal("o-a1b2c3d4e5")],
+           admins=[iam.AnyPrincipal().with_conditions({"ArnEquals": {"aws:PrincipalArn": ROLE_ARN}})])
+    VerifyAuditorRole(world.stack, world.new_id(), assumed_by=iam.AccountPrincipal("444455556666"))
 
 
 def test_an_arn_where_an_object_is_expected_says_how_to_import_it(world: World) -> None:
