@@ -317,7 +317,7 @@ class ApprovedAccess(Construct):
         researchers: Researchers,
         ends: datetime.date | None = None,
         buckets: Sequence[HardenedBucket | s3.IBucket] = (),
-        prefix: str = "",
+        prefix: str | None = None,
         access: AccessLevel = AccessLevel.READ,
         results_prefix: str | None = None,
         sequence_stores: Sequence[SequenceStore] = (),
@@ -335,7 +335,9 @@ class ApprovedAccess(Construct):
         :param ends: the DUC end date: access ends at 00:00 UTC that day. Required, in the future, and no
             later than the ``data_use_end_date`` of any PHI bucket named.
         :param buckets: PHI buckets (``PhiBucket`` or any ``s3.IBucket``). Default: none.
-        :param prefix: the key prefix that may be read, ending in '/'. Required when buckets are named.
+        :param prefix: the key prefix that may be read in each bucket, ending in '/', e.g. ``'cohort-a/'``.
+            Required when buckets are named: there is no default, and no grant of a whole bucket, so an approval
+            always states which objects it covers.
         :param access: Default: ``AccessLevel.READ``.
         :param results_prefix: where ``READ_WRITE_RESULTS`` writes. Default: ``results/<approval id>/``.
         :param sequence_stores: HealthOmics sequence stores whose read sets may be read. Default: none.
@@ -357,8 +359,12 @@ class ApprovedAccess(Construct):
         if not (buckets or sequence_stores or reference_stores or fhir_datastores):
             problems.add("buckets", [], "an approval that names no bucket, store or datastore admits to nothing; "
                                         "name the approved data")
-        if buckets:
+        if prefix is not None:
             _check_prefix(problems, "prefix", prefix)
+        elif buckets:
+            problems.add("prefix", None, "this is required when buckets are named: pass the key prefix the approval "
+                                         "covers, ending in '/', e.g. 'cohort-a/' (an approval never covers a whole "
+                                         "bucket by default)")
         if not isinstance(access, AccessLevel):
             problems.add("access", access, "use AccessLevel.READ (default) or AccessLevel.READ_WRITE_RESULTS")
         elif access is AccessLevel.READ_WRITE_RESULTS:
@@ -669,8 +675,10 @@ class CollaboratorAccess(Construct):
             problems.add("principals", principals, "pass a list of role ARNs of the collaborator's account")
         else:
             for arn in principals:
-                if not isinstance(arn, str) or not re.match(r"^arn:aws[a-z-]*:iam::\d{12}:role/", arn):
-                    problems.add("principals", arn, "pass IAM role ARNs, e.g. 'arn:aws:iam::444455556666:role/Reader'")
+                if not isinstance(arn, str) or not re.match(r"^arn:aws[a-z-]*:iam::\d{12}:role/[^*?]+$", arn):
+                    problems.add("principals", arn, "pass IAM role ARNs, e.g. 'arn:aws:iam::444455556666:role/Reader' "
+                                                    "(no wildcard: a principal names one role; leave principals out "
+                                                    "to admit the account)")
                 elif isinstance(account, str) and arn.split(":")[4] != account:
                     problems.add("principals", arn, f"the role is not in the collaborator account {account}")
         name = access_point_name

@@ -24,6 +24,8 @@ from omics_secure._internal.errors import ProblemCollector, is_unresolved
 from omics_secure._internal.family import HasRole, grantee_of, unwrap
 from omics_secure._internal.grants import add_to_grantee_policy
 from omics_secure._internal.labels import check_label
+from omics_secure._internal.naming import PHI_NAME_FIX, phi_like_name
+from omics_secure._internal.principals import check_principals
 from omics_secure._internal.props import checked_props
 
 ROTATION_DAYS_RANGE = (90, 2560)
@@ -212,7 +214,9 @@ class PhiKey(kms.Key):
             account, so that IAM policies decide.
         :param admins: key administrators, named in the key policy. Default: none besides the account.
         :param users: principals allowed to encrypt and decrypt directly, and to create grants for AWS
-            resources (never to revoke them). Default: none.
+            resources (never to revoke them). Default: none. In these three, a wildcard principal
+            (``iam.AnyPrincipal()``, ``iam.ArnPrincipal("*")``, ``iam.AccountPrincipal("*")``, ...) is refused
+            unless a condition it carries narrows it to an organization, account or principal.
         :param alias: the alias. Default: ``alias/omics-secure/<stack name>/<construct path below the stack>``.
         :param description: the description; never put PHI here. Default: a generic description.
         :param rotation_period: 90 to 2560 days. Default: 365 days.
@@ -228,7 +232,9 @@ class PhiKey(kms.Key):
         if services:
             _require_concrete_environment(problems, stack, "services", [s.value for s in services])
         check_label(problems, "description", description, KEY_DESCRIPTION_MAX)
-        check_label(problems, "alias", alias, ALIAS_NAME_MAX)
+        check_label(problems, "alias", alias, ALIAS_NAME_MAX, name=True)
+        if alias is None:
+            check_default_alias(problems, "alias", scope, id)
         resolved_alias = alias if alias is not None else default_key_alias(scope, id)
         if not is_unresolved(resolved_alias) and (
                 not _ALIAS.match(resolved_alias) or resolved_alias.startswith("alias/aws/")):
@@ -238,6 +244,11 @@ class PhiKey(kms.Key):
         if removal_policy not in (cdk.RemovalPolicy.RETAIN, cdk.RemovalPolicy.DESTROY):
             problems.add("removal_policy", removal_policy,
                          "KMS keys support RETAIN (the default) or DESTROY")
+        for prop, principals, admitted_to in (
+                ("service_users", service_users, "use this key through its services"),
+                ("admins", admins, "administer this key (and change its policy)"),
+                ("users", users, "encrypt and decrypt with this key")):
+            check_principals(problems, stack, prop, principals, admitted_to)
         problems.raise_if_any()
 
         super().__init__(
@@ -457,6 +468,19 @@ def default_key_alias(scope: Construct, id: str) -> str:
     below_stack = scope.node.path[len(stack.node.path):].strip("/")
     path = "/".join(part for part in (stack_name, below_stack, id) if part)
     return "alias/omics-secure/" + re.sub(r"[^a-zA-Z0-9/_-]", "-", path)
+
+
+def check_default_alias(problems: ProblemCollector, prop: str, scope: Construct, id: str) -> None:
+    """The alias a key gets by default (:func:`default_key_alias`) must not look like PHI either: it is made of the
+    stack name and the construct path. A construct id that looks like PHI is reported as ``id`` already."""
+    if not isinstance(id, str) or phi_like_name(id) is not None:
+        return
+    alias = default_key_alias(scope, id)
+    kind = None if is_unresolved(alias) else phi_like_name(alias)
+    if kind is not None:
+        problems.add(prop, alias, f"the default alias, made of the stack name and the construct path, looks like PHI "
+                                  f"({kind}); rename the stack or construct that holds it, or pass {prop}="
+                                  f"'alias/<project code>/...'; {PHI_NAME_FIX}")
 
 
 def prepare_key_for_services(scope: Construct, key: kms.IKey, *services: KeyService) -> None:

@@ -253,6 +253,7 @@ class OrganizationPolicyTypes(Construct):
         existing = stack.node.try_find_child(cls.ID)
         return existing if isinstance(existing, OrganizationPolicyTypes) else cls(stack, cls.ID)
 
+    @checked_props
     def __init__(self, scope: Construct, id: str) -> None:
         super().__init__(scope, id)
         stack = cdk.Stack.of(self)

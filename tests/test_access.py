@@ -289,6 +289,18 @@ def test_bad_approval_props_are_refused_naming_the_prop(stack, data, props, prop
     assert prop in str(error.value) and message in str(error.value)
 
 
+def test_the_prefix_is_required_with_buckets_and_has_no_default(stack, data):
+    """A grant of a whole bucket is never a default: without a prefix, the error says the prop is required."""
+    with pytest.raises(OmicsSecureConfigError) as error:
+        ApprovedAccess(stack, "Study", approval_id="phs000123.v1.p1", researchers=Researchers.identity_center("G"),
+                       ends=ENDS, buckets=[data])
+    assert [str(p) for p in error.value.problems] == [
+        "prefix=None: this is required when buckets are named: pass the key prefix the approval covers, ending in "
+        "'/', e.g. 'cohort-a/' (an approval never covers a whole bucket by default)"]
+    ApprovedAccess(stack, "Stores", approval_id="phs000123.v1.p1", researchers=Researchers.identity_center("G"),
+                   ends=ENDS, reference_stores=[ReferenceStore(stack, "Refs", key=data.key)])
+
+
 def test_every_problem_is_reported_at_once(stack, data):
     with pytest.raises(OmicsSecureConfigError) as error:
         approve(stack, data, ends=None, prefix="*")

@@ -317,6 +317,7 @@ ACCESS_CASES = [
     Case("CollaboratorAccess", "access", collaborator(access=AccessLevel.READ_WRITE_RESULTS)),
     Case("CollaboratorAccess", "prefix", collaborator(prefix=5)),
     Case("CollaboratorAccess", "bucket", collaborator(bucket="my-bucket")),
+    Case("CollaboratorAccess", "principals", collaborator(principals=["arn:aws:iam::444455556666:role/*"])),
 ]
 
 CASES = [
@@ -330,10 +331,21 @@ CASES = [
     Case("PhiKey", "admins", phi_key(admins=iam.AccountRootPrincipal())),
     Case("PhiKey", "users", phi_key(users=[ROLE_ARN])),
     Case("PhiKey", "service_users", phi_key(service_users=["omics.amazonaws.com"])),
+    Case("PhiKey", "users", phi_key(users=[iam.AnyPrincipal()]), "a wildcard principal"),
+    Case("PhiKey", "users", phi_key(users=[iam.StarPrincipal()])),
+    Case("PhiKey", "admins", phi_key(admins=[iam.ArnPrincipal("*")])),
+    Case("PhiKey", "admins", phi_key(admins=[iam.ArnPrincipal("arn:aws:iam::*:root")]), "any account's root"),
+    Case("PhiKey", "service_users", phi_key(service_users=[iam.AccountPrincipal("*")])),
+    Case("PhiKey", "users", phi_key(users=[iam.CompositePrincipal(iam.AccountRootPrincipal(), iam.AnyPrincipal())])),
+    Case("PhiKey", "users", phi_key(users=[iam.AnyPrincipal().with_conditions({
+        "Bool": {"aws:SecureTransport": "true"}})]), "a condition that does not narrow who"),
     Case("PhiKey", "alias", phi_key(alias="genomics/phi"), "missing alias/ prefix"),
     Case("PhiKey", "alias", phi_key(alias="alias/aws/phi"), "reserved alias"),
     Case("PhiKey", "alias", phi_key(alias=f"alias/{PHI_EMAIL}")),
     Case("PhiKey", "alias", phi_key(alias=42)),
+    Case("PhiKey", "alias", phi_key(alias="alias/patient-12345678")),
+    Case("PhiKey", "alias", lambda w: PhiKey(cdk.Stack(w.app, f"Mrn00123456{w.new_id()}", env=ENV), "Key"),
+         "a default alias made of a stack name that looks like PHI"),
     Case("PhiKey", "description", phi_key(description="x" * 9000), "over the 8192 KMS limit"),
     Case("PhiKey", "description", phi_key(description=f"key for {PHI_EMAIL}")),
     Case("PhiKey", "description", phi_key(description=f"patient {PHI_SSN}")),
@@ -389,6 +401,11 @@ CASES = [
     Case("PhiBucket", "bucket_name", phi_bucket(bucket_name="192.168.10.1")),
     Case("PhiBucket", "bucket_name", phi_bucket(bucket_name="genomics..phi")),
     Case("PhiBucket", "bucket_name", phi_bucket(bucket_name="patient-123-45-6789")),
+    Case("PhiBucket", "bucket_name", phi_bucket(bucket_name="patient-12345678-wgs"), "a record word and digits"),
+    Case("PhiBucket", "bucket_name", phi_bucket(bucket_name="data-123456789"), "an SSN without dashes"),
+    Case("PhiBucket", "bucket_name", phi_bucket(bucket_name="cohort-00123456"), "8 digits in a row"),
+    Case("AccessLogBucket", "bucket_name",
+         lambda w: AccessLogBucket(w.stack, w.new_id(), bucket_name="logs-dob-19800131")),
     Case("PhiBucket", "encryption", phi_bucket(encryption="aws:kms")),
     Case("PhiBucket", "encryption", phi_bucket(encryption=s3.BucketEncryption.S3_MANAGED)),
     Case("PhiBucket", "object_lock_mode", phi_bucket(object_lock_mode="COMPLIANCE")),
@@ -439,6 +456,8 @@ CASES = [
          lambda w: PhiReplicaBucket(w.west, w.new_id(), key_alias=f"alias/{PHI_EMAIL}")),
     Case("PhiReplicaBucket", "bucket_name",
          lambda w: PhiReplicaBucket(w.west, w.new_id(), bucket_name="replica--table-s3")),
+    Case("PhiReplicaBucket", "key_alias",
+         lambda w: PhiReplicaBucket(w.west, w.new_id(), key_alias="alias/subject-0042")),
     Case("PhiReplicaBucket", "env", lambda w: PhiReplicaBucket(w.envless, w.new_id())),
     Case("PhiReplicaBucket", "tags", lambda w: PhiReplicaBucket(w.west, w.new_id(), tags={"aws:cost": "x"})),
     Case("PhiReplicaBucket", "access_logs", lambda w: PhiReplicaBucket(w.west, w.new_id(), access_logs=w.logs)),
@@ -718,6 +737,8 @@ CASES = [
     # VerifyAuditorRole
     Case("VerifyAuditorRole", "assumed_by", lambda w: VerifyAuditorRole(w.stack, w.new_id(), assumed_by=ACCOUNT)),
     Case("VerifyAuditorRole", "assumed_by", lambda w: VerifyAuditorRole(w.stack, w.new_id(), assumed_by=None)),
+    Case("VerifyAuditorRole", "assumed_by",
+         lambda w: VerifyAuditorRole(w.stack, w.new_id(), assumed_by=iam.AnyPrincipal()), "anyone may assume it"),
     Case("VerifyAuditorRole", "role_name", lambda w: VerifyAuditorRole(
         w.stack, w.new_id(), assumed_by=iam.AccountRootPrincipal(), role_name=PHI_EMAIL)),
     # PhiBackupVault
@@ -789,6 +810,10 @@ CASES = [
     Case("PhiKey", "scope", lambda w: PhiKey("stack", "Key")),
     Case("PhiBucket", "id", lambda w: PhiBucket(w.stack, 7)),
     Case("AuditTrail", "id", lambda w: AuditTrail(w.stack)),
+    Case("PhiKey", "id", lambda w: PhiKey(w.stack, ""), "an empty id"),
+    Case("PhiKey", "id", lambda w: PhiKey(w.stack, "Key"), "an id taken in the scope"),
+    Case("PhiBucket", "id", lambda w: PhiBucket(w.stack, "Patient-123-45-6789"), "an id that looks like PHI"),
+    Case("AccessLogBucket", "id", lambda w: AccessLogBucket(w.stack, "jane.doe@example.org")),
 ]
 
 
@@ -855,6 +880,32 @@ def test_a_wrong_type_does_not_hide_the_value_problems_of_the_same_call(world: W
     assert [p.prop for p in raised.value.problems] == ["flow_log_retention_days", "cidr"]
 
 
+@pytest.mark.parametrize(("make", "props"), [
+    (lambda w: PhiBucket(w.stack, w.new_id(), bucket_name="cohort-mrn-00123456", tags={"a": None}),
+     ["tags['a']", "bucket_name"]),
+    (lambda w: PhiBucket(w.stack, w.new_id(), bucket_name="Bad_Name", tags=[("a", "b")]), ["tags", "bucket_name"]),
+    (lambda w: PhiKey(w.stack, w.new_id(), services="S3", alias="alias/aws/phi"), ["services", "alias"]),
+    (lambda w: SequenceStore(w.stack, w.new_id(), key=w.key, access_logs=w.logs, tags={"a": None}, name="x" * 300),
+     ["tags['a']", "name"]),
+    (lambda w: ImageRepository(w.stack, w.new_id(), key=w.key, tags={"a": None}, repository_name="Bad Name"),
+     ["tags['a']", "repository_name"]),
+    # A misspelt prop is one more problem, not the only one.
+    (lambda w: AccessLogBucket(w.stack, w.new_id(), bucket_name="Bad_Name", tags={"a": "b"}), ["tags", "bucket_name"]),
+    (lambda w: AuditTrail(w.stack, w.new_id(), access_logs=w.logs, tag={"a": "b"}, trail_name=PHI_EMAIL),
+     ["tag", "trail_name"]),
+], ids=["None-tag-value", "tags-as-list", "services-as-string", "store-tags", "repository-tags", "unknown-tags",
+        "unknown-tag"])
+def test_a_wrong_type_or_a_misspelt_prop_does_not_hide_the_value_problems_of_other_props(
+        world: World, make: Callable[[World], Any], props: list[str]) -> None:
+    """A wrong-typed prop is judged as its default by the value checks of the others, and a misspelt one is left
+    out of them: one error lists every problem, whatever kind of value tripped."""
+    before = len(world.stack.node.children)
+    with pytest.raises(OmicsSecureConfigError) as raised:
+        make(world)
+    assert [p.prop for p in raised.value.problems] == props, str(raised.value)
+    assert len(world.stack.node.children) == before
+
+
 def test_a_wrong_type_alone_is_still_one_error_and_nothing_is_built(world: World) -> None:
     before = len(world.stack.node.children)
     with pytest.raises(OmicsSecureConfigError) as raised:
@@ -882,6 +933,23 @@ def test_an_object_is_shown_by_its_construct_path_and_arn(world: World) -> None:
 def test_a_misspelt_prop_gets_a_suggestion(world: World) -> None:
     with pytest.raises(OmicsSecureConfigError, match=r"servces=.*did you mean 'services'\?"):
         PhiKey(world.stack, world.new_id(), servces=[KeyService.S3])
+
+
+def test_a_wildcard_principal_is_refused_unless_a_condition_narrows_it(world: World) -> None:
+    with pytest.raises(OmicsSecureConfigError) as raised:
+        PhiKey(world.stack, world.new_id(), users=[iam.AnyPrincipal()], admins=[iam.ArnPrincipal("*")])
+    assert [str(p) for p in raised.value.problems] == [
+        "admins[0]=ArnPrincipal(*): a wildcard principal lets principals of every AWS account administer this key "
+        "(and change its policy); name this account (iam.AccountRootPrincipal()) or its roles (the iam.Role, or "
+        "iam.ArnPrincipal with the role's ARN), or narrow '*' to your organization with "
+        "iam.OrganizationPrincipal('o-...')",
+        "users[0]=AnyPrincipal(): a wildcard principal lets principals of every AWS account encrypt and decrypt with "
+        "this key; name this account (iam.AccountRootPrincipal()) or its roles (the iam.Role, or iam.ArnPrincipal "
+        "with the role's ARN), or narrow '*' to your organization with iam.OrganizationPrincipal('o-...')"]
+    # A '*' narrowed to an organization or a principal by the condition it carries is a written-down choice.
+    PhiKey(world.stack, world.new_id(), users=[iam.OrganizationPrincipal("o-a1b2c3d4e5")],
+           admins=[iam.AnyPrincipal().with_conditions({"ArnEquals": {"aws:PrincipalArn": ROLE_ARN}})])
+    VerifyAuditorRole(world.stack, world.new_id(), assumed_by=iam.AccountPrincipal("444455556666"))
 
 
 def test_an_arn_where_an_object_is_expected_says_how_to_import_it(world: World) -> None:
@@ -913,6 +981,65 @@ def test_values_that_merely_resemble_bad_ones_are_accepted(world: World) -> None
     FhirDatastore(world.stack, world.new_id(), key=world.key, name="Study 42: FHIR/R4 @lab+1=ok")
     AlertTopic(world.stack, world.new_id(), email="security-alerts+phi@example.org")
     _ = (Encryption, ObjectLockMode, TlsVersion, MacieFrequency, SmartAuthorizationStrategy, WorkflowEngine)
+
+
+def _exported_constructs() -> list[type]:
+    from constructs import Construct
+
+    import omics_secure
+
+    return [value for value in (getattr(omics_secure, name) for name in sorted(omics_secure.__all__))
+            if isinstance(value, type) and issubclass(value, Construct)]
+
+
+@pytest.mark.parametrize("construct", _exported_constructs(), ids=lambda c: c.__name__)
+def test_every_construct_checks_its_id_first(world: World, construct: type) -> None:
+    """An empty id or one already taken in the scope is the project's error naming ``id``, first, never jsii's
+    RuntimeError ('Only root constructs may have an empty ID', 'There is already a Construct with name ...')."""
+    for bad_id, fix in (("", "pass a non-empty construct id"),
+                        ("Key", "'Catalogue' already has a construct with this id (PhiKey at Catalogue/Key)")):
+        before = len(world.stack.node.children)
+        with pytest.raises(OmicsSecureConfigError) as raised:
+            construct(world.stack, bad_id)
+        assert raised.value.problems[0].prop == "id", str(raised.value)
+        assert f"  - id={bad_id!r}: {fix}" in str(raised.value)
+        assert len(world.stack.node.children) == before
+
+
+def test_an_id_that_looks_like_phi_is_refused_and_nothing_is_built(world: World) -> None:
+    from omics_secure import OrganizationPolicyTypes
+
+    with pytest.raises(OmicsSecureConfigError) as raised:
+        PhiKey(world.stack, "Patient-123-45-6789", services=[KeyService.S3])
+    assert str(raised.value) == (
+        "PhiKey 'Patient-123-45-6789': invalid props\n  - id='Patient-123-45-6789': it looks like PHI (social "
+        "security number); the id becomes the construct path, logical ids and the names and key aliases made from "
+        "them; names, tags and metadata are not encrypted with the data; use an opaque identifier (a project or study "
+        "code, a random id) and keep identifiers inside the encrypted objects")
+    # A construct whose body has no value checks of its own builds before the error is raised: it is taken out.
+    with pytest.raises(OmicsSecureConfigError, match=r"id='mrn-0012345': it looks like PHI \(medical record"):
+        OrganizationPolicyTypes(world.stack, "mrn-0012345")
+    assert world.stack.node.try_find_child("mrn-0012345") is None
+    PhiKey(world.stack, world.new_id(), alias="alias/genomics/phi-3")  # ids such as Case12 are ordinary
+
+
+def test_names_that_look_like_phi_are_refused_and_account_ids_are_not(world: World) -> None:
+    """Bucket names and KMS aliases, given or derived from the stack name and construct path, are screened for
+    record words with digits, SSNs without dashes and long digit runs; a 12-digit account id standing alone is not
+    an identifier of a person."""
+    with pytest.raises(OmicsSecureConfigError) as raised:
+        PhiBucket(world.stack, world.new_id(), bucket_name="patient-12345678-wgs")
+    assert "bucket_name='patient-12345678-wgs': it looks like PHI (patient or subject identifier)" in str(raised.value)
+    with pytest.raises(OmicsSecureConfigError) as raised:
+        PhiBucket(world.stack, world.new_id(), bucket_name="data-123456789")
+    assert "bucket_name='data-123456789': it looks like PHI (social security number)" in str(raised.value)
+    stack = cdk.Stack(world.app, "Cohort-12345678", env=ENV)
+    with pytest.raises(OmicsSecureConfigError) as raised:
+        PhiKey(stack, "Key")
+    assert ("alias='alias/omics-secure/Cohort-12345678/Key': the default alias, made of the stack name and the "
+            "construct path, looks like PHI (long number (8 or more digits)); rename the stack") in str(raised.value)
+    PhiKey(stack, "Named", alias="alias/genomics/phi")
+    AccessLogBucket(world.stack, world.new_id(), bucket_name=f"access-logs-{ACCOUNT}-us-east-1")
 
 
 @pytest.mark.slow  # runs an app as a user does, in a subprocess

@@ -59,7 +59,7 @@ from omics_secure import (
     WorkflowEngine,
     WorkflowRunRole,
 )
-from omics_secure._internal.naming import phi_like
+from omics_secure._internal.naming import phi_like, phi_like_name
 from omics_secure.network import DEFAULT_INTERFACE_ENDPOINTS, FLOW_LOG_RETENTION_DAYS
 from tests.harness import ACCOUNT, ENV, REPLICA_REGION, check_compliance, make_app
 
@@ -75,7 +75,7 @@ UNREPLICATED = {"HIPAA.Security-S3BucketReplicationEnabled", "NIST.800.53.R5-S3B
 WORKFLOW_DIR = str(Path(__file__).resolve().parent.parent / "omics_secure" / "stacks" / "workflows" / "example")
 
 labels = st.text(alphabet=string.ascii_letters + string.digits + "-_", min_size=1, max_size=24).filter(
-    lambda text: text[0].isalnum() and phi_like(text) is None)
+    lambda text: text[0].isalnum() and phi_like_name(text) is None)
 descriptions = st.text(alphabet=string.ascii_letters + string.digits + " -.,", min_size=1, max_size=80).filter(
     lambda text: text.strip() != "" and phi_like(text) is None)
 tag_maps = st.dictionaries(

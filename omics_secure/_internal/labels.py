@@ -1,8 +1,9 @@
 """Validation of the free-text fields AWS services show unencrypted: names, descriptions, prefixes and tags.
 
 Every free-text prop that reaches resource metadata goes through :func:`check_label` or :func:`check_tags`,
-which apply the one PHI screen (:func:`omics_secure._internal.naming.phi_like`) and the length and
-character rules CloudFormation enforces for the field.
+which apply the one PHI screen (:func:`omics_secure._internal.naming.phi_like`, or for names
+:func:`omics_secure._internal.naming.phi_like_name`) and the length and character rules CloudFormation
+enforces for the field.
 """
 
 from __future__ import annotations
@@ -11,7 +12,7 @@ import re
 from collections.abc import Mapping
 
 from omics_secure._internal.errors import ProblemCollector, is_unresolved
-from omics_secure._internal.naming import PHI_NAME_FIX, phi_like
+from omics_secure._internal.naming import PHI_NAME_FIX, phi_like, phi_like_name
 from omics_secure._internal.tags import DATA_CLASSIFICATION_TAG
 
 # The Tag type every AWS resource schema shares (e.g. AWS::S3::Bucket Tag, AWS::KMS::Key Tag): keys of 1 to
@@ -23,20 +24,23 @@ RESERVED_TAG_PREFIX = "aws:"
 _TAG_PUNCTUATION = frozenset("_.:/=+-@")
 
 
-def check_label(problems: ProblemCollector, prop: str, value: str | None, maximum: int) -> None:
-    """A name, description or prefix: 1 to ``maximum`` characters and nothing that looks like PHI."""
+def check_label(problems: ProblemCollector, prop: str, value: str | None, maximum: int, *,
+                name: bool = False) -> None:
+    """A name, description or prefix: 1 to ``maximum`` characters and nothing that looks like PHI (with
+    ``name``, by the stricter screen of names)."""
     if value is None or not isinstance(value, str) or is_unresolved(value):
         return
     if not value.strip() or len(value) > maximum:
         problems.add(prop, value, f"use 1 to {maximum} characters (received {len(value)})")
-    check_phi(problems, prop, value)
+    check_phi(problems, prop, value, name=name)
 
 
-def check_phi(problems: ProblemCollector, prop: str, value: str | None) -> None:
-    """Refuse text that looks like PHI (e-mail address, SSN, phone or medical record number)."""
+def check_phi(problems: ProblemCollector, prop: str, value: str | None, *, name: bool = False) -> None:
+    """Refuse text that looks like PHI (e-mail address, SSN, phone or medical record number); with ``name``, a
+    resource name, also record words with digits and long digit runs (:func:`phi_like_name`)."""
     if value is None or not isinstance(value, str) or is_unresolved(value):
         return
-    kind = phi_like(value)
+    kind = phi_like_name(value) if name else phi_like(value)
     if kind is not None:
         problems.add(prop, value, f"it looks like PHI ({kind}); {PHI_NAME_FIX}")
 

@@ -41,6 +41,60 @@ def phi_like(value: str) -> str | None:
     return None
 
 
+# Names (S3 bucket names, KMS alias names, construct ids and what is derived from them) are held to more than
+# free text: they are global or listed in every console, and a name is where an identifier lands when a
+# resource is made per patient or per sample. Besides the identifiers above, a name must not hold a record word
+# followed by digits, nine digits standing alone (an SSN without its dashes), or any run of 8 or more digits (a
+# record number, a date of birth written 19800131). Tag values and descriptions keep the free-text screen only:
+# cost centres, ticket numbers and account ids are ordinary there.
+RECORD_WORD_PATTERNS: tuple[PhiPattern, ...] = (
+    PhiPattern("patient or subject identifier", re.compile(r"(?i)(?<![a-z])(patient|subject)[-_:#=. ]*\d{3,}")),
+    PhiPattern("date of birth", re.compile(r"(?i)(?<![a-z])dob[-_:#=. ]*\d{3,}")),
+    PhiPattern("medical record number", re.compile(r"(?i)(?<![a-z])mrn[-_:#=. ]*\d{3,}")),
+)
+DIGIT_RUN_PATTERNS: tuple[PhiPattern, ...] = (
+    PhiPattern("social security number", re.compile(r"(?<![0-9A-Za-z])\d{9}(?![0-9A-Za-z])")),
+    PhiPattern("long number (8 or more digits)", re.compile(r"\d{8,}")),
+)
+# Digit runs that are not identifiers of a person: an AWS account id (12 digits standing alone, as in
+# 'access-logs-111122223333-us-east-1' or an ARN's account field), a hash (12 or more hex digits with two
+# letters among them: CDK's generated physical names end in 20), the 8 hex digits CDK appends to a construct id
+# in a name CloudFormation generates ('<stack>-<logical id>-<random suffix>', e.g. 'stack-bucket83908e77-1x2y3z'),
+# and the 8 hex digits of the construct path in omics-secure's own default names ('omics-secure-replica-92852749-
+# 111122223333-us-west-2').
+_ACCOUNT_ID = re.compile(r"(?<![0-9A-Za-z])\d{12}(?![0-9A-Za-z])")
+_HASH = re.compile(r"[0-9a-fA-F]{12,}")
+_GENERATED_NAME_HASH = re.compile(
+    r"(?i)(?<=[a-z])\d{8}(?=-(?=[a-z0-9]*[a-z])(?=[a-z0-9]*\d)[a-z0-9]{6,13}$)"
+    r"|(?<=omics-secure-)(?:[a-z]+-)?\d{8}(?![0-9a-f])")
+
+
+def phi_like_name(value: str) -> str | None:
+    """The kind of identifier the name ``value`` appears to contain, or None: :func:`phi_like`,
+    :data:`RECORD_WORD_PATTERNS`, and :data:`DIGIT_RUN_PATTERNS` on digits that are not an account id or a hash."""
+    kind = phi_like(value)
+    if kind is not None:
+        return kind
+    for phi in RECORD_WORD_PATTERNS:
+        if phi.pattern.search(value):
+            return phi.kind
+    masked = _mask_generated_digits(value)
+    for phi in DIGIT_RUN_PATTERNS:
+        if phi.pattern.search(masked):
+            return phi.kind
+    return None
+
+
+def _mask_generated_digits(value: str) -> str:
+    """``value`` with the digits of account ids and generated hashes replaced by 'x'."""
+    spans = [m.span() for m in (*_ACCOUNT_ID.finditer(value), *_GENERATED_NAME_HASH.finditer(value))]
+    spans += [m.span() for m in _HASH.finditer(value) if sum(not c.isdigit() for c in m.group()) >= 2]
+    characters = list(value)
+    for start, end in spans:
+        characters[start:end] = "x" * (end - start)
+    return "".join(characters)
+
+
 PHI_NAME_FIX = (
     "names, tags and metadata are not encrypted with the data; use an opaque identifier (a project or "
     "study code, a random id) and keep identifiers inside the encrypted objects"

@@ -26,7 +26,17 @@ from collections.abc import Callable
 from enum import Enum
 from typing import Any, TypeVar
 
-from omics_secure._internal.errors import OmicsSecureConfigError, ProblemCollector, is_unresolved, pending, readable
+from constructs import Construct, IConstruct
+
+from omics_secure._internal.errors import (
+    OmicsSecureConfigError,
+    Problem,
+    ProblemCollector,
+    is_unresolved,
+    pending,
+    readable,
+)
+from omics_secure._internal.naming import PHI_NAME_FIX, phi_like_name
 
 F = TypeVar("F", bound=Callable[..., Any])
 CHECKED_MARK = "__omics_secure_checked_props__"
@@ -37,6 +47,8 @@ def checked_props(function: F) -> F:
     """Check every argument of ``function`` against its type hints; raise one error for all problems."""
     signature = inspect.signature(function)
     hints: dict[str, Any] | None = None
+    # A construct's constructor (scope, id, ...): its id is checked first, by value, for every construct alike.
+    constructor = function.__name__ == "__init__" and list(signature.parameters)[1:3] == ["scope", "id"]
 
     @functools.wraps(function)
     def wrapper(self: Any, *args: Any, **kwargs: Any) -> Any:
@@ -45,6 +57,8 @@ def checked_props(function: F) -> F:
             hints = typing.get_type_hints(function)
         label = _label(self, function.__name__, args, kwargs)
         problems = ProblemCollector(label)
+        if constructor:
+            _check_construct_id(problems, *_scope_and_id(args, kwargs))
         binding: TypeError | None
         try:
             bound = signature.bind(self, *args, **kwargs)
@@ -54,9 +68,15 @@ def checked_props(function: F) -> F:
             binding = None
         if binding is not None:  # raised outside the except block: no chained TypeError in the user's traceback
             _binding_problems(problems, signature, args, kwargs, binding)
-            if problems.problems:
-                raise OmicsSecureConfigError(label, problems.problems) from None
-            raise binding
+            # A constructor called with misspelt props alone is checked without them, so that the error lists the
+            # problems of the props it has too (a method's body is not run with props left out).
+            known = {name: value for name, value in kwargs.items() if name in signature.parameters}
+            rebound = _bind(signature, self, args, known) if constructor and known != kwargs else None
+            if rebound is None:
+                if problems.problems:
+                    raise OmicsSecureConfigError(label, problems.problems) from None
+                raise binding
+            bound = rebound
         for name, value in list(bound.arguments.items())[1:]:
             hint = hints.get(name, Any)
             if signature.parameters[name].kind is inspect.Parameter.VAR_POSITIONAL:
@@ -65,21 +85,85 @@ def checked_props(function: F) -> F:
             else:
                 check_value(problems, name, value, hint)
         if not problems.problems:
-            return function(self, *args, **kwargs)
-        # Wrong types: run the call's own value checks too, so one error names every problem of the call. Its
-        # first ProblemCollector.raise_if_any raises them all, before anything is built; a check that trips over
-        # a wrong-typed value, or a body with no check, ends in the type problems alone.
+            with pending([]):  # a call made while another is being checked raises its own problems only
+                return function(self, *args, **kwargs)
+        # Wrong types or a bad id: run the call's own value checks too, so one error names every problem of the
+        # call. Its first ProblemCollector.raise_if_any raises them all, before anything is built. A constructor's
+        # checks see each wrong-typed prop that has a default as that default, so that a value of the wrong kind
+        # does not trip the checks of the other props (a None tag value, a list where a dict is expected). A check
+        # that still trips, or a body with no check, ends in these problems alone, and a construct such a body
+        # built is taken out of its scope again.
+        scope, construct_id = _scope_and_id(args, kwargs) if constructor else (None, None)
+        if constructor:
+            _default_wrong_typed(signature, bound, problems.problems)
+        before = _child(scope, construct_id)
         with pending(problems.problems):
             try:
-                function(self, *args, **kwargs)
+                function(*bound.args, **bound.kwargs)
             except OmicsSecureConfigError:
                 raise
             except Exception:
                 pass
+            finally:
+                if before is None and isinstance(scope, Construct) and isinstance(construct_id, str) \
+                        and _child(scope, construct_id) is not None:
+                    scope.node.try_remove_child(construct_id)
         raise OmicsSecureConfigError(label, problems.problems) from None
 
     setattr(wrapper, CHECKED_MARK, True)
     return typing.cast(F, wrapper)
+
+
+def _bind(signature: inspect.Signature, self: Any, args: tuple[Any, ...],
+          kwargs: dict[str, Any]) -> inspect.BoundArguments | None:
+    try:
+        return signature.bind(self, *args, **kwargs)
+    except TypeError:
+        return None
+
+
+def _default_wrong_typed(signature: inspect.Signature, bound: inspect.BoundArguments,
+                         problems: list[Problem]) -> None:
+    """Give each wrong-typed prop of ``bound`` that has a default its default (the problem names it already)."""
+    for name in {problem.prop.split("[", 1)[0].split(".", 1)[0] for problem in problems}:
+        parameter = signature.parameters.get(name)
+        if name in bound.arguments and parameter is not None and parameter.default is not inspect.Parameter.empty \
+                and parameter.kind in (inspect.Parameter.POSITIONAL_OR_KEYWORD, inspect.Parameter.KEYWORD_ONLY):
+            bound.arguments[name] = parameter.default
+
+
+def _scope_and_id(args: tuple[Any, ...], kwargs: dict[str, Any]) -> tuple[Any, Any]:
+    scope = args[0] if args else kwargs.get("scope")
+    construct_id = args[1] if len(args) > 1 else kwargs.get("id")
+    return scope, construct_id
+
+
+def _child(scope: Any, construct_id: Any) -> IConstruct | None:
+    if not isinstance(scope, Construct) or not isinstance(construct_id, str) or not construct_id:
+        return None
+    return scope.node.try_find_child(construct_id)
+
+
+def _check_construct_id(problems: ProblemCollector, scope: Any, construct_id: Any) -> None:
+    """A construct id is a non-empty string, free in its scope, and nothing that looks like PHI: aws-cdk-lib
+    refuses the first two with a jsii error, and the id becomes the construct path, the logical ids and the
+    names and key aliases derived from them. Its type is checked with the other props."""
+    if not isinstance(construct_id, str):
+        return
+    if not construct_id:
+        problems.add("id", construct_id, "pass a non-empty construct id, e.g. 'PhiData': only an App may have an "
+                                         "empty id")
+        return
+    if isinstance(scope, Construct):
+        taken = scope.node.try_find_child(construct_id)
+        if taken is not None:
+            where = f"'{scope.node.path}'" if scope.node.path else "the app"
+            problems.add("id", construct_id, f"{where} already has a construct with this id ({readable(taken)}); "
+                                             "ids are unique within their scope: choose another id")
+    kind = phi_like_name(construct_id)
+    if kind is not None:
+        problems.add("id", construct_id, f"it looks like PHI ({kind}); the id becomes the construct path, logical "
+                                         f"ids and the names and key aliases made from them; {PHI_NAME_FIX}")
 
 
 def check_value(problems: ProblemCollector, prop: str, value: Any, hint: Any) -> bool:

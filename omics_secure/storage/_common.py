@@ -16,7 +16,7 @@ from omics_secure._internal import environment
 from omics_secure._internal.durations import optional_days
 from omics_secure._internal.errors import ProblemCollector, is_unresolved
 from omics_secure._internal.labels import check_phi
-from omics_secure._internal.naming import PHI_NAME_FIX, phi_like
+from omics_secure._internal.naming import PHI_NAME_FIX, phi_like_name
 
 DEFAULT_OBJECT_LOCK_DAYS = 30
 OBJECT_LOCK_DAYS_RANGE = (1, 36500)  # S3 accepts up to 100 years
@@ -171,7 +171,7 @@ def check_tiering(problems: ProblemCollector, tiering: RawDataTiering | None) ->
 def check_bucket_name(problems: ProblemCollector, name: str | None) -> None:
     if name is None or is_unresolved(name):
         return
-    kind = phi_like(name)
+    kind = phi_like_name(name)
     if kind is not None:
         problems.add("bucket_name", name, f"it looks like PHI ({kind}); {PHI_NAME_FIX}")
     if not BUCKET_NAME_PATTERN.match(name) or ".." in name or re.fullmatch(r"\d+\.\d+\.\d+\.\d+", name):

@@ -17,7 +17,7 @@ from omics_secure._internal.grants import add_to_grantee_policy
 from omics_secure._internal.labels import check_phi
 from omics_secure._internal.naming import NAME_SUFFIX_FIX, is_valid_name_suffix
 from omics_secure._internal.props import checked_props
-from omics_secure.keys import KeyService, PhiKey, default_key_alias
+from omics_secure.keys import KeyService, PhiKey, check_default_alias, default_key_alias
 from omics_secure.storage._common import (
     NONCURRENT_EXPIRATION,
     NONCURRENT_TRANSITION,
@@ -113,7 +113,9 @@ class PhiReplicaBucket(HardenedBucket):
             problems.add("key_alias", key_alias,
                          "pass a literal alias the source stack can name, 'alias/' followed by letters, digits, "
                          "'/', '_' or '-' (not 'alias/aws/'), e.g. 'alias/genomics/phi-replica'")
-        check_phi(problems, "key_alias", key_alias)
+        check_phi(problems, "key_alias", key_alias, name=True)
+        if key_alias is None:
+            check_default_alias(problems, "key_alias", stack, id)
         if access_logs is not None and cdk.Stack.of(access_logs) is not stack:
             problems.add("access_logs", access_logs,
                          "use an AccessLogBucket in the same stack (S3 delivers logs within one region)")

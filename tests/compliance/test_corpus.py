@@ -70,7 +70,13 @@ EXPECTED: dict[str, dict[tuple[str, str], Status]] = {
                                 ("Correct", TLS): NC, ("Correct", "S3ReplicationKmsEncryptedObjects"): C},
     "bucket-phi-names.yaml": {("Named", TLS): NC, ("Named", "S3NoPhiInNamesOrTags"): NC, ("Tagged", TLS): NC,
                               ("Tagged", "S3NoPhiInNamesOrTags"): NC, ("Clean", TLS): NC,
-                              ("Clean", "S3NoPhiInNamesOrTags"): C},
+                              ("Clean", "S3NoPhiInNamesOrTags"): C,
+                              # a record word with digits, an SSN without dashes; an account id is no identifier
+                              ("RecordNumbered", "S3NoPhiInNamesOrTags"): NC, ("BareSsn", "S3NoPhiInNamesOrTags"): NC,
+                              ("AccountNamed", "S3NoPhiInNamesOrTags"): C,
+                              **{(bucket, TLS): NC for bucket in ("RecordNumbered", "BareSsn", "AccountNamed")}},
+    "kms-alias-names.yaml": {("PatientAlias", "KMSAliasNoPhiInName"): NC, ("NumberedAlias", "KMSAliasNoPhiInName"): NC,
+                             ("StudyAlias", "KMSAliasNoPhiInName"): C, ("AccountAlias", "KMSAliasNoPhiInName"): C},
     "key-policy-conditional-principal.json": {("SharedKey", "KMSKeyPolicyNoOpenPrincipal"): NC},
     "key-string-booleans.json": {("Key", "KMSKeyRotationEnabled"): C, ("Key", "KMSKeyRetained"): C,
                                  ("Signing", "KMSKeyRotationEnabled"): Status.NOT_APPLICABLE},
@@ -160,7 +166,8 @@ _BASELINE: dict[str, dict[tuple[str, str], Status]] = {
         **{(bucket, "S3BucketAccessLogged"): NC for bucket in ("SseS3", "AwsManaged", "Chosen")},
         ("SseS3", "S3BucketEncryptedWithKms"): NC, ("Chosen", "S3BucketEncryptedWithKms"): NC},
     "bucket-phi-hardened.yaml": {("Data", "S3BucketAccessLogged"): NC},
-    "bucket-phi-names.yaml": {(bucket, rule): NC for bucket in ("Clean", "Named", "Tagged") for rule in (
+    "bucket-phi-names.yaml": {(bucket, rule): NC for bucket in (
+        "Clean", "Named", "Tagged", "RecordNumbered", "BareSsn", "AccountNamed") for rule in (
         "S3BucketAccessLogged", "S3BucketEncryptedWithKms", "S3BucketVersioning")},
     "bucket-phi-suspended.yaml": {
         **{(bucket, "S3BucketAccessLogged"): NC for bucket in ("Logs", "Suspended", "Unversioned")},

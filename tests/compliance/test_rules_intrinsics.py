@@ -263,6 +263,12 @@ CASES: list[tuple[Rule, dict[str, Any], Status, str]] = [
     (kms.KEY_ROTATION_ENABLED, key({"KeySpec": "RSA_2048"}), NA, ""),
     (kms.KEY_ROTATION_ENABLED, key({"KeySpec": {"Fn::If": ["IsProd", "RSA_2048", "SYMMETRIC_DEFAULT"]}}), NC,
      "EnableKeyRotation is absent"),
+    # KMSAliasNoPhiInName
+    (kms.ALIAS_NO_PHI_IN_NAME, one("AWS::KMS::Alias", {"AliasName": {"Fn::Join": ["/", [
+        "alias", {"Ref": "Env"}, "subject-0042"]]}, "TargetKeyId": {"Ref": "Key"}}), NC,
+     "AliasName looks like PHI (patient or subject identifier)"),
+    (kms.ALIAS_NO_PHI_IN_NAME, one("AWS::KMS::Alias", {"AliasName": {"Fn::Sub": "alias/${Env}/${AWS::AccountId}"},
+                                                        "TargetKeyId": {"Ref": "Key"}}), C, ""),
     # KMSKeyRetained
     (kms.KEY_RETAINED, key({}, "RetainExceptOnCreate"), C, ""),
     (kms.KEY_RETAINED, key({}, "RetainExceptOnUpdate"), NC, "DeletionPolicy is RetainExceptOnUpdate"),

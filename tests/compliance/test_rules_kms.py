@@ -8,6 +8,7 @@ import pytest
 
 from omics_secure.compliance.model import Resource, Status
 from omics_secure.compliance.rules.kms import (
+    ALIAS_NO_PHI_IN_NAME,
     GRANT_SERVICE_STATEMENTS_SCOPED,
     KEY_POLICY_NO_OPEN_PRINCIPAL,
     KEY_RETAINED,
@@ -220,3 +221,22 @@ def test_a_deny_outside_the_account_pins_an_open_grant(deny_condition, status):
     deny = {"Effect": "Deny", "Principal": "*", "Action": "kms:*", "Resource": "*", "Condition": deny_condition}
     verdict = KEY_POLICY_NO_OPEN_PRINCIPAL.evaluate(key(policy(grant, deny)))
     assert verdict.status is status, verdict.detail
+
+
+@pytest.mark.parametrize(("alias_name", "status", "detail"), [
+    ("alias/patient-123-45-6789", Status.NON_COMPLIANT, "AliasName looks like PHI (social security number)"),
+    ("alias/omics-secure/S/Patient-12345678", Status.NON_COMPLIANT,
+     "AliasName looks like PHI (patient or subject identifier)"),
+    ({"Fn::Sub": "alias/${AWS::Region}/cohort-00123456"}, Status.NON_COMPLIANT,
+     "AliasName looks like PHI (long number (8 or more digits))"),
+    ("alias/owner-jane.doe@example.org", Status.NON_COMPLIANT, "AliasName looks like PHI (e-mail address)"),
+    ("alias/study42/phi", Status.COMPLIANT, ""),
+    ({"Fn::Sub": "alias/backups-111122223333-${AWS::Region}"}, Status.COMPLIANT, ""),   # an account id
+    ({"Fn::Sub": "alias/${AWS::AccountId}/phi"}, Status.COMPLIANT, ""),
+])
+def test_alias_names_that_look_like_phi(alias_name, status, detail):
+    alias = Resource(logical_id="Alias", type="AWS::KMS::Alias",
+                     properties={"AliasName": alias_name, "TargetKeyId": {"Ref": "Key"}})
+    verdict = ALIAS_NO_PHI_IN_NAME.evaluate(alias)
+    assert verdict.status is status and verdict.detail == detail
+    assert ALIAS_NO_PHI_IN_NAME.evaluate(key({})).status is Status.NOT_APPLICABLE

@@ -214,6 +214,13 @@ def test_no_phi_compliant_with_opaque_names_and_tags():
     resource = bucket({"BucketName": "study42-raw-111122223333-us-east-1",
                        "Tags": [{"Key": "project", "Value": "TOPMed-2024-07"}]})
     assert status(NO_PHI_IN_NAMES_OR_TAGS, resource) is Status.COMPLIANT
+    # Account ids and the hashes CDK and omics-secure generate are not identifiers of a person; numbers in tag
+    # values (cost centres, ticket numbers) are judged as free text.
+    for name in ("access-logs-111122223333-us-east-1", "primarystackphidatabucket8390817712ab34cd56ef",
+                 "omics-secure-replica-92852749-111122223333-us-west-2"):
+        assert status(NO_PHI_IN_NAMES_OR_TAGS, bucket({"BucketName": name})) is Status.COMPLIANT, name
+    assert status(NO_PHI_IN_NAMES_OR_TAGS, bucket({"Tags": [{"Key": "cost-centre", "Value": "12345678"}]})) \
+        is Status.COMPLIANT
     assert status(NO_PHI_IN_NAMES_OR_TAGS, bucket({}, phi=False)) is Status.COMPLIANT
 
 
@@ -225,6 +232,9 @@ def test_no_phi_compliant_with_opaque_names_and_tags():
      "tag value of 'owner' looks like PHI (e-mail address)"),
     ({"Tags": [{"Key": "patient 555-867-5309", "Value": "x"}]},
      "tag key of 'patient 555-867-5309' looks like PHI (phone number)"),
+    ({"BucketName": "patient-12345678-wgs"}, "BucketName looks like PHI (patient or subject identifier)"),
+    ({"BucketName": "data-123456789"}, "BucketName looks like PHI (social security number)"),
+    ({"BucketName": {"Fn::Sub": "cohort-20240715-${AWS::Region}"}}, "BucketName looks like PHI (long number"),
 ])
 def test_no_phi_non_compliant(properties, detail):
     verdict = NO_PHI_IN_NAMES_OR_TAGS.evaluate(bucket(properties, phi=False))

@@ -5,6 +5,7 @@ from __future__ import annotations
 from collections.abc import Mapping
 from typing import Any
 
+from omics_secure._internal.naming import phi_like_name
 from omics_secure.compliance.model import (
     COMPLIANT,
     NOT_APPLICABLE,
@@ -24,9 +25,10 @@ from omics_secure.compliance.rules._policy import (
     mentions,
     principal_values,
 )
-from omics_secure.inputs.values import CannotJudge, each, flag, known, show, text
+from omics_secure.inputs.values import CannotJudge, each, field, flag, known, literal_text, show, text
 
 KMS_KEY = frozenset({"AWS::KMS::Key"})
+KMS_ALIAS = frozenset({"AWS::KMS::Alias"})
 # Both keep the key when the stack is deleted; RetainExceptOnCreate deletes it only when the stack operation
 # that created it rolls back, before anything was encrypted under it. DeletionPolicy:
 # https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-attribute-deletionpolicy.html
@@ -129,6 +131,12 @@ def _retained(resource: Resource) -> Verdict:
     return non_compliant(f"DeletionPolicy is {policy or 'Delete (default)'}")
 
 
+def _alias_name_without_phi(resource: Resource) -> Verdict:
+    kind = phi_like_name(literal_text(field(resource.properties, "AliasName")))
+    # The detail names the kind, never the value: findings go to CI logs and reports.
+    return non_compliant(f"AliasName looks like PHI ({kind})") if kind else COMPLIANT
+
+
 KEY_ROTATION_ENABLED = Rule(
     id="KMSKeyRotationEnabled",
     resource_types=KMS_KEY,
@@ -199,4 +207,27 @@ KEY_RETAINED = Rule(
          "CloudFormation set DeletionPolicy: Retain and UpdateReplacePolicy: Retain"),
 )
 
-KMS_RULES = (KEY_ROTATION_ENABLED, GRANT_SERVICE_STATEMENTS_SCOPED, KEY_POLICY_NO_OPEN_PRINCIPAL, KEY_RETAINED)
+ALIAS_NO_PHI_IN_NAME = Rule(
+    id="KMSAliasNoPhiInName",
+    resource_types=KMS_ALIAS,
+    finding=("The KMS alias name looks like PHI (an e-mail address, SSN, phone number or MRN, patient, subject or "
+             "DOB followed by digits, or 8 or more digits in a row)."),
+    explanation=(
+        "Alias names are not encrypted with the data they protect: ListAliases shows them to anyone with "
+        "kms:ListAliases in the account, and they appear in consoles and CloudTrail. Keep identifiers inside the "
+        "encrypted objects. A 12-digit account id standing alone and hashes CDK generates are not identifiers "
+        "of a person."
+    ),
+    controls=Controls(
+        hipaa=("164.312(a)(1)", "164.312(a)(2)(iv)"),
+        nist_800_53_r5=("AC-3", "SC-28"),
+        nist_800_171_r2=("3.1.1", "3.13.16"),
+        dbgap=("User Accounts, Passwords, and Access Control Lists", "Data Encryption"),
+    ),
+    check=_alias_name_without_phi,
+    fix=("rename the alias after the project or study, e.g. alias/<study code>/phi (PhiKey(alias=...)); a PhiKey's "
+         "default alias is made of the stack name and construct path, so rename those"),
+)
+
+KMS_RULES = (KEY_ROTATION_ENABLED, GRANT_SERVICE_STATEMENTS_SCOPED, KEY_POLICY_NO_OPEN_PRINCIPAL, KEY_RETAINED,
+             ALIAS_NO_PHI_IN_NAME)

@@ -14,7 +14,7 @@ import json
 from collections.abc import Mapping
 from typing import Any
 
-from omics_secure._internal.naming import phi_like
+from omics_secure._internal.naming import phi_like, phi_like_name
 from omics_secure._internal.tags import DATA_CLASSIFICATION_TAG, PHI
 from omics_secure.compliance.model import (
     COMPLIANT,
@@ -280,7 +280,7 @@ def _replication_kms(resource: Resource) -> Verdict:
 def _no_phi_in_names_or_tags(resource: Resource) -> Verdict:
     problems = []
     name = field(resource.properties, "BucketName")
-    if name is not None and (kind := phi_like(literal_text(name))):
+    if name is not None and (kind := phi_like_name(literal_text(name))):
         problems.append(f"BucketName looks like PHI ({kind})")
     for tag in mappings(resource.properties, "Tags"):
         for part in ("Key", "Value"):
@@ -494,10 +494,12 @@ REPLICATION_KMS_OBJECTS = Rule(
 NO_PHI_IN_NAMES_OR_TAGS = Rule(
     id="S3NoPhiInNamesOrTags",
     resource_types=S3_BUCKET,
-    finding="The bucket name or a tag looks like PHI (an e-mail address, SSN, phone number or MRN).",
+    finding=("The bucket name or a tag looks like PHI (an e-mail address, SSN, phone number or MRN; in the name also "
+             "patient, subject, MRN or DOB followed by digits, or 8 or more digits in a row)."),
     explanation=(
         "Bucket names are global and public, and names and tags are not encrypted with the data: they show "
-        "in consoles, logs, bills and CloudTrail. Keep identifiers inside the encrypted objects."
+        "in consoles, logs, bills and CloudTrail. Keep identifiers inside the encrypted objects. A 12-digit "
+        "account id standing alone in a name and hashes CDK generates are not identifiers of a person."
     ),
     controls=Controls(
         hipaa=("164.312(a)(1)", "164.312(a)(2)(iv)"),
