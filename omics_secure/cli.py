@@ -36,7 +36,14 @@ from omics_secure.compliance.bootstrap import PACKS_FILE
 from omics_secure.compliance.model import Controls, Rule
 from omics_secure.compliance.packs import OMICS_SECURE_PACK
 from omics_secure.compliance.replay import ReplayError
-from omics_secure.compliance.synthesis import SynthesisError, Synthesized, check_context, parse_context, synthesize
+from omics_secure.compliance.synthesis import (
+    SynthesisError,
+    Synthesized,
+    check_context,
+    parse_context,
+    resolve_app_command,
+    synthesize,
+)
 from omics_secure.compliance.unmatched import unmatched_acknowledgments
 from omics_secure.inputs.acknowledgments import AcknowledgmentsFileError
 from omics_secure.inputs.assembly import AssemblyError, StackArtifact, read_assembly
@@ -332,6 +339,7 @@ def _verify(args: argparse.Namespace, *, out: TextIO) -> int:
 def _assembly(args: argparse.Namespace, progress: TextIO) -> Synthesized:
     """The cloud assembly to judge: the app synthesized (with --context), or --assembly as given."""
     if args.assembly is None:
+        resolve_app_command(args.app)  # no app, or an unreadable cdk.json: the error alone, without the progress line
         print(f"omics-secure: synthesizing {args.app or 'the app cdk.json names'} into {args.output} ...",
               file=progress, flush=True)
         return synthesize(args.app, args.output, parse_context(args.context))
