@@ -14,11 +14,16 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, TextIO
 
+from omics_secure._internal.tags import DATA_CLASSIFICATION_TAG, PHI
 from omics_secure.inputs.assembly import StackArtifact, read_assembly
 from omics_secure.policy.access import KINDS, Grant, StoreAccess, access
 from omics_secure.policy.extract import read_environment
 
 EXIT_LISTED, EXIT_GAINED = 0, 1
+NO_STORE = ("No data store found: the input has no S3 bucket, KMS key, HealthOmics sequence or reference store or "
+            "HealthLake datastore, the stores access lists. A PHI store is a bucket tagged "
+            f"{DATA_CLASSIFICATION_TAG}={PHI} (PhiBucket tags its bucket so), a HealthOmics store or a HealthLake "
+            "datastore.")
 
 
 def add_access_parser(commands: Any, common: argparse.ArgumentParser, epilog: str,
@@ -163,6 +168,9 @@ def run_access(args: argparse.Namespace, stacks: Sequence[StackArtifact],
         return EXIT_GAINED if any(c.phi and c.added for c in changes) else EXIT_LISTED
     if args.format == "json":
         print(json.dumps(as_json(entries), indent=2), file=out)
+    elif not entries:
+        print(NO_STORE if args.format == "text" else f"# Who can read, write and administer each data store\n\n"
+              f"{NO_STORE}", file=out)
     elif args.format == "markdown":
         print(render_markdown(entries), file=out)
     else:

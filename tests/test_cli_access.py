@@ -74,6 +74,22 @@ def test_baseline_exits_1_when_a_phi_store_gains_a_reader(tmp_path, capsys):
     assert code == 0
 
 
+def test_an_input_without_data_stores_says_so_and_what_counts_as_one(tmp_path, capsys):
+    roles_only = template("Analyst")
+    del roles_only["Resources"]["Data"], roles_only["Resources"]["Logs"]
+    path = write(tmp_path / "roles.json", roles_only)
+    code, out, err = run(capsys, "--template", str(path))
+    assert code == 0 and err == ""
+    (line,) = out.splitlines()
+    assert line.startswith("No data store found: the input has no S3 bucket, KMS key, HealthOmics sequence or "
+                           "reference store or HealthLake datastore")
+    assert "A PHI store is a bucket tagged omics-secure:data-classification=phi" in line
+    code, out, _ = run(capsys, "--template", str(path), "--format", "markdown")
+    assert code == 0 and "No data store found: " in out
+    code, out, _ = run(capsys, "--template", str(path), "--format", "json")
+    assert code == 0 and json.loads(out) == {"stores": []}
+
+
 def test_a_narrower_grant_is_not_a_gain(tmp_path, capsys):
     wider = template("Analyst")
     narrower = json.loads(json.dumps(wider))
