@@ -74,6 +74,32 @@ def test_baseline_exits_1_when_a_phi_store_gains_a_reader(tmp_path, capsys):
     assert code == 0
 
 
+def test_a_store_the_input_removed_or_added_is_reported(tmp_path, capsys):
+    (tmp_path / "base").mkdir()
+    base = write(tmp_path / "base" / "app.json", template())
+    without = template()
+    del without["Resources"]["Data"]
+    head = write(tmp_path / "app.json", without)
+    code, out, _ = run(capsys, "--template", str(head), "--baseline", str(base))
+    assert code == 0  # nothing gained a reader; the deletion is said all the same
+    assert out.splitlines() == ["app.json/Data (AWS::S3::Bucket, PHI): REMOVED (in the baseline, not in this input)",
+                                "No other store gained or lost a reader, writer or administrator."]
+    code, out, _ = run(capsys, "--template", str(head), "--baseline", str(base), "--format", "json")
+    assert json.loads(out) == {"changes": [], "stores_added": [], "stores_removed": [
+        {"store": "app.json/Data", "type": "AWS::S3::Bucket", "phi": True}]}
+    code, out, _ = run(capsys, "--template", str(base), "--baseline", str(head))
+    assert code == 0
+    assert out.splitlines() == ["app.json/Data (AWS::S3::Bucket, PHI): added (not in the baseline)",
+                                "No other store gained or lost a reader, writer or administrator."]
+    (tmp_path / "next").mkdir()
+    with_reader = write(tmp_path / "next" / "app.json", template("Analyst"))
+    code, out, _ = run(capsys, "--template", str(with_reader), "--baseline", str(head))
+    assert code == 1  # a new PHI store with a reader is a gain
+    assert out.splitlines()[:3] == ["app.json/Data (AWS::S3::Bucket, PHI): added (not in the baseline)",
+                                    "app.json/Data (PHI): readers", "  + app.json/Analyst when "
+                                    "aws:MultiFactorAuthPresent Bool true"]
+
+
 def test_an_input_without_data_stores_says_so_and_what_counts_as_one(tmp_path, capsys):
     roles_only = template("Analyst")
     del roles_only["Resources"]["Data"], roles_only["Resources"]["Logs"]
