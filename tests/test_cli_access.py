@@ -116,6 +116,31 @@ def test_an_input_without_data_stores_says_so_and_what_counts_as_one(tmp_path, c
     assert code == 0 and json.loads(out) == {"stores": []}
 
 
+def test_a_resource_policys_principal_is_worded_as_a_condition_on_the_caller(tmp_path, capsys):
+    """The template's account is known only at deployment: the role decrypts only where the key policy's account
+    is its own, a condition from the key policy (not from the role's trust policy, which trusts another account)."""
+    content = template()
+    content["Resources"]["Data"]["Properties"]["BucketEncryption"] = {"ServerSideEncryptionConfiguration": [{
+        "ServerSideEncryptionByDefault": {"SSEAlgorithm": "aws:kms",
+                                          "KMSMasterKeyID": {"Fn::GetAtt": ["Key", "Arn"]}}}]}
+    content["Resources"]["Key"] = {"Type": "AWS::KMS::Key", "Properties": {"KeyPolicy": {"Statement": [{
+        "Effect": "Allow", "Principal": {"AWS": "arn:aws:iam::111122223333:root"}, "Action": "kms:*",
+        "Resource": "*"}]}}}
+    content["Resources"]["Analyst"] = {"Type": "AWS::IAM::Role", "Properties": {
+        "AssumeRolePolicyDocument": {"Statement": [{"Effect": "Allow", "Action": "sts:AssumeRole",
+                                                    "Principal": {"AWS": "arn:aws:iam::444455556666:root"}}]},
+        "Policies": [{"PolicyName": "read", "PolicyDocument": {"Statement": [{
+            "Effect": "Allow", "Action": ["s3:GetObject", "kms:Decrypt"], "Resource": "*"}]}}]}}
+    path = write(tmp_path / "app.json", content)
+    code, out, _ = run(capsys, "--template", str(path))
+    assert code == 0
+    lines = out.splitlines()
+    readers = lines[lines.index(f"{path}/Data (AWS::S3::Bucket, PHI)") + 1:][:2]
+    assert readers == ["  readers:", f"    {path}/Analyst when the principal is in account 111122223333 (a resource "
+                                     "policy's Principal)"]
+    assert "ArnEquals" not in out
+
+
 def test_a_narrower_grant_is_not_a_gain(tmp_path, capsys):
     wider = template("Analyst")
     narrower = json.loads(json.dumps(wider))
