@@ -36,7 +36,14 @@ from omics_secure.compliance.bootstrap import PACKS_FILE
 from omics_secure.compliance.model import Controls, Rule
 from omics_secure.compliance.packs import OMICS_SECURE_PACK
 from omics_secure.compliance.replay import ReplayError
-from omics_secure.compliance.synthesis import SynthesisError, Synthesized, check_context, parse_context, synthesize
+from omics_secure.compliance.synthesis import (
+    SynthesisError,
+    Synthesized,
+    check_context,
+    parse_context,
+    resolve_app_command,
+    synthesize,
+)
 from omics_secure.compliance.unmatched import unmatched_acknowledgments
 from omics_secure.inputs.acknowledgments import AcknowledgmentsFileError
 from omics_secure.inputs.assembly import AssemblyError, StackArtifact, read_assembly
@@ -193,10 +200,12 @@ def _parser() -> argparse.ArgumentParser:
     add_acknowledgments_option(report)
     report.add_argument("--format", choices=("markdown", "html", "oscal"), default="markdown",
                         help="output format (default: markdown); oscal writes NIST OSCAL JSON: the library's "
-                             "component definition and the app's assessment results, into the --file directory")
+                             "component definition and the app's assessment results (see --file)")
     report.add_argument("--file", type=Path, metavar="PATH",
                         help="write the summary to this file instead of standard output (with --format oscal: "
-                             "the directory to write component-definition.json and assessment-results.json into)")
+                             "the directory to write component-definition.json and assessment-results.json into, or "
+                             "a FILE.json to write the assessment results to, with the component definition beside "
+                             "it as FILE.component-definition.json)")
     report.add_argument("--exit-zero", action="store_true",
                         help="exit 0 even when there are open findings (as ruff's and flake8's --exit-zero): for a "
                              "job that publishes the summary and leaves the verdict to 'omics-secure check'")
@@ -332,6 +341,7 @@ def _verify(args: argparse.Namespace, *, out: TextIO) -> int:
 def _assembly(args: argparse.Namespace, progress: TextIO) -> Synthesized:
     """The cloud assembly to judge: the app synthesized (with --context), or --assembly as given."""
     if args.assembly is None:
+        resolve_app_command(args.app)  # no app, or an unreadable cdk.json: the error alone, without the progress line
         print(f"omics-secure: synthesizing {args.app or 'the app cdk.json names'} into {args.output} ...",
               file=progress, flush=True)
         return synthesize(args.app, args.output, parse_context(args.context))
@@ -398,13 +408,14 @@ def _assembly_input(args: argparse.Namespace, synthesized: Synthesized) -> Check
 
 
 def _report_oscal(args: argparse.Namespace, *, progress: TextIO) -> int:
-    """report --format oscal: component-definition.json and assessment-results.json into the --file directory."""
-    directory: Path | None = args.file
-    if directory is None:
-        raise CheckError("--format oscal writes two files; pass --file DIR, the directory to write them into")
-    if directory.exists() and not directory.is_dir():
-        raise CheckError(f"--file {directory} is a file; with --format oscal, pass a directory (it is created if "
-                         "missing)")
+    """report --format oscal: component-definition.json and assessment-results.json into the --file directory, or,
+    when --file names a file (FILE.json, or an existing file), the assessment results to it and the component
+    definition beside it."""
+    target: Path | None = args.file
+    if target is None:
+        raise CheckError("--format oscal writes two files; pass --file DIR, the directory to write them into (or "
+                         "--file FILE.json for the assessment results, with the component definition beside it)")
+    single = target.is_file() or (target.suffix.lower() == ".json" and not target.is_dir())
     verify_report: Path | None = args.verify_report
     if verify_report is not None and not verify_report.is_file():
         raise CheckError(f"--verify-report {verify_report} is not a file; pass the omics-secure.junit.xml that "
@@ -417,6 +428,7 @@ def _report_oscal(args: argparse.Namespace, *, progress: TextIO) -> int:
         component_definition,
         read_verify_junit,
         write_oscal,
+        write_oscal_file,
     )
 
     synthesized = _assembly(args, progress)
@@ -439,11 +451,15 @@ def _report_oscal(args: argparse.Namespace, *, progress: TextIO) -> int:
                      "resources are observed.")
     assessment = assessment_results(results, title=title, version=version, description=description)
     try:
-        written = write_oscal(directory, component, assessment)
+        written = (write_oscal_file if single else write_oscal)(target, component, assessment)
     except OSError as error:
-        raise CheckError(f"cannot write OSCAL into --file {directory} ({error.strerror or error}); pass a writable "
-                         "directory") from error
-    print(f"omics-secure: OSCAL written to {', '.join(str(path) for path in written)}", file=progress)
+        raise CheckError(f"cannot write OSCAL into --file {target} ({error.strerror or error}); pass a writable "
+                         f"{'path' if single else 'directory'}") from error
+    if single:
+        print(f"omics-secure: OSCAL assessment results written to {written[0]}; the component definition of "
+              f"omics-secure's constructs, the second OSCAL document, beside it in {written[1]}", file=progress)
+    else:
+        print(f"omics-secure: OSCAL written to {', '.join(str(path) for path in written)}", file=progress)
     return _report_exit(args, judged, progress)
 
 

@@ -14,11 +14,16 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, TextIO
 
+from omics_secure._internal.tags import DATA_CLASSIFICATION_TAG, PHI
 from omics_secure.inputs.assembly import StackArtifact, read_assembly
 from omics_secure.policy.access import KINDS, Grant, StoreAccess, access
 from omics_secure.policy.extract import read_environment
 
 EXIT_LISTED, EXIT_GAINED = 0, 1
+NO_STORE = ("No data store found: the input has no S3 bucket, KMS key, HealthOmics sequence or reference store or "
+            "HealthLake datastore, the stores access lists. A PHI store is a bucket tagged "
+            f"{DATA_CLASSIFICATION_TAG}={PHI} (PhiBucket tags its bucket so), a HealthOmics store or a HealthLake "
+            "datastore.")
 
 
 def add_access_parser(commands: Any, common: argparse.ArgumentParser, epilog: str,
@@ -51,6 +56,19 @@ class Change:
     kind: str
     added: tuple[Grant, ...]
     removed: tuple[Grant, ...]
+
+
+@dataclass(frozen=True)
+class StoreChange:
+    """A store only one side has: ``added`` (in the input, not in the baseline) or removed (the other way)."""
+
+    store: str
+    type: str
+    phi: bool
+    added: bool
+
+    def as_json(self) -> dict[str, object]:
+        return {"store": self.store, "type": self.type, "phi": self.phi}
 
 
 def listing(stacks: Sequence[StackArtifact]) -> list[StoreAccess]:
@@ -135,10 +153,22 @@ def compare(before: Sequence[StoreAccess], after: Sequence[StoreAccess]) -> list
     return changes
 
 
-def render_changes(changes: Sequence[Change]) -> str:
+def compare_stores(before: Sequence[StoreAccess], after: Sequence[StoreAccess]) -> list[StoreChange]:
+    """The stores the input added and those it removed, compared with the baseline (removed first)."""
+    old_name, new_name = _portable(before), _portable(after)
+    old = {old_name(_label(e)): e for e in before}
+    new = {new_name(_label(e)): e for e in after}
+    return ([StoreChange(name, e.store.type, e.store.phi, added=False) for name, e in old.items() if name not in new]
+            + [StoreChange(name, e.store.type, e.store.phi, added=True) for name, e in new.items() if name not in old])
+
+
+def render_changes(changes: Sequence[Change], stores: Sequence[StoreChange] = ()) -> str:
+    lines = [f"{c.store} ({c.type}{', PHI' if c.phi else ''}): "
+             + ("added (not in the baseline)" if c.added else "REMOVED (in the baseline, not in this input)")
+             for c in stores]
     if not changes:
-        return "No store gained or lost a reader, writer or administrator."
-    lines = []
+        other = "other " if stores else ""
+        return "\n".join([*lines, f"No {other}store gained or lost a reader, writer or administrator."])
     for change in changes:
         lines.append(f"{change.store}{' (PHI)' if change.phi else ''}: {change.kind}")
         lines += [f"  + {g.principal}" + (f" when {'; '.join(g.conditions)}" if g.conditions else " always")
@@ -152,17 +182,23 @@ def run_access(args: argparse.Namespace, stacks: Sequence[StackArtifact],
                baseline: Callable[[Path], Sequence[StackArtifact]], out: TextIO) -> int:
     entries = listing(stacks)
     if args.baseline is not None:
-        changes = compare(listing(baseline(args.baseline)), entries)
+        before = listing(baseline(args.baseline))
+        changes, stores = compare(before, entries), compare_stores(before, entries)
         if args.format == "json":
             print(json.dumps({"changes": [{"store": c.store, "phi": c.phi, "kind": c.kind,
                                            "added": [g.as_json() for g in c.added],
-                                           "removed": [g.as_json() for g in c.removed]} for c in changes]},
+                                           "removed": [g.as_json() for g in c.removed]} for c in changes],
+                              "stores_added": [c.as_json() for c in stores if c.added],
+                              "stores_removed": [c.as_json() for c in stores if not c.added]},
                              indent=2), file=out)
         else:
-            print(render_changes(changes), file=out)
+            print(render_changes(changes, stores), file=out)
         return EXIT_GAINED if any(c.phi and c.added for c in changes) else EXIT_LISTED
     if args.format == "json":
         print(json.dumps(as_json(entries), indent=2), file=out)
+    elif not entries:
+        print(NO_STORE if args.format == "text" else f"# Who can read, write and administer each data store\n\n"
+              f"{NO_STORE}", file=out)
     elif args.format == "markdown":
         print(render_markdown(entries), file=out)
     else:

@@ -111,6 +111,24 @@ def test_one_problem_of_one_resource_is_one_entry_naming_every_pack(ordinary):
                         "NIST.800.53.R5-S3BucketSSLRequestsOnly, AwsSolutions-S10")
 
 
+def test_the_apps_own_findings_say_what_exactly_is_wrong_in_every_report(ordinary):
+    """The OmicsSecure pack runs inside the app and reports through CDK's validation report; each resource's
+    detail reaches the text, SARIF, Markdown and JUnit as a check of the templates words it."""
+    run, assembly = ordinary
+    detail = "(versioning is not configured (off), not Enabled)"
+    entry = run.lines.index("  Ordinary/Uploads/Resource: S3 versioning off")
+    assert run.lines[entry + 2] == ("    found: The bucket's versioning is not Enabled (suspended, or never "
+                                    f"configured). {detail}")
+    sarif = json.loads((assembly / "omics-secure.sarif").read_text())
+    (message,) = [result["message"]["text"] for report in sarif["runs"] for result in report["results"]
+                  if result["ruleId"] == "OmicsSecure-S3BucketVersioning"
+                  and result["locations"][0]["logicalLocations"][0]["fullyQualifiedName"]
+                  == "Ordinary/Uploads/Resource"]
+    assert detail in message
+    assert f"{detail} |" in (assembly / "omics-secure.md").read_text()
+    assert detail in (assembly / "omics-secure.junit.xml").read_text()
+
+
 def test_each_finding_says_how_to_fix_it_and_how_to_accept_it(ordinary):
     run, _ = ordinary
     entry = run.lines.index("  Ordinary/Uploads/Resource: S3 requests without TLS")

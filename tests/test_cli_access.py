@@ -74,6 +74,73 @@ def test_baseline_exits_1_when_a_phi_store_gains_a_reader(tmp_path, capsys):
     assert code == 0
 
 
+def test_a_store_the_input_removed_or_added_is_reported(tmp_path, capsys):
+    (tmp_path / "base").mkdir()
+    base = write(tmp_path / "base" / "app.json", template())
+    without = template()
+    del without["Resources"]["Data"]
+    head = write(tmp_path / "app.json", without)
+    code, out, _ = run(capsys, "--template", str(head), "--baseline", str(base))
+    assert code == 0  # nothing gained a reader; the deletion is said all the same
+    assert out.splitlines() == ["app.json/Data (AWS::S3::Bucket, PHI): REMOVED (in the baseline, not in this input)",
+                                "No other store gained or lost a reader, writer or administrator."]
+    code, out, _ = run(capsys, "--template", str(head), "--baseline", str(base), "--format", "json")
+    assert json.loads(out) == {"changes": [], "stores_added": [], "stores_removed": [
+        {"store": "app.json/Data", "type": "AWS::S3::Bucket", "phi": True}]}
+    code, out, _ = run(capsys, "--template", str(base), "--baseline", str(head))
+    assert code == 0
+    assert out.splitlines() == ["app.json/Data (AWS::S3::Bucket, PHI): added (not in the baseline)",
+                                "No other store gained or lost a reader, writer or administrator."]
+    (tmp_path / "next").mkdir()
+    with_reader = write(tmp_path / "next" / "app.json", template("Analyst"))
+    code, out, _ = run(capsys, "--template", str(with_reader), "--baseline", str(head))
+    assert code == 1  # a new PHI store with a reader is a gain
+    assert out.splitlines()[:3] == ["app.json/Data (AWS::S3::Bucket, PHI): added (not in the baseline)",
+                                    "app.json/Data (PHI): readers", "  + app.json/Analyst when "
+                                    "aws:MultiFactorAuthPresent Bool true"]
+
+
+def test_an_input_without_data_stores_says_so_and_what_counts_as_one(tmp_path, capsys):
+    roles_only = template("Analyst")
+    del roles_only["Resources"]["Data"], roles_only["Resources"]["Logs"]
+    path = write(tmp_path / "roles.json", roles_only)
+    code, out, err = run(capsys, "--template", str(path))
+    assert code == 0 and err == ""
+    (line,) = out.splitlines()
+    assert line.startswith("No data store found: the input has no S3 bucket, KMS key, HealthOmics sequence or "
+                           "reference store or HealthLake datastore")
+    assert "A PHI store is a bucket tagged omics-secure:data-classification=phi" in line
+    code, out, _ = run(capsys, "--template", str(path), "--format", "markdown")
+    assert code == 0 and "No data store found: " in out
+    code, out, _ = run(capsys, "--template", str(path), "--format", "json")
+    assert code == 0 and json.loads(out) == {"stores": []}
+
+
+def test_a_resource_policys_principal_is_worded_as_a_condition_on_the_caller(tmp_path, capsys):
+    """The template's account is known only at deployment: the role decrypts only where the key policy's account
+    is its own, a condition from the key policy (not from the role's trust policy, which trusts another account)."""
+    content = template()
+    content["Resources"]["Data"]["Properties"]["BucketEncryption"] = {"ServerSideEncryptionConfiguration": [{
+        "ServerSideEncryptionByDefault": {"SSEAlgorithm": "aws:kms",
+                                          "KMSMasterKeyID": {"Fn::GetAtt": ["Key", "Arn"]}}}]}
+    content["Resources"]["Key"] = {"Type": "AWS::KMS::Key", "Properties": {"KeyPolicy": {"Statement": [{
+        "Effect": "Allow", "Principal": {"AWS": "arn:aws:iam::111122223333:root"}, "Action": "kms:*",
+        "Resource": "*"}]}}}
+    content["Resources"]["Analyst"] = {"Type": "AWS::IAM::Role", "Properties": {
+        "AssumeRolePolicyDocument": {"Statement": [{"Effect": "Allow", "Action": "sts:AssumeRole",
+                                                    "Principal": {"AWS": "arn:aws:iam::444455556666:root"}}]},
+        "Policies": [{"PolicyName": "read", "PolicyDocument": {"Statement": [{
+            "Effect": "Allow", "Action": ["s3:GetObject", "kms:Decrypt"], "Resource": "*"}]}}]}}
+    path = write(tmp_path / "app.json", content)
+    code, out, _ = run(capsys, "--template", str(path))
+    assert code == 0
+    lines = out.splitlines()
+    readers = lines[lines.index(f"{path}/Data (AWS::S3::Bucket, PHI)") + 1:][:2]
+    assert readers == ["  readers:", f"    {path}/Analyst when the principal is in account 111122223333 (a resource "
+                                     "policy's Principal)"]
+    assert "ArnEquals" not in out
+
+
 def test_a_narrower_grant_is_not_a_gain(tmp_path, capsys):
     wider = template("Analyst")
     narrower = json.loads(json.dumps(wider))

@@ -75,9 +75,11 @@ def run_check(stacks: Sequence[StackArtifact], reported: Sequence[PackResult] = 
     inputs = [stack.name for stack in stacks]
     for name, result in list(by_name.items()):  # the app's own runs judged its whole construct tree
         if not result.coverage:
+            # The project's pack names the rule, the resource and what it raised; cdk-nag's say only that it threw.
+            errors = result.errors if name == pack.name else tuple(
+                replace(e, description=describe_rule_error(e, stacks)) for e in result.errors)
             by_name[name] = replace(result, coverage=tuple(PackCoverage(n, judged=True) for n in inputs),
-                                    errors=tuple(replace(e, description=describe_rule_error(e, stacks))
-                                                 for e in result.errors))
+                                    errors=errors)
     missing = [name for name in CDK_NAG_PACK_NAMES if name not in by_name]
     if missing and not replay:
         notes.append(f"{', '.join(missing)} did not run in {source}; this summary counts the findings of the packs "

@@ -199,19 +199,24 @@ def _plain_summary(located: Sequence[_Located], names: Names, approvals: Sequenc
     if replicas:
         where += " " + "; ".join(replicas) + "."
     by_key: dict[str, list[str]] = {}
-    unmanaged: list[str] = []
+    by_aws_key: dict[str, list[str]] = {}
+    rotation: dict[str, str] = {}
     for store in stores:
         algorithm, key = _store_encryption(store, names)
-        if key in ("AWS managed", "AWS owned", "-"):
-            unmanaged.append(f"{_name(names, store)} ({algorithm})")
-        else:
-            by_key.setdefault(key, []).append(_name(names, store))
-    rotations = sorted({_rotation(k.resource.properties) for k in _of_type(located, "AWS::KMS::Key")})
+        if key in (AWS_OWNED, AWS_MANAGED, "-"):
+            by_aws_key.setdefault(_aws_key_words(algorithm, key), []).append(_name(names, store))
+            continue
+        by_key.setdefault(key, []).append(_name(names, store))
+        # The rotation of the key this store names; a key from outside the app (an imported ARN) has one this
+        # app does not set.
+        found = _key_of(store, located, names)
+        rotation.setdefault(key, _rotation(found.resource.properties) if found else "not set in this app")
     encrypted = (f"How encrypted: {sum(len(v) for v in by_key.values())} of {len(stores)} data store(s) with "
-                 f"customer-managed KMS keys ({'; '.join(f'{key}: {_listing(v, 4)}' for key, v in by_key.items())}), "
-                 f"key rotation {', '.join(rotations) or 'n/a'}")
-    encrypted += (f"; {_listing(unmanaged, 4)} with keys AWS manages (no key policy of this app governs them)."
-                  if unmanaged else ".")
+                 "customer-managed KMS keys"
+                 + (" (" + "; ".join(f"{key}, key rotation {rotation[key]}: {_listing(v, 4)}"
+                                     for key, v in by_key.items()) + ")" if by_key else ""))
+    encrypted += ("; " + "; ".join(f"{_listing(v, 4)} with {words}" for words, v in by_aws_key.items())
+                  + "; no key policy of this app governs those keys." if by_aws_key else ".")
     if not stores:
         encrypted = "How encrypted: no data store to encrypt."
     roles = [a for a in evaluated.environment.actors if a.kind == "role" and any(
@@ -361,7 +366,16 @@ def _key_services(statements: Sequence[Statement]) -> list[str]:
     return sorted(services)
 
 
+AWS_OWNED, AWS_MANAGED = "AWS owned", "AWS managed (aws/s3)"
+"""The key column of a store AWS's keys encrypt. SSE-S3, whether the bucket names AES256 or sets nothing (S3's
+default), uses S3-managed keys, which are AWS owned keys; SSE-KMS or DSSE-KMS without a key id uses the AWS
+managed key aws/s3 (https://docs.aws.amazon.com/AmazonS3/latest/userguide/UsingServerSideEncryption.html,
+https://docs.aws.amazon.com/kms/latest/developerguide/concepts.html#key-mgmt)."""
+SSE_S3 = "SSE-S3"
+
+
 def _store_encryption(item: _Located, names: Names) -> tuple[str, str]:
+    """(how the store is encrypted, by which key) as the Data stores table shows them."""
     properties = item.resource.properties
 
     def text(value: Any) -> str:
@@ -372,16 +386,53 @@ def _store_encryption(item: _Located, names: Names) -> tuple[str, str]:
         for rule in rules:
             default = rule.get("ServerSideEncryptionByDefault", {}) if isinstance(rule, Mapping) else {}
             algorithm = default.get("SSEAlgorithm", "?")
+            if algorithm == "AES256":
+                return f"{SSE_S3} (AES256)", AWS_OWNED
             bucket_key = " + bucket key" if rule.get("BucketKeyEnabled") else ""
-            return f"{algorithm}{bucket_key}", text(default.get("KMSMasterKeyID")) or "AWS managed"
-        return "SSE-S3 (S3 default)", "AWS owned"
+            return f"{algorithm}{bucket_key}", text(default.get("KMSMasterKeyID")) or AWS_MANAGED
+        return f"{SSE_S3} (S3 default)", AWS_OWNED
     sse = properties.get("SseConfiguration")  # HealthLake nests KmsEncryptionConfig in SseConfiguration
     nested = sse.get("KmsEncryptionConfig") if isinstance(sse, Mapping) else None
     config = properties.get("SseConfig") or nested or properties.get("KmsEncryptionConfig") or {}
     if isinstance(config, Mapping) and config:
         kind = text(config.get("Type") or config.get("CmkType"))
         return kind, text(config.get("KeyArn") or config.get("KmsKeyId")) or "-"
-    return "service-owned key", "AWS owned"
+    return "service-owned key", AWS_OWNED
+
+
+def _key_value(item: _Located) -> Any:
+    """The template value naming the KMS key a store is encrypted under (None when it names none)."""
+    properties = item.resource.properties
+    if item.resource.type == "AWS::S3::Bucket":
+        for rule in as_list((properties.get("BucketEncryption") or {}).get("ServerSideEncryptionConfiguration")):
+            default = rule.get("ServerSideEncryptionByDefault", {}) if isinstance(rule, Mapping) else {}
+            return default.get("KMSMasterKeyID") if isinstance(default, Mapping) else None
+        return None
+    sse = properties.get("SseConfiguration")
+    nested = sse.get("KmsEncryptionConfig") if isinstance(sse, Mapping) else None
+    config = properties.get("SseConfig") or nested or properties.get("KmsEncryptionConfig") or {}
+    return (config.get("KeyArn") or config.get("KmsKeyId")) if isinstance(config, Mapping) else None
+
+
+def _key_of(item: _Located, located: Sequence[_Located], names: Names) -> _Located | None:
+    """The key of the app a store is encrypted under: referenced in its own stack, or named by a literal ARN or
+    alias; None for a key from outside the app."""
+    value = _key_value(item)
+    keys = _of_type(located, "AWS::KMS::Key")
+    referenced = references(value) if value is not None else set()
+    found = next((k for k in keys if k.stack is item.stack and k.resource.logical_id in referenced), None)
+    if found is None and isinstance(value, str) and (literal := names.resolve_literal(value)) is not None:
+        found = next((k for k in keys if (k.stack.name, k.resource.logical_id) == literal), None)
+    return found
+
+
+def _aws_key_words(algorithm: str, key: str) -> str:
+    """How the summary names the encryption of stores under AWS's keys, one phrase per kind."""
+    if algorithm.startswith(SSE_S3):
+        return f"{SSE_S3} (S3-managed keys, AWS owned)"
+    if key == AWS_MANAGED:
+        return f"{algorithm.split(' + ')[0]} under the AWS managed key aws/s3"
+    return "keys AWS owns or manages"
 
 
 def _access(located: Sequence[_Located], names: Names, evaluated: Access) -> Section:

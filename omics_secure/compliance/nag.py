@@ -7,6 +7,7 @@ packs while its rules stay pure Python functions that also run on a plain cloud 
 
 from __future__ import annotations
 
+import json
 from collections.abc import Callable, Sequence
 from typing import Any
 
@@ -19,7 +20,7 @@ from omics_secure.compliance.engine import STACK_LIMITS_RULE_ID, Finding, evalua
 from omics_secure.compliance.model import Pack, Status
 from omics_secure.compliance.packs import OMICS_SECURE_PACK
 from omics_secure.inputs.assembly import StackArtifact, read_assembly, stacks_for_template
-from omics_secure.reporting.validation_report import RULE_THREW
+from omics_secure.reporting.validation_report import FINDING_MESSAGES, RULE_THREW
 
 
 class OmicsSecureChecks(NagPack):
@@ -109,6 +110,9 @@ class OmicsSecureChecks(NagPack):
         metadata: dict[str, Any] = {"controls": rule.controls.summary(), "verdict": status.value}
         if details:
             metadata["details"] = details
+        # The description is the rule's, shared by every resource of the violation; what exactly is wrong in each
+        # resource travels beside it, for omics-secure check to report as it does on a template.
+        metadata[FINDING_MESSAGES] = json.dumps({f.construct_path: f.message for f in findings}, sort_keys=True)
         return cdk.PolicyViolation(
             rule_name=findings[0].rule_id,
             description=f"{description} - ({rule.controls.summary()}).",

@@ -68,9 +68,7 @@ def synthesize(app_command: str | None, output: Path, context: Mapping[str, obje
     is written, and the check reads it.
     """
     cdk_json = read_cdk_json(Path("cdk.json"))
-    command = app_command or cdk_json.get("app")
-    if not isinstance(command, str) or not command.strip():
-        raise SynthesisError("no CDK app to check: pass --app 'python3 app.py' or run where a cdk.json names one")
+    command = resolve_app_command(app_command)
     configured = cdk_json.get("context")
     merged = read_cdk_json(Path("cdk.context.json"))
     merged.update(configured if isinstance(configured, dict) else {})
@@ -96,6 +94,15 @@ def synthesize(app_command: str | None, output: Path, context: Mapping[str, obje
     if not manifest_written:
         raise SynthesisError(f"the app '{command}' wrote no cloud assembly into {output}: does it call app.synth()?")
     return Synthesized(output, run.packs_in_app, tuple(check_context(output)))
+
+
+def resolve_app_command(app_command: str | None) -> str:
+    """The command that runs the app: ``app_command``, else cdk.json's ``app``; a :class:`SynthesisError` when
+    there is none, raised before anything says that the app is being synthesized."""
+    command = app_command or read_cdk_json(Path("cdk.json")).get("app")
+    if not isinstance(command, str) or not command.strip():
+        raise SynthesisError("no CDK app to check: pass --app 'python3 app.py' or run where a cdk.json names one")
+    return command
 
 
 @dataclass(frozen=True)

@@ -98,6 +98,27 @@ class Context:
         return found
 
 
+PRINCIPAL_ELEMENT = "Principal"
+"""The key of the evaluator's own condition for a resource policy's ``Principal`` (``ArnEquals``) or
+``NotPrincipal`` (``ArnNotEquals``) element whose match with the caller is not known yet: a role of a template
+whose account is known only at deployment, granted by a key or bucket policy that names an account."""
+# An account as a Principal element names it: the 12 digits, or its root ARN (a hole when known only at deployment).
+_ACCOUNT_PRINCIPAL = re.compile(r"^(?:arn:[^:]+:iam::)?([0-9]{12}|\ue000[^\ue001]*\ue001)(?::root)?$")
+
+
+def principal_element_words(condition: Condition) -> str:
+    """The evaluator's condition on a resource policy's Principal element in words: "the principal is in account
+    111122223333 (a resource policy's Principal)". It is a condition on who calls, from the policy of the key, the
+    bucket or the access point; a role's trust policy (who may assume it) is another matter."""
+    parts = []
+    for value in condition.values:
+        account = _ACCOUNT_PRINCIPAL.match(value)
+        parts.append(f"in account {readable(account.group(1))}" if account else readable(value))
+    negated = condition.base == "ArnNotEquals"
+    element = "NotPrincipal" if negated else "Principal"
+    return f"the principal is {'not ' if negated else ''}{' or '.join(parts)} (a resource policy's {element})"
+
+
 @dataclass(frozen=True)
 class Condition:
     """One test of a ``Condition`` block: ``{"<operator>": {"<key>": [<values>]}}``."""
@@ -107,6 +128,8 @@ class Condition:
     values: tuple[str, ...]
 
     def __str__(self) -> str:
+        if self.key == PRINCIPAL_ELEMENT:
+            return principal_element_words(self)
         return f"{self.key} {self.operator} {', '.join(readable(v) for v in self.values)}"
 
     @functools.cached_property

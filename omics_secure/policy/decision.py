@@ -33,7 +33,7 @@ from collections.abc import Iterable
 from dataclasses import dataclass, field
 
 from omics_secure.policy import formula as f
-from omics_secure.policy.conditions import Condition, Context, holds, substitute
+from omics_secure.policy.conditions import PRINCIPAL_ELEMENT, Condition, Context, holds, substitute
 from omics_secure.policy.documents import (
     ACCOUNT,
     ANYONE,
@@ -172,7 +172,7 @@ def _principal(statement: Statement, principal: Principal, context: Context) -> 
         for kind, value in statement.principals:
             result, how = names(kind, value, principal)
             found[how] |= result
-        literal = Condition("ArnEquals", "Principal", tuple(v for _, v in statement.principals))
+        literal = Condition("ArnEquals", PRINCIPAL_ELEMENT, tuple(v for _, v in statement.principals))
         return Match(*(_tri_literal(found[how], literal) for how in ("named", "anyone", "account")))
     assert statement.not_principals is not None
     excluded = _any(names(kind, value, principal, exactly=True)[0] for kind, value in statement.not_principals)
@@ -182,7 +182,7 @@ def _principal(statement: Statement, principal: Principal, context: Context) -> 
         # Anyone but the principals listed: what holds for everyone else, as a condition on the caller's ARN.
         others = Condition("ArnNotEquals", "aws:PrincipalArn", tuple(v for _, v in statement.not_principals))
         return Match(anyone=_tri_literal(holds(others, context), others))
-    return Match(anyone=_tri_literal(~excluded, Condition("ArnNotEquals", "Principal",
+    return Match(anyone=_tri_literal(~excluded, Condition("ArnNotEquals", PRINCIPAL_ELEMENT,
                                                           tuple(v for _, v in statement.not_principals))))
 
 

@@ -16,7 +16,7 @@ import re
 from collections.abc import Callable, Iterable
 
 from omics_secure.policy import formula as f
-from omics_secure.policy.conditions import Condition
+from omics_secure.policy.conditions import PRINCIPAL_ELEMENT, Condition, principal_element_words
 from omics_secure.policy.documents import Statement, account_of, iam_arn
 from omics_secure.policy.matching import readable
 
@@ -126,6 +126,8 @@ def condition_words(condition: Condition, render: Render = readable) -> str:
         return f"only in region {joined}"
     if lowered == "resource":
         return f"only on {joined}"
+    if key == PRINCIPAL_ELEMENT:
+        return principal_element_words(condition)
     words = _OPERATOR_WORDS.get(condition.operator.removesuffix("IfExists"), condition.operator)
     return " ".join(part for part in (key, words, joined) if part)
 

@@ -289,6 +289,23 @@ def write_oscal(directory: Path, component: ComponentDefinition, results: Assess
     return written
 
 
+def component_definition_beside(path: Path) -> Path:
+    """Where the component definition goes when the assessment results are written to the file ``path``:
+    beside it, named after it (``oscal.json`` -> ``oscal.component-definition.json``)."""
+    return path.with_name(f"{path.stem}.{COMPONENT_DEFINITION_FILE}")
+
+
+def write_oscal_file(path: Path, component: ComponentDefinition, results: AssessmentResults) -> list[Path]:
+    """Write the assessment results, the app's own document, to the file ``path`` (its directory created if
+    missing), and the component definition beside it (:func:`component_definition_beside`); the paths written,
+    the assessment results first."""
+    path.parent.mkdir(parents=True, exist_ok=True)
+    beside = component_definition_beside(path)
+    for target, model in ((path, results), (beside, component)):
+        target.write_text(model.oscal_serialize_json(pretty=True) + "\n", encoding="utf-8")
+    return [path, beside]
+
+
 class VerifyReportError(ValueError):
     """The file given as verify's report is not the JUnit report ``omics-secure verify`` writes."""
 

@@ -14,6 +14,11 @@ from omics_secure.inputs.acknowledgments import Acknowledgment
 VALIDATION_REPORT = "validation-report.json"
 RULE_THREW = "Rule threw an error during validation."
 """How cdk-nag 3 begins the description of a rule that raised instead of judging a resource."""
+FINDING_MESSAGES = "omics-secure:findings"
+"""The rule-metadata entry in which the OmicsSecure pack, run inside an app, records each resource's finding as
+the pack words it on a template ("finding (what exactly is wrong)"): a JSON object from construct path to
+message. CDK keeps one description per violation, shared by all its resources, so the detail of each would
+otherwise be lost between the rule's verdict and the report."""
 
 
 class ValidationReportError(ValueError):
@@ -136,16 +141,33 @@ def _findings(pack: str, violations: Any) -> list[ReportedFinding]:
         ReportedFinding(
             pack=pack,
             rule_id=str(violation.get("ruleName", "?")),
-            description=str(violation.get("description", "")),
+            description=_messages(violation).get(path, str(violation.get("description", ""))),
             severity=str(violation.get("severity", "error")),
-            construct_path=str(resource.get("constructPath") or resource.get("resourceLogicalId") or "?"),
+            construct_path=path,
             acknowledged_id=violation.get("acknowledgedId"),
             reason=violation.get("reason"),
             is_error=str(violation.get("description", "")).startswith((RULE_THREW, RULE_ERROR_PREFIX)),
         )
         for violation in violations if isinstance(violation, dict)
         for resource in _resources(violation)
+        for path in (str(resource.get("constructPath") or resource.get("resourceLogicalId") or "?"),)
     ]
+
+
+def _messages(violation: dict[str, Any]) -> dict[str, str]:
+    """Each resource's own message (:data:`FINDING_MESSAGES`), by construct path; {} when the violation has none
+    (cdk-nag's packs, or an app whose OmicsSecure pack predates them)."""
+    metadata = violation.get("ruleMetadata")
+    recorded = metadata.get(FINDING_MESSAGES) if isinstance(metadata, dict) else None
+    if not isinstance(recorded, str):
+        return {}
+    try:
+        messages = json.loads(recorded)
+    except json.JSONDecodeError:
+        return {}
+    if not isinstance(messages, dict):
+        return {}
+    return {str(path): message for path, message in messages.items() if isinstance(message, str) and message}
 
 
 def _resources(violation: dict[str, Any]) -> list[dict[str, Any]]:

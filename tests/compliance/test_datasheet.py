@@ -275,3 +275,26 @@ def test_the_access_section_comes_from_the_evaluator_with_conditions_in_words(ap
     reads = [row for row in grants if row[1] == "reader"]
     assert reads and all("only on Data/cohort-b/*" in row[3] or "only on Data/results/" in row[3] for row in reads)
     assert all("until 2031-01-31" in row[3] and "only over TLS" in row[3] for row in reads)
+
+
+def test_each_key_has_its_own_rotation_and_sse_s3_is_named_alike_wherever_it_comes_from(app, stack):
+    from aws_cdk import aws_kms as kms
+
+    rotating = PhiKey(stack, "DataKey", services=[KeyService.S3])
+    still = kms.Key(stack, "PlainKey")  # rotation off
+    s3.Bucket(stack, "Cohort", encryption=s3.BucketEncryption.KMS, encryption_key=rotating)
+    s3.Bucket(stack, "Legacy", encryption=s3.BucketEncryption.KMS, encryption_key=still)
+    s3.Bucket(stack, "Staged", encryption=s3.BucketEncryption.S3_MANAGED)  # AES256 named in the template
+    s3.CfnBucket(stack, "Scratch")  # no BucketEncryption: S3 encrypts with SSE-S3 by default
+    sections = build_datasheet(app.synth().directory)
+    (summary,) = [s for s in sections if s.title == "Summary"]
+    (encrypted,) = [b for b in summary.bullets if b.startswith("How encrypted")]
+    assert encrypted == (
+        "How encrypted: 2 of 4 data store(s) with customer-managed KMS keys (alias/omics-secure/TestStack/DataKey, "
+        "key rotation every 365 days: Cohort; PlainKey key, key rotation OFF: Legacy); Staged, Scratch with SSE-S3 "
+        "(S3-managed keys, AWS owned); no key policy of this app governs those keys.")
+    stores = {row[0]: row[1:] for row in tables(sections)["Data stores@How it is encrypted"].rows}
+    assert stores["Staged"] == ("SSE-S3 (AES256)", "AWS owned")
+    assert stores["Scratch"] == ("SSE-S3 (S3 default)", "AWS owned")
+    keys = {row[0]: row[2] for row in tables(sections)["Keys@How it is encrypted"].rows}
+    assert keys == {"alias/omics-secure/TestStack/DataKey": "every 365 days", "PlainKey": "OFF"}

@@ -33,7 +33,9 @@ def test_an_escape_hatch_override_is_judged_as_synthesized(stack):
     (finding,) = findings
     assert finding.rule_id == "OmicsSecure-KMSKeyRotationEnabled"
     assert finding.construct_path == "TestStack/DataKey/Resource"
-    assert "does not rotate" in finding.description and "SC-12" in finding.description
+    # The finding and what exactly is wrong, as on a template (its controls are the rule's, in every report).
+    assert finding.description == ("The symmetric KMS key does not rotate its key material. (EnableKeyRotation is "
+                                   "false, not true)")
 
 
 @pytest.mark.slow
@@ -45,6 +47,38 @@ def test_a_bare_id_acknowledgment_on_a_parent_is_honoured_without_a_record(stack
     result = check_compliance(stack)
     assert "OmicsSecure-KMSKeyRetained" not in result.open_rule_ids()
     assert "OmicsSecure-KMSKeyRetained" not in {f.rule_id for f in result.acknowledged_findings}
+
+
+def test_each_resource_keeps_its_own_detail_through_cdks_validation_report(app):
+    """CDK's report keeps one description per rule; the detail of each resource must still reach every output
+    of omics-secure check, worded as a check of the templates words it."""
+    from aws_cdk import aws_kms as kms
+
+    from omics_secure.compliance.engine import evaluate_stacks
+    from omics_secure.compliance.packs import OMICS_SECURE_PACK
+    from omics_secure.compliance.runner import synthesize_and_validate
+    from omics_secure.inputs.assembly import read_assembly
+
+    stack = cdk.Stack(app, "Keys")
+    PhiKey(stack, "Overridden").node.default_child.add_property_override("EnableKeyRotation", False)
+    kms.CfnKey(stack, "Plain", key_policy={"Version": "2012-10-17", "Statement": [{
+        "Effect": "Allow", "Principal": {"AWS": "arn:aws:iam::111122223333:root"}, "Action": "kms:*",
+        "Resource": "*"}]})
+    cdk.Validations.of(app).add_plugins(OmicsSecureChecks(app))
+    outcome = synthesize_and_validate(app)
+    (pack,) = outcome.packs
+    reported = {f.construct_path: f.description for f in pack.open_findings
+                if f.rule_id == "OmicsSecure-KMSKeyRotationEnabled"}
+    assert reported == {
+        "Keys/Overridden/Resource": "The symmetric KMS key does not rotate its key material. (EnableKeyRotation "
+                                    "is false, not true)",
+        "Keys/Plain": "The symmetric KMS key does not rotate its key material. (EnableKeyRotation is absent, "
+                      "not true)"}
+    on_templates = {(f.rule_id, f.construct_path): f.message
+                    for f in evaluate_stacks(OMICS_SECURE_PACK, read_assembly(outcome.assembly_dir))}
+    assert {(f.rule_id, f.construct_path): f.description for f in pack.open_findings} == {
+        key: message for key, message in on_templates.items()
+        if key in {(f.rule_id, f.construct_path) for f in pack.open_findings}}
 
 
 def test_validate_scope_reports_findings_under_the_scope_only(app):

@@ -159,7 +159,7 @@ def test_an_ordinary_app_with_a_default_vpc_and_plain_buckets_is_drawn_and_named
     markdown, page = render_markdown(sections), render_html(sections)
     assert [token for token in RAW_TOKENS if token in shown(markdown) or token in _visible_text(page)] == []
     assert "| S3 bucket | my-study-data | us-east-1 | none |" in table_rows(markdown)
-    assert "| my-study-data | aws:kms | AWS managed |" in table_rows(markdown)
+    assert "| my-study-data | aws:kms | AWS managed (aws/s3) |" in table_rows(markdown)
     svg_nodes, svg_edges = _svg_graph(render_svg(graph))
     assert _mermaid_graph(render_mermaid(graph)) == ({n for n, _ in svg_nodes}, svg_edges)
 

@@ -76,6 +76,9 @@ def tls_policy(version: Any, bucket_ref: Any = None, **statement: Any) -> dict[s
 
 
 
+READER = "Reader (assumable by any principal in account ${template:AWS::AccountId})"
+
+
 def phi_reader(resource: Any, tags: Any = None, **extra: Any) -> dict[str, Any]:
     """A PHI bucket R and a role that reads ``resource``."""
     return {**bucket({}), "Reader": {"Type": "AWS::IAM::Role", "Properties": {
@@ -412,21 +415,21 @@ CASES: list[tuple[Rule, dict[str, Any], Status, str]] = [
     (s3.BUCKET_POLICY_MINIMUM_TLS, bucket({}, extra=tls_policy("1.2", Principal={"Ref": "NoDefault"})), CJ,
      "Principal is !Ref NoDefault"),
     # PhiStoreReadersAccountedFor
-    (readers.PHI_STORE_READERS_ACCOUNTED_FOR, phi_reader({"Fn::Sub": "${R.Arn}/*"}), NC, "Reader can read it"),
+    (readers.PHI_STORE_READERS_ACCOUNTED_FOR, phi_reader({"Fn::Sub": "${R.Arn}/*"}), NC, READER + " can read it"),
     (readers.PHI_STORE_READERS_ACCOUNTED_FOR, phi_reader({"Fn::If": ["Free", "*", "arn:aws:s3:::other/*"]}), NC,
-     "Reader can read it unconditionally"),
+     READER + " can read it unconditionally"),
     (readers.PHI_STORE_READERS_ACCOUNTED_FOR, phi_reader({"Fn::Sub": "arn:aws:s3:::${NoDefault}/*"}), NC,
-     "Reader can read it when Resource ArnLike arn:aws:s3:::${NoDefault}/*"),
+     READER + " can read it when Resource ArnLike arn:aws:s3:::${NoDefault}/*"),
     # A parameter with a default may be given any other value at deployment (the value layer's choices).
     (readers.PHI_STORE_READERS_ACCOUNTED_FOR, phi_reader({"Fn::Sub": "arn:aws:s3:::${Env}/*"}), NC,
-     "Reader can read it when Resource ArnLike arn:aws:s3:::${Env}/*"),
+     READER + " can read it when Resource ArnLike arn:aws:s3:::${Env}/*"),
     (readers.PHI_STORE_READERS_ACCOUNTED_FOR, phi_reader({"Fn::Sub": "arn:aws:s3:us-east-1:${Env}:job/*"}), C, ""),
     (readers.PHI_STORE_READERS_ACCOUNTED_FOR, phi_reader("*", tags=[{"Key": "omics-secure:approval-id",
                                                                      "Value": {"Fn::Sub": "phs-${Env}"}}]), C, ""),
     (readers.PHI_STORE_READERS_ACCOUNTED_FOR, phi_reader("*", P={"Type": "AWS::S3::BucketPolicy", "Properties": {
         "Bucket": {"Ref": "R"}, "PolicyDocument": {"Statement": [{"Fn::If": ["IsProd", {
             "Effect": "Deny", "Principal": "*", "Action": "s3:*", "Resource": "*"}, {"Ref": "AWS::NoValue"}]}]}}}),
-     NC, "Reader can read it"),
+     NC, READER + " can read it"),
     # S3PhiBucketKmsEncrypted
     (s3.PHI_BUCKET_KMS_ENCRYPTED, bucket(KMS_ENCRYPTION), C, ""),
     (s3.PHI_BUCKET_KMS_ENCRYPTED, bucket({"BucketEncryption": {"ServerSideEncryptionConfiguration": [{

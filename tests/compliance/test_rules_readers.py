@@ -14,6 +14,7 @@ PHI = [{"Key": "omics-secure:data-classification", "Value": "phi"}]
 OBJECTS = {"Fn::Sub": "${Data.Arn}/*"}
 SERVICE_TRUST = {"Statement": [{"Effect": "Allow", "Principal": {"Service": "omics.amazonaws.com"},
                                 "Action": "sts:AssumeRole"}]}
+PEOPLE = " (assumable by any principal in account 111122223333)"
 PEOPLE_TRUST = {"Statement": [{"Effect": "Allow", "Principal": {"AWS": "arn:aws:iam::111122223333:root"},
                                "Action": "sts:AssumeRole"}]}
 
@@ -61,18 +62,20 @@ def test_every_reader_accounted_for(resources):
 
 
 @pytest.mark.parametrize(("resources", "detail"), [
-    ({"Analyst": reader()}, "Analyst can read it unconditionally"),
+    ({"Analyst": reader()}, "Analyst" + PEOPLE + " can read it unconditionally"),
     ({"Analyst": reader(Policies=[{"PolicyName": "p", "PolicyDocument": {"Statement": [
         {"Effect": "Allow", "Action": "s3:Get*", "Resource": "*",
          "Condition": {"Bool": {"aws:MultiFactorAuthPresent": "true"}}}]}}])},
-     "Analyst can read it when aws:MultiFactorAuthPresent Bool true"),
+     "Analyst" + PEOPLE + " can read it when aws:MultiFactorAuthPresent Bool true"),
     ({"Open": bucket_policy({"Effect": "Allow", "NotPrincipal": {"AWS": "arn:aws:iam::111122223333:root"},
                              "Action": "s3:GetObject", "Resource": OBJECTS})}, "* can read it"),
     ({"Partner": bucket_policy({"Effect": "Allow", "Principal": {"AWS": "444455556666"}, "Action": "s3:GetObject",
                                 "Resource": OBJECTS})}, "account:444455556666 can read it"),
     # Near misses: a role people can assume besides the service; an administrator tag that is not true.
-    ({"Mixed": reader({"Statement": [*SERVICE_TRUST["Statement"], *PEOPLE_TRUST["Statement"]]})}, "Mixed can read"),
-    ({"Admin": reader(tags=[{"Key": "omics-secure:administrator", "Value": "false"}])}, "Admin can read"),
+    ({"Mixed": reader({"Statement": [*SERVICE_TRUST["Statement"], *PEOPLE_TRUST["Statement"]]})},
+     "Mixed (assumable by any principal in account 111122223333, the HealthOmics service (omics.amazonaws.com)) "
+     "can read"),
+    ({"Admin": reader(tags=[{"Key": "omics-secure:administrator", "Value": "false"}])}, "Admin" + PEOPLE + " can read"),
 ])
 def test_an_unaccounted_reader_is_named_with_its_conditions(resources, detail):
     verdict = judge(**resources)
@@ -80,11 +83,35 @@ def test_an_unaccounted_reader_is_named_with_its_conditions(resources, detail):
     assert detail in verdict.detail
 
 
+def test_a_key_policy_naming_an_account_is_not_mistaken_for_the_roles_trust():
+    """A template does not say which account it is deployed to: a key policy that grants to account
+    111122223333 lets the role decrypt only if it is deployed there. That is a condition on the caller, from the
+    key policy's Principal, worded as such; who may assume the role comes from its trust policy (another account
+    here), and is named beside the role."""
+    key = {"Type": "AWS::KMS::Key", "Properties": {"KeyPolicy": {"Statement": [{
+        "Effect": "Allow", "Principal": {"AWS": "arn:aws:iam::111122223333:root"}, "Action": "kms:*",
+        "Resource": "*"}]}}}
+    trust = {"Statement": [{"Effect": "Allow", "Principal": {"AWS": "arn:aws:iam::444455556666:root"},
+                            "Action": "sts:AssumeRole"}]}
+    role = reader(trust, Policies=[{"PolicyName": "read", "PolicyDocument": {"Statement": [
+        {"Effect": "Allow", "Action": ["s3:GetObject", "kms:Decrypt"], "Resource": "*"}]}}])
+    template = {"Data": {"Type": "AWS::S3::Bucket", "Properties": {"Tags": PHI, "BucketEncryption": {
+        "ServerSideEncryptionConfiguration": [{"ServerSideEncryptionByDefault": {
+            "SSEAlgorithm": "aws:kms", "KMSMasterKeyID": {"Fn::GetAtt": ["Key", "Arn"]}}}]}}},
+        "Key": key, "Analyst": role}
+    verdict = RULE.evaluate(Resource.from_template("Data", template["Data"], template))
+    assert verdict.status is Status.NON_COMPLIANT
+    assert verdict.detail.startswith(
+        "Analyst (assumable by any principal in account 444455556666) can read it when the principal is in account "
+        "111122223333 (a resource policy's Principal): ")
+    assert "ArnEquals" not in verdict.detail
+
+
 def test_a_managed_policy_outside_the_template_cannot_be_judged():
     role = reader(Policies=[], ManagedPolicyArns=["arn:aws:iam::111122223333:policy/shared-data-access"])
     verdict = judge(Analyst=role)
     assert verdict.status is Status.CANNOT_JUDGE
-    assert "Analyst can read it when ManagedPolicy AllowsPerItsDocument" in verdict.detail
+    assert "Analyst" + PEOPLE + " can read it when ManagedPolicy AllowsPerItsDocument" in verdict.detail
 
 
 def test_only_phi_stores_are_judged():

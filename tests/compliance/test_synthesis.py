@@ -207,3 +207,23 @@ def test_any_other_lookup_is_refused_even_when_its_placeholders_are_not_seen(tmp
               "props": {"dummyValue": {"vpcId": "vpc-12345"}}}
     with pytest.raises(SynthesisError, match="vpc-provider lookup result; cdk synth with credentials writes it"):
         check_context(assembly_with(tmp_path, [lookup], {"Resources": {}}))
+
+
+@pytest.mark.parametrize("command", ["check", "report", "access", "acknowledgments"])
+@pytest.mark.parametrize(("files", "message"), [
+    ({}, "no CDK app to check: pass --app 'python3 app.py'"),
+    ({"cdk.json": '{"context": {}}'}, "no CDK app to check: pass --app 'python3 app.py'"),
+    ({"cdk.json": "{not json"}, "cdk.json is not valid JSON"),
+])
+def test_without_an_app_the_error_comes_alone_without_the_synthesizing_line(command, files, message, tmp_path,
+                                                                           monkeypatch, capsys):
+    from omics_secure.cli import main
+
+    for name, text in files.items():
+        (tmp_path / name).write_text(text)
+    monkeypatch.chdir(tmp_path)
+    assert main([command]) == 2
+    captured = capsys.readouterr()
+    (line,) = captured.err.splitlines()
+    assert line.startswith("omics-secure: error: ") and message in line
+    assert captured.out == ""

@@ -198,6 +198,31 @@ def test_a_failing_app_gets_a_finding_per_failing_resource_and_a_risk_with_the_r
                for c in props(observation)["control"])
 
 
+@pytest.mark.slow  # report runs every pack, as check does
+def test_a_file_named_json_gets_the_assessment_results_and_the_component_definition_beside_it(stack, tmp_path,
+                                                                                            capsys):
+    from aws_cdk import aws_kms as kms
+    from trestle.oscal.assessment_results import AssessmentResults
+    from trestle.oscal.component import ComponentDefinition
+
+    kms.Key(stack, "Unrotated", enable_key_rotation=False)
+    assembly = stack.node.root.synth().directory
+    target = tmp_path / "out" / "oscal.json"
+    assert main(["report", "--assembly", assembly, "--format", "oscal", "--file", str(target)]) == 1
+    beside = tmp_path / "out" / "oscal.component-definition.json"
+    assert sorted(p.name for p in target.parent.iterdir()) == ["oscal.component-definition.json", "oscal.json"]
+    (result,) = AssessmentResults.oscal_read(target).results
+    assert any("Unrotated" in f.title for f in result.findings or ())
+    assert ComponentDefinition.oscal_read(beside).components
+    assert (f"omics-secure: OSCAL assessment results written to {target}; the component definition of "
+            f"omics-secure's constructs, the second OSCAL document, beside it in {beside}") in capsys.readouterr().err
+    # A directory, even one named like a file, still gets both documents under their own names.
+    directory = tmp_path / "named.json"
+    directory.mkdir()
+    assert main(["report", "--assembly", assembly, "--format", "oscal", "--file", str(directory)]) == 1
+    assert sorted(p.name for p in directory.iterdir()) == ["assessment-results.json", "component-definition.json"]
+
+
 def test_errors_are_one_line_naming_the_flag(reference_app, tmp_path, capsys):
     assembly = str(reference_app.assembly_dir)
     occupied = tmp_path / "occupied.json"
@@ -206,7 +231,7 @@ def test_errors_are_one_line_naming_the_flag(reference_app, tmp_path, capsys):
     not_junit.write_text("<testsuites name='omics-secure check'/>")
     cases = [
         (["--format", "oscal"], "pass --file DIR"),
-        (["--format", "oscal", "--file", str(occupied)], f"--file {occupied} is a file"),
+        (["--format", "oscal", "--file", str(occupied / "below.json")], "cannot write OSCAL into --file"),
         (["--format", "oscal", "--file", str(occupied / "below")], "cannot write OSCAL into --file"),
         (["--format", "oscal", "--file", str(tmp_path / "out"), "--verify-report", str(tmp_path / "missing.xml")],
          "is not a file"),

@@ -39,6 +39,7 @@ from omics_secure.policy.conditions import Condition
 from omics_secure.policy.documents import SERVICE, account_of
 from omics_secure.policy.extract import Environment, Store, environment_of_template
 from omics_secure.policy.matching import readable
+from omics_secure.policy.words import principal_words
 
 PHI_STORES = frozenset({"AWS::S3::Bucket", "AWS::Omics::SequenceStore", "AWS::Omics::ReferenceStore",
                         "AWS::HealthLake::FHIRDatastore"})
@@ -85,11 +86,21 @@ def _depends_on_unknown_policy(formula: f.Formula) -> bool:
                for conjunction in formula)
 
 
+def _assumable_by(candidate: Candidate) -> str:
+    """Who the role's trust policy lets assume it, as " (assumable by ...)"; "" for anything but such a role."""
+    actor = candidate.actor
+    if actor is None or actor.trust is None:
+        return ""
+    who = sorted({principal_words(kind, value) for statement in actor.trust.statements if statement.allows
+                  for kind, value in statement.principals or ()})
+    return f" (assumable by {', '.join(who)})" if who else ""
+
+
 def _describe(name: str, candidate: Candidate, formula: f.Formula) -> str:
     who = candidate.actor.logical_id if candidate.actor is not None else name
     narrowest = min(formula, key=len)
     when = f" when {readable('; '.join(f.describe(narrowest)))}" if narrowest else " unconditionally"
-    return f"{who} can read it{when}"
+    return f"{who}{_assumable_by(candidate)} can read it{when}"
 
 
 def _environment(resource: Resource) -> Environment:
