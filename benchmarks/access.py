@@ -1,7 +1,8 @@
 """``omics-secure access`` against ``omics-secure check --assembly`` on the organization example's assembly:
-``python benchmarks/access.py [--projects 100] [--assembly DIR]``.
+``python benchmarks/access.py [--projects 100] [--assembly DIR | --keep DIR]``.
 
 Builds the 100-project organization assembly as ``benchmarks/organization.py`` does (or reads ``--assembly``),
+or builds it into ``--keep DIR`` and keeps it there for later ``--assembly DIR`` runs (synthesis takes minutes),
 then times each command as a fresh process, as CI runs them, and prints the ratio against the target
 (access within 1.5x of the check). Nothing here is a test: the numbers go in benchmarks/README.md.
 """
@@ -52,10 +53,15 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--projects", type=int, default=100)
     parser.add_argument("--assembly", type=Path, help="an organization assembly already built")
+    parser.add_argument("--keep", type=Path, help="build the assembly into DIR/cdk.out and keep it there")
     parser.add_argument("--repeat", type=int, default=3)
     arguments = parser.parse_args()
+    if arguments.assembly and arguments.keep:
+        parser.error("--assembly and --keep exclude each other")
     with tempfile.TemporaryDirectory() as directory:
-        assembly = arguments.assembly or build(arguments.projects, Path(directory))
+        if arguments.keep:
+            arguments.keep.mkdir(parents=True, exist_ok=True)
+        assembly = arguments.assembly or build(arguments.projects, arguments.keep or Path(directory))
         reports = Path(directory) / "reports"
         check = timed(["check", "--assembly", str(assembly), "--report-dir", str(reports)], arguments.repeat)
         listing = timed(["access", "--assembly", str(assembly), "--format", "json"], arguments.repeat)

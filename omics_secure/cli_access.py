@@ -8,6 +8,7 @@ administrator); 1 a PHI store gained one; 2 the listing could not be made (one l
 from __future__ import annotations
 
 import argparse
+import gc
 import json
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
@@ -72,7 +73,11 @@ class StoreChange:
 
 
 def listing(stacks: Sequence[StackArtifact]) -> list[StoreAccess]:
-    return access(read_environment(stacks))
+    environment = read_environment(stacks)
+    # The stacks and the environment live until the listing is printed: the collector need not walk their
+    # millions of objects again at every full collection while the stores are evaluated.
+    gc.freeze()
+    return access(environment)
 
 
 def as_json(entries: Sequence[StoreAccess]) -> dict[str, Any]:

@@ -25,7 +25,7 @@ from dataclasses import dataclass, field, replace
 from omics_secure.policy import catalog
 from omics_secure.policy import formula as f
 from omics_secure.policy.conditions import Context
-from omics_secure.policy.decision import Policies, Request, decide
+from omics_secure.policy.decision import Memo, Policies, Request, decide
 from omics_secure.policy.documents import (
     ANYONE,
     FEDERATED,
@@ -280,6 +280,7 @@ class _Evaluator:
         self._allows: dict[str, list[Statement]] = {}
         self._action_patterns: dict[tuple[str, int], tuple[tuple[str, ...], ...]] = {}
         self._restricted: dict[int, Policy | None] = {}
+        self._memo = Memo()
 
     def narrowed(self, policy: Policy) -> Policy:
         """``policy`` with only the statements that could apply to one of this store's ARNs (its key's
@@ -328,7 +329,7 @@ class _Evaluator:
         if found is None:
             request = Request(candidate.principal, action, resource, account,
                               _context(candidate, action, extra or {}))
-            found = self._decided[key] = decide(request, policies)
+            found = self._decided[key] = decide(request, policies, memo=self._memo)
         return found
 
     def _patterns(self, candidate: Candidate, policies: Policies) -> tuple[tuple[str, ...], ...]:

@@ -207,6 +207,17 @@ def substitute(text: str, context: Context) -> str | None:
     return None if missing else result
 
 
+def variables(text: str) -> tuple[str, ...]:
+    """The keys whose values :func:`substitute` reads to replace the policy variables of ``text``."""
+    if "${" not in text:
+        return ()
+    found = []
+    for inside in _VARIABLE.findall(text):
+        if inside not in ("*", "?", "$"):
+            found.append(inside.partition(",")[0].strip())
+    return tuple(found)
+
+
 def _number(text: str) -> float | None:
     try:
         return float(text)

@@ -33,7 +33,7 @@ from collections.abc import Iterable
 from dataclasses import dataclass, field
 
 from omics_secure.policy import formula as f
-from omics_secure.policy.conditions import PRINCIPAL_ELEMENT, Condition, Context, holds, substitute
+from omics_secure.policy.conditions import PRINCIPAL_ELEMENT, Condition, Context, holds, substitute, variables
 from omics_secure.policy.documents import (
     ACCOUNT,
     ANYONE,
@@ -186,22 +186,72 @@ def _principal(statement: Statement, principal: Principal, context: Context) -> 
                                                           tuple(v for _, v in statement.not_principals))))
 
 
-def applies(statement: Statement, request: Request) -> Match:
-    """When ``statement`` applies to ``request`` (whatever its effect)."""
+class Memo:
+    """What :func:`applies` found for the statements of a caller's many requests, by the only parts of a request
+    each part of the answer reads: the action, the resource and the context keys the statement names for the
+    statement's Action, Resource and Condition; the principal and the same keys for its Principal. A caller
+    that asks about many principals and actions of one resource (``omics-secure access``) evaluates each
+    statement once per distinct answer. Statements are known by identity: the caller keeps them alive."""
+
+    def __init__(self) -> None:
+        self.keys: dict[int, tuple[Statement, tuple[str, ...]]] = {}
+        self.bases: dict[tuple[object, ...], f.Formula] = {}
+        self.principals: dict[tuple[object, ...], Match] = {}
+
+    def applies(self, statement: Statement, request: Request) -> Match:
+        held = self.keys.get(id(statement))
+        if held is None:
+            held = self.keys[id(statement)] = (statement, _read_keys(statement))
+        context = request.context
+        signature = tuple(context.lookup(key) for key in held[1])
+        base_key = (id(statement), request.action, request.resource, signature)
+        base = self.bases.get(base_key)
+        if base is None:
+            base = self.bases[base_key] = _base(statement, request)
+        if base == f.NEVER:
+            return Match()
+        principal_key = (id(statement), request.principal, signature)
+        match = self.principals.get(principal_key)
+        if match is None:
+            match = self.principals[principal_key] = _principal(statement, request.principal, context)
+        return Match(f.and_(base, match.named), f.and_(base, match.anyone), f.and_(base, match.account))
+
+
+def _read_keys(statement: Statement) -> tuple[str, ...]:
+    """Every context key :func:`applies` can read for ``statement``: its conditions' keys, the policy variables
+    of their values and of its Resource/NotResource, and the caller's ARN (and the variables) for a NotPrincipal."""
+    keys = [condition.key for condition in statement.conditions]
+    keys += [name for condition in statement.conditions for value in condition.values for name in variables(value)]
+    keys += [name for pattern in (statement.resources or ()) + (statement.not_resources or ())
+             for name in variables(pattern)]
+    if statement.not_principals is not None:
+        keys += ["aws:PrincipalArn", *(name for _, value in statement.not_principals for name in variables(value))]
+    return tuple(dict.fromkeys(key.lower() for key in keys))
+
+
+def _base(statement: Statement, request: Request) -> f.Formula:
+    """When ``statement``'s Action, Resource and Condition hold for ``request``: NEVER, or their conjunction."""
     action = _action(statement, request.action)
     if action == f.NEVER:
-        return Match()
+        return f.NEVER
     resource = _resource(statement, request)
     if resource == f.NEVER:
-        return Match()
+        return f.NEVER
     residual: list[Condition] = []
     for condition in statement.conditions:
         result = holds(condition, request.context)
         if result is Tri.FALSE:
-            return Match()
+            return f.NEVER
         if result is Tri.MAYBE:
             residual.append(condition)
-    base = f.and_(action, resource, f.of(*residual))
+    return f.and_(action, resource, f.of(*residual))
+
+
+def applies(statement: Statement, request: Request) -> Match:
+    """When ``statement`` applies to ``request`` (whatever its effect)."""
+    base = _base(statement, request)
+    if base == f.NEVER:
+        return Match()
     match = _principal(statement, request.principal, request.context)
     return Match(f.and_(base, match.named), f.and_(base, match.anyone), f.and_(base, match.account))
 
@@ -223,11 +273,12 @@ def _levels(levels: tuple[tuple[Policy, ...], ...], request: Request, seen: dict
     return f.and_(*(_allowed(level, request, seen).any for level in levels))
 
 
-def decide(request: Request, policies: Policies, trace: list[tuple[Statement, f.Formula]] | None = None
-           ) -> f.Formula:
+def decide(request: Request, policies: Policies, trace: list[tuple[Statement, f.Formula]] | None = None,
+           memo: Memo | None = None) -> f.Formula:
     """The conditions under which AWS allows ``request``: ALWAYS, NEVER, or what it still depends on.
 
     ``trace`` receives every statement that applies, with the conditions under which it does, for messages.
+    ``memo`` shares each statement's evaluation between the requests of one caller (the answer is the same).
     """
     principal = request.principal
     subject_to_scps = principal.is_aws
@@ -238,7 +289,7 @@ def decide(request: Request, policies: Policies, trace: list[tuple[Statement, f.
     seen: dict[int, Match] = {}  # each statement's match, computed once for this request
     for policy in everything:
         for statement in policy.statements if policy is not None else ():
-            match = applies(statement, request)
+            match = memo.applies(statement, request) if memo is not None else applies(statement, request)
             seen[id(statement)] = match
             when = match.any
             if when == f.NEVER:

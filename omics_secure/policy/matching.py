@@ -108,7 +108,14 @@ def _glob(pattern: str, value: str, ignore_case: bool, wildcards: bool) -> Tri:
     quick = _by_the_ends(pattern, value, ignore_case, wildcards)
     if quick is not None:
         return quick
-    p, v = _elements(pattern), _elements(value)
+    # The literal heads agree up to the shorter one, and so do the literal tails (_by_the_ends): those characters
+    # pair one to one in every alignment, so only the middles need the matchers below.
+    p_head, p_tail, _ = _ends(pattern, wildcards)
+    v_head, v_tail, _ = _ends(value, False)
+    head, tail = min(len(p_head), len(v_head)), min(len(p_tail), len(v_tail))
+    p, v = _elements(pattern[head:len(pattern) - tail]), _elements(value[head:len(value) - tail])
+    if len(p) == 1 and isinstance(p[0], tuple) and not _unique(p[0]):
+        return Tri.TRUE if v == p else Tri.MAYBE  # one hole: it can hold any value, and is only surely its own
     if _definite(p, v, ignore_case, wildcards):
         return Tri.TRUE
     return Tri.MAYBE if _possible(p, v, ignore_case, wildcards) else Tri.FALSE
@@ -235,6 +242,7 @@ def _any_of(patterns: tuple[str, ...]) -> re.Pattern[str] | None:
     return re.compile(f"(?:{body})", re.DOTALL | re.IGNORECASE)
 
 
+@functools.lru_cache(maxsize=1 << 16)
 def names_action(patterns: tuple[str, ...], action: str) -> Tri:
     """Whether one of an ``Action`` element's values covers ``action`` (case-insensitive, ``*`` and ``?``)."""
     compiled = _any_of(patterns)

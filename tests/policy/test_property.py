@@ -16,6 +16,7 @@ from hypothesis import strategies as st
 
 from omics_secure.policy import ALWAYS, NEVER, Context, Policies, Principal, Request, decide, parse_policy
 from omics_secure.policy.conditions import holds
+from omics_secure.policy.decision import Memo
 from omics_secure.policy.documents import ACCOUNT, ROLE, SERVICE
 from omics_secure.policy.formula import Unless
 from omics_secure.policy.matching import Tri
@@ -248,3 +249,22 @@ def test_partial_evaluation_keeps_exactly_what_the_unknown_keys_decide(scenario,
 
     resolved = any(all(literal(item) for item in conjunction) for conjunction in formula)
     assert resolved == reference(scenario)
+
+
+@settings(SETTINGS, max_examples=60)
+@given(scenarios(), st.sets(st.sampled_from(["aws:securetransport", "aws:sourcevpce", "aws:tagkeys"])))
+def test_a_memo_shared_by_many_requests_changes_no_decision(scenario, hidden):
+    """``omics-secure access`` asks about every principal, action and resource of a store with one Memo."""
+    policies, memo = _policies(scenario), Memo()
+    for principal in PRINCIPALS:
+        values = {k: v for k, v in scenario["context"].items() if k != "aws:PrincipalArn"}
+        if principal.arn and principal.kind != ACCOUNT:
+            values["aws:PrincipalArn"] = principal.arn
+        full = Context.of(values)
+        partial = Context({k: v for k, v in full.values.items() if k not in hidden}, complete=False,
+                          present=frozenset(k for k in hidden if k in full.values))
+        for action in ACTIONS:
+            for resource in RESOURCES:
+                for context in (full, partial):
+                    request = Request(principal, action, resource, A, context)
+                    assert decide(request, policies, memo=memo) == decide(request, policies)
