@@ -140,6 +140,20 @@ def test_wildcard_actions_in_the_hold_count():
     assert judge(STAGING_READS_HELD, staging_template(hold, TAG_GUARD, UPLOAD_GUARD, plan=PLAN), "Staging")[0] is C
 
 
+def test_the_scanner_may_be_exempted_with_arn_not_like_too():
+    """ArnNotLike aws:PrincipalArn is an exemption like ArnNotEquals, on the hold and on the tag guard; whom it
+    exempts is judged the same way."""
+    like = {"ArnNotLike": {"aws:PrincipalArn": [SCANNER]}}
+    hold = {**HOLD, "Condition": {"StringNotEquals": HOLD["Condition"]["StringNotEquals"], **like}}
+    tag_guard = {**TAG_GUARD, "Condition": like}
+    assert judge(STAGING_READS_HELD, staging_template(hold, tag_guard, UPLOAD_GUARD, plan=PLAN), "Staging") == (C, "")
+    ops = {"ArnNotLike": {"aws:PrincipalArn": [SCANNER, "arn:aws:iam::111122223333:role/Ops*"]}}
+    hold = {**HOLD, "Condition": {"StringNotEquals": HOLD["Condition"]["StringNotEquals"], **ops}}
+    status, found = judge(STAGING_READS_HELD, staging_template(hold, tag_guard, UPLOAD_GUARD, plan=PLAN), "Staging")
+    assert (status, found) == (NC, "the hold exempts arn:aws:iam::111122223333:role/Ops*, which is not the malware "
+                                   "protection plan's role")
+
+
 # AirlockReleaseNotReadableFromInside
 
 def release_template(*roles: tuple[str, str, list[dict[str, Any]]], deny_vpc: bool = True) -> dict[str, Any]:
@@ -270,6 +284,45 @@ def test_roles_are_known_by_their_tags_too():
     assert "both submit" in judge(REVIEWERS_NOT_REQUESTERS, template, "Reviewer")[1]
 
 
+SAML = "arn:aws:iam::111122223333:saml-provider/Campus"
+
+
+def federated(operator: str, subjects: Any) -> dict[str, Any]:
+    return {"Type": "AWS::IAM::Role", "Properties": {"AssumeRolePolicyDocument": {"Statement": [{
+        "Effect": "Allow", "Action": "sts:AssumeRoleWithSAML", "Principal": {"Federated": SAML},
+        "Condition": {operator: {"SAML:aud": "https://signin.aws.amazon.com/saml", "SAML:sub": subjects}}}]}}}
+
+
+@pytest.mark.parametrize("operator", ["StringEquals", "StringLike"])
+def test_a_reviewer_role_admitting_a_requesters_federated_subject_is_non_compliant(operator):
+    """Federated people are told apart by their provider and subject (SAML:sub, an OIDC provider's :sub)."""
+    template = separation_template(federated(operator, ["ana", "ben"]), federated(operator, "ben"),
+                                   [invoke("Decide")], [invoke("Submit")])
+    status, found = judge(REVIEWERS_NOT_REQUESTERS, template, "Reviewer")
+    assert (status, found) == (NC, f"requester role Requester admits the same people: {SAML} ben")
+    # Near miss: different subjects of the same provider are different people.
+    template = separation_template(federated(operator, "ana"), federated(operator, "ben"),
+                                   [invoke("Decide")], [invoke("Submit")])
+    assert judge(REVIEWERS_NOT_REQUESTERS, template, "Reviewer") == (C, "")
+
+
+def test_a_reviewer_role_admitting_a_requesters_principal_by_arn_equals_is_non_compliant():
+    ana = "arn:aws:iam::111122223333:user/ana"
+
+    def narrowed(*arns: str) -> dict[str, Any]:
+        return {"Type": "AWS::IAM::Role", "Properties": {"AssumeRolePolicyDocument": {"Statement": [{
+            "Effect": "Allow", "Action": "sts:AssumeRole", "Principal": {"AWS": "arn:aws:iam::111122223333:root"},
+            "Condition": {"ArnEquals": {"aws:PrincipalArn": list(arns)}}}]}}}
+
+    template = separation_template(narrowed(ana, "arn:aws:iam::111122223333:user/ben"), narrowed(ana),
+                                   [invoke("Decide")], [invoke("Submit")])
+    assert judge(REVIEWERS_NOT_REQUESTERS, template, "Reviewer") == (
+        NC, f"requester role Requester admits the same people: {ana}")
+    template = separation_template(narrowed("arn:aws:iam::111122223333:user/ben"), narrowed(ana),
+                                   [invoke("Decide")], [invoke("Submit")])
+    assert judge(REVIEWERS_NOT_REQUESTERS, template, "Reviewer") == (C, "")
+
+
 # IsolatedEnvironmentWritesStayInside
 
 def write(resource: Any, action: Any = "s3:PutObject") -> dict[str, Any]:
@@ -350,7 +403,52 @@ def test_a_write_to_a_bucket_named_at_deploy_time_cannot_be_judged():
         **template, "WorkerPolicy": {"Type": "AWS::IAM::ManagedPolicy", "Properties": {
             "Roles": [{"Ref": "Worker"}], "PolicyDocument": {"Statement": [
                 write({"Fn::Join": ["", ["arn:aws:s3:::", {"Fn::ImportValue": "drop-bucket"}, "/*"]]})]}}}})
-    assert WRITES_STAY_INSIDE.evaluate(resource).status is CJ
+    verdict = WRITES_STAY_INSIDE.evaluate(resource)
+    assert verdict.status is CJ
+    assert verdict.detail.startswith("a policy resource is !Sub") and "known only at deploy time" in verdict.detail
+
+
+def with_doors(template: dict[str, Any]) -> dict[str, Any]:
+    """``template`` with the release bucket named release-drop and two access points on it: one by Ref, one by
+    the bucket's name."""
+    template["Release"]["Properties"]["BucketName"] = "release-drop"
+    template["ReleaseDoor"] = {"Type": "AWS::S3::AccessPoint", "Properties": {"Bucket": {"Ref": "Release"}}}
+    template["NamedDoor"] = {"Type": "AWS::S3::AccessPoint", "Properties": {"Bucket": "release-drop"}}
+    return template
+
+
+@pytest.mark.parametrize("door", ["ReleaseDoor", "NamedDoor"], ids=["bucket-by-ref", "bucket-by-name"])
+def test_a_write_through_an_access_point_lands_in_its_bucket(door):
+    """An access point is a second door to its bucket: writing through one on the release bucket is writing to the
+    release bucket, whether the access point names the bucket by Ref or by its literal name."""
+    template = with_doors(writes_template("lambda.amazonaws.com", write({"Fn::GetAtt": [door, "Arn"]})))
+    status, found = judge(WRITES_STAY_INSIDE, template, "Worker")
+    assert status is NC
+    assert found == ("WorkerPolicy allows s3:PutObject on the airlock's release bucket Release; only the airlock's "
+                     "release function writes there, after review")
+    # Near miss: an access point on the environment's own data bucket is inside.
+    template["ReleaseDoor"]["Properties"]["Bucket"] = {"Ref": "Data"}
+    template["NamedDoor"]["Properties"]["Bucket"] = {"Ref": "Data"}
+    assert judge(WRITES_STAY_INSIDE, template, "Worker") == (C, "")
+
+
+@pytest.mark.parametrize("resource", [{"Fn::GetAtt": ["Gone", "Arn"]}, {"Ref": "Gone"}], ids=["get-att", "ref"])
+def test_a_write_to_a_resource_the_template_does_not_hold_cannot_be_judged(resource):
+    status, found = judge(WRITES_STAY_INSIDE, writes_template("ecs-tasks.amazonaws.com", write(resource)), "Worker")
+    assert status is CJ
+    assert found.startswith("a policy resource is !") and "Gone" in found and "known only at deploy time" in found
+
+
+@pytest.mark.parametrize("policy", ["AmazonS3FullAccess", "AdministratorAccess"])
+def test_a_broad_aws_managed_policy_writes_anywhere(policy):
+    template = writes_template("ecs-tasks.amazonaws.com", write({"Fn::Sub": "${Data.Arn}/results/*"}))
+    template["Worker"]["Properties"]["ManagedPolicyArns"] = [
+        {"Fn::Join": ["", ["arn:", {"Ref": "AWS::Partition"}, f":iam::aws:policy/{policy}"]]}]
+    status, found = judge(WRITES_STAY_INSIDE, template, "Worker")
+    assert (status, found) == (NC, f"the AWS managed policy {policy} allows writing to any bucket")
+    # Near miss: a customer-managed policy of the same name is not AWS's.
+    template["Worker"]["Properties"]["ManagedPolicyArns"] = [f"arn:aws:iam::111122223333:policy/{policy}"]
+    assert judge(WRITES_STAY_INSIDE, template, "Worker") == (C, "")
 
 
 def test_every_airlock_rule_is_in_the_pack_with_catalogued_controls():
