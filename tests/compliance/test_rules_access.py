@@ -104,6 +104,31 @@ def test_wildcard_action_and_broad_managed_policy_reach_data():
     assert verdict(PEOPLE_ROLE_MFA_AND_EXPIRY, managed)[0] is Status.NON_COMPLIANT
 
 
+def test_a_not_action_grant_reaches_data():
+    """Allow with NotAction allows every action but those named, reading and writing data included."""
+    everything_but_iam = {"Effect": "Allow", "NotAction": "iam:*", "Resource": "*"}
+    status, detail = verdict(PEOPLE_ROLE_MFA_AND_EXPIRY, role(trust(account_trust(EXPIRY)), everything_but_iam))
+    assert (status, detail) == (Status.NON_COMPLIANT, "trust statement 0 requires neither federation nor MFA "
+                                                      "(Bool aws:MultiFactorAuthPresent true)")
+
+
+def test_identity_center_roles_named_as_the_principal_are_federated():
+    """IAM Identity Center's permission-set roles as the principal itself (no aws:PrincipalArn condition)."""
+    sso = {"Effect": "Allow", "Action": "sts:AssumeRole", "Condition": EXPIRY, "Principal": {"AWS": [
+        "arn:aws:iam::111122223333:role/aws-reserved/sso.amazonaws.com/AWSReservedSSO_Researcher_0123abcd"]}}
+    assert verdict(PEOPLE_ROLE_MFA_AND_EXPIRY, role(trust(sso), READ_OBJECTS)) == (Status.COMPLIANT, "")
+    # Near miss: one principal outside Identity Center makes the statement an ordinary one.
+    sso["Principal"]["AWS"].append("arn:aws:iam::111122223333:role/Analyst")
+    status, detail = verdict(PEOPLE_ROLE_MFA_AND_EXPIRY, role(trust(sso), READ_OBJECTS))
+    assert status is Status.NON_COMPLIANT and "requires neither federation nor MFA" in detail
+
+
+def test_a_trust_condition_known_only_at_deploy_time_cannot_be_judged():
+    imported = {**account_trust(None), "Condition": {"Fn::ImportValue": "trust-conditions"}}
+    assert verdict(PEOPLE_ROLE_MFA_AND_EXPIRY, role(trust(imported), READ_OBJECTS)) == (
+        Status.CANNOT_JUDGE, "Condition is !ImportValue trust-conditions, known only at deploy time")
+
+
 def test_people_role_without_data_access_and_service_roles_are_not_applicable():
     """Near misses: an auditor reading configuration only, and a role only a service assumes."""
     configuration = {"Effect": "Allow", "Action": ["s3:GetBucketPolicy", "kms:DescribeKey"], "Resource": "*"}
@@ -285,6 +310,32 @@ def test_access_point_on_a_bucket_that_is_not_phi_is_not_applicable():
     """Near miss: the access point is on the access-log bucket, or on a bucket outside the template."""
     assert verdict(PHI_ACCESS_POINT_PRIVATE, access_point(Bucket={"Ref": "Site"}))[0] is Status.NOT_APPLICABLE
     assert verdict(PHI_ACCESS_POINT_PRIVATE, access_point(Bucket="somebody-elses-bucket"))[0] is Status.NOT_APPLICABLE
+
+
+def test_an_access_point_naming_a_phi_bucket_by_its_name_is_judged():
+    named_phi = {"Type": "AWS::S3::Bucket", "Properties": {"BucketName": "phi-data", "Tags": PHI_TAGS}}
+
+    def on(bucket: Any, **properties: Any) -> Resource:
+        body = {"Type": "AWS::S3::AccessPoint", "Properties": {"Bucket": bucket, **properties}}
+        return Resource.from_template("AccessPoint", body, {"AccessPoint": body, "Data": named_phi})
+
+    status, detail = verdict(PHI_ACCESS_POINT_PRIVATE, on("phi-data", PublicAccessBlockConfiguration=BLOCK_ALL))
+    assert status is Status.NON_COMPLIANT and detail.startswith("no access-point policy: access to PHI bucket Data")
+    assert verdict(PHI_ACCESS_POINT_PRIVATE, on("phi-data", Policy=AP_POLICY,
+                                                PublicAccessBlockConfiguration=BLOCK_ALL))[0] is Status.COMPLIANT
+    # Near miss: another bucket's name, beside a PHI bucket that has a name of its own.
+    assert verdict(PHI_ACCESS_POINT_PRIVATE, on("somebody-elses-bucket"))[0] is Status.NOT_APPLICABLE
+
+
+def test_public_access_settings_as_cloudformation_strings_count():
+    as_strings = {name: "true" for name in BLOCK_ALL}
+    assert verdict(PHI_ACCESS_POINT_PRIVATE, access_point(Policy=AP_POLICY, PublicAccessBlockConfiguration=as_strings)
+                   ) == (Status.COMPLIANT, "")
+    status, detail = verdict(PHI_ACCESS_POINT_PRIVATE, access_point(
+        Policy=AP_POLICY, PublicAccessBlockConfiguration={**as_strings, "BlockPublicPolicy": "false"}))
+    assert (status, detail) == (Status.NON_COMPLIANT, "internet network origin without every "
+                                                      "PublicAccessBlockConfiguration setting true: set "
+                                                      "VpcConfiguration or block public access")
 
 
 @pytest.mark.parametrize("properties", [
