@@ -24,7 +24,8 @@ C, NC, CJ, NA = Status.COMPLIANT, Status.NON_COMPLIANT, Status.CANNOT_JUDGE, Sta
 ACCOUNT = "111122223333"
 PHI_TAGS = [{"Key": "omics-secure:data-classification", "Value": "phi"}]
 PARAMETERS = {"Env": {"Type": "String", "Default": "dev"}, "KeyArn": {"Type": "String"},
-              "Mutability": {"Type": "String", "Default": "IMMUTABLE"}, "Image": {"Type": "String"}}
+              "Mutability": {"Type": "String", "Default": "IMMUTABLE"}, "Image": {"Type": "String"},
+              "RegistryAccount": {"Type": "String"}}
 CONDITIONS = {"IsProd": {"Fn::Equals": [{"Ref": "Env"}, "prod"]}}
 KMS = {"EncryptionType": "KMS", "KmsKey": {"Fn::GetAtt": ["Key", "Arn"]}}
 HARDENED = {"EncryptionConfiguration": KMS, "ImageTagMutability": "IMMUTABLE",
@@ -69,6 +70,8 @@ CASES = [
      "no EncryptionConfiguration"),
     (ECR_REPOSITORY_CUSTOMER_MANAGED_KEY, repository(EncryptionConfiguration={"EncryptionType": "AES256"}), None, NC,
      "EncryptionType is AES256"),
+    (ECR_REPOSITORY_CUSTOMER_MANAGED_KEY, repository(EncryptionConfiguration={"KmsKey": "alias/genomics"}), None, NC,
+     "EncryptionType is absent, not KMS or KMS_DSSE"),
     (ECR_REPOSITORY_CUSTOMER_MANAGED_KEY, repository(EncryptionConfiguration={"EncryptionType": "KMS"}), None, NC,
      "uses the AWS managed key aws/ecr"),
     (ECR_REPOSITORY_CUSTOMER_MANAGED_KEY,
@@ -118,7 +121,8 @@ CASES = [
     (OMICS_WORKFLOW_CONTAINERS_IN_ACCOUNT,
      workflow(images(f"{ACCOUNT}.dkr.ecr.us-east-1.amazonaws.com/tools:1")), {"AWS::AccountId": ACCOUNT}, C, ""),
     (OMICS_WORKFLOW_CONTAINERS_IN_ACCOUNT, workflow(images(f"{ACCOUNT}.dkr.ecr.us-east-1.amazonaws.com/tools:1")),
-     None, CJ, "this template's account is not known"),
+     None, CJ, "ContainerRegistryMap.ImageMappings[0].DestinationImage is 111122223333, and this template's account "
+               "is not known; pass AWS::AccountId as a parameter value to compare"),
     (OMICS_WORKFLOW_CONTAINERS_IN_ACCOUNT, workflow(images({"Ref": "Image"})), None, CJ, "deploy time"),
     (OMICS_WORKFLOW_CONTAINERS_IN_ACCOUNT,
      workflow(images({"Fn::If": ["IsProd", OWN_IMAGE, "ghcr.io/org/tool:1"]})), None, NC,
@@ -133,19 +137,27 @@ CASES = [
                                      "EcrAccountId": "444455556666"}]}), {"AWS::AccountId": ACCOUNT}, NC,
      "RegistryMappings[0].EcrAccountId is account 444455556666"),
     (OMICS_WORKFLOW_CONTAINERS_IN_ACCOUNT,
+     workflow({"RegistryMappings": [{"UpstreamRegistryUrl": "registry-1.docker.io", "EcrRepositoryPrefix": "hub",
+                                     "EcrAccountId": {"Ref": "RegistryAccount"}}]}), None, CJ,
+     "ContainerRegistryMap.RegistryMappings[0].EcrAccountId is !Ref RegistryAccount, known only at deploy time"),
+    (OMICS_WORKFLOW_CONTAINERS_IN_ACCOUNT,
      {"R": {"Type": "AWS::Omics::Workflow", "Properties": {"ContainerRegistryMapUri": "s3://maps/map.json"}}},
-     None, CJ, "read from S3 at deploy time"),
+     None, CJ, "ContainerRegistryMapUri: the registry map is read from S3 at deploy time, so its container sources "
+               "cannot be judged from the template"),
     # Run caches: in a PHI-tagged bucket of the template, owner pinned.
     (OMICS_RUN_CACHE_IN_PHI_BUCKET, run_cache({"Fn::Sub": "s3://${Data}/cache/"}), None, C, ""),
     (OMICS_RUN_CACHE_IN_PHI_BUCKET, run_cache({"Fn::Join": ["", ["s3://", {"Ref": "Data"}, "/cache/"]]}), None, C, ""),
     (OMICS_RUN_CACHE_IN_PHI_BUCKET, run_cache("s3://cache-bucket/cache/"), None, C, ""),
     (OMICS_RUN_CACHE_IN_PHI_BUCKET, run_cache({"Fn::Sub": "s3://${Data}/cache/"}, phi=False), None, NC,
-     "not in a bucket of this template tagged"),
+     'CacheS3Location !Sub "s3://${Data}/cache/" is not in a bucket of this template tagged '
+     "omics-secure:data-classification=phi"),
+    (OMICS_RUN_CACHE_IN_PHI_BUCKET, run_cache(""), None, NC, "no CacheS3Location"),
     (OMICS_RUN_CACHE_IN_PHI_BUCKET, run_cache("s3://cache-bucket-old/cache/"), None, NC, "'s3://cache-bucket-old"),
     (OMICS_RUN_CACHE_IN_PHI_BUCKET, run_cache({"Fn::Sub": "s3://${Data}/cache/"}, owner=None), None, NC,
      "no CacheBucketOwnerId"),
     (OMICS_RUN_CACHE_IN_PHI_BUCKET, run_cache({"Fn::Sub": "s3://${Env}-cache/"}), None, NC, "not in a bucket"),
-    (OMICS_RUN_CACHE_IN_PHI_BUCKET, run_cache({"Fn::Sub": "s3://${KeyArn}/"}), None, CJ, "deploy time"),
+    (OMICS_RUN_CACHE_IN_PHI_BUCKET, run_cache({"Fn::Sub": "s3://${KeyArn}/"}), None, CJ,
+     'CacheS3Location is !Sub "s3://${KeyArn}/", known only at deploy time'),
 ]
 
 
