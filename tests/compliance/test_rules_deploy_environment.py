@@ -117,6 +117,21 @@ def test_bool_if_exists_is_not_a_requirement_and_is_not_judged():
     assert judge(TRUST_MFA_FEDERATED, "Approval", {"Approval": role(statement)})[0] is Status.NOT_APPLICABLE
 
 
+def test_a_role_identity_center_roles_assume_directly_has_only_federated_sessions():
+    """The steward role trusts an AWSReservedSSO_ role as its principal (no aws:PrincipalArn narrowing): its
+    sessions come from SAML sign-ins and never carry the MFA key."""
+    sso_role = f"arn:aws:iam::{ACCOUNT}:role/aws-reserved/sso.amazonaws.com/eu-west-2/AWSReservedSSO_Stewards_1"
+    resources = {"Approval": role(trust({"AWS": {"Fn::GetAtt": ["Steward", "Arn"]}}, **MFA)),
+                 "Steward": role(trust({"AWS": sso_role}))}
+    assert judge(TRUST_MFA_FEDERATED, "Approval", resources) == (
+        Status.NON_COMPLIANT, "trust statement 0 requires MFA of Steward, whose sessions are all federated")
+    # Near miss: a steward role an IAM user assumes has role sessions, which may carry MFA: a warning only.
+    resources["Steward"] = role(trust({"AWS": f"arn:aws:iam::{ACCOUNT}:user/ana"}))
+    assert judge(TRUST_MFA_FEDERATED, "Approval", resources) == (Status.COMPLIANT, "")
+    assert judge(TRUST_MFA_ROLE_SESSIONS, "Approval", resources) == (
+        Status.NON_COMPLIANT, "trust statement 0 requires MFA of sessions of Steward")
+
+
 def test_mfa_required_of_named_roles_warns_that_role_sessions_rarely_carry_it():
     statement = trust({"AWS": ROOT}, **MFA, ArnEquals={"aws:PrincipalArn": [
         f"arn:aws:iam::{ACCOUNT}:role/cohort-a-analysts", f"arn:aws:iam::{ACCOUNT}:user/ana"]})
@@ -240,6 +255,33 @@ def test_an_aws_custom_resource_calling_enable_policy_type_counts():
     resources = {"Tags": tag_policy(DependsOn="Enable"),
                  "Enable": {"Type": "Custom::AWS", "Properties": {"Create": create}}}
     assert judge(POLICY_TYPE_ENABLED, "Tags", resources)[0] is Status.COMPLIANT
+
+
+def test_an_aws_custom_resource_enabling_the_type_on_update_only_counts():
+    """AwsCustomResource makes the onUpdate call on create too when onCreate is not given."""
+    update = {"Fn::Join": ["", ['{"service":"Organizations","action":"enablePolicyType","parameters":{"RootId":"',
+                                {"Ref": "RootId"}, '","PolicyType":"TAG_POLICY"}}']]}
+    resources = {"Tags": tag_policy(DependsOn="Enable"),
+                 "Enable": {"Type": "Custom::AWS", "Properties": {"Update": update}}}
+    assert judge(POLICY_TYPE_ENABLED, "Tags", resources) == (Status.COMPLIANT, "")
+
+
+@pytest.mark.parametrize("properties", [None, ["TAG_POLICY"], "TAG_POLICY"], ids=["absent", "list", "string"])
+def test_an_enabler_without_readable_properties_enables_nothing(properties):
+    body: dict[str, Any] = {"Type": "Custom::OrganizationsPolicyTypes"}
+    if properties is not None:
+        body["Properties"] = properties
+    status, detail = judge(POLICY_TYPE_ENABLED, "Tags", {"Tags": tag_policy(DependsOn="Enabler"), "Enabler": body})
+    assert status is Status.NON_COMPLIANT and detail.startswith("nothing in the template enables TAG_POLICY")
+
+
+def test_a_dependency_cycle_is_followed_once():
+    """CloudFormation refuses circular DependsOn; the rule still ends, and finds no way to the enabler."""
+    resources = {"Tags": tag_policy(DependsOn="Topic"), "Topic": {"Type": "AWS::SNS::Topic", "DependsOn": "Tags"},
+                 "Enabler": enabler("TAG_POLICY")}
+    status, detail = judge(POLICY_TYPE_ENABLED, "Tags", resources)
+    assert status is Status.NON_COMPLIANT
+    assert detail.startswith("Enabler enables TAG_POLICY, but the policy does not depend on it")
 
 
 # --- BackupCopyRoleCanCopy ---------------------------------------------------------------------------------
