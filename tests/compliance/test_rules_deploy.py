@@ -198,6 +198,44 @@ def test_decrypt_in_the_roles_own_policy_is_compliant_and_on_another_key_is_not(
     assert judge(REPLICA_KEY_ALLOWS_DECRYPT, "Replica", template) is Status.NON_COMPLIANT
 
 
+DECRYPT_THE_KEY = {"Statement": [{"Effect": "Allow", "Action": "kms:Decrypt",
+                                  "Resource": {"Fn::GetAtt": ["Key", "Arn"]}}]}
+
+
+def test_decrypt_in_an_iam_policy_attached_to_the_role_is_compliant():
+    template = replica_template(allow(ROLE_GETATT, "kms:Encrypt"))
+    template["Grants"] = {"Type": "AWS::IAM::Policy", "Properties": {
+        "PolicyName": "decrypt", "Roles": [{"Ref": "Role"}], "PolicyDocument": DECRYPT_THE_KEY}}
+    assert judge(REPLICA_KEY_ALLOWS_DECRYPT, "Replica", template) is Status.COMPLIANT
+    template["Grants"]["Properties"]["Roles"] = [{"Ref": "OtherRole"}]  # near miss: attached to another role
+    assert judge(REPLICA_KEY_ALLOWS_DECRYPT, "Replica", template) is Status.NON_COMPLIANT
+
+
+def test_decrypt_in_a_managed_policy_the_role_lists_is_compliant():
+    """The role attaches the policy (ManagedPolicyArns), not the policy the role (Roles)."""
+    template = replica_template(allow(ROLE_GETATT, "kms:Encrypt"))
+    template["Decrypt"] = {"Type": "AWS::IAM::ManagedPolicy", "Properties": {"PolicyDocument": DECRYPT_THE_KEY}}
+    template["Role"]["Properties"]["ManagedPolicyArns"] = [{"Ref": "Decrypt"}]
+    assert judge(REPLICA_KEY_ALLOWS_DECRYPT, "Replica", template) is Status.COMPLIANT
+    template["Role"]["Properties"]["ManagedPolicyArns"] = []
+    assert judge(REPLICA_KEY_ALLOWS_DECRYPT, "Replica", template) is Status.NON_COMPLIANT
+
+
+def test_a_replicator_of_another_account_the_key_policy_names_without_decrypt_is_reported():
+    """The key policy is all the template shows of a principal outside it: naming it without kms:Decrypt is a
+    finding; not naming it at all cannot be judged, so it is left alone."""
+    partner = "arn:aws:iam::444455556666:role/partner-replication"
+    template = replica_template(allow(partner, "kms:Encrypt", "kms:GenerateDataKey"))
+    template["ReplicaPolicy"]["Properties"]["PolicyDocument"]["Statement"][0]["Principal"] = {"AWS": partner}
+    assert judge(REPLICA_KEY_ALLOWS_DECRYPT, "Replica", template) is Status.NON_COMPLIANT
+    assert detail(REPLICA_KEY_ALLOWS_DECRYPT, "Replica", template) == (
+        f"{partner} may not kms:Decrypt with Key (replicas written here)")
+    template["Key"] = key(allow(partner, "kms:Decrypt"))
+    assert judge(REPLICA_KEY_ALLOWS_DECRYPT, "Replica", template) is Status.COMPLIANT
+    template["Key"] = key()
+    assert judge(REPLICA_KEY_ALLOWS_DECRYPT, "Replica", template) is Status.COMPLIANT
+
+
 def test_decrypt_for_another_principal_is_a_near_miss():
     statement = allow(ACCOUNT_ROOT, "kms:Decrypt", ArnEquals={"aws:PrincipalArn": f"{ROLE_ARN}-old"})
     assert judge(REPLICA_KEY_ALLOWS_DECRYPT, "Replica", replica_template(statement)) is Status.NON_COMPLIANT
@@ -286,6 +324,9 @@ def test_an_unsupported_zone_id_is_reported_and_a_supported_one_is_not():
 @pytest.mark.parametrize("zone", ["us-east-1a", {"Fn::Select": [0, {"Fn::GetAZs": ""}]}])
 def test_subnets_placed_by_zone_name_warn(zone):
     assert judge(OMICS_RUN_ZONES_PINNED, "Runs", omics_template(AvailabilityZone=zone)) is Status.NON_COMPLIANT
+    assert detail(OMICS_RUN_ZONES_PINNED, "Runs", omics_template(AvailabilityZone=zone)) == (
+        "Subnet pick their zone by name (AvailabilityZone), and zone names map to zone ids differently in each "
+        "account; set AvailabilityZoneId to a supported zone id instead")
     assert judge(OMICS_RUN_ZONES_PINNED, "Runs", omics_template(AvailabilityZoneId="use1-az1")) is Status.COMPLIANT
 
 
