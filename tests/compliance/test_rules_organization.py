@@ -95,6 +95,46 @@ def test_near_miss_region_locks_are_not_region_locks(near_miss):
     assert verdict("OrganizationRegionLock", template).status is Status.NON_COMPLIANT
 
 
+def _every_action(statement: dict[str, Any]) -> None:
+    del statement["NotAction"]
+    statement["Action"] = "*"
+
+
+def _if_exists(statement: dict[str, Any]) -> None:
+    statement["Condition"]["StringNotEqualsIfExists"] = statement["Condition"].pop("StringNotEquals")
+
+
+@pytest.mark.parametrize("change", [_every_action, _if_exists], ids=["every-action", "if-exists"])
+def test_other_spellings_of_a_region_lock_count(change):
+    """A Deny of every action (Action *) outside the regions, and StringNotEqualsIfExists aws:RequestedRegion
+    (requests without the key, from global services, are not denied), are region locks too."""
+    template = compliant_template()
+    change(template["Lock"]["Properties"]["Content"]["Statement"][0])
+    assert verdict("OrganizationRegionLock", template).status is Status.COMPLIANT
+
+
+def test_a_condition_known_only_at_deploy_time_cannot_be_judged():
+    template = compliant_template()
+    template["Lock"]["Properties"]["Content"]["Statement"][0]["Condition"] = {"Fn::ImportValue": "region-lock"}
+    found = verdict("OrganizationRegionLock", template)
+    assert found.status is Status.CANNOT_JUDGE
+    assert found.detail == "Condition is !ImportValue region-lock, known only at deploy time"
+
+
+def test_account_ids_written_as_numbers_are_told_apart():
+    """YAML reads an unquoted account id as a number; two accounts stay two targets."""
+    template = compliant_template()
+    template["Lock"]["Properties"]["TargetIds"] = [111122223333]
+    for name in ("Protect", "Tags"):
+        template[name]["Properties"]["TargetIds"] = [111122223333, 444455556666]
+    found = verdict("OrganizationRegionLock", template)
+    assert found.status is Status.NON_COMPLIANT
+    assert found.detail == ("the region lock (Lock) is not attached to 444455556666, which other organization "
+                            "policies of this template target")
+    template["Lock"]["Properties"]["TargetIds"] = [444455556666, 111122223333]
+    assert verdict("OrganizationRegionLock", template).status is Status.COMPLIANT
+
+
 def test_a_region_lock_in_a_tag_policy_does_not_count():
     template = compliant_template()
     template["Lock"]["Properties"]["Type"] = "TAG_POLICY"
@@ -153,7 +193,9 @@ def test_intrinsics_are_resolved_and_deploy_time_targets_cannot_be_judged():
     other = verdict("OrganizationRegionLock", template, Parameters=parameters)
     assert other.status is Status.CANNOT_JUDGE and other.detail.startswith(f"when ProjectsOu is not {OU}:")
     no_default = {"ProjectsOu": {"Type": "String"}}
-    assert verdict("OrganizationRegionLock", template, Parameters=no_default).status is Status.CANNOT_JUDGE
+    unknown = verdict("OrganizationRegionLock", template, Parameters=no_default)
+    assert unknown.status is Status.CANNOT_JUDGE
+    assert unknown.detail == "TargetIds is !Ref ProjectsOu, known only at deploy time"
 
 
 def test_a_condition_that_drops_the_region_lock_is_judged_on_each_branch():
