@@ -230,3 +230,20 @@ def test_key_rule_judges_only_templates_with_a_kms_event_rule():
 ])
 def test_selectors_judged_by_the_arn_prefix_they_cover(value, status):
     assert verdict(PHI_BUCKET_DATA_EVENTS, phi_bucket(basic([value]))).status is status
+
+
+def test_a_deployed_bucket_is_known_by_its_name_alone():
+    """``verify`` judges a live bucket through a template holding only its name: the selector must be read
+    against that name, not against a name CloudFormation would generate."""
+    from omics_secure.compliance.live import judge_phi_bucket_data_events
+
+    def selectors(value: str) -> dict[str, Any]:
+        return {"EventSelectors": [{"ReadWriteType": "All", "DataResources": [
+            {"Type": "AWS::S3::Object", "Values": [value]}]}]}
+
+    assert judge_phi_bucket_data_events("genomics-phi-study42", selectors("arn:aws:s3:::genomics-phi-study42/")
+                                        ).status is Status.COMPLIANT
+    missed = judge_phi_bucket_data_events("genomics-phi-study42", selectors("arn:aws:s3:::genomics-phi-study41/"))
+    assert missed.status is Status.NON_COMPLIANT
+    assert missed.detail == ("no logging trail of this template (Trail) records read or write data events for every "
+                             "object of this bucket")
