@@ -152,6 +152,21 @@ def test_volume_and_instance():
         "AWS::EC2::Instance", {"ImageId": "ami-12345678"})) is Status.NON_COMPLIANT
 
 
+def test_a_volume_without_a_device_name_is_still_named():
+    verdict = EBS_ENCRYPTED_WITH_CUSTOMER_KEY.evaluate(launch_template({"BlockDeviceMappings": [
+        {"Ebs": {"VolumeSize": 8}}]}))
+    assert (verdict.status, verdict.detail) == (Status.NON_COMPLIANT, "volume ? is not encrypted (Encrypted is absent)")
+
+
+def test_an_instance_from_a_launch_template_with_its_own_volumes_is_judged_on_them():
+    """Block device mappings given on the instance override the launch template's: the instance is judged."""
+    res = resource("AWS::EC2::Instance", {"LaunchTemplate": {"LaunchTemplateId": {"Ref": "Lt"}, "Version": "1"},
+                                          **root({"VolumeSize": 8})})
+    verdict = EBS_ENCRYPTED_WITH_CUSTOMER_KEY.evaluate(res)
+    assert (verdict.status, verdict.detail) == (Status.NON_COMPLIANT,
+                                                "volume /dev/xvda is not encrypted (Encrypted is absent)")
+
+
 def test_instance_from_a_launch_template_is_judged_on_the_template():
     res = resource("AWS::EC2::Instance", {"LaunchTemplate": {"LaunchTemplateId": {"Ref": "Lt"}, "Version": "1"}})
     assert status(EBS_ENCRYPTED_WITH_CUSTOMER_KEY, res) is Status.NOT_APPLICABLE
@@ -167,6 +182,21 @@ def test_imdsv2_required_or_metadata_disabled_is_compliant():
         is Status.COMPLIANT
     assert status(IMDSV2_REQUIRED, resource("AWS::EC2::Instance", {"MetadataOptions": {"HttpTokens": "required"}})) \
         is Status.COMPLIANT
+
+
+@pytest.mark.parametrize(("parameter", "detail"), [
+    ({"Type": "String", "Default": "disabled"}, "when Endpoint is enabled: HttpTokens is absent (optional by default)"),
+    ({"Type": "String", "AllowedPattern": "^disabled$"}, ""),
+], ids=["may-be-enabled", "only-disabled"])
+def test_a_metadata_endpoint_parameter_is_judged_at_each_value_it_may_take(parameter, detail):
+    """A deployment may pass enabled whatever the default; a pattern that admits only disabled turns IMDS off."""
+    from omics_secure.inputs.values import TemplateValues
+
+    body = {"Type": "AWS::EC2::LaunchTemplate", "Properties": {"LaunchTemplateData": {
+        "MetadataOptions": {"HttpEndpoint": {"Ref": "Endpoint"}}}}}
+    values = TemplateValues({"Parameters": {"Endpoint": parameter}, "Resources": {"R": body}})
+    verdict = IMDSV2_REQUIRED.evaluate(Resource.from_template("R", body, {"R": body}, values=values))
+    assert (verdict.status, verdict.detail) == (Status.NON_COMPLIANT if detail else Status.COMPLIANT, detail)
 
 
 @pytest.mark.parametrize("res", [
@@ -201,6 +231,28 @@ def test_ingress_from_inside_is_compliant():
 def test_ingress_from_anywhere_is_non_compliant(res):
     verdict = NO_OPEN_INGRESS.evaluate(res)
     assert verdict.status is Status.NON_COMPLIANT and "open to the internet" in verdict.detail
+
+
+def test_an_ingress_rule_without_ports_reads_as_every_port():
+    verdict = NO_OPEN_INGRESS.evaluate(resource("AWS::EC2::SecurityGroup", {"SecurityGroupIngress": [
+        {"IpProtocol": "-1", "CidrIp": "0.0.0.0/0"}]}))
+    assert verdict.status is Status.NON_COMPLIANT
+    assert verdict.detail == ("ingress open to the internet: -1 *-* from 0.0.0.0/0 (3,702,258,432 internet "
+                              "addresses, 86% of IPv4)")
+
+
+@pytest.mark.parametrize(("cidr", "addresses"), [
+    ("0.0.0.0/0", 3_702_258_432),
+    ("10.0.0.0/8", 0),
+    ("::/0", 2 ** 125 - 2 ** 96),  # the unicast space 2000::/3 less the documentation block 2001:db8::/32
+    ("2001:db8::/48", 0),
+    ("fd00::/8", 0),
+    ("not a cidr", None),
+])
+def test_internet_addresses_counts_only_addresses_on_the_internet(cidr, addresses):
+    from omics_secure.compliance.rules.network import internet_addresses
+
+    assert internet_addresses(cidr) == addresses
 
 
 # VPCEndpointSecurityGroupVpcOnly
@@ -245,7 +297,8 @@ def test_endpoint_group_admitting_more_than_the_vpc_is_non_compliant(res, detail
 @pytest.mark.parametrize(("res", "detail"), [
     (endpoint([{**HTTPS, "CidrIp": {"Fn::ImportValue": "SomeCidr"}}]), "CidrIp is !ImportValue SomeCidr"),
     (endpoint([{**HTTPS, "SourcePrefixListId": "pl-12345678"}]), "SourcePrefixListId is pl-12345678"),
-    (endpoint([], groups=["sg-0123456789abcdef0"]), "security group sg-0123456789abcdef0 is outside this template"),
+    (endpoint([], groups=["sg-0123456789abcdef0"]),
+     "security group sg-0123456789abcdef0 is outside this template, so its rules cannot be read"),
     (endpoint([{**HTTPS, "CidrIp": "10.0.0.0/24"}], extra={"Vpc": {"Type": "AWS::EC2::VPC", "Properties": {
         "Ipv4IpamPoolId": "ipam-pool-1"}}}), "the VPC's CidrBlock is not in this template"),
 ])
