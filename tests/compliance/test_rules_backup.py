@@ -34,7 +34,8 @@ def test_the_rule_is_in_the_pack_and_ignores_other_types():
     ({"EncryptionKeyArn": "arn:aws:kms:us-east-1:111122223333:alias/aws/backup", "LockConfiguration": LOCK}, NC,
      "AWS managed key"),
     ({"EncryptionKeyArn": KEY}, NC, "no LockConfiguration"),
-    ({"EncryptionKeyArn": KEY, "LockConfiguration": {"MinRetentionDays": 35}}, NC, "governance mode"),
+    ({"EncryptionKeyArn": KEY, "LockConfiguration": {"MinRetentionDays": 35}}, NC,
+     "the lock has no ChangeableForDays, so it is in governance mode and can be removed at any time"),
     ({"EncryptionKeyArn": KEY, "LockConfiguration": {**LOCK, "ChangeableForDays": 2}}, NC, "3 or more"),
     ({}, NC, "no LockConfiguration"),
 ])

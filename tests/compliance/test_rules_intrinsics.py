@@ -796,7 +796,9 @@ def test_a_nested_stack_is_judged_only_when_its_template_was_read():
     unread = with_fields(parent, unread_nested={"R": "its TemplateURL is not a local file"})
     verdict = NESTED_STACK_JUDGED.evaluate(Resource.from_template("R", resources["R"], resources, stack=unread))
     assert verdict.status is CJ and "its TemplateURL is not a local file" in verdict.detail
-    assert NESTED_STACK_JUDGED.evaluate(Resource.from_template("R", resources["R"], resources)).status is CJ
+    alone = NESTED_STACK_JUDGED.evaluate(Resource.from_template("R", resources["R"], resources))
+    assert (alone.status, alone.detail) == (CJ, "the check was given this resource without its stack, so its nested "
+                                                "template was not read")
 
 
 def test_every_rule_has_intrinsic_cases():

@@ -75,6 +75,15 @@ def test_service_principal_statement_without_via_service_is_non_compliant():
     assert "lacks kms:ViaService and kms:CallerAccount" in verdict.detail
 
 
+def test_every_statement_that_cannot_be_judged_is_named():
+    resource = key(policy(allow({"Service": {"Fn::ImportValue": "analysis-service"}}, ["kms:Decrypt"], sid="A"),
+                          allow({"Service": {"Fn::ImportValue": "archive-service"}}, ["kms:Decrypt"], sid="B")))
+    verdict = GRANT_SERVICE_STATEMENTS_SCOPED.evaluate(resource)
+    assert verdict.status is Status.CANNOT_JUDGE
+    assert verdict.detail == ("Service is !ImportValue analysis-service, known only at deploy time; "
+                              "Service is !ImportValue archive-service, known only at deploy time")
+
+
 def test_create_grant_without_grant_is_for_aws_resource_is_non_compliant():
     resource = key(policy(allow(ACCOUNT_ROOT, ["kms:CreateGrant", "kms:Decrypt"], SCOPED)))
     verdict = GRANT_SERVICE_STATEMENTS_SCOPED.evaluate(resource)

@@ -161,6 +161,7 @@ def test_run_role_with_named_actions_on_named_resources_is_compliant():
 @pytest.mark.parametrize("policy, expected", [
     (allow("s3:*", BUCKET_OBJECTS), "wildcard actions s3:*"),
     (allow(["s3:Get*", "s3:PutObject"], BUCKET_OBJECTS), "wildcard actions s3:Get*"),
+    (allow(["s3:Get*", "s3:Put*"], BUCKET_OBJECTS), "wildcard actions s3:Get*, s3:Put*"),
     (allow("*", BUCKET_OBJECTS), "wildcard actions *"),
     (allow("kms:Decrypt", "*"), "allows kms:Decrypt on every resource"),
     (allow("kms:Decrypt", "arn:aws:kms:us-east-1:111122223333:key/*"), "on every resource"),
