@@ -116,3 +116,14 @@ def test_a_managed_policy_outside_the_template_cannot_be_judged():
 
 def test_only_phi_stores_are_judged():
     assert judge(tags=[], Analyst=reader()).status is Status.NOT_APPLICABLE
+
+
+def test_a_reader_no_one_may_assume_is_named_without_an_assumable_by_clause():
+    """A role whose trust admits no one (an empty trust, or only a deny) still reads through its policy: it is
+    reported by name, and no one is said to assume it."""
+    for trust in ({"Statement": []},
+                  {"Statement": [{"Effect": "Deny", "Principal": {"AWS": "*"}, "Action": "sts:AssumeRole"}]}):
+        verdict = judge(Orphan=reader(trust))
+        assert verdict.status is Status.NON_COMPLIANT
+        assert verdict.detail == ("Orphan can read it unconditionally: neither an approved access, a role only AWS "
+                                  "services assume, nor a declared administrator (s3:GetObject, s3:GetObjectVersion)")
