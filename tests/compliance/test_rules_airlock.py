@@ -432,6 +432,22 @@ def test_a_write_through_an_access_point_lands_in_its_bucket(door):
     assert judge(WRITES_STAY_INSIDE, template, "Worker") == (C, "")
 
 
+@pytest.mark.parametrize("objects", [
+    {"Fn::Sub": "${ReleaseDoor.Arn}/object/*"},
+    {"Fn::Join": ["", [{"Fn::GetAtt": ["NamedDoor", "Arn"]}, "/object/outbox/*"]]},
+], ids=["sub", "join"])
+def test_objects_through_an_access_point_are_in_its_bucket(objects):
+    """IAM names the objects of an access point as <access point ARN>/object/<key>: the form a policy must use to
+    write or read through it."""
+    template = with_doors(writes_template("lambda.amazonaws.com", write(objects)))
+    status, found = judge(WRITES_STAY_INSIDE, template, "Worker")
+    assert status is NC and found.startswith("WorkerPolicy allows s3:PutObject on the airlock's release bucket Release")
+    reader = with_doors(release_template(("Pipeline", "ecs-tasks.amazonaws.com", [
+        {"Effect": "Allow", "Action": "s3:GetObject", "Resource": objects}])))
+    assert judge(RELEASE_NOT_READABLE_FROM_INSIDE, reader, "Release") == (
+        NC, "role(s) inside the environment may read it: Pipeline")
+
+
 @pytest.mark.parametrize("resource", [{"Fn::GetAtt": ["Gone", "Arn"]}, {"Ref": "Gone"}], ids=["get-att", "ref"])
 def test_a_write_to_a_resource_the_template_does_not_hold_cannot_be_judged(resource):
     status, found = judge(WRITES_STAY_INSIDE, writes_template("ecs-tasks.amazonaws.com", write(resource)), "Worker")

@@ -121,6 +121,11 @@ NOT_A_BUCKET = ""
 EVERY_BUCKET = "*"
 
 
+def _is_access_point(resource: Resource, logical_id: str | None) -> bool:
+    body = resource.other(logical_id)
+    return body is not None and body.get("Type") == "AWS::S3::AccessPoint"
+
+
 def bucket_of_arn(resource: Resource, value: Any) -> str | None:
     """What a policy's Resource names: a template bucket's logical id, :data:`EVERY_BUCKET`, :data:`NOT_A_BUCKET`
     (not an S3 ARN), or None for a bucket outside the template. Raises CannotJudge for an ARN only known at deploy
@@ -129,6 +134,9 @@ def bucket_of_arn(resource: Resource, value: Any) -> str | None:
         if mentions_resource(value, logical_id):
             return logical_id
     named = referenced_id(value)
+    if named is None and isinstance(value, Text):  # "${Door.Arn}/object/*": objects through an access point
+        named = next((i for i in (referenced_id(part) for part in value.parts)
+                      if _is_access_point(resource, i)), None)
     if named is not None:
         body = resource.other(named)
         if body is None:
