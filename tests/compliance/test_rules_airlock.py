@@ -448,6 +448,26 @@ def test_objects_through_an_access_point_are_in_its_bucket(objects):
         NC, "role(s) inside the environment may read it: Pipeline")
 
 
+@pytest.mark.parametrize(("arn", "found"), [
+    ("arn:aws:s3:us-east-1:111122223333:accesspoint/*/object/*", "WorkerPolicy allows s3:PutObject on "
+     "arn:aws:s3:us-east-1:111122223333:accesspoint/*/object/*: every bucket, those outside this environment"),
+    ("arn:aws:s3:us-east-1:111122223333:accesspoint/release-door/object/outbox/*",
+     "WorkerPolicy allows s3:PutObject on the airlock's release bucket Release"),
+], ids=["any-access-point", "named-access-point"])
+def test_access_point_arns_written_out_reach_their_buckets(arn, found):
+    """An access point ARN written as text (not a GetAtt) still opens its bucket: a wildcard name any bucket with
+    an access point, a name of the template's access points that one's bucket."""
+    template = with_doors(writes_template("lambda.amazonaws.com", write(arn)))
+    template["ReleaseDoor"]["Properties"]["Name"] = "release-door"
+    status, detail = judge(WRITES_STAY_INSIDE, template, "Worker")
+    assert status is NC and detail.startswith(found), detail
+    # Near miss: the named access point is on the environment's own data bucket.
+    template["ReleaseDoor"]["Properties"]["Bucket"] = {"Ref": "Data"}
+    template["NamedDoor"]["Properties"]["Bucket"] = {"Ref": "Data"}
+    if "release-door" in arn:
+        assert judge(WRITES_STAY_INSIDE, template, "Worker") == (C, "")
+
+
 @pytest.mark.parametrize("resource", [{"Fn::GetAtt": ["Gone", "Arn"]}, {"Ref": "Gone"}], ids=["get-att", "ref"])
 def test_a_write_to_a_resource_the_template_does_not_hold_cannot_be_judged(resource):
     status, found = judge(WRITES_STAY_INSIDE, writes_template("ecs-tasks.amazonaws.com", write(resource)), "Worker")

@@ -153,6 +153,8 @@ def bucket_of_arn(resource: Resource, value: Any) -> str | None:
         raise CannotJudge("a policy resource", value)
     if written == "*":
         return EVERY_BUCKET
+    if ":s3:" in written and ":accesspoint/" in written:
+        return _bucket_of_access_point(resource, value, written.split(":accesspoint/", 1)[1].split("/", 1)[0])
     if ":s3:::" not in written:
         return NOT_A_BUCKET
     name = written.split(":s3:::", 1)[1].split("/", 1)[0]
@@ -163,6 +165,23 @@ def bucket_of_arn(resource: Resource, value: Any) -> str | None:
     for logical_id, properties in _buckets(resource).items():
         if properties.get("BucketName") == name:
             return logical_id
+    return None
+
+
+def _bucket_of_access_point(resource: Resource, value: Any, name: str) -> str | None:
+    """The bucket behind an access point ARN written out (``arn:aws:s3:<region>:<account>:accesspoint/<name>``,
+    https://docs.aws.amazon.com/AmazonS3/latest/userguide/access-points-policies.html): a wildcard name reaches
+    every bucket that has an access point, a name of the template's access points reaches its bucket, any other
+    name a bucket outside the template."""
+    if "${}" in name:
+        raise CannotJudge("a policy resource", value)
+    if not name or "*" in name or "?" in name:
+        return EVERY_BUCKET
+    for _, body in resource.others_of_type("AWS::S3::AccessPoint"):
+        properties = mapping(body, "Properties")
+        if properties.get("Name") == name:
+            bucket = field(properties, "Bucket")
+            return bucket_of_arn(resource, f"arn:aws:s3:::{bucket}" if isinstance(bucket, str) else bucket)
     return None
 
 
