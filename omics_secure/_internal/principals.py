@@ -17,10 +17,7 @@ from typing import Any
 import aws_cdk as cdk
 
 from omics_secure._internal.errors import ProblemCollector
-
-# Condition keys that say whose principals a '*' admits, under a positive string or ARN operator.
-_WHO_KEYS = frozenset({"aws:principalorgid", "aws:principalaccount", "aws:principalarn", "kms:calleraccount"})
-_WHO_OPERATORS = frozenset({"stringequals", "stringlike", "arnequals", "arnlike"})
+from omics_secure.policy.conditions import parse_conditions, pins_caller
 
 
 def check_principals(problems: ProblemCollector, stack: cdk.Stack, prop: str, principals: object,
@@ -54,17 +51,8 @@ def is_open(stack: cdk.Stack, principal: object) -> bool:
 
 
 def _narrows_who(conditions: Any) -> bool:
-    if not isinstance(conditions, Mapping):
-        return False
-    for operator, keys in conditions.items():
-        if not isinstance(operator, str) or operator.lower() not in _WHO_OPERATORS or not isinstance(keys, Mapping):
-            continue
-        for key, values in keys.items():
-            texts = list(_strings(values))
-            if isinstance(key, str) and key.lower() in _WHO_KEYS and texts and \
-                    not any("*" in text or "?" in text for text in texts):
-                return True
-    return False
+    """A condition the principal carries pins who, as the key-policy rule judges it (:func:`pins_caller`)."""
+    return isinstance(conditions, Mapping) and any(pins_caller(c) for c in parse_conditions(conditions))
 
 
 def _strings(value: Any) -> Iterator[str]:

@@ -28,7 +28,7 @@ import re
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 
-from omics_secure.policy.matching import Tri, arn_match, glob, has_hole, hole, readable
+from omics_secure.policy.matching import HOLE_END, HOLE_START, Tri, arn_match, glob, has_hole, hole, readable
 
 _NEGATED = {
     "StringNotEquals": "StringEquals", "StringNotEqualsIgnoreCase": "StringEqualsIgnoreCase",
@@ -340,3 +340,69 @@ def _any(results: list[Tri]) -> Tri:
     for item in results:
         result |= item
     return result
+
+
+def pins_caller(condition: Condition, present: frozenset[str] = frozenset()) -> bool:
+    """True when ``condition`` pins the caller to accounts, an organization or principals it names with fixed
+    values: a positive string or ARN operator on ``aws:PrincipalAccount``, ``kms:CallerAccount``,
+    ``aws:SourceAccount``, ``aws:PrincipalOrgID``, ``aws:PrincipalArn`` (its account field), ``aws:userid`` (its
+    unique id) or ``aws:SourceVpce``/``aws:SourceVpc``; not under ``ForAllValues``, nor ``...IfExists`` on a key
+    outside ``present`` (the keys every request carries), both of which hold for a request without the key.
+    Global keys: https://docs.aws.amazon.com/IAM/latest/UserGuide/reference_policies_condition-keys.html; KMS
+    keys: https://docs.aws.amazon.com/kms/latest/developerguide/conditions-kms.html."""
+    key = condition.key.lower()
+    pinned = _PINS.get(key)
+    if pinned is None or condition.negated or condition.base not in _MATCHING or condition.qualifier == "ForAllValues":
+        return False
+    if condition.if_exists and key not in present:
+        return False
+    wildcards = condition.base in _WILDCARD_OPERATORS
+    return bool(condition.values) and all(pinned(_fixed(value), wildcards) for value in condition.values)
+
+
+_MATCHING = frozenset({"StringEquals", "StringEqualsIgnoreCase", "StringLike", "ArnEquals", "ArnLike"})
+# ArnEquals matches wildcards exactly as ArnLike does (IAM's condition operators page, "ARN condition operators").
+_WILDCARD_OPERATORS = frozenset({"StringLike", "ArnLike", "ArnEquals"})
+_FIXED = "FIXED"
+# A deploy-time value (the account id, a role's ARN) or a policy variable of the resource owner's own account or
+# organization names one thing, as a literal does.
+_ONE_THING = re.compile(rf"{HOLE_START}[^{HOLE_END}]*{HOLE_END}|\$\{{aws:Resource(Account|OrgID|OrgPaths)\}}",
+                        re.IGNORECASE)
+
+
+def _fixed(value: str) -> str:
+    return _ONE_THING.sub(_FIXED, value.strip())
+
+
+def _whole(text: str, wildcards: bool) -> bool:
+    """A value that names one thing: not empty, no other policy variable and, under a wildcard operator, no
+    ``*`` or ``?``."""
+    return bool(text) and "${" not in text and not (wildcards and ("*" in text or "?" in text))
+
+
+def _arn_account(text: str, wildcards: bool) -> bool:
+    """An ARN whose account field is fixed, or, for an ARN without one (an S3 bucket's), a whole ARN."""
+    parts = text.split(":")
+    if len(parts) < 6:
+        return text == _FIXED
+    return _whole(parts[4], wildcards) if parts[4] else _whole(text, wildcards)
+
+
+def _org_path(text: str, wildcards: bool) -> bool:
+    """An organization path (``o-a1b2c3d4e5/r-ab12/...``) whose organization is fixed."""
+    return _whole(text.partition("/")[0], wildcards)
+
+
+def _unique_id(text: str, wildcards: bool) -> bool:
+    """``aws:userid``: a user's or role's unique id, optionally ``:<session>`` after a role's (``AROA...:*``)."""
+    return _whole(text.partition(":")[0], wildcards)
+
+
+_PINS = {
+    **dict.fromkeys(("aws:principalaccount", "kms:calleraccount", "aws:sourceaccount", "aws:sourceowner",
+                     "s3:dataaccesspointaccount", "aws:principalorgid", "aws:sourceorgid", "aws:sourcevpce",
+                     "aws:sourcevpc"), _whole),
+    **dict.fromkeys(("aws:principalarn", "aws:sourcearn", "s3:dataaccesspointarn"), _arn_account),
+    **dict.fromkeys(("aws:principalorgpaths", "aws:sourceorgpaths"), _org_path),
+    "aws:userid": _unique_id,
+}

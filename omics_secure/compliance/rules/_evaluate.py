@@ -19,7 +19,6 @@ and ``ForAllValues`` (true for a request without the key).
 
 from __future__ import annotations
 
-import re
 from collections.abc import Iterable
 from typing import Any
 
@@ -27,7 +26,7 @@ from omics_secure.compliance.model import Resource
 from omics_secure.inputs.values import CannotJudge, Resolution
 from omics_secure.policy import catalog
 from omics_secure.policy import formula as f
-from omics_secure.policy.conditions import Condition, Context
+from omics_secure.policy.conditions import Condition, Context, pins_caller
 from omics_secure.policy.decision import Request, applies
 from omics_secure.policy.documents import Policy, Principal, Statement
 from omics_secure.policy.extract import TemplateReader
@@ -62,63 +61,11 @@ def restricts(literal: f.Literal) -> bool:
     key = literal.key.lower()
     if key in _DEPLOY_TIME_ELEMENTS:
         return not literal.negated
-    pinned = _PINS.get(key)
-    if pinned is None or literal.negated or literal.base not in _MATCHING or literal.qualifier == "ForAllValues":
-        return False
-    if literal.if_exists and key not in _PRESENT:
-        return False
-    wildcards = literal.base in _WILDCARD_OPERATORS
-    return bool(literal.values) and all(pinned(_fixed(value), wildcards) for value in literal.values)
+    return pins_caller(literal, present=_PRESENT)
 
 
 # Pseudo-keys the evaluator writes for a Principal, Resource or Action value only known at deploy time.
 _DEPLOY_TIME_ELEMENTS = frozenset({"principal", "resource", "action"})
-_MATCHING = frozenset({"StringEquals", "StringEqualsIgnoreCase", "StringLike", "ArnEquals", "ArnLike"})
-# ArnEquals matches wildcards exactly as ArnLike does (IAM's condition operators page, "ARN condition operators").
-_WILDCARD_OPERATORS = frozenset({"StringLike", "ArnLike", "ArnEquals"})
-_FIXED = "FIXED"
-# A deploy-time value (the account id, a role's ARN) or a policy variable of the resource owner's own account or
-# organization names one thing, as a literal does.
-_ONE_THING = re.compile(rf"{HOLE_START}[^{HOLE_END}]*{HOLE_END}|\$\{{aws:Resource(Account|OrgID|OrgPaths)\}}",
-                        re.IGNORECASE)
-
-
-def _fixed(value: str) -> str:
-    return _ONE_THING.sub(_FIXED, value.strip())
-
-
-def _whole(text: str, wildcards: bool) -> bool:
-    """A value that names one thing: not empty, no other policy variable and, under a wildcard operator, no
-    ``*`` or ``?``."""
-    return bool(text) and "${" not in text and not (wildcards and ("*" in text or "?" in text))
-
-
-def _arn_account(text: str, wildcards: bool) -> bool:
-    """An ARN whose account field is fixed, or, for an ARN without one (an S3 bucket's), a whole ARN."""
-    parts = text.split(":")
-    if len(parts) < 6:
-        return text == _FIXED
-    return _whole(parts[4], wildcards) if parts[4] else _whole(text, wildcards)
-
-
-def _org_path(text: str, wildcards: bool) -> bool:
-    """An organization path (``o-a1b2c3d4e5/r-ab12/...``) whose organization is fixed."""
-    return _whole(text.partition("/")[0], wildcards)
-
-
-def _unique_id(text: str, wildcards: bool) -> bool:
-    """``aws:userid``: a user's or role's unique id, optionally ``:<session>`` after a role's (``AROA...:*``)."""
-    return _whole(text.partition(":")[0], wildcards)
-
-
-_PINS = {
-    **dict.fromkeys(("aws:principalaccount", "kms:calleraccount", "aws:sourceaccount", "aws:sourceowner",
-                     "s3:dataaccesspointaccount", "aws:principalorgid", "aws:sourceorgid", "aws:sourcevpce",
-                     "aws:sourcevpc"), _whole),
-    **dict.fromkeys(("aws:principalarn", "aws:sourcearn", "s3:dataaccesspointarn"), _arn_account),
-    **dict.fromkeys(("aws:principalorgpaths", "aws:sourceorgpaths"), _org_path),
-    "aws:userid": _unique_id,
-}
 
 
 def unknown_principal(statement: Statement) -> str | None:
