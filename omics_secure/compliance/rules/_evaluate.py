@@ -20,15 +20,14 @@ and ``ForAllValues`` (true for a request without the key).
 from __future__ import annotations
 
 from collections.abc import Iterable
-from typing import Any
 
 from omics_secure.compliance.model import Resource
 from omics_secure.inputs.values import CannotJudge, Resolution
 from omics_secure.policy import catalog
 from omics_secure.policy import formula as f
-from omics_secure.policy.conditions import Condition, Context, pins_caller
+from omics_secure.policy.conditions import Context, pins_caller
 from omics_secure.policy.decision import Request, applies
-from omics_secure.policy.documents import Policy, Principal, Statement
+from omics_secure.policy.documents import Principal, Statement
 from omics_secure.policy.extract import TemplateReader
 from omics_secure.policy.matching import HOLE_END, HOLE_START, readable
 
@@ -40,12 +39,6 @@ _PRESENT = frozenset({"aws:securetransport", "aws:currenttime", "aws:epochtime",
 def reader(resource: Resource) -> tuple[TemplateReader, Resolution]:
     values = resource.template_values()
     return TemplateReader(values), resource.branch or Resolution(values)
-
-
-def policy_of(resource: Resource, document: Any, name: str = "") -> Policy:
-    """``document`` (a resolved property of ``resource``) as the evaluator reads it."""
-    template, resolution = reader(resource)
-    return template.policy(document, resolution, name)
 
 
 def restricts(literal: f.Literal) -> bool:
@@ -114,7 +107,3 @@ def _actions(statement: Statement, service: str) -> Iterable[str]:
         return every
     named = [a for pattern in statement.actions for a in catalog.covered(pattern) if a.startswith(f"{service}:")]
     return dict.fromkeys(named) or every  # an action the reference lacks: judge the whole service
-
-
-def condition_words(conditions: Iterable[Condition]) -> str:
-    return "; ".join(str(c) for c in conditions)
